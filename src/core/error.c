@@ -1,0 +1,96 @@
+/* Error codes, their descriptions, and the per-thread detail message. */
+#include "core.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#if defined(_MSC_VER)
+#define MGW_THREAD_LOCAL __declspec(thread)
+#else
+#define MGW_THREAD_LOCAL _Thread_local
+#endif
+
+static MGW_THREAD_LOCAL char last_error[512];
+
+static const struct {
+    int code;
+    const char *text;
+} error_texts[] = {
+    {MGW_OK, "success"},
+    {MGW_ERR_INVALID_ARGUMENT, "invalid argument"},
+    {MGW_ERR_NO_MEMORY, "out of memory"},
+    {MGW_ERR_INTERNAL, "internal error"},
+    {MGW_ERR_NOT_AVAILABLE, "not available in this build"},
+    {MGW_ERR_TOO_LARGE, "input too large"},
+    {MGW_ERR_IO, "input/output error"},
+    {MGW_ERR_EXISTS, "output exists (use force to overwrite)"},
+    {MGW_ERR_NOT_FOUND, "not found"},
+    {MGW_ERR_RANDOM, "random source failed"},
+    {MGW_ERR_DN_SYNTAX, "malformed distinguished name"},
+    {MGW_ERR_DN_ATTRIBUTE, "invalid distinguished-name attribute"},
+    {MGW_ERR_UTF8, "invalid UTF-8 or UTF-16 text"},
+    {MGW_ERR_UPN, "invalid user principal name"},
+    {MGW_ERR_EMAIL, "invalid e-mail address"},
+    {MGW_ERR_DNS, "invalid DNS name"},
+    {MGW_ERR_URI, "invalid URI"},
+    {MGW_ERR_DER, "malformed DER structure"},
+    {MGW_ERR_PEM, "malformed PEM or missing PEM block"},
+    {MGW_ERR_CERT_PARSE, "not a usable X.509 certificate"},
+    {MGW_ERR_CSR_PARSE, "not a usable PKCS#10 certificate request"},
+    {MGW_ERR_KEY_PARSE, "not a usable private key"},
+    {MGW_ERR_EKU, "unknown extended key usage"},
+    {MGW_ERR_VALIDITY, "validity period out of range"},
+    {MGW_ERR_PASSWORD, "unusable password"},
+    {MGW_ERR_KEY_TYPE, "key type or size not supported"},
+    {MGW_ERR_KEYGEN, "key generation failed"},
+    {MGW_ERR_SIGN, "signing failed"},
+    {MGW_ERR_CSR_SIGNATURE, "certificate request signature does not verify"},
+    {MGW_ERR_KEY_MISMATCH, "key does not match certificate"},
+    {MGW_ERR_NOT_CA, "issuer certificate is not a CA"},
+    {MGW_ERR_WRONG_PASSWORD, "wrong password or corrupted data"},
+    {MGW_ERR_UNSUPPORTED_ALG, "unsupported algorithm"},
+    {MGW_ERR_CRYPTO, "cryptographic operation failed"},
+};
+
+MGW_API const char *mgw_strerror(int err)
+{
+    for (size_t i = 0; i < sizeof(error_texts) / sizeof(error_texts[0]); i++)
+        if (error_texts[i].code == err)
+            return error_texts[i].text;
+    return "unknown error";
+}
+
+MGW_API const char *mgw_last_error(void)
+{
+    return last_error;
+}
+
+void mgw_err_clear(void)
+{
+    last_error[0] = '\0';
+}
+
+int mgw_err(int code, const char *fmt, ...)
+{
+    if (fmt == NULL) {
+        snprintf(last_error, sizeof(last_error), "%s", mgw_strerror(code));
+        return code;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof(last_error), fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int mgw_err_prefix(int code, const char *what)
+{
+    char tmp[sizeof(last_error) + 256];
+    if (last_error[0] == '\0')
+        snprintf(tmp, sizeof(tmp), "%.200s: %s", what, mgw_strerror(code));
+    else
+        snprintf(tmp, sizeof(tmp), "%.200s: %s", what, last_error);
+    memcpy(last_error, tmp, sizeof(last_error) - 1);
+    last_error[sizeof(last_error) - 1] = '\0';
+    return code;
+}

@@ -1,0 +1,193 @@
+/* Memory: wiping, buffers handed to callers, and the growable buffer. */
+#include "core.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A volatile function pointer keeps the compiler from dropping the wipe. */
+static void *(*const volatile memset_v)(void *, int, size_t) = memset;
+
+void mgw_zeroize(void *p, size_t n)
+{
+    if (p != NULL && n > 0)
+        memset_v(p, 0, n);
+}
+
+int mgw_ct_memcmp(const void *a, const void *b, size_t n)
+{
+    const volatile uint8_t *x = a, *y = b;
+    uint8_t d = 0;
+    for (size_t i = 0; i < n; i++)
+        d |= (uint8_t)(x[i] ^ y[i]);
+    return d != 0;
+}
+
+/* Caller buffers carry their size in a header so mgw_free() can wipe them. */
+#define OUT_HDR 16
+
+void *mgw_out_alloc(size_t n)
+{
+    if (n > SIZE_MAX - OUT_HDR - 1)
+        return NULL;
+    uint8_t *p = calloc(1, n + OUT_HDR + 1);
+    if (p == NULL)
+        return NULL;
+    memcpy(p, &n, sizeof(n));
+    return p + OUT_HDR;
+}
+
+MGW_API void mgw_free(void *ptr)
+{
+    if (ptr == NULL)
+        return;
+    uint8_t *p = (uint8_t *)ptr - OUT_HDR;
+    size_t n;
+    memcpy(&n, p, sizeof(n));
+    mgw_zeroize(p, n + OUT_HDR + 1);
+    free(p);
+}
+
+int mgw_out_copy(const void *src, size_t n, uint8_t **out, size_t *out_len)
+{
+    uint8_t *p = mgw_out_alloc(n);
+    if (p == NULL)
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    if (n > 0)
+        memcpy(p, src, n);
+    *out = p;
+    if (out_len != NULL)
+        *out_len = n;
+    return MGW_OK;
+}
+
+int mgw_out_str(const char *s, char **out)
+{
+    return mgw_out_copy(s, strlen(s), (uint8_t **)out, NULL);
+}
+
+char *mgw_strndup(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (p == NULL)
+        return NULL;
+    if (n > 0)
+        memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *mgw_strdup(const char *s)
+{
+    return mgw_strndup(s, strlen(s));
+}
+
+void mgw_dbuf_init(mgw_dbuf *b)
+{
+    b->p = NULL;
+    b->len = b->cap = 0;
+    b->oom = false;
+}
+
+void mgw_dbuf_free(mgw_dbuf *b)
+{
+    if (b->p != NULL) {
+        mgw_zeroize(b->p, b->cap);
+        free(b->p);
+    }
+    mgw_dbuf_init(b);
+}
+
+int mgw_dbuf_reserve(mgw_dbuf *b, size_t extra)
+{
+    if (b->oom)
+        return MGW_ERR_NO_MEMORY;
+    if (extra <= b->cap - b->len)
+        return MGW_OK;
+    if (extra > SIZE_MAX / 2 - b->len) {
+        b->oom = true;
+        return MGW_ERR_NO_MEMORY;
+    }
+    size_t cap = b->cap < 64 ? 64 : b->cap;
+    while (cap - b->len < extra)
+        cap *= 2;
+    /* malloc + copy + wipe rather than realloc: no stale copy is left. */
+    uint8_t *p = malloc(cap);
+    if (p == NULL) {
+        b->oom = true;
+        return MGW_ERR_NO_MEMORY;
+    }
+    if (b->p != NULL) {
+        memcpy(p, b->p, b->len);
+        mgw_zeroize(b->p, b->cap);
+        free(b->p);
+    }
+    b->p = p;
+    b->cap = cap;
+    return MGW_OK;
+}
+
+int mgw_dbuf_put(mgw_dbuf *b, const void *p, size_t n)
+{
+    if (mgw_dbuf_reserve(b, n) != MGW_OK)
+        return MGW_ERR_NO_MEMORY;
+    if (n > 0)
+        memcpy(b->p + b->len, p, n);
+    b->len += n;
+    return MGW_OK;
+}
+
+int mgw_dbuf_putc(mgw_dbuf *b, uint8_t c)
+{
+    return mgw_dbuf_put(b, &c, 1);
+}
+
+int mgw_dbuf_puts(mgw_dbuf *b, const char *s)
+{
+    return mgw_dbuf_put(b, s, strlen(s));
+}
+
+int mgw_dbuf_printf(mgw_dbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return MGW_ERR_INTERNAL;
+    if (mgw_dbuf_reserve(b, (size_t)n + 1) != MGW_OK)
+        return MGW_ERR_NO_MEMORY;
+    va_start(ap, fmt);
+    vsnprintf((char *)b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return MGW_OK;
+}
+
+int mgw_dbuf_insert(mgw_dbuf *b, size_t at, const void *p, size_t n)
+{
+    if (at > b->len)
+        return MGW_ERR_INTERNAL;
+    if (mgw_dbuf_reserve(b, n) != MGW_OK)
+        return MGW_ERR_NO_MEMORY;
+    memmove(b->p + at + n, b->p + at, b->len - at);
+    memcpy(b->p + at, p, n);
+    b->len += n;
+    return MGW_OK;
+}
+
+int mgw_dbuf_detach(mgw_dbuf *b, uint8_t **out, size_t *out_len)
+{
+    if (b->oom) {
+        mgw_dbuf_free(b);
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    }
+    int r = mgw_out_copy(b->p, b->len, out, out_len);
+    mgw_dbuf_free(b);
+    return r;
+}
+
+int mgw_dbuf_detach_str(mgw_dbuf *b, char **out)
+{
+    return mgw_dbuf_detach(b, (uint8_t **)out, NULL);
+}

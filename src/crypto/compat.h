@@ -1,0 +1,86 @@
+/*
+ * The one place where mbedTLS 2.28 and 3.x differ. Every other file calls the
+ * mgw_compat_* wrappers or the API common to both versions; no other file may
+ * test MBEDTLS_VERSION_NUMBER.
+ */
+#ifndef MGW_COMPAT_H
+#define MGW_COMPAT_H
+
+#include <mbedtls/version.h>
+
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#include <mbedtls/build_info.h>
+#include <psa/crypto.h>
+#else
+#include <mbedtls/config.h>
+#endif
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/md.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/ecp.h>
+#include <mbedtls/rsa.h>
+
+#if MBEDTLS_VERSION_NUMBER < 0x021C0000 ||                                                       \
+    (MBEDTLS_VERSION_NUMBER >= 0x03000000 && MBEDTLS_VERSION_NUMBER < 0x03060100)
+#error "libmgwauth needs mbedTLS 2.28 LTS or 3.6.1 or newer 3.x"
+#endif
+#if MBEDTLS_VERSION_NUMBER >= 0x04000000
+#error "mbedTLS 4 removed APIs libmgwauth uses (PKCS#5, cipher, CTR-DRBG); use 3.6 LTS"
+#endif
+
+/* Struct fields that 3.x marks private are reached through this macro. */
+#ifndef MBEDTLS_PRIVATE
+#define MBEDTLS_PRIVATE(member) member
+#endif
+
+typedef int (*mgw_compat_rng)(void *, unsigned char *, size_t);
+
+/* One-time library set-up (PSA crypto on 3.x). Thread-safe; returns 0 on success. */
+int mgw_compat_init(void);
+
+static inline int mgw_compat_pk_sign(mbedtls_pk_context *pk, mbedtls_md_type_t md,
+                                     const unsigned char *hash, size_t hash_len,
+                                     unsigned char *sig, size_t sig_size, size_t *sig_len,
+                                     mgw_compat_rng f_rng, void *p_rng)
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    return mbedtls_pk_sign(pk, md, hash, hash_len, sig, sig_size, sig_len, f_rng, p_rng);
+#else
+    (void)sig_size; /* 2.28 writes at most MBEDTLS_PK_SIGNATURE_MAX_SIZE */
+    return mbedtls_pk_sign(pk, md, hash, hash_len, sig, sig_len, f_rng, p_rng);
+#endif
+}
+
+static inline int mgw_compat_pk_parse_key(mbedtls_pk_context *pk, const unsigned char *der,
+                                          size_t len, mgw_compat_rng f_rng, void *p_rng)
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    return mbedtls_pk_parse_key(pk, der, len, NULL, 0, f_rng, p_rng);
+#else
+    (void)f_rng, (void)p_rng;
+    return mbedtls_pk_parse_key(pk, der, len, NULL, 0);
+#endif
+}
+
+static inline int mgw_compat_pk_check_pair(const mbedtls_pk_context *pub,
+                                           const mbedtls_pk_context *prv, mgw_compat_rng f_rng,
+                                           void *p_rng)
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    return mbedtls_pk_check_pair(pub, prv, f_rng, p_rng);
+#else
+    (void)f_rng, (void)p_rng;
+    return mbedtls_pk_check_pair(pub, prv);
+#endif
+}
+
+/* Curve of an EC key held in a pk context. */
+static inline mbedtls_ecp_group_id mgw_compat_pk_ec_group(const mbedtls_pk_context *pk)
+{
+    const mbedtls_ecp_keypair *ec = mbedtls_pk_ec(*pk);
+    return ec != NULL ? ec->MBEDTLS_PRIVATE(grp).id : MBEDTLS_ECP_DP_NONE;
+}
+
+#endif
