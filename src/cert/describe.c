@@ -1,0 +1,199 @@
+/* Human-readable and JSON descriptions of a certificate. */
+#include "cert/opts.h"
+
+#include <string.h>
+
+int mgw_json_string(mgw_dbuf *b, const char *s, size_t n)
+{
+    mgw_dbuf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            mgw_dbuf_putc(b, '\\');
+            mgw_dbuf_putc(b, c);
+        } else if (c < 0x20 || c == 0x7F) {
+            mgw_dbuf_printf(b, "\\u%04x", c);
+        } else {
+            mgw_dbuf_putc(b, c);
+        }
+    }
+    mgw_dbuf_putc(b, '"');
+    return b->oom ? MGW_ERR_NO_MEMORY : MGW_OK;
+}
+
+static const char *san_type_name(int t)
+{
+    switch (t) {
+    case MGW_SAN_UPN: return "upn";
+    case MGW_SAN_EMAIL: return "email";
+    case MGW_SAN_DNS: return "dns";
+    case MGW_SAN_URI: return "uri";
+    case MGW_SAN_IP: return "ip";
+    default: return "other";
+    }
+}
+
+static const char *key_type_name(int t)
+{
+    switch (t) {
+    case MGW_KEY_RSA2048:
+    case MGW_KEY_RSA3072:
+    case MGW_KEY_RSA4096:
+    case MGW_KEY_RSA_OTHER: return "RSA";
+    case MGW_KEY_P256: return "EC P-256";
+    case MGW_KEY_P384: return "EC P-384";
+    default: return "unknown";
+    }
+}
+
+static const char *const ku_names[9] = {"digitalSignature", "nonRepudiation", "keyEncipherment",
+                                        "dataEncipherment", "keyAgreement",   "keyCertSign",
+                                        "cRLSign",          "encipherOnly",   "decipherOnly"};
+
+static bool ku_bit(int ku, int i)
+{
+    return i < 8 ? (ku & (0x80 >> i)) != 0 : (ku & 0x8000) != 0;
+}
+
+typedef struct {
+    char *subject, *issuer, *serial, *sha1, *sha256;
+    char nb[21], na[21];
+    int ktype, kbits;
+} facts;
+
+static void facts_free(facts *f)
+{
+    mgw_free(f->subject);
+    mgw_free(f->issuer);
+    mgw_free(f->serial);
+    mgw_free(f->sha1);
+    mgw_free(f->sha256);
+}
+
+static int facts_get(const mgw_cert_t *c, facts *f)
+{
+    memset(f, 0, sizeof(*f));
+    int r;
+    if ((r = mgw_cert_subject(c, &f->subject)) != MGW_OK ||
+        (r = mgw_cert_issuer(c, &f->issuer)) != MGW_OK ||
+        (r = mgw_cert_serial(c, &f->serial)) != MGW_OK ||
+        (r = mgw_cert_thumbprint(c, MGW_DIGEST_SHA1, &f->sha1)) != MGW_OK ||
+        (r = mgw_cert_thumbprint(c, MGW_DIGEST_SHA256, &f->sha256)) != MGW_OK ||
+        (r = mgw_cert_key_info(c, &f->ktype, &f->kbits)) != MGW_OK) {
+        facts_free(f);
+        return r;
+    }
+    mgw_time_iso(c->not_before, f->nb);
+    mgw_time_iso(c->not_after, f->na);
+    return MGW_OK;
+}
+
+static void describe_text(const mgw_cert_t *c, const facts *f, mgw_dbuf *b)
+{
+    mgw_dbuf_printf(b, "Subject:        %s\n", f->subject);
+    mgw_dbuf_printf(b, "Issuer:         %s\n", f->issuer);
+    mgw_dbuf_printf(b, "Serial:         %s\n", f->serial);
+    mgw_dbuf_printf(b, "Not before:     %s\n", f->nb);
+    mgw_dbuf_printf(b, "Not after:      %s\n", f->na);
+    mgw_dbuf_printf(b, "Key:            %s %d bits\n", key_type_name(f->ktype), f->kbits);
+    mgw_dbuf_printf(b, "CA:             %s", c->is_ca ? "yes" : "no");
+    if (c->is_ca && c->pathlen >= 0)
+        mgw_dbuf_printf(b, " (pathlen %d)", c->pathlen);
+    mgw_dbuf_puts(b, "\n");
+    if (c->key_usage >= 0) {
+        mgw_dbuf_puts(b, "Key usage:      ");
+        for (int i = 0, first = 1; i < 9; i++)
+            if (ku_bit(c->key_usage, i)) {
+                mgw_dbuf_printf(b, "%s%s", first ? "" : ", ", ku_names[i]);
+                first = 0;
+            }
+        mgw_dbuf_puts(b, "\n");
+    }
+    for (size_t i = 0; i < c->n_ekus; i++) {
+        const char *name = mgw_eku_name(c->ekus[i]);
+        mgw_dbuf_printf(b, "EKU:            %s%s%s%s\n", name ? name : c->ekus[i], name ? " (" : "",
+                        name ? c->ekus[i] : "", name ? ")" : "");
+    }
+    for (size_t i = 0; i < c->n_sans; i++)
+        mgw_dbuf_printf(b, "SAN %-10s  %s\n", san_type_name(c->sans[i].type), c->sans[i].value);
+    mgw_dbuf_printf(b, "SHA-1:          %s\n", f->sha1);
+    mgw_dbuf_printf(b, "SHA-256:        %s\n", f->sha256);
+}
+
+static void json_field(mgw_dbuf *b, const char *key, const char *value, bool comma)
+{
+    mgw_json_string(b, key, strlen(key));
+    mgw_dbuf_putc(b, ':');
+    mgw_json_string(b, value, strlen(value));
+    if (comma)
+        mgw_dbuf_putc(b, ',');
+}
+
+static void describe_json(const mgw_cert_t *c, const facts *f, mgw_dbuf *b)
+{
+    mgw_dbuf_putc(b, '{');
+    json_field(b, "subject", f->subject, true);
+    json_field(b, "issuer", f->issuer, true);
+    json_field(b, "serial", f->serial, true);
+    json_field(b, "not_before", f->nb, true);
+    json_field(b, "not_after", f->na, true);
+    mgw_dbuf_printf(b, "\"not_before_unix\":%lld,\"not_after_unix\":%lld,",
+                    (long long)c->not_before, (long long)c->not_after);
+    mgw_dbuf_puts(b, "\"key\":{");
+    json_field(b, "type", key_type_name(f->ktype), true);
+    mgw_dbuf_printf(b, "\"bits\":%d},", f->kbits);
+    mgw_dbuf_printf(b, "\"is_ca\":%s,", c->is_ca ? "true" : "false");
+    if (c->pathlen >= 0)
+        mgw_dbuf_printf(b, "\"pathlen\":%d,", c->pathlen);
+    mgw_dbuf_puts(b, "\"key_usage\":[");
+    for (int i = 0, first = 1; c->key_usage >= 0 && i < 9; i++)
+        if (ku_bit(c->key_usage, i)) {
+            if (!first)
+                mgw_dbuf_putc(b, ',');
+            mgw_json_string(b, ku_names[i], strlen(ku_names[i]));
+            first = 0;
+        }
+    mgw_dbuf_puts(b, "],\"eku\":[");
+    for (size_t i = 0; i < c->n_ekus; i++) {
+        const char *name = mgw_eku_name(c->ekus[i]);
+        mgw_dbuf_puts(b, i ? ",{" : "{");
+        json_field(b, "oid", c->ekus[i], name != NULL);
+        if (name != NULL)
+            json_field(b, "name", name, false);
+        mgw_dbuf_putc(b, '}');
+    }
+    mgw_dbuf_puts(b, "],\"san\":[");
+    for (size_t i = 0; i < c->n_sans; i++) {
+        mgw_dbuf_puts(b, i ? ",{" : "{");
+        json_field(b, "type", san_type_name(c->sans[i].type), true);
+        json_field(b, "value", c->sans[i].value, false);
+        mgw_dbuf_putc(b, '}');
+    }
+    mgw_dbuf_puts(b, "],");
+    json_field(b, "thumbprint_sha1", f->sha1, true);
+    json_field(b, "thumbprint_sha256", f->sha256, false);
+    mgw_dbuf_puts(b, "}\n");
+}
+
+MGW_API int mgw_cert_describe(const mgw_cert_t *c, int style, char **out)
+{
+    if (c == NULL || out == NULL)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_cert_describe: NULL argument");
+    if (style != MGW_DESCRIBE_TEXT && style != MGW_DESCRIBE_JSON)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "unknown description style %d", style);
+    facts f;
+    int r = facts_get(c, &f);
+    if (r != MGW_OK)
+        return r;
+    mgw_dbuf b;
+    mgw_dbuf_init(&b);
+    if (style == MGW_DESCRIBE_TEXT)
+        describe_text(c, &f, &b);
+    else
+        describe_json(c, &f, &b);
+    facts_free(&f);
+    r = mgw_dbuf_detach_str(&b, out);
+    if (r == MGW_OK)
+        mgw_err_clear();
+    return r;
+}
