@@ -1,0 +1,48 @@
+/* Shared helpers of the mgwauth command-line tool (public API only). */
+#ifndef MGW_CLI_H
+#define MGW_CLI_H
+
+#include "mgwauth.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define EXIT_USAGE 2
+
+/* Print "mgwauth: error: ..." for a failed library call and return 1. */
+int cli_fail(int code, const char *what);
+/* Print a usage error and return EXIT_USAGE. */
+int cli_usage(const char *fmt, ...);
+
+/* Command-line options: "--name value", "--name=value" or a flag. */
+typedef struct {
+    const char *name;
+    bool takes_value;
+    bool repeatable;
+    const char *values[64];
+    size_t count;
+    bool seen;
+} cli_opt;
+
+/* Parse argv against opts; positional arguments go to pos (at most max_pos).
+ * Returns 0 or prints the problem and returns EXIT_USAGE. */
+int cli_parse(int argc, char **argv, cli_opt *opts, size_t n_opts, const char **pos,
+              size_t max_pos, size_t *n_pos);
+cli_opt *cli_get(cli_opt *opts, size_t n, const char *name);
+const char *cli_value(cli_opt *opts, size_t n, const char *name);
+
+/* Read a whole input file (at most 16 MiB) or print why not and return non-zero. */
+int cli_read(const char *path, uint8_t **data, size_t *len);
+/* Read a password file; prints the problem on failure. */
+int cli_password(const char *path, char **pw, size_t *len);
+/* Create a directory (and its parents) if missing. */
+int cli_mkdirs(const char *path);
+/* path = dir + "/" + base + ext (caller frees with free()). */
+char *cli_path(const char *dir, const char *base, const char *ext);
+/* A file base name: non-empty, no path separators, not "." or "..". */
+bool cli_valid_base(const char *base);
+
+int cmd_cert(int argc, char **argv);
+int cmd_ca(int argc, char **argv);
+
+#endif
