@@ -90,8 +90,11 @@ extern "C" {
 #define MGW_ERR_WRONG_PASSWORD -206  /**< wrong password or corrupted data */
 #define MGW_ERR_UNSUPPORTED_ALG -207 /**< algorithm not supported */
 #define MGW_ERR_CRYPTO -208          /**< other failure of a cryptographic operation */
-/* Ranges reserved for later modules: PFX -300.., registry -400..,
- * trusted roots -500.., platform back-ends -600.., gateway check -700.. */
+/* PFX (PKCS#12): -300 .. -399 */
+/* Registry: -400 .. -499 */
+/* Trusted roots and stores: -500 .. -599 */
+/* Platform back-ends: -600 .. -699 */
+/* Gateway check: -700 .. -799 */
 
 /* ------------------------------------------------------------------------ */
 /* Library                                                                   */
@@ -309,6 +312,18 @@ MGW_API int mgw_csr_parse(const uint8_t *data, size_t len, mgw_csr_t **out);
 MGW_API void mgw_csr_free(mgw_csr_t **csr);
 /** The request's subject as an RFC 4514 string. */
 MGW_API int mgw_csr_subject(const mgw_csr_t *csr, char **out);
+
+/* ------------------------------------------------------------------------ */
+/* PFX (PKCS#12)                                                             */
+/* ------------------------------------------------------------------------ */
+
+/* ------------------------------------------------------------------------ */
+/* Registry plans                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* ------------------------------------------------------------------------ */
+/* Trusted roots                                                             */
+/* ------------------------------------------------------------------------ */
 
 #ifdef __cplusplus
 }

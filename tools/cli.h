@@ -44,5 +44,11 @@ bool cli_valid_base(const char *base);
 
 int cmd_cert(int argc, char **argv);
 int cmd_ca(int argc, char **argv);
+/* pfx */
+
+/* registry */
+
+/* roots, task */
+
 
 #endif

@@ -39,5 +39,11 @@ int main(int argc, char **argv)
         return cmd_cert(argc - 2, argv + 2);
     if (strcmp(argv[1], "ca") == 0)
         return cmd_ca(argc - 2, argv + 2);
+    /* pfx */
+
+    /* registry */
+
+    /* roots, task */
+
     return cli_usage("unknown command '%s'", argv[1]);
 }

@@ -50,6 +50,12 @@ static const struct {
     {MGW_ERR_WRONG_PASSWORD, "wrong password or corrupted data"},
     {MGW_ERR_UNSUPPORTED_ALG, "unsupported algorithm"},
     {MGW_ERR_CRYPTO, "cryptographic operation failed"},
+    /* PFX */
+
+    /* registry */
+
+    /* trusted roots */
+
 };
 
 MGW_API const char *mgw_strerror(int err)
