@@ -32,8 +32,49 @@ int mgw_digest(mbedtls_md_type_t md, const uint8_t *p, size_t n, uint8_t *out);
 int mgw_pbkdf2(mbedtls_md_type_t md, const uint8_t *pw, size_t pwlen, const uint8_t *salt,
                size_t saltlen, uint32_t iterations, uint8_t *out, size_t outlen);
 
+/* Block size of a SHA-1/SHA-2 digest (64 or 128), 0 for others. */
+size_t mgw_md_block_size(mbedtls_md_type_t md);
+
 /* Largest iteration count any decryption accepts (hostile-input cap). */
 #define MGW_MAX_ITERATIONS 10000000u
+
+/* ---- password-based encryption (pbe.c) ------------------------------------ */
+
+/* A password as the caller gave it: UTF-8 bytes, or none at all. PKCS#12
+ * tells the two apart (the empty password is the BMPString terminator 00 00,
+ * no password is zero bytes); PBKDF2 treats both as zero bytes. */
+typedef struct {
+    const uint8_t *p;
+    size_t len;
+    bool none;
+} mgw_password;
+
+/* Schemes the writers use. */
+enum {
+    MGW_PBE_PKCS12_3DES = 1,  /* pbeWithSHAAnd3-KeyTripleDES-CBC */
+    MGW_PBE_PBES2_AES256 = 2, /* PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC */
+};
+
+/* What a decryption found, for reports. */
+typedef struct {
+    char name[96];
+    uint32_t iterations;
+} mgw_pbe_info;
+
+/* PKCS#12 key derivation (RFC 7292 appendix B.2): ID 1 key, 2 IV, 3 MAC key.
+ * The password is converted from UTF-8 to a terminated BMPString here. */
+int mgw_pkcs12_kdf(mbedtls_md_type_t md, const mgw_password *pw, const uint8_t *salt,
+                   size_t saltlen, uint8_t id, uint32_t iterations, uint8_t *out, size_t n);
+/* Encrypt pt: appends the AlgorithmIdentifier to algid and the ciphertext to ct. */
+int mgw_pbe_encrypt(int scheme, const mgw_password *pw, uint32_t iterations, mgw_rng *rng,
+                    const uint8_t *pt, size_t n, mgw_dbuf *algid, mgw_dbuf *ct);
+/* Decrypt with the scheme named by `algid` (the whole AlgorithmIdentifier
+ * element): PBES2 (PBKDF2 with HMAC-SHA1..512; AES-128/192/256-CBC or
+ * DES-EDE3-CBC) or a PKCS#12 PBE (3DES 3-key/2-key, RC2-CBC 128/40-bit).
+ * Malformed parameters give `param_err`; bad padding MGW_ERR_WRONG_PASSWORD;
+ * an iteration count above max_iterations MGW_ERR_TOO_LARGE. */
+int mgw_pbe_decrypt(mgw_span algid, const mgw_password *pw, uint32_t max_iterations,
+                    int param_err, const uint8_t *ct, size_t n, mgw_dbuf *pt, mgw_pbe_info *info);
 
 /* Wrap a private key (RSA or EC in `pk`) as PKCS#8 PrivateKeyInfo DER. */
 int mgw_pkcs8_wrap(mbedtls_pk_context *pk, mgw_dbuf *pki);
@@ -41,11 +82,15 @@ int mgw_pkcs8_wrap(mbedtls_pk_context *pk, mgw_dbuf *pki);
  * AES-256-CBC), random 16-byte salt and IV. */
 int mgw_pkcs8_encrypt(const uint8_t *pki, size_t pkilen, const uint8_t *pw, size_t pwlen,
                       uint32_t iterations, mgw_rng *rng, mgw_dbuf *out);
-/* EncryptedPrivateKeyInfo -> PrivateKeyInfo. PBES2 with PBKDF2 (HMAC-SHA1/
- * 224/256/384/512) and AES-128/192/256-CBC or DES-EDE3-CBC. Wrong password
- * (bad padding, or a result that is not a PrivateKeyInfo) gives
- * MGW_ERR_WRONG_PASSWORD. */
+/* The same with any writer scheme (MGW_PBE_*) and password form. */
+int mgw_pkcs8_encrypt_with(int scheme, const uint8_t *pki, size_t pkilen, const mgw_password *pw,
+                           uint32_t iterations, mgw_rng *rng, mgw_dbuf *out);
+/* EncryptedPrivateKeyInfo -> PrivateKeyInfo, with every scheme of
+ * mgw_pbe_decrypt. Wrong password (bad padding, or a result that is not a
+ * PrivateKeyInfo) gives MGW_ERR_WRONG_PASSWORD. */
 int mgw_pkcs8_decrypt(const uint8_t *der, size_t n, const uint8_t *pw, size_t pwlen,
                       mgw_dbuf *pki);
+int mgw_pkcs8_decrypt_with(const uint8_t *der, size_t n, const mgw_password *pw,
+                           uint32_t max_iterations, mgw_dbuf *pki, mgw_pbe_info *info);
 
 #endif

@@ -17,7 +17,7 @@
 #define MAX_BLOCK 128 /* SHA-384/512 block size */
 
 /* mbedtls_md_get_block_size() does not exist in 2.28. */
-static size_t hmac_block_size(mbedtls_md_type_t md)
+size_t mgw_md_block_size(mbedtls_md_type_t md)
 {
     switch (md) {
     case MBEDTLS_MD_SHA1:
@@ -86,7 +86,7 @@ int mgw_pbkdf2(mbedtls_md_type_t md, const uint8_t *pw, size_t pwlen, const uint
     if (iterations == 0 || iterations > MGW_MAX_ITERATIONS)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "PBKDF2: iteration count %lu not in 1..%lu",
                        (unsigned long)iterations, (unsigned long)MGW_MAX_ITERATIONS);
-    size_t block = hmac_block_size(md);
+    size_t block = mgw_md_block_size(md);
     const mbedtls_md_info_t *info = mbedtls_md_info_from_type(md);
     if (block == 0 || info == NULL)
         return mgw_err(MGW_ERR_UNSUPPORTED_ALG, "PBKDF2: digest %d not supported", (int)md);
