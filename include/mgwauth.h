@@ -91,6 +91,11 @@ extern "C" {
 #define MGW_ERR_UNSUPPORTED_ALG -207 /**< algorithm not supported */
 #define MGW_ERR_CRYPTO -208          /**< other failure of a cryptographic operation */
 /* PFX (PKCS#12): -300 .. -399 */
+#define MGW_ERR_PFX_FORMAT -300  /**< malformed or unsupported PKCS#12 structure */
+#define MGW_ERR_PFX_MAC -301     /**< MAC check failed: wrong password or corrupted file */
+#define MGW_ERR_PFX_NO_KEY -302  /**< the PFX holds no private key */
+#define MGW_ERR_PFX_NO_CERT -303 /**< no certificate in the PFX matches its key */
+#define MGW_ERR_PFX_LIMIT -304   /**< a safety limit (size, bags, iterations) was exceeded */
 /* Registry: -400 .. -499 */
 /* Trusted roots and stores: -500 .. -599 */
 /* Platform back-ends: -600 .. -699 */
@@ -316,6 +321,83 @@ MGW_API int mgw_csr_subject(const mgw_csr_t *csr, char **out);
 /* ------------------------------------------------------------------------ */
 /* PFX (PKCS#12)                                                             */
 /* ------------------------------------------------------------------------ */
+
+/** compat: pbeWithSHAAnd3-KeyTripleDES-CBC for the key and certificates and an
+ * HMAC-SHA-1 MAC, as Windows' TripleDES_SHA1 export; opens on every device.
+ * modern: PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) and an HMAC-SHA-256 MAC, as
+ * OpenSSL 3; Windows Server 2016 and older devices report it as "wrong password". */
+#define MGW_PFX_PROFILE_COMPAT 1
+#define MGW_PFX_PROFILE_MODERN 2
+
+/** Windows KeySpec, written as the key-usage attribute inside the PKCS#8 key. */
+#define MGW_PFX_KEYSPEC_NONE 0
+#define MGW_PFX_KEYSPEC_EXCHANGE 0x10
+#define MGW_PFX_KEYSPEC_SIGNATURE 0x80
+
+/** Parts of a PFX for mgw_pfx_algorithm(). */
+#define MGW_PFX_PART_KEY 1
+#define MGW_PFX_PART_CERTS 2
+#define MGW_PFX_PART_MAC 3
+
+typedef struct mgw_pfxopts mgw_pfxopts_t;
+typedef struct mgw_pfx mgw_pfx_t;
+
+/** Options for writing a PFX. Defaults: compat profile, 2048 iterations, the
+ * friendlyName from the certificate's CN, localKeyID = SHA-1 of the
+ * certificate, no Microsoft attributes, no chain. @since 1.0 */
+MGW_API mgw_pfxopts_t *mgw_pfxopts_new(void);
+MGW_API void mgw_pfxopts_free(mgw_pfxopts_t **opts);
+MGW_API int mgw_pfxopts_set_profile(mgw_pfxopts_t *opts, int profile);
+/** Iterations of every KDF (1 to mgw_pfx_max_iterations()). */
+MGW_API int mgw_pfxopts_set_iterations(mgw_pfxopts_t *opts, uint32_t iterations);
+/** friendlyName (UTF-8); "" or NULL writes none. */
+MGW_API int mgw_pfxopts_set_friendly_name(mgw_pfxopts_t *opts, const char *name);
+/** Microsoft CSP name attribute (1.3.6.1.4.1.311.17.1), e.g. "Microsoft
+ * Enhanced RSA and AES Cryptographic Provider"; NULL removes it. */
+MGW_API int mgw_pfxopts_set_csp_name(mgw_pfxopts_t *opts, const char *name);
+/** MGW_PFX_KEYSPEC_*: exchange (0x10) is what -KeySpec KeyExchange keys carry. */
+MGW_API int mgw_pfxopts_set_key_spec(mgw_pfxopts_t *opts, int key_spec);
+/** Mark the key for the LocalMachine key set (1.3.6.1.4.1.311.17.2). */
+MGW_API int mgw_pfxopts_set_machine_keyset(mgw_pfxopts_t *opts, int on);
+/** localKeyID bytes (Windows writes 01 00 00 00); 0 to 64 bytes, 0 = default. */
+MGW_API int mgw_pfxopts_set_local_key_id(mgw_pfxopts_t *opts, const uint8_t *id, size_t len);
+/** Add a chain certificate (copied), e.g. the issuing CA. */
+MGW_API int mgw_pfxopts_add_chain(mgw_pfxopts_t *opts, const mgw_cert_t *cert);
+/** Use a caller-supplied random generator for salts and IVs. */
+MGW_API int mgw_pfxopts_set_rng(mgw_pfxopts_t *opts, mgw_rng_cb cb, void *ctx);
+
+/** Write a PFX holding `key`, `cert` (which must belong together) and the
+ * chain of opts. `password` is UTF-8 (the empty string is a valid password);
+ * NULL writes a PFX with no password, which PKCS#12 distinguishes from "". */
+MGW_API int mgw_pfx_write(const mgw_pfxopts_t *opts, const mgw_cert_t *cert, const mgw_key_t *key,
+                          const char *password, size_t password_len, uint8_t **out,
+                          size_t *out_len);
+/** Parse and decrypt a PFX (DER or BER). The MAC is verified before anything
+ * is decrypted; a wrong password gives MGW_ERR_PFX_MAC. An empty password also
+ * opens files made with no password. Reads 3DES, RC2-40/128 (Windows exports)
+ * and PBES2 with AES. Inputs above the size, bag or iteration limits give
+ * MGW_ERR_PFX_LIMIT. */
+MGW_API int mgw_pfx_parse(const uint8_t *data, size_t len, const char *password,
+                          size_t password_len, mgw_pfx_t **out);
+MGW_API void mgw_pfx_free(mgw_pfx_t **pfx);
+/** Copies of the private key and of the certificate that matches it. */
+MGW_API int mgw_pfx_key(const mgw_pfx_t *pfx, mgw_key_t **out);
+MGW_API int mgw_pfx_cert(const mgw_pfx_t *pfx, mgw_cert_t **out);
+/** The other certificates (the chain). */
+MGW_API size_t mgw_pfx_extra_cert_count(const mgw_pfx_t *pfx);
+MGW_API int mgw_pfx_extra_cert(const mgw_pfx_t *pfx, size_t index, mgw_cert_t **out);
+/** friendlyName, or MGW_ERR_NOT_FOUND. */
+MGW_API int mgw_pfx_friendly_name(const mgw_pfx_t *pfx, char **out);
+/** Algorithm name and iteration count found for a part (MGW_PFX_PART_*). */
+MGW_API int mgw_pfx_algorithm(const mgw_pfx_t *pfx, int part, char **name, uint32_t *iterations);
+/** Algorithms, iterations, attributes, certificates and key, as text or JSON. */
+MGW_API int mgw_pfx_describe(const mgw_pfx_t *pfx, int style, char **out);
+/** Re-encrypt a parsed PFX with opts (profile, iterations, extra chain,
+ * attributes override the source's) and a new password (NULL: none). */
+MGW_API int mgw_pfx_convert(const mgw_pfx_t *pfx, const mgw_pfxopts_t *opts, const char *password,
+                            size_t password_len, uint8_t **out, size_t *out_len);
+/** Largest iteration count the reader accepts and the writer uses. */
+MGW_API uint32_t mgw_pfx_max_iterations(void);
 
 /* ------------------------------------------------------------------------ */
 /* Registry plans                                                            */

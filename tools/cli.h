@@ -45,6 +45,7 @@ bool cli_valid_base(const char *base);
 int cmd_cert(int argc, char **argv);
 int cmd_ca(int argc, char **argv);
 /* pfx */
+int cmd_pfx(int argc, char **argv);
 
 /* registry */
 

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_OUTPUTS 4
 
 static int key_type_from_name(const char *s)
 {
@@ -22,44 +23,74 @@ static int key_type_from_name(const char *s)
     return 0;
 }
 
-static int parse_days(const char *s, uint32_t *days)
+static int parse_uint(const char *opt, const char *s, unsigned long lo, unsigned long hi,
+                      unsigned long *v)
 {
     char *end;
-    unsigned long v = strtoul(s, &end, 10);
-    if (*s < '0' || *s > '9' || *end != '\0' || v < 1 || v > 36500)
-        return cli_usage("--days must be a whole number from 1 to 36500, not '%s'", s);
-    *days = (uint32_t)v;
+    unsigned long x = strtoul(s, &end, 10);
+    if (*s < '0' || *s > '9' || *end != '\0' || x < lo || x > hi)
+        return cli_usage("--%s must be a whole number from %lu to %lu, not '%s'", opt, lo, hi, s);
+    *v = x;
     return 0;
 }
+
+/* One file a command writes. */
+typedef struct {
+    const char *ext, *what;
+    uint8_t *data;
+    size_t len;
+    unsigned flags;
+    char *path;
+} output;
 
 /* Everything a command needs released at the end. */
 typedef struct {
     mgw_certopts_t *opts;
+    mgw_pfxopts_t *pfxopts;
     mgw_key_t *key, *ca_key;
     mgw_cert_t *cert, *ca_cert;
     mgw_csr_t *csr;
+    mgw_pfx_t *ca_pfx;
     char *password;
     size_t password_len;
-    uint8_t *cer, *keypem;
-    size_t cer_len, keypem_len;
-    char *cer_path, *key_path;
+    output out[MAX_OUTPUTS];
+    size_t n_out;
     mgw_fileset_t *files;
 } job;
 
 static void job_free(job *j)
 {
     mgw_certopts_free(&j->opts);
+    mgw_pfxopts_free(&j->pfxopts);
     mgw_key_free(&j->key);
     mgw_key_free(&j->ca_key);
     mgw_cert_free(&j->cert);
     mgw_cert_free(&j->ca_cert);
     mgw_csr_free(&j->csr);
+    mgw_pfx_free(&j->ca_pfx);
     mgw_free(j->password);
-    mgw_free(j->cer);
-    mgw_free(j->keypem);
-    free(j->cer_path);
-    free(j->key_path);
+    for (size_t i = 0; i < j->n_out; i++) {
+        mgw_free(j->out[i].data);
+        free(j->out[i].path);
+    }
     mgw_fileset_free(&j->files);
+}
+
+static void add_output(job *j, const char *ext, const char *what, unsigned flags)
+{
+    output *o = &j->out[j->n_out++];
+    memset(o, 0, sizeof(*o));
+    o->ext = ext;
+    o->what = what;
+    o->flags = flags;
+}
+
+static output *find_output(job *j, const char *ext)
+{
+    for (size_t i = 0; i < j->n_out; i++)
+        if (strcmp(j->out[i].ext, ext) == 0)
+            return &j->out[i];
+    return NULL;
 }
 
 /* Options shared by the issuing commands: SANs, EKUs, validity, subject. */
@@ -97,33 +128,50 @@ static int apply_common(job *j, cli_opt *o, size_t n, uint32_t default_days)
         }
         free(list);
     }
-    uint32_t days = default_days;
+    unsigned long days = default_days;
     const char *d = cli_value(o, n, "days");
-    if (d != NULL && parse_days(d, &days) != 0)
+    if (d != NULL && parse_uint("days", d, 1, 36500, &days) != 0)
         return EXIT_USAGE;
-    if ((r = mgw_certopts_set_days(j->opts, days)) != MGW_OK)
+    if ((r = mgw_certopts_set_days(j->opts, (uint32_t)days)) != MGW_OK)
         return cli_fail(r, "--days");
     return 0;
 }
 
-/* Load the issuing CA from --ca-cert/--ca-key [--ca-password-file]. */
+/* The issuing CA: --ca FILE.pfx, or --ca-cert and --ca-key; [--ca-password-file]. */
 static int load_ca(job *j, cli_opt *o, size_t n)
 {
-    const char *cert = cli_value(o, n, "ca-cert"), *key = cli_value(o, n, "ca-key");
-    const char *pwf = cli_value(o, n, "ca-password-file");
+    const char *pfx = cli_value(o, n, "ca"), *cert = cli_value(o, n, "ca-cert");
+    const char *key = cli_value(o, n, "ca-key"), *pwf = cli_value(o, n, "ca-password-file");
     uint8_t *data = NULL;
-    size_t len = 0;
+    size_t len = 0, pwlen = 0;
     char *pw = NULL;
-    size_t pwlen = 0;
-    int r;
-    if (cli_read(cert, &data, &len) != 0)
-        return 1;
-    r = mgw_cert_parse(data, len, &j->ca_cert);
-    mgw_free(data);
-    if (r != MGW_OK)
-        return cli_fail(r, cert);
+    int r = MGW_OK;
     if (pwf != NULL && cli_password(pwf, &pw, &pwlen) != 0)
         return 1;
+    if (pfx != NULL) {
+        if (cli_read(pfx, &data, &len) != 0) {
+            mgw_free(pw);
+            return 1;
+        }
+        r = mgw_pfx_parse(data, len, pw != NULL ? pw : "", pwlen, &j->ca_pfx);
+        if (r == MGW_OK)
+            r = mgw_pfx_key(j->ca_pfx, &j->ca_key);
+        if (r == MGW_OK)
+            r = mgw_pfx_cert(j->ca_pfx, &j->ca_cert);
+        mgw_free(data);
+        mgw_free(pw);
+        return r == MGW_OK ? 0 : cli_fail(r, pfx);
+    }
+    if (cli_read(cert, &data, &len) != 0) {
+        mgw_free(pw);
+        return 1;
+    }
+    r = mgw_cert_parse(data, len, &j->ca_cert);
+    mgw_free(data);
+    if (r != MGW_OK) {
+        mgw_free(pw);
+        return cli_fail(r, cert);
+    }
     if (cli_read(key, &data, &len) != 0) {
         mgw_free(pw);
         return 1;
@@ -132,12 +180,27 @@ static int load_ca(job *j, cli_opt *o, size_t n)
     r = j->ca_key == NULL ? MGW_ERR_NO_MEMORY : mgw_key_load(j->ca_key, data, len, pw, pwlen);
     mgw_free(data);
     mgw_free(pw);
-    if (r != MGW_OK)
-        return cli_fail(r, key);
+    return r == MGW_OK ? 0 : cli_fail(r, key);
+}
+
+static int ca_options_ok(cli_opt *o, size_t n, bool required, bool *issued)
+{
+    bool pfx = cli_value(o, n, "ca") != NULL;
+    bool cert = cli_value(o, n, "ca-cert") != NULL, key = cli_value(o, n, "ca-key") != NULL;
+    *issued = pfx || cert || key;
+    if (pfx && (cert || key))
+        return cli_usage("give the CA as --ca FILE.pfx or as --ca-cert and --ca-key, not both");
+    if (!pfx && cert != key)
+        return cli_usage("--ca-cert and --ca-key go together");
+    if (!*issued && cli_value(o, n, "ca-password-file") != NULL)
+        return cli_usage("--ca-password-file needs --ca or --ca-cert and --ca-key");
+    if (required && !*issued)
+        return cli_usage("the issuing CA is required (--ca FILE.pfx, or --ca-cert and --ca-key)");
     return 0;
 }
 
-static int prepare_out(job *j, cli_opt *o, size_t n, const char *default_base, bool with_key)
+/* Output paths; refuse early when one exists, before spending time on keys. */
+static int prepare_out(job *j, cli_opt *o, size_t n, const char *default_base)
 {
     const char *dir = cli_value(o, n, "out");
     const char *base = cli_value(o, n, "name");
@@ -145,12 +208,21 @@ static int prepare_out(job *j, cli_opt *o, size_t n, const char *default_base, b
         base = default_base;
     if (!cli_valid_base(base))
         return cli_usage("--name must be a plain file name, not '%s'", base);
-    j->cer_path = cli_path(dir, base, ".cer");
-    if (with_key)
-        j->key_path = cli_path(dir, base, ".key");
+    bool force = cli_get(o, n, "force")->seen;
     j->files = mgw_fileset_new();
-    if (j->cer_path == NULL || (with_key && j->key_path == NULL) || j->files == NULL)
+    if (j->files == NULL)
         return cli_fail(MGW_ERR_NO_MEMORY, NULL);
+    for (size_t i = 0; i < j->n_out; i++) {
+        if ((j->out[i].path = cli_path(dir, base, j->out[i].ext)) == NULL)
+            return cli_fail(MGW_ERR_NO_MEMORY, NULL);
+        FILE *f = force ? NULL : fopen(j->out[i].path, "rb");
+        if (f != NULL) {
+            fclose(f);
+            fprintf(stderr, "mgwauth: error: %s exists (use --force to overwrite)\n",
+                    j->out[i].path);
+            return 1;
+        }
+    }
     return 0;
 }
 
@@ -161,35 +233,12 @@ static int write_outputs(job *j, cli_opt *o, size_t n)
     int r;
     if (cli_mkdirs(cli_value(o, n, "out")) != 0)
         return 1;
-    if ((r = mgw_cert_export(j->cert, MGW_FORMAT_DER, &j->cer, &j->cer_len)) != MGW_OK)
-        return cli_fail(r, NULL);
-    if ((r = mgw_fileset_add(j->files, j->cer_path, j->cer, j->cer_len, force)) != MGW_OK)
-        return cli_fail(r, NULL);
-    if (j->key_path != NULL &&
-        (r = mgw_fileset_add(j->files, j->key_path, j->keypem, j->keypem_len,
-                             force | MGW_FILE_PRIVATE)) != MGW_OK)
-        return cli_fail(r, NULL);
+    for (size_t i = 0; i < j->n_out; i++)
+        if ((r = mgw_fileset_add(j->files, j->out[i].path, j->out[i].data, j->out[i].len,
+                                 force | j->out[i].flags)) != MGW_OK)
+            return cli_fail(r, NULL);
     if ((r = mgw_fileset_commit(j->files)) != MGW_OK)
         return cli_fail(r, NULL);
-    return 0;
-}
-
-/* Refuse early when an output exists, before spending time on keys. */
-static int check_outputs_free(job *j, cli_opt *o, size_t n)
-{
-    if (cli_get(o, n, "force")->seen)
-        return 0;
-    const char *paths[2] = {j->cer_path, j->key_path};
-    for (int i = 0; i < 2; i++) {
-        if (paths[i] == NULL)
-            continue;
-        FILE *f = fopen(paths[i], "rb");
-        if (f != NULL) {
-            fclose(f);
-            fprintf(stderr, "mgwauth: error: %s exists (use --force to overwrite)\n", paths[i]);
-            return 1;
-        }
-    }
     return 0;
 }
 
@@ -200,38 +249,93 @@ static void print_summary(job *j)
     mgw_cert_subject(j->cert, &subject);
     mgw_cert_thumbprint(j->cert, MGW_DIGEST_SHA1, &tp);
     mgw_cert_validity(j->cert, &nb, &na);
-    printf("subject:    %s\n", subject != NULL ? subject : "");
-    printf("thumbprint: %s\n", tp != NULL ? tp : "");
     time_t t = (time_t)na;
     struct tm tm;
     char when[32] = "";
     if (gmtime_r(&t, &tm) != NULL)
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+    printf("subject:    %s\n", subject != NULL ? subject : "");
+    printf("thumbprint: %s\n", tp != NULL ? tp : "");
     printf("expires:    %s\n", when);
-    printf("wrote:      %s\n", j->cer_path);
-    if (j->key_path != NULL)
-        printf("wrote:      %s (encrypted PKCS#8, mode 0600)\n", j->key_path);
+    for (size_t i = 0; i < j->n_out; i++)
+        printf("wrote:      %s (%s)\n", j->out[i].path, j->out[i].what);
     mgw_free(subject);
     mgw_free(tp);
 }
+
+/* PFX options: --profile, --friendly-name, --iterations, --keyspec, --csp,
+ * --machine-keyset, --chain (the issuing CA and its PFX chain). */
+static int pfx_options(job *j, cli_opt *o, size_t n)
+{
+    int r = MGW_OK;
+    const char *profile = cli_value(o, n, "profile"), *v;
+    if (profile != NULL && strcmp(profile, "compat") != 0 && strcmp(profile, "modern") != 0)
+        return cli_usage("--profile must be compat or modern, not '%s'", profile);
+    if (profile != NULL)
+        r = mgw_pfxopts_set_profile(j->pfxopts, strcmp(profile, "modern") == 0
+                                                    ? MGW_PFX_PROFILE_MODERN
+                                                    : MGW_PFX_PROFILE_COMPAT);
+    unsigned long it;
+    if (r == MGW_OK && (v = cli_value(o, n, "iterations")) != NULL) {
+        if (parse_uint("iterations", v, 1, mgw_pfx_max_iterations(), &it) != 0)
+            return EXIT_USAGE;
+        r = mgw_pfxopts_set_iterations(j->pfxopts, (uint32_t)it);
+    }
+    if (r == MGW_OK && (v = cli_value(o, n, "friendly-name")) != NULL)
+        r = mgw_pfxopts_set_friendly_name(j->pfxopts, v);
+    if (r == MGW_OK && (v = cli_value(o, n, "csp")) != NULL)
+        r = mgw_pfxopts_set_csp_name(j->pfxopts, v);
+    if (r == MGW_OK && (v = cli_value(o, n, "keyspec")) != NULL) {
+        int spec = strcmp(v, "exchange") == 0    ? MGW_PFX_KEYSPEC_EXCHANGE
+                   : strcmp(v, "signature") == 0 ? MGW_PFX_KEYSPEC_SIGNATURE
+                   : strcmp(v, "none") == 0      ? MGW_PFX_KEYSPEC_NONE
+                                                 : -1;
+        if (spec < 0)
+            return cli_usage("--keyspec must be exchange, signature or none, not '%s'", v);
+        r = mgw_pfxopts_set_key_spec(j->pfxopts, spec);
+    }
+    if (r == MGW_OK && cli_get(o, n, "machine-keyset")->seen)
+        r = mgw_pfxopts_set_machine_keyset(j->pfxopts, 1);
+    return r == MGW_OK ? 0 : cli_fail(r, NULL);
+}
+
+static int add_chain(job *j)
+{
+    int r = mgw_pfxopts_add_chain(j->pfxopts, j->ca_cert);
+    for (size_t i = 0; r == MGW_OK && j->ca_pfx != NULL && i < mgw_pfx_extra_cert_count(j->ca_pfx);
+         i++) {
+        mgw_cert_t *c = NULL;
+        r = mgw_pfx_extra_cert(j->ca_pfx, i, &c);
+        if (r == MGW_OK)
+            r = mgw_pfxopts_add_chain(j->pfxopts, c);
+        mgw_cert_free(&c);
+    }
+    return r == MGW_OK ? 0 : cli_fail(r, "--chain");
+}
+
+#define OPT(name, value, repeat) {name, value, repeat, {0}, 0, false}
 
 /* cert create and ca create share everything but defaults. */
 static int create(int argc, char **argv, bool ca)
 {
     cli_opt o[] = {
-        {"subject", true, false, {0}, 0, false},  {"upn", true, true, {0}, 0, false},
-        {"email", true, true, {0}, 0, false},     {"dns", true, true, {0}, 0, false},
-        {"uri", true, true, {0}, 0, false},       {"key", true, false, {0}, 0, false},
-        {"days", true, false, {0}, 0, false},     {"eku", true, true, {0}, 0, false},
-        {"ca-cert", true, false, {0}, 0, false},  {"ca-key", true, false, {0}, 0, false},
-        {"ca-password-file", true, false, {0}, 0, false},
-        {"password-file", true, false, {0}, 0, false},
-        {"out", true, false, {0}, 0, false},      {"name", true, false, {0}, 0, false},
-        {"force", false, false, {0}, 0, false},   {"pathlen", true, false, {0}, 0, false},
-        {"iterations", true, false, {0}, 0, false},
+        OPT("subject", true, false),       OPT("upn", true, true),
+        OPT("email", true, true),          OPT("dns", true, true),
+        OPT("uri", true, true),            OPT("key", true, false),
+        OPT("days", true, false),          OPT("eku", true, true),
+        OPT("ca", true, false),            OPT("ca-cert", true, false),
+        OPT("ca-key", true, false),        OPT("ca-password-file", true, false),
+        OPT("password-file", true, false), OPT("out", true, false),
+        OPT("name", true, false),          OPT("force", false, false),
+        OPT("pathlen", true, false),       OPT("iterations", true, false),
+        OPT("profile", true, false),       OPT("friendly-name", true, false),
+        OPT("chain", false, false),        OPT("key-pem", false, false),
+        OPT("keyspec", true, false),       OPT("csp", true, false),
+        OPT("machine-keyset", false, false),
     };
     size_t n = N(o), npos;
     const char *pos[1];
+    bool issued;
     if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
         return EXIT_USAGE;
     if (cli_value(o, n, "subject") == NULL)
@@ -241,13 +345,12 @@ static int create(int argc, char **argv, bool ca)
                          "command line)");
     if (cli_value(o, n, "out") == NULL)
         return cli_usage("--out DIR is required");
-    bool issued = cli_value(o, n, "ca-cert") != NULL || cli_value(o, n, "ca-key") != NULL;
-    if (issued && (cli_value(o, n, "ca-cert") == NULL || cli_value(o, n, "ca-key") == NULL))
-        return cli_usage("--ca-cert and --ca-key go together");
-    if (!issued && cli_value(o, n, "ca-password-file") != NULL)
-        return cli_usage("--ca-password-file needs --ca-cert and --ca-key");
+    if (ca_options_ok(o, n, false, &issued) != 0)
+        return EXIT_USAGE;
     if (!ca && cli_value(o, n, "pathlen") != NULL)
         return cli_usage("--pathlen is for ca create");
+    if (cli_get(o, n, "chain")->seen && !issued)
+        return cli_usage("--chain needs the issuing CA");
     const char *kname = cli_value(o, n, "key");
     int ktype = kname != NULL ? key_type_from_name(kname) : MGW_KEY_RSA2048;
     if (ktype == 0)
@@ -261,21 +364,14 @@ static int create(int argc, char **argv, bool ca)
             return cli_usage("--pathlen must be -1 (none) or 0 to 255");
         pathlen = (int)v;
     }
-    uint32_t iterations = 0;
-    if (cli_value(o, n, "iterations") != NULL) {
-        char *end;
-        unsigned long v = strtoul(cli_value(o, n, "iterations"), &end, 10);
-        if (*end != '\0' || v < 1 || v > 10000000)
-            return cli_usage("--iterations must be 1 to 10000000");
-        iterations = (uint32_t)v;
-    }
 
     job j;
     memset(&j, 0, sizeof(j));
     int rc = 1, r;
     j.opts = mgw_certopts_new();
+    j.pfxopts = mgw_pfxopts_new();
     j.key = mgw_key_new();
-    if (j.opts == NULL || j.key == NULL) {
+    if (j.opts == NULL || j.pfxopts == NULL || j.key == NULL) {
         cli_fail(MGW_ERR_NO_MEMORY, NULL);
         goto done;
     }
@@ -283,20 +379,34 @@ static int create(int argc, char **argv, bool ca)
         cli_fail(r, NULL);
         goto done;
     }
-    if ((rc = apply_common(&j, o, n, ca ? 3650 : 730)) != 0)
+    if ((rc = apply_common(&j, o, n, ca ? 3650 : 730)) != 0 || (rc = pfx_options(&j, o, n)) != 0)
         goto done;
     rc = 1;
-    if (prepare_out(&j, o, n, ca ? "ca" : "Certificate", true) != 0 ||
-        check_outputs_free(&j, o, n) != 0)
+    add_output(&j, ".pfx", "PKCS#12 with the key, mode 0600", MGW_FILE_PRIVATE);
+    add_output(&j, ".cer", "certificate, DER", 0);
+    if (ca || cli_get(o, n, "key-pem")->seen)
+        add_output(&j, ".key", "encrypted PKCS#8 key, mode 0600", MGW_FILE_PRIVATE);
+    if (prepare_out(&j, o, n, ca ? "ca" : "Certificate") != 0)
         goto done;
     if (cli_password(cli_value(o, n, "password-file"), &j.password, &j.password_len) != 0)
         goto done;
     if (issued && load_ca(&j, o, n) != 0)
         goto done;
+    if (cli_get(o, n, "chain")->seen && add_chain(&j) != 0)
+        goto done;
+    unsigned long iterations = 0;
+    if (cli_value(o, n, "iterations") != NULL)
+        iterations = strtoul(cli_value(o, n, "iterations"), NULL, 10);
+    output *pfx = find_output(&j, ".pfx"), *cer = find_output(&j, ".cer");
+    output *pem = find_output(&j, ".key");
     if ((r = mgw_key_generate(j.key, ktype)) != MGW_OK ||
         (r = mgw_cert_create(j.opts, j.key, j.ca_cert, j.ca_key, &j.cert)) != MGW_OK ||
-        (r = mgw_key_export_encrypted(j.key, MGW_FORMAT_PEM, j.password, j.password_len,
-                                      iterations, &j.keypem, &j.keypem_len)) != MGW_OK) {
+        (r = mgw_cert_export(j.cert, MGW_FORMAT_DER, &cer->data, &cer->len)) != MGW_OK ||
+        (r = mgw_pfx_write(j.pfxopts, j.cert, j.key, j.password, j.password_len, &pfx->data,
+                           &pfx->len)) != MGW_OK ||
+        (pem != NULL &&
+         (r = mgw_key_export_encrypted(j.key, MGW_FORMAT_PEM, j.password, j.password_len,
+                                       (uint32_t)iterations, &pem->data, &pem->len)) != MGW_OK)) {
         cli_fail(r, NULL);
         goto done;
     }
@@ -312,22 +422,22 @@ done:
 static int sign(int argc, char **argv)
 {
     cli_opt o[] = {
-        {"csr", true, false, {0}, 0, false},     {"subject", true, false, {0}, 0, false},
-        {"upn", true, true, {0}, 0, false},      {"email", true, true, {0}, 0, false},
-        {"dns", true, true, {0}, 0, false},      {"uri", true, true, {0}, 0, false},
-        {"days", true, false, {0}, 0, false},    {"eku", true, true, {0}, 0, false},
-        {"ca-cert", true, false, {0}, 0, false}, {"ca-key", true, false, {0}, 0, false},
-        {"ca-password-file", true, false, {0}, 0, false},
-        {"out", true, false, {0}, 0, false},     {"name", true, false, {0}, 0, false},
-        {"force", false, false, {0}, 0, false},
+        OPT("csr", true, false),      OPT("subject", true, false), OPT("upn", true, true),
+        OPT("email", true, true),     OPT("dns", true, true),      OPT("uri", true, true),
+        OPT("days", true, false),     OPT("eku", true, true),      OPT("ca", true, false),
+        OPT("ca-cert", true, false),  OPT("ca-key", true, false),
+        OPT("ca-password-file", true, false),
+        OPT("out", true, false),      OPT("name", true, false),    OPT("force", false, false),
     };
     size_t n = N(o), npos;
     const char *pos[1];
+    bool issued;
     if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
         return EXIT_USAGE;
-    if (cli_value(o, n, "csr") == NULL || cli_value(o, n, "ca-cert") == NULL ||
-        cli_value(o, n, "ca-key") == NULL || cli_value(o, n, "out") == NULL)
-        return cli_usage("cert sign needs --csr, --ca-cert, --ca-key and --out");
+    if (cli_value(o, n, "csr") == NULL || cli_value(o, n, "out") == NULL)
+        return cli_usage("cert sign needs --csr, the issuing CA and --out");
+    if (ca_options_ok(o, n, true, &issued) != 0)
+        return EXIT_USAGE;
     job j;
     memset(&j, 0, sizeof(j));
     int rc = 1, r;
@@ -340,7 +450,8 @@ static int sign(int argc, char **argv)
     if ((rc = apply_common(&j, o, n, 730)) != 0)
         goto done;
     rc = 1;
-    if (prepare_out(&j, o, n, "Certificate", false) != 0 || check_outputs_free(&j, o, n) != 0)
+    add_output(&j, ".cer", "certificate, DER", 0);
+    if (prepare_out(&j, o, n, "Certificate") != 0)
         goto done;
     if (cli_read(cli_value(o, n, "csr"), &data, &len) != 0)
         goto done;
@@ -352,7 +463,9 @@ static int sign(int argc, char **argv)
     }
     if (load_ca(&j, o, n) != 0)
         goto done;
-    if ((r = mgw_cert_sign_csr(j.opts, j.csr, j.ca_cert, j.ca_key, &j.cert)) != MGW_OK) {
+    output *cer = find_output(&j, ".cer");
+    if ((r = mgw_cert_sign_csr(j.opts, j.csr, j.ca_cert, j.ca_key, &j.cert)) != MGW_OK ||
+        (r = mgw_cert_export(j.cert, MGW_FORMAT_DER, &cer->data, &cer->len)) != MGW_OK) {
         cli_fail(r, NULL);
         goto done;
     }
@@ -367,7 +480,7 @@ done:
 
 static int show(int argc, char **argv)
 {
-    cli_opt o[] = {{"json", false, false, {0}, 0, false}};
+    cli_opt o[] = {OPT("json", false, false)};
     const char *pos[1];
     size_t npos;
     if (cli_parse(argc, argv, o, N(o), pos, 1, &npos) != 0)

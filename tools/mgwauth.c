@@ -9,16 +9,23 @@ static const char usage[] =
     "\n"
     "  cert create --subject DN [--upn U]... [--email E]... [--dns D]... [--uri U]...\n"
     "              [--key rsa2048|rsa3072|rsa4096|p256|p384] [--days N] [--eku LIST]\n"
-    "              [--ca-cert FILE --ca-key FILE [--ca-password-file F]]\n"
-    "              --password-file F --out DIR [--name BASE] [--force] [--iterations N]\n"
-    "      Writes DIR/BASE.cer (DER) and DIR/BASE.key (encrypted PKCS#8 PEM, mode 0600).\n"
-    "      BASE defaults to Certificate; validity to 730 days; EKU to clientAuth.\n"
+    "              [--ca FILE.pfx | --ca-cert FILE --ca-key FILE] [--ca-password-file F]\n"
+    "              [--chain] --password-file F --out DIR [--name BASE] [--force]\n"
+    "              [--profile compat|modern] [--friendly-name NAME] [--iterations N]\n"
+    "              [--keyspec exchange|signature] [--csp NAME] [--machine-keyset] [--key-pem]\n"
+    "      Writes DIR/BASE.pfx (key and certificate, mode 0600) and DIR/BASE.cer (DER);\n"
+    "      with --key-pem also DIR/BASE.key (encrypted PKCS#8). BASE defaults to\n"
+    "      Certificate; validity to 730 days; EKU to clientAuth; profile to compat.\n"
     "  ca create --subject DN [--key ...] [--days N (3650)] [--pathlen N (0)]\n"
-    "            --password-file F --out DIR [--name BASE (ca)] [--force]\n"
-    "  cert sign --csr FILE --ca-cert FILE --ca-key FILE [--ca-password-file F]\n"
-    "            [--subject DN] [--upn U]... [--email E]... [--dns D]... [--days N]\n"
-    "            [--eku LIST] --out DIR [--name BASE] [--force]\n"
+    "            --password-file F --out DIR [--name BASE (ca)] [--force] [PFX options]\n"
+    "      Writes ca.pfx, ca.cer and ca.key.\n"
+    "  cert sign --csr FILE (--ca FILE.pfx | --ca-cert FILE --ca-key FILE)\n"
+    "            [--ca-password-file F] [--subject DN] [--upn U]... [--email E]...\n"
+    "            [--dns D]... [--days N] [--eku LIST] --out DIR [--name BASE] [--force]\n"
     "  cert show FILE [--json]\n"
+    "  pfx show FILE --password-file F [--json]\n"
+    "  pfx convert IN OUT --password-file F [--new-password-file F2]\n"
+    "              --profile compat|modern [--iterations N] [--friendly-name NAME] [--force]\n"
     "  version\n"
     "\n"
     "A password file holds the password on its first line; an empty file is the empty\n"
@@ -40,6 +47,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "ca") == 0)
         return cmd_ca(argc - 2, argv + 2);
     /* pfx */
+    if (strcmp(argv[1], "pfx") == 0)
+        return cmd_pfx(argc - 2, argv + 2);
 
     /* registry */
 

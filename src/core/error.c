@@ -51,6 +51,11 @@ static const struct {
     {MGW_ERR_UNSUPPORTED_ALG, "unsupported algorithm"},
     {MGW_ERR_CRYPTO, "cryptographic operation failed"},
     /* PFX */
+    {MGW_ERR_PFX_FORMAT, "malformed or unsupported PKCS#12 file"},
+    {MGW_ERR_PFX_MAC, "wrong password or corrupted file (MAC check failed)"},
+    {MGW_ERR_PFX_NO_KEY, "the PFX holds no private key"},
+    {MGW_ERR_PFX_NO_CERT, "no certificate in the PFX matches its key"},
+    {MGW_ERR_PFX_LIMIT, "PFX exceeds a safety limit"},
 
     /* registry */
 

@@ -79,7 +79,8 @@ class Work:
 
 def procedure_cert(w, *extra):
     mgw("cert", "create", "--subject", "CN=imagoverum.com", "--upn", "eas@imagoverum.com",
-        "--email", "eas@imagoverum.com", "--password-file", w.pw, "--out", w.path("out"), *extra)
+        "--email", "eas@imagoverum.com", "--password-file", w.pw, "--out", w.path("out"),
+        "--key-pem", *extra)
     return w.path("out", "Certificate.cer"), w.path("out", "Certificate.key")
 
 
@@ -362,13 +363,14 @@ def test_existing_outputs_need_force():
         assert p.returncode == 1 and "--force" in p.stderr, p.stderr
         with open(cer, "rb") as f:
             assert f.read() == first
-        os.remove(cer)  # only the key is left: still refused, nothing written
+        os.remove(cer)  # the key and PFX are left: still refused, nothing written
         p = mgw("cert", "create", "--subject", "CN=other", "--password-file", w.pw,
                 "--out", w.path("out"), check=False)
         assert p.returncode == 1 and not os.path.exists(cer)
         procedure_cert(w, "--force")
         assert os.path.exists(cer) and stat.S_IMODE(os.stat(key).st_mode) == 0o600
-        assert sorted(os.listdir(w.path("out"))) == ["Certificate.cer", "Certificate.key"]
+        assert sorted(os.listdir(w.path("out"))) == ["Certificate.cer", "Certificate.key",
+                                                     "Certificate.pfx"]
 
 
 def test_ca_key_problems_are_reported():
