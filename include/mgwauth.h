@@ -100,6 +100,18 @@ extern "C" {
 /* Trusted roots and stores: -500 .. -599 */
 /* Platform back-ends: -600 .. -699 */
 /* Gateway check: -700 .. -799 */
+#define MGW_ERR_CHECK_URL -700          /**< the URL is not https://host[:port][/path] */
+#define MGW_ERR_CHECK_RESOLVE -701      /**< the host name does not resolve */
+#define MGW_ERR_CHECK_CONNECT -702      /**< the connection was refused or failed */
+#define MGW_ERR_CHECK_TIMEOUT -703      /**< the deadline passed */
+#define MGW_ERR_CHECK_UNTRUSTED -704    /**< the server certificate is not trusted */
+#define MGW_ERR_CHECK_HOSTNAME -705     /**< the server certificate is for another host */
+#define MGW_ERR_CHECK_EXPIRED -706      /**< the server certificate has expired */
+#define MGW_ERR_CHECK_HANDSHAKE -707    /**< the TLS handshake failed or was refused */
+#define MGW_ERR_CHECK_HTTP -708         /**< the answer is not HTTP */
+#define MGW_ERR_CHECK_TOO_LARGE -709    /**< response headers or body over the limits */
+#define MGW_ERR_CHECK_STATUS -710       /**< the authenticated request got another status */
+#define MGW_ERR_CHECK_NOT_ENFORCED -711 /**< a request without a certificate got through */
 
 /* ------------------------------------------------------------------------ */
 /* Library                                                                   */
@@ -406,6 +418,64 @@ MGW_API uint32_t mgw_pfx_max_iterations(void);
 /* ------------------------------------------------------------------------ */
 /* Trusted roots                                                             */
 /* ------------------------------------------------------------------------ */
+
+/* ------------------------------------------------------------------------ */
+/* Gateway check                                                             */
+/* ------------------------------------------------------------------------ */
+
+#define MGW_TLS_1_2 0x0303
+#define MGW_TLS_1_3 0x0304
+#define MGW_CHECK_WITH_CERT 1
+#define MGW_CHECK_WITHOUT_CERT 2
+
+typedef struct mgw_checkopts mgw_checkopts_t;
+typedef struct mgw_checkres mgw_checkres_t;
+
+/** Options of a gateway check. Defaults: expected status 200, timeout 10 s,
+ * TLS 1.2 up to the newest version the crypto library has. @since 1.0 */
+MGW_API mgw_checkopts_t *mgw_checkopts_new(void);
+MGW_API void mgw_checkopts_free(mgw_checkopts_t **opts);
+/** https://host[:port][/path]; without a path (or with "/") the check
+ * requests /Microsoft-Server-ActiveSync/HealthCheck.htm. */
+MGW_API int mgw_checkopts_set_url(mgw_checkopts_t *opts, const char *url);
+/** The client certificate and its key (copied; they must belong together). */
+MGW_API int mgw_checkopts_set_client(mgw_checkopts_t *opts, const mgw_cert_t *cert,
+                                     const mgw_key_t *key);
+/** An intermediate certificate sent after the client certificate. */
+MGW_API int mgw_checkopts_add_client_chain(mgw_checkopts_t *opts, const mgw_cert_t *cert);
+/** CA certificates (PEM bundle or DER) that verify the server. */
+MGW_API int mgw_checkopts_set_cafile(mgw_checkopts_t *opts, const char *path);
+/** Accept an unverified server certificate (reported as unverified). */
+MGW_API int mgw_checkopts_set_insecure(mgw_checkopts_t *opts, int insecure);
+MGW_API int mgw_checkopts_set_expected_status(mgw_checkopts_t *opts, int status);
+/** Deadline of each request, connection to last byte (1 ms to 600 s). */
+MGW_API int mgw_checkopts_set_timeout_ms(mgw_checkopts_t *opts, uint32_t ms);
+/** Connect to this address instead of the URL's host (which still names the
+ * server for SNI and the certificate check), like curl --resolve. */
+MGW_API int mgw_checkopts_set_connect_to(mgw_checkopts_t *opts, const char *address);
+/** Highest TLS version to offer: MGW_TLS_1_2 or MGW_TLS_1_3. */
+MGW_API int mgw_checkopts_set_max_tls(mgw_checkopts_t *opts, int version);
+
+/** Newest TLS version this build can speak: MGW_TLS_1_2 or MGW_TLS_1_3 (mbedTLS 3.x). */
+MGW_API int mgw_check_max_tls(void);
+/** Run the check: one request with the client certificate, one without.
+ * Returns MGW_OK when a result was produced, whatever the verdict; network and
+ * TLS faults are in the result (mgw_checkres_error). */
+MGW_API int mgw_check_run(const mgw_checkopts_t *opts, mgw_checkres_t **out);
+MGW_API void mgw_checkres_free(mgw_checkres_t **res);
+/** 1 for PASS: the authenticated request got the expected status and the
+ * anonymous one was refused (TLS alert, 403, or 400 "No required SSL
+ * certificate was sent"). */
+MGW_API int mgw_checkres_passed(const mgw_checkres_t *res);
+/** MGW_OK on PASS, else the specific MGW_ERR_CHECK_* (or other) code. */
+MGW_API int mgw_checkres_error(const mgw_checkres_t *res);
+MGW_API int mgw_checkres_reason(const mgw_checkres_t *res, char **out);
+/** HTTP status of one request (MGW_CHECK_WITH_CERT / _WITHOUT_CERT), 0 if none. */
+MGW_API int mgw_checkres_status(const mgw_checkres_t *res, int which);
+/** Verdict, TLS version and cipher suite, server certificate, whether a
+ * CertificateRequest came and which CA names it listed, status lines and
+ * body excerpts, as text or JSON. */
+MGW_API int mgw_checkres_describe(const mgw_checkres_t *res, int style, char **out);
 
 #ifdef __cplusplus
 }

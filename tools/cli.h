@@ -51,5 +51,8 @@ int cmd_pfx(int argc, char **argv);
 
 /* roots, task */
 
+/* gateway check */
+int cmd_check(int argc, char **argv);
+
 
 #endif

@@ -26,6 +26,10 @@ static const char usage[] =
     "  pfx show FILE --password-file F [--json]\n"
     "  pfx convert IN OUT --password-file F [--new-password-file F2]\n"
     "              --profile compat|modern [--iterations N] [--friendly-name NAME] [--force]\n"
+    "  check URL --pfx FILE --password-file F (--cafile FILE | --insecure)\n"
+    "        [--expect-status 200] [--timeout S] [--connect-to ADDR] [--tls12] [--json]\n"
+    "      Requests URL (default path /Microsoft-Server-ActiveSync/HealthCheck.htm) with\n"
+    "      and without the client certificate; exit 0 on PASS, 1 on FAIL.\n"
     "  version\n"
     "\n"
     "A password file holds the password on its first line; an empty file is the empty\n"
@@ -39,7 +43,8 @@ int main(int argc, char **argv)
         return argc < 2 ? EXIT_USAGE : 0;
     }
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-        printf("mgwauth %s\n", mgw_version());
+        printf("mgwauth %s (TLS up to %s)\n", mgw_version(),
+               mgw_check_max_tls() == MGW_TLS_1_3 ? "1.3" : "1.2");
         return 0;
     }
     if (strcmp(argv[1], "cert") == 0)
@@ -53,6 +58,10 @@ int main(int argc, char **argv)
     /* registry */
 
     /* roots, task */
+
+    /* gateway check */
+    if (strcmp(argv[1], "check") == 0)
+        return cmd_check(argc - 2, argv + 2);
 
     return cli_usage("unknown command '%s'", argv[1]);
 }

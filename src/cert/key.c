@@ -182,6 +182,12 @@ MGW_API int mgw_key_load(mgw_key_t *key, const uint8_t *data, size_t len, const 
         p = plain.p;
         n = plain.len;
     }
+    mgw_dbuf bare;
+    mgw_dbuf_init(&bare);
+    if (r == MGW_OK && mgw_pkcs8_strip(p, n, &bare)) {
+        p = bare.p;
+        n = bare.len;
+    }
     mbedtls_pk_context pk;
     mbedtls_pk_init(&pk);
     if (r == MGW_OK) {
@@ -196,6 +202,7 @@ MGW_API int mgw_key_load(mgw_key_t *key, const uint8_t *data, size_t len, const 
     if (r == MGW_OK)
         key_replace(key, &pk);
     mbedtls_pk_free(&pk);
+    mgw_dbuf_free(&bare);
     mgw_dbuf_free(&der);
     mgw_dbuf_free(&plain);
     if (r == MGW_OK)

@@ -61,6 +61,20 @@ static const struct {
 
     /* trusted roots */
 
+    /* gateway check */
+    {MGW_ERR_CHECK_URL, "bad gateway URL"},
+    {MGW_ERR_CHECK_RESOLVE, "host name does not resolve"},
+    {MGW_ERR_CHECK_CONNECT, "connection failed"},
+    {MGW_ERR_CHECK_TIMEOUT, "timed out"},
+    {MGW_ERR_CHECK_UNTRUSTED, "server certificate not trusted"},
+    {MGW_ERR_CHECK_HOSTNAME, "server certificate is for another host"},
+    {MGW_ERR_CHECK_EXPIRED, "server certificate expired"},
+    {MGW_ERR_CHECK_HANDSHAKE, "TLS handshake failed or refused"},
+    {MGW_ERR_CHECK_HTTP, "not an HTTP answer"},
+    {MGW_ERR_CHECK_TOO_LARGE, "response too large"},
+    {MGW_ERR_CHECK_STATUS, "unexpected HTTP status"},
+    {MGW_ERR_CHECK_NOT_ENFORCED, "gateway does not enforce client certificates"},
+
 };
 
 MGW_API const char *mgw_strerror(int err)
