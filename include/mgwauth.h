@@ -163,6 +163,12 @@ MGW_API int mgw_file_read(const char *path, size_t max_len, uint8_t **out, size_
  * most 1024 bytes. *out is NUL-terminated; free with mgw_free. @since 1.0 */
 MGW_API int mgw_password_file_read(const char *path, char **out, size_t *out_len);
 
+/** A random password of `length` characters (16 to 256) from the OS entropy
+ * source, drawn without bias from 56 letters and digits that cannot be
+ * mistaken for one another (no 0/O, 1/l/I). 20 characters carry 116 bits.
+ * Free with mgw_free. @since 1.0 */
+MGW_API int mgw_password_generate(size_t length, char **out);
+
 /** Outputs written all together or not at all: each file is staged as a
  * temporary file, and mgw_fileset_commit() renames them all into place. A
  * fileset freed before commit removes its temporary files. @since 1.0 */

@@ -58,3 +58,35 @@ int mgw_digest(mbedtls_md_type_t md, const uint8_t *p, size_t n, uint8_t *out)
         return mgw_err(MGW_ERR_CRYPTO, "digest failed");
     return MGW_OK;
 }
+
+MGW_API int mgw_password_generate(size_t length, char **out)
+{
+    static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    const size_t n = sizeof(alphabet) - 1; /* 56: bytes below 224 map without bias */
+    if (out == NULL || length < 16 || length > 256)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "password length must be 16 to 256");
+    char *pw = mgw_out_alloc(length);
+    if (pw == NULL)
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    mgw_rng rng;
+    mgw_rng_init(&rng);
+    uint8_t buf[64];
+    size_t k = 0;
+    int r = MGW_OK;
+    while (k < length && r == MGW_OK) {
+        r = mgw_rng_fill(&rng, buf, sizeof(buf));
+        for (size_t i = 0; r == MGW_OK && i < sizeof(buf) && k < length; i++)
+            if (buf[i] < 4 * n)
+                pw[k++] = alphabet[buf[i] % n];
+    }
+    mgw_zeroize(buf, sizeof(buf));
+    mgw_rng_free(&rng);
+    if (r != MGW_OK) {
+        mgw_free(pw);
+        return r;
+    }
+    pw[length] = '\0';
+    *out = pw;
+    mgw_err_clear();
+    return MGW_OK;
+}
