@@ -43,6 +43,18 @@ int mgw_pk_spki(mbedtls_pk_context *pk, mgw_dbuf *out)
     return mgw_dbuf_put(out, buf + sizeof(buf) - (size_t)n, (size_t)n);
 }
 
+bool mgw_key_matches_spki(const mgw_key_t *key, const uint8_t *spki, size_t n)
+{
+    if (key == NULL || !key->loaded)
+        return false;
+    mgw_dbuf own;
+    mgw_dbuf_init(&own);
+    bool same = mgw_pk_spki((mbedtls_pk_context *)&key->pk, &own) == MGW_OK && own.len == n &&
+                memcmp(own.p, spki, n) == 0;
+    mgw_dbuf_free(&own);
+    return same;
+}
+
 MGW_API mgw_key_t *mgw_key_new(void)
 {
     mgw_key_t *k = calloc(1, sizeof(*k));
@@ -199,6 +211,10 @@ MGW_API int mgw_key_load(mgw_key_t *key, const uint8_t *data, size_t len, const 
     }
     if (r == MGW_OK)
         r = check_supported(&pk);
+    /* A key file may carry a public part that is not its private key's; check
+     * once here so that later matches can compare public keys only. */
+    if (r == MGW_OK && mgw_compat_pk_check_pair(&pk, &pk, mgw_rng_mbedtls, &key->rng) != 0)
+        r = mgw_err(MGW_ERR_KEY_PARSE, "key: its public and private parts do not match");
     if (r == MGW_OK)
         key_replace(key, &pk);
     mbedtls_pk_free(&pk);
