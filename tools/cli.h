@@ -49,6 +49,8 @@ int cmd_ca(int argc, char **argv);
 /* registry */
 
 /* roots, task */
+int cmd_roots(int argc, char **argv);
+int cmd_task(int argc, char **argv);
 
 
 #endif

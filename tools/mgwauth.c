@@ -19,6 +19,17 @@ static const char usage[] =
     "            [--subject DN] [--upn U]... [--email E]... [--dns D]... [--days N]\n"
     "            [--eku LIST] --out DIR [--name BASE] [--force]\n"
     "  cert show FILE [--json]\n"
+    "  roots plan --store DIR (--keep THUMB | --keep-file FILE)... [--allow-missing]\n"
+    "             [--allow-protected THUMB]... [--remove-protected] [--json]\n"
+    "  roots prune --store DIR (--keep THUMB | --keep-file FILE)... [the plan options]\n"
+    "              (--backup FILE.pem.gz [--force] | --backup-dir DIR) [--yes]\n"
+    "      Without --yes a dry run. With --yes: a verified gzip PEM backup first, then\n"
+    "      the removals; --backup-dir names each backup roots-<UTC time>.pem.gz.\n"
+    "  roots restore --store DIR --backup FILE.pem.gz [--only THUMB]...\n"
+    "  task xml [--interval 15m] [--time-limit 10m] [--start YYYY-MM-DDThh:mm:ss]\n"
+    "           (--store S --keep-file F --backup-dir D [--exe PATH] | --command CMD)\n"
+    "           --out FILE.xml [--force]\n"
+    "      Task Scheduler XML re-running roots prune as SYSTEM (schtasks /create /xml).\n"
     "  version\n"
     "\n"
     "A password file holds the password on its first line; an empty file is the empty\n"
@@ -44,6 +55,10 @@ int main(int argc, char **argv)
     /* registry */
 
     /* roots, task */
+    if (strcmp(argv[1], "roots") == 0)
+        return cmd_roots(argc - 2, argv + 2);
+    if (strcmp(argv[1], "task") == 0)
+        return cmd_task(argc - 2, argv + 2);
 
     return cli_usage("unknown command '%s'", argv[1]);
 }
