@@ -214,9 +214,11 @@ int mgw_backup_load(const char *path, mgw_store_listing *out)
     mgw_dbuf text;
     mgw_dbuf_init(&text);
     int r = mgw_file_read(path, MAX_BACKUP_FILE, &data, &len);
-    if (r == MGW_OK && len >= 2 && data[0] == 0x1F && data[1] == 0x8B)
+    if (r != MGW_OK)
+        return mgw_err_prefix(r, "backup"); /* the detail names the file */
+    if (len >= 2 && data[0] == 0x1F && data[1] == 0x8B)
         r = mgw_gunzip(data, len, MAX_BACKUP_TEXT, &text);
-    else if (r == MGW_OK && mgw_dbuf_put(&text, data, len) != MGW_OK)
+    else if (mgw_dbuf_put(&text, data, len) != MGW_OK)
         r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
     mgw_free(data);
     backup_reader br;
