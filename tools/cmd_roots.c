@@ -147,6 +147,12 @@ static char *dated_backup(const char *dir, int k)
     return cli_path(dir, base, ".pem.gz");
 }
 
+static int cli_exists(const char *path)
+{
+    fprintf(stderr, "mgwauth: error: %s exists (use --force to overwrite)\n", path);
+    return 1;
+}
+
 static int run_prune(roots_job *j, const char *store, const char *backup, const char *backup_dir,
                      bool force)
 {
@@ -201,9 +207,7 @@ static int prune(int argc, char **argv)
         FILE *f = fopen(backup, "rb");
         if (f != NULL) {
             fclose(f);
-            fprintf(stderr, "mgwauth: error: backup %s exists (use --force to overwrite)\n",
-                    backup);
-            rc = 1;
+            rc = cli_exists(backup);
         }
     }
     if (rc == 0 && !cli_get(o, n, "yes")->seen)
@@ -409,7 +413,7 @@ static int task_xml(int argc, char **argv)
     if (rc == 0 &&
         (r = mgw_file_write(out, xml, len, cli_get(o, n, "force")->seen ? MGW_FILE_FORCE : 0)) !=
             MGW_OK)
-        rc = cli_fail(r, NULL);
+        rc = r == MGW_ERR_EXISTS ? cli_exists(out) : cli_fail(r, NULL);
     if (rc == 0)
         printf("wrote %s (Task Scheduler 1.2, UTF-16LE)\nregister it on the gateway with:\n"
                "  schtasks /create /tn \"mgwauth roots prune\" /xml %s\n",
