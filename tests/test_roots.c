@@ -155,6 +155,52 @@ static size_t index_of(const mgw_store_t *s, const char *origin)
     return 0;
 }
 
+/* A backup path next to a test directory: /tmp/mgwtest.XXXXXX.pem.gz. */
+static char *backup_beside(const char *dir)
+{
+    char *p = malloc(strlen(dir) + 8);
+    sprintf(p, "%s.pem.gz", dir);
+    return p;
+}
+
+/* A store of n certificates cert-<i>.cer, opened and planned with cert-<keep>
+ * on the keep-list; the backup goes next to the store directory. */
+typedef struct {
+    mgw_key_t *k;
+    char *dir, *backup, *tp[8];
+    size_t n;
+    mgw_store_t *s;
+    mgw_rootopts_t *o;
+    mgw_rootplan_t *p;
+} fixture;
+
+static void fixture_open(fixture *f, size_t n, size_t keep)
+{
+    memset(f, 0, sizeof(*f));
+    f->k = shared_key();
+    f->n = n;
+    f->dir = make_store(f->k, n, f->tp);
+    f->backup = backup_beside(f->dir);
+    f->s = open_store(f->dir);
+    const char *kept[1] = {f->tp[keep]};
+    f->o = keep_opts(kept, 1);
+    ck_assert_int_eq(mgw_rootplan_compute(f->s, f->o, &f->p), MGW_OK);
+}
+
+static void fixture_close(fixture *f)
+{
+    unlink(f->backup);
+    mgw_rootplan_free(&f->p);
+    mgw_rootopts_free(&f->o);
+    mgw_store_free(&f->s);
+    for (size_t i = 0; i < f->n; i++)
+        mgw_free(f->tp[i]);
+    mgw_key_free(&f->k);
+    free(f->backup);
+    test_rmtree(f->dir);
+    free(f->dir);
+}
+
 /* ---- the directory store --------------------------------------------------------- */
 
 START_TEST(directory_store_lists_certificates_and_reports_everything_else)
@@ -183,7 +229,7 @@ START_TEST(directory_store_lists_certificates_and_reports_everything_else)
     mgw_dbuf_free(&b);
     put_file(dir, "README.txt", "hello\n", 6);
     put_file(dir, ".hidden.cer", der, len);
-    put_file(dir, "garbage.der", "\x30\x03\x02\x01\x01", 5);
+    put_file(dir, "garbage.der", "\x30\x81\x03\x02\x01\x01", 6);
     put_file(dir, "empty.crt", "", 0);
     ck_assert_int_eq(test_sh("mkdir '%s/sub.cer' && ln -s one.CER '%s/link.cer'", dir, dir), 0);
     ck_assert_int_eq(test_sh("truncate -s 2M '%s/huge.crt'", dir), 0);
@@ -237,12 +283,12 @@ END_TEST
 
 START_TEST(store_adds_sha1_cer_and_removes_only_what_it_listed)
 {
-    mgw_key_t *k = shared_key();
-    char *tp[3];
-    char *dir = make_store(k, 3, tp);
-    mgw_store_t *s = open_store(dir);
+    fixture f;
+    fixture_open(&f, 3, 0);
+    mgw_store_t *s = f.s;
+    const char *dir = f.dir;
     size_t len;
-    uint8_t *der = make_cert(k, "added", MGW_FORMAT_DER, &len);
+    uint8_t *der = make_cert(f.k, "added", MGW_FORMAT_DER, &len);
     char *added = sha1_of(der, len);
     mgw_store_item item;
     memset(&item, 0, sizeof(item));
@@ -268,7 +314,7 @@ START_TEST(store_adds_sha1_cer_and_removes_only_what_it_listed)
 
     /* cert-1.cer is replaced behind the store's back: its removal is refused */
     size_t len1;
-    uint8_t *other = make_cert(k, "impostor", MGW_FORMAT_DER, &len1);
+    uint8_t *other = make_cert(f.k, "impostor", MGW_FORMAT_DER, &len1);
     put_file(dir, "cert-1.cer", other, len1);
     ck_assert_int_eq(mgw_store_remove(s, index_of(s, "cert-1.cer")), MGW_ERR_STORE_CHANGED);
     ck_assert(exists_in(dir, "cert-1.cer"));
@@ -287,12 +333,7 @@ START_TEST(store_adds_sha1_cer_and_removes_only_what_it_listed)
     mgw_free(der);
     mgw_free(other);
     mgw_free(added);
-    for (int i = 0; i < 3; i++)
-        mgw_free(tp[i]);
-    mgw_store_free(&s);
-    mgw_key_free(&k);
-    test_rmtree(dir);
-    free(dir);
+    fixture_close(&f);
 }
 END_TEST
 
@@ -429,14 +470,15 @@ END_TEST
 
 START_TEST(sha256_keep_entries_match_and_describe_shows_everything)
 {
-    mgw_key_t *k = shared_key();
-    char *tp[3];
-    char *dir = make_store(k, 3, tp);
-    put_file(dir, "notes.txt", "x", 1);
-    mgw_store_t *s = open_store(dir);
+    fixture f;
+    fixture_open(&f, 3, 0);
+    put_file(f.dir, "notes.txt", "x", 1);
+    mgw_store_free(&f.s);
+    f.s = open_store(f.dir); /* listed again, with the note */
+    char *const *tp = f.tp;
     /* cert-2 by its SHA-256, pasted in lower case with colons */
     mgw_cert_t *c = NULL;
-    char *p2 = path_in(dir, "cert-2.cer"), *t256 = NULL;
+    char *p2 = path_in(f.dir, "cert-2.cer"), *t256 = NULL;
     size_t len;
     uint8_t *der = test_read(p2, &len);
     ck_assert_int_eq(mgw_cert_parse(der, len, &c), MGW_OK);
@@ -449,7 +491,7 @@ START_TEST(sha256_keep_entries_match_and_describe_shows_everything)
     const char *keep[2] = {tp[0], pasted};
     mgw_rootopts_t *o = keep_opts(keep, 2);
     mgw_rootplan_t *p = NULL;
-    ck_assert_int_eq(mgw_rootplan_compute(s, o, &p), MGW_OK);
+    ck_assert_int_eq(mgw_rootplan_compute(f.s, o, &p), MGW_OK);
     ck_assert_uint_eq(mgw_rootplan_count(p, MGW_ROOT_KEEP), 2);
     ck_assert_uint_eq(mgw_rootplan_count(p, MGW_ROOT_REMOVE), 1);
     char *text = NULL, *json = NULL;
@@ -477,12 +519,7 @@ START_TEST(sha256_keep_entries_match_and_describe_shows_everything)
     mgw_free(t256);
     free(der);
     free(p2);
-    for (int i = 0; i < 3; i++)
-        mgw_free(tp[i]);
-    mgw_store_free(&s);
-    mgw_key_free(&k);
-    test_rmtree(dir);
-    free(dir);
+    fixture_close(&f);
 }
 END_TEST
 
@@ -490,26 +527,18 @@ END_TEST
 
 START_TEST(prune_backs_up_verifies_and_then_removes)
 {
-    mgw_key_t *k = shared_key();
-    char *tp[4];
-    char *dir = make_store(k, 4, tp);
-    char *backup = path_in(dir, "../backup-prune.pem.gz");
-    unlink(backup);
-    mgw_store_t *s = open_store(dir);
-    const char *keep[1] = {tp[3]};
-    mgw_rootopts_t *o = keep_opts(keep, 1);
-    mgw_rootplan_t *p = NULL;
-    ck_assert_int_eq(mgw_rootplan_compute(s, o, &p), MGW_OK);
+    fixture f;
+    fixture_open(&f, 4, 3);
     events ev = {0};
-    ck_assert_int_eq(mgw_roots_prune(s, p, backup, 0, record, &ev), MGW_OK);
+    ck_assert_int_eq(mgw_roots_prune(f.s, f.p, f.backup, 0, record, &ev), MGW_OK);
     ck_assert_str_eq(mgw_last_error(), "");
     ck_assert_uint_eq(count_events(&ev, MGW_ROOTS_REMOVED), 3);
     ck_assert_uint_eq(ev.n, 3);
-    ck_assert(!exists_in(dir, "cert-0.cer") && exists_in(dir, "cert-3.cer"));
-    ck_assert_uint_eq(mgw_store_cert_count(s), 1);
+    ck_assert(!exists_in(f.dir, "cert-0.cer") && exists_in(f.dir, "cert-3.cer"));
+    ck_assert_uint_eq(mgw_store_cert_count(f.s), 1);
     /* the backup: gzip, a header per certificate, PEM that parses */
     size_t gzlen;
-    uint8_t *gz = test_read(backup, &gzlen);
+    uint8_t *gz = test_read(f.backup, &gzlen);
     ck_assert_uint_gt(gzlen, 2);
     ck_assert_int_eq(gz[0], 0x1F);
     ck_assert_int_eq(gz[1], 0x8B);
@@ -522,64 +551,42 @@ START_TEST(prune_backs_up_verifies_and_then_removes)
         snprintf(hdr, sizeof(hdr),
                  "# subject: CN=cert-%d\n# sha1: %s\n# from: %s/cert-%d.cer\n"
                  "-----BEGIN CERTIFICATE-----\n",
-                 i, tp[i], dir, i);
+                 i, f.tp[i], f.dir, i);
         ck_assert_msg(strstr((char *)text.p, hdr) != NULL, "%s", text.p);
     }
     ck_assert_ptr_nonnull(strstr((char *)text.p, "# certificates: 3\n"));
     mgw_dbuf_free(&text);
     free(gz);
     /* the plan is spent: the store changed */
-    ck_assert_int_eq(mgw_roots_prune(s, p, backup, MGW_FILE_FORCE, NULL, NULL),
+    ck_assert_int_eq(mgw_roots_prune(f.s, f.p, f.backup, MGW_FILE_FORCE, NULL, NULL),
                      MGW_ERR_STORE_CHANGED);
-    mgw_rootplan_free(&p);
+    mgw_rootplan_free(&f.p);
     /* a plan that removes nothing does nothing, and writes no backup */
-    ck_assert_int_eq(mgw_rootplan_compute(s, o, &p), MGW_OK);
-    ck_assert_int_eq(unlink(backup), 0);
-    ck_assert_int_eq(mgw_roots_prune(s, p, backup, 0, record, &ev), MGW_OK);
-    ck_assert_int_eq(access(backup, F_OK), -1);
-    mgw_rootplan_free(&p);
-    mgw_rootopts_free(&o);
-    for (int i = 0; i < 4; i++)
-        mgw_free(tp[i]);
-    mgw_store_free(&s);
-    mgw_key_free(&k);
-    free(backup);
-    test_rmtree(dir);
-    free(dir);
+    ck_assert_int_eq(mgw_rootplan_compute(f.s, f.o, &f.p), MGW_OK);
+    ck_assert_int_eq(unlink(f.backup), 0);
+    ck_assert_int_eq(mgw_roots_prune(f.s, f.p, f.backup, 0, record, &ev), MGW_OK);
+    ck_assert_int_eq(access(f.backup, F_OK), -1);
+    fixture_close(&f);
 }
 END_TEST
 
 START_TEST(backup_is_never_overwritten_without_force)
 {
-    mgw_key_t *k = shared_key();
-    char *tp[2];
-    char *dir = make_store(k, 2, tp);
-    char *backup = path_in(dir, "old-backup.pem.gz"); /* a hidden-from-nothing "other file" */
-    put_file(dir, "old-backup.pem.gz", "precious", 8);
-    mgw_store_t *s = open_store(dir);
-    const char *keep[1] = {tp[1]};
-    mgw_rootopts_t *o = keep_opts(keep, 1);
-    mgw_rootplan_t *p = NULL;
-    ck_assert_int_eq(mgw_rootplan_compute(s, o, &p), MGW_OK);
-    ck_assert_int_eq(mgw_roots_prune(s, p, backup, 0, NULL, NULL), MGW_ERR_EXISTS);
+    fixture f;
+    fixture_open(&f, 2, 1);
+    test_write(f.backup, "precious", 8);
+    ck_assert_int_eq(mgw_roots_prune(f.s, f.p, f.backup, 0, NULL, NULL), MGW_ERR_EXISTS);
     ck_assert_ptr_nonnull(strstr(mgw_last_error(), "backup: "));
-    ck_assert(exists_in(dir, "cert-0.cer"));
+    ck_assert(exists_in(f.dir, "cert-0.cer"));
     size_t n;
-    uint8_t *old = test_read(backup, &n);
+    uint8_t *old = test_read(f.backup, &n);
     ck_assert_uint_eq(n, 8);
     free(old);
-    ck_assert_int_eq(mgw_roots_prune(s, p, backup, MGW_FILE_FORCE, NULL, NULL), MGW_OK);
-    ck_assert(!exists_in(dir, "cert-0.cer"));
-    ck_assert_int_eq(mgw_roots_prune(s, p, backup, 0x80, NULL, NULL), MGW_ERR_INVALID_ARGUMENT);
-    mgw_rootplan_free(&p);
-    mgw_rootopts_free(&o);
-    for (int i = 0; i < 2; i++)
-        mgw_free(tp[i]);
-    mgw_store_free(&s);
-    mgw_key_free(&k);
-    free(backup);
-    test_rmtree(dir);
-    free(dir);
+    ck_assert_int_eq(mgw_roots_prune(f.s, f.p, f.backup, MGW_FILE_FORCE, NULL, NULL), MGW_OK);
+    ck_assert(!exists_in(f.dir, "cert-0.cer"));
+    ck_assert_int_eq(mgw_roots_prune(f.s, f.p, f.backup, 0x80, NULL, NULL),
+                     MGW_ERR_INVALID_ARGUMENT);
+    fixture_close(&f);
 }
 END_TEST
 
@@ -593,34 +600,17 @@ static int truncate_backup(void *ctx, const char *point, size_t nth)
 
 START_TEST(a_backup_that_does_not_read_back_stops_everything)
 {
-    mgw_key_t *k = shared_key();
-    char *tp[3];
-    char *dir = make_store(k, 3, tp);
-    char *backup = path_in(dir, "../backup-trunc.pem.gz");
-    unlink(backup);
-    mgw_store_t *s = open_store(dir);
-    mgw_store_set_fault(s, truncate_backup, backup);
-    const char *keep[1] = {tp[0]};
-    mgw_rootopts_t *o = keep_opts(keep, 1);
-    mgw_rootplan_t *p = NULL;
-    ck_assert_int_eq(mgw_rootplan_compute(s, o, &p), MGW_OK);
+    fixture f;
+    fixture_open(&f, 3, 0);
+    mgw_store_set_fault(f.s, truncate_backup, f.backup);
     events ev = {0};
-    ck_assert_int_eq(mgw_roots_prune(s, p, backup, 0, record, &ev), MGW_ERR_ROOTS_BACKUP);
-    ck_assert_ptr_nonnull(strstr(mgw_last_error(), "the backup does not verify, nothing was "
-                                                   "removed"));
+    ck_assert_int_eq(mgw_roots_prune(f.s, f.p, f.backup, 0, record, &ev), MGW_ERR_ROOTS_BACKUP);
+    ck_assert_ptr_nonnull(
+        strstr(mgw_last_error(), "the backup does not verify, nothing was removed"));
     ck_assert_uint_eq(ev.n, 0);
-    ck_assert_uint_eq(mgw_store_cert_count(s), 3);
-    ck_assert(exists_in(dir, "cert-1.cer") && exists_in(dir, "cert-2.cer"));
-    unlink(backup);
-    mgw_rootplan_free(&p);
-    mgw_rootopts_free(&o);
-    for (int i = 0; i < 3; i++)
-        mgw_free(tp[i]);
-    mgw_store_free(&s);
-    mgw_key_free(&k);
-    free(backup);
-    test_rmtree(dir);
-    free(dir);
+    ck_assert_uint_eq(mgw_store_cert_count(f.s), 3);
+    ck_assert(exists_in(f.dir, "cert-1.cer") && exists_in(f.dir, "cert-2.cer"));
+    fixture_close(&f);
 }
 END_TEST
 
@@ -642,8 +632,7 @@ START_TEST(injected_failure_mid_prune_leaves_a_complete_backup_and_an_exact_acco
     mgw_key_t *k = shared_key();
     char *ours;
     char *dir = mozilla_store(k, &ours);
-    char *backup = path_in(dir, "../backup-mozilla.pem.gz");
-    unlink(backup);
+    char *backup = backup_beside(dir);
     mgw_store_t *s = open_store(dir);
     size_t total = mgw_store_cert_count(s);
     ck_assert_uint_gt(total, 100);
@@ -807,104 +796,71 @@ START_TEST(backup_reader_checks_every_certificate_against_its_header)
 }
 END_TEST
 
-/* Prune `dir` down to tp[keep]; returns the backup path (malloc'ed). */
-static char *prune_to_one(const char *dir, const char *keep_tp, const char *name)
-{
-    char *backup = path_in(dir, name);
-    unlink(backup);
-    mgw_store_t *s = open_store(dir);
-    const char *keep[1] = {keep_tp};
-    mgw_rootopts_t *o = keep_opts(keep, 1);
-    mgw_rootplan_t *p = NULL;
-    ck_assert_int_eq(mgw_rootplan_compute(s, o, &p), MGW_OK);
-    ck_assert_int_eq(mgw_roots_prune(s, p, backup, 0, NULL, NULL), MGW_OK);
-    mgw_rootplan_free(&p);
-    mgw_rootopts_free(&o);
-    mgw_store_free(&s);
-    return backup;
-}
-
 START_TEST(restore_is_idempotent_and_takes_only_what_is_named)
 {
-    mgw_key_t *k = shared_key();
-    char *tp[4];
-    char *dir = make_store(k, 4, tp);
-    char *backup = prune_to_one(dir, tp[0], "../backup-restore.pem.gz");
-    mgw_store_t *s = open_store(dir);
-    ck_assert_uint_eq(mgw_store_cert_count(s), 1);
+    fixture f;
+    fixture_open(&f, 4, 0);
+    ck_assert_int_eq(mgw_roots_prune(f.s, f.p, f.backup, 0, NULL, NULL), MGW_OK);
+    ck_assert_uint_eq(mgw_store_cert_count(f.s), 1);
     /* only one, named by a pasted SHA-1 */
     char pasted[64];
-    snprintf(pasted, sizeof(pasted), "\xE2\x80\x8E%s", tp[2]);
+    snprintf(pasted, sizeof(pasted), "\xE2\x80\x8E%s", f.tp[2]);
     const char *only[1] = {pasted};
     events ev = {0};
-    ck_assert_int_eq(mgw_roots_restore(s, backup, only, 1, record, &ev), MGW_OK);
+    ck_assert_int_eq(mgw_roots_restore(f.s, f.backup, only, 1, record, &ev), MGW_OK);
     ck_assert_uint_eq(ev.n, 1);
     ck_assert_int_eq(ev.event[0], MGW_ROOTS_ADDED);
-    ck_assert_str_eq(ev.tp[0], tp[2]);
-    ck_assert_uint_eq(mgw_store_cert_count(s), 2);
+    ck_assert_str_eq(ev.tp[0], f.tp[2]);
+    ck_assert_uint_eq(mgw_store_cert_count(f.s), 2);
     /* a thumbprint that is not in the backup: nothing changes */
-    const char *absent[2] = {tp[1], tp[0]};
-    ck_assert_int_eq(mgw_roots_restore(s, backup, absent, 2, NULL, NULL), MGW_ERR_NOT_FOUND);
-    ck_assert_uint_eq(mgw_store_cert_count(s), 2);
+    const char *absent[2] = {f.tp[1], f.tp[0]};
+    ck_assert_int_eq(mgw_roots_restore(f.s, f.backup, absent, 2, NULL, NULL), MGW_ERR_NOT_FOUND);
+    ck_assert_uint_eq(mgw_store_cert_count(f.s), 2);
     const char *malformed[1] = {"xyz"};
-    ck_assert_int_eq(mgw_roots_restore(s, backup, malformed, 1, NULL, NULL), MGW_ERR_THUMBPRINT);
+    ck_assert_int_eq(mgw_roots_restore(f.s, f.backup, malformed, 1, NULL, NULL),
+                     MGW_ERR_THUMBPRINT);
     /* everything: two added, one present; then again: all present */
     memset(&ev, 0, sizeof(ev));
-    ck_assert_int_eq(mgw_roots_restore(s, backup, NULL, 0, record, &ev), MGW_OK);
+    ck_assert_int_eq(mgw_roots_restore(f.s, f.backup, NULL, 0, record, &ev), MGW_OK);
     ck_assert_uint_eq(count_events(&ev, MGW_ROOTS_ADDED), 2);
     ck_assert_uint_eq(count_events(&ev, MGW_ROOTS_PRESENT), 1);
     memset(&ev, 0, sizeof(ev));
-    ck_assert_int_eq(mgw_roots_restore(s, backup, NULL, 0, record, &ev), MGW_OK);
+    ck_assert_int_eq(mgw_roots_restore(f.s, f.backup, NULL, 0, record, &ev), MGW_OK);
     ck_assert_uint_eq(count_events(&ev, MGW_ROOTS_PRESENT), 3);
-    ck_assert_uint_eq(mgw_store_cert_count(s), 4);
+    ck_assert_uint_eq(mgw_store_cert_count(f.s), 4);
     /* the restored set is the original one */
     for (size_t i = 0; i < 4; i++) {
         char *t;
         bool found = false;
-        mgw_store_cert(s, i, &t, NULL, NULL);
+        mgw_store_cert(f.s, i, &t, NULL, NULL);
         for (int j = 0; j < 4; j++)
-            found = found || strcmp(t, tp[j]) == 0;
+            found = found || strcmp(t, f.tp[j]) == 0;
         ck_assert(found);
         mgw_free(t);
     }
-    mgw_store_free(&s);
-    for (int i = 0; i < 4; i++)
-        mgw_free(tp[i]);
-    unlink(backup);
-    free(backup);
-    mgw_key_free(&k);
-    test_rmtree(dir);
-    free(dir);
+    fixture_close(&f);
 }
 END_TEST
 
 START_TEST(restore_failure_stops_with_an_account)
 {
-    mgw_key_t *k = shared_key();
-    char *tp[5];
-    char *dir = make_store(k, 5, tp);
-    char *backup = prune_to_one(dir, tp[4], "../backup-restfail.pem.gz");
-    mgw_store_t *s = open_store(dir);
-    fault f = {"add", 1};
-    mgw_store_set_fault(s, inject, &f);
+    fixture f;
+    fixture_open(&f, 5, 4);
+    ck_assert_int_eq(mgw_roots_prune(f.s, f.p, f.backup, 0, NULL, NULL), MGW_OK);
+    fault flt = {"add", 1};
+    mgw_store_set_fault(f.s, inject, &flt);
     events ev = {0};
-    ck_assert_int_eq(mgw_roots_restore(s, backup, NULL, 0, record, &ev), MGW_ERR_ROOTS_INCOMPLETE);
+    ck_assert_int_eq(mgw_roots_restore(f.s, f.backup, NULL, 0, record, &ev),
+                     MGW_ERR_ROOTS_INCOMPLETE);
     ck_assert_ptr_nonnull(strstr(mgw_last_error(), "restore stopped: added 1, 3 not added"));
     ck_assert_int_eq(ev.event[0], MGW_ROOTS_ADDED);
     ck_assert_int_eq(ev.event[1], MGW_ROOTS_FAILED);
     ck_assert_uint_eq(count_events(&ev, MGW_ROOTS_NOT_ADDED), 2);
-    ck_assert_uint_eq(mgw_store_cert_count(s), 2);
-    mgw_store_set_fault(s, NULL, NULL);
-    ck_assert_int_eq(mgw_roots_restore(s, backup, NULL, 0, NULL, NULL), MGW_OK);
-    ck_assert_uint_eq(mgw_store_cert_count(s), 5);
-    mgw_store_free(&s);
-    for (int i = 0; i < 5; i++)
-        mgw_free(tp[i]);
-    unlink(backup);
-    free(backup);
-    mgw_key_free(&k);
-    test_rmtree(dir);
-    free(dir);
+    ck_assert_uint_eq(mgw_store_cert_count(f.s), 2);
+    mgw_store_set_fault(f.s, NULL, NULL);
+    ck_assert_int_eq(mgw_roots_restore(f.s, f.backup, NULL, 0, NULL, NULL), MGW_OK);
+    ck_assert_uint_eq(mgw_store_cert_count(f.s), 5);
+    fixture_close(&f);
 }
 END_TEST
 

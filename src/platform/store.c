@@ -46,16 +46,28 @@ void mgw_store_item_clear(mgw_store_item *item)
     memset(item, 0, sizeof(*item));
 }
 
+void *mgw_array_grow(void *v, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return v;
+    size_t c = *cap < 16 ? 16 : *cap;
+    while (c < need) {
+        if (c > SIZE_MAX / 2 / size)
+            return NULL;
+        c *= 2;
+    }
+    void *p = realloc(v, c * size);
+    if (p != NULL)
+        *cap = c;
+    return p;
+}
+
 int mgw_store_listing_add(mgw_store_listing *l, mgw_store_item *item)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap < 16 ? 16 : l->cap * 2;
-        mgw_store_item *p = realloc(l->items, cap * sizeof(*p));
-        if (p == NULL)
-            return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-        l->items = p;
-        l->cap = cap;
-    }
+    mgw_store_item *items = mgw_array_grow(l->items, &l->cap, l->n + 1, sizeof(*items));
+    if (items == NULL)
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    l->items = items;
     l->items[l->n++] = *item;
     memset(item, 0, sizeof(*item));
     return MGW_OK;
@@ -63,14 +75,11 @@ int mgw_store_listing_add(mgw_store_listing *l, mgw_store_item *item)
 
 int mgw_store_listing_skip(mgw_store_listing *l, const char *name, const char *reason)
 {
-    if (l->n_skipped == l->cap_skipped) {
-        size_t cap = l->cap_skipped < 8 ? 8 : l->cap_skipped * 2;
-        mgw_store_skipped *p = realloc(l->skipped, cap * sizeof(*p));
-        if (p == NULL)
-            return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-        l->skipped = p;
-        l->cap_skipped = cap;
-    }
+    mgw_store_skipped *sk =
+        mgw_array_grow(l->skipped, &l->cap_skipped, l->n_skipped + 1, sizeof(*sk));
+    if (sk == NULL)
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    l->skipped = sk;
     mgw_store_skipped *s = &l->skipped[l->n_skipped];
     s->name = mgw_strdup(name);
     s->reason = mgw_strdup(reason);
@@ -120,6 +129,21 @@ static int skipped_cmp(const void *a, const void *b)
 
 /* ---- PEM text ------------------------------------------------------------------ */
 
+bool mgw_next_line(const uint8_t *text, size_t n, size_t *at, const char **line, size_t *len)
+{
+    if (*at >= n)
+        return false;
+    size_t s = *at, e = s;
+    while (e < n && text[e] != '\n')
+        e++;
+    *at = e < n ? e + 1 : e;
+    if (e > s && text[e - 1] == '\r')
+        e--;
+    *line = (const char *)text + s;
+    *len = e - s;
+    return true;
+}
+
 static bool has_prefix(const char *l, size_t n, const char *prefix)
 {
     size_t pl = strlen(prefix);
@@ -138,21 +162,14 @@ int mgw_pem_walk(const uint8_t *text, size_t n, mgw_pem_block_fn block, mgw_pem_
     mgw_dbuf_init(&body);
     mgw_dbuf_init(&der);
     char label[65] = "";
-    size_t i = 0, lineno = 0, begin_line = 0;
+    size_t at = 0, lineno = 0, begin_line = 0, ln;
+    const char *l;
     bool inside = false;
     int r = MGW_OK;
-    while (i < n && r == MGW_OK) {
-        size_t s = i;
-        while (i < n && text[i] != '\n')
-            i++;
-        size_t e = i;
-        if (i < n)
-            i++;
+    while (r == MGW_OK && mgw_next_line(text, n, &at, &l, &ln)) {
         lineno++;
-        while (e > s && (text[e - 1] == '\r' || text[e - 1] == ' ' || text[e - 1] == '\t'))
-            e--;
-        const char *l = (const char *)text + s;
-        size_t ln = e - s;
+        while (ln > 0 && (l[ln - 1] == ' ' || l[ln - 1] == '\t'))
+            ln--;
         if (!inside && has_prefix(l, ln, "-----BEGIN ") && is_dashes_end(l, ln)) {
             size_t ll = ln < 16 ? 0 : ln - 16;
             if (ll == 0 || ll >= sizeof(label)) {
@@ -215,7 +232,9 @@ static int count_block(void *ctx, const char *label, const uint8_t *der, size_t 
 
 int mgw_cert_file_der(const uint8_t *data, size_t n, mgw_dbuf *der)
 {
-    if (n > 0 && data[0] == MGW_ASN1_SEQUENCE)
+    /* DER: a SEQUENCE with a long-form length (a certificate is longer than
+     * 127 bytes); text never starts so. */
+    if (n >= 4 && data[0] == MGW_ASN1_SEQUENCE && data[1] >= 0x81 && data[1] <= 0x83)
         return mgw_dbuf_put(der, data, n) == MGW_OK ? MGW_OK : mgw_err(MGW_ERR_NO_MEMORY, NULL);
     one_cert oc = {0, false, "", der};
     int r = mgw_pem_walk(data, n, count_block, NULL, &oc);

@@ -94,6 +94,14 @@ int mgw_pem_walk(const uint8_t *text, size_t n, mgw_pem_block_fn block, mgw_pem_
  * On refusal the detail says why. */
 int mgw_cert_file_der(const uint8_t *data, size_t n, mgw_dbuf *der);
 
+/* Room for `need` elements of `size` bytes in `v` (capacity *cap, doubled as
+ * needed): the new array, or NULL (v untouched) when memory runs out. */
+void *mgw_array_grow(void *v, size_t *cap, size_t need, size_t size);
+
+/* The next line of text[*at..n), without its line ending (LF or CRLF);
+ * false at the end of the text. */
+bool mgw_next_line(const uint8_t *text, size_t n, size_t *at, const char **line, size_t *len);
+
 /* Copy up to three strings to caller buffers (mgw_free), skipping NULL
  * destinations: all of them, or none. Clears the error on success. */
 int mgw_out_strings(const char *a, char **oa, const char *b, char **ob, const char *c, char **oc);

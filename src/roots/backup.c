@@ -16,6 +16,21 @@ static uInt chunk_of(size_t left)
     return (uInt)(left < CHUNK ? left : CHUNK);
 }
 
+/* Feed zlib the next chunk of input once it used up the last, and give it a
+ * chunk of room at the end of `out`. */
+static int zlib_step(z_stream *z, size_t *left, mgw_dbuf *out)
+{
+    if (z->avail_in == 0 && *left > 0) {
+        z->avail_in = chunk_of(*left);
+        *left -= z->avail_in;
+    }
+    if (mgw_dbuf_reserve(out, CHUNK) != MGW_OK)
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    z->next_out = out->p + out->len;
+    z->avail_out = CHUNK;
+    return MGW_OK;
+}
+
 int mgw_gzip(const uint8_t *p, size_t n, mgw_dbuf *out)
 {
     z_stream z;
@@ -27,16 +42,8 @@ int mgw_gzip(const uint8_t *p, size_t n, mgw_dbuf *out)
     size_t left = n;
     z.next_in = (Bytef *)(uintptr_t)p;
     while (zr != Z_STREAM_END && r == MGW_OK) {
-        if (z.avail_in == 0 && left > 0) {
-            z.avail_in = chunk_of(left);
-            left -= z.avail_in;
-        }
-        if (mgw_dbuf_reserve(out, CHUNK) != MGW_OK) {
-            r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+        if ((r = zlib_step(&z, &left, out)) != MGW_OK)
             break;
-        }
-        z.next_out = out->p + out->len;
-        z.avail_out = CHUNK;
         zr = deflate(&z, left == 0 ? Z_FINISH : Z_NO_FLUSH);
         out->len += CHUNK - z.avail_out;
         if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
@@ -55,17 +62,7 @@ int mgw_gunzip(const uint8_t *p, size_t n, size_t max, mgw_dbuf *out)
     size_t left = n;
     int r = MGW_OK;
     z.next_in = (Bytef *)(uintptr_t)p;
-    for (;;) {
-        if (z.avail_in == 0 && left > 0) {
-            z.avail_in = chunk_of(left);
-            left -= z.avail_in;
-        }
-        if (mgw_dbuf_reserve(out, CHUNK) != MGW_OK) {
-            r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
-            break;
-        }
-        z.next_out = out->p + out->len;
-        z.avail_out = CHUNK;
+    while ((r = zlib_step(&z, &left, out)) == MGW_OK) {
         int zr = inflate(&z, Z_NO_FLUSH);
         out->len += CHUNK - z.avail_out;
         if (out->len > max) {

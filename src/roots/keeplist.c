@@ -65,18 +65,10 @@ MGW_API void mgw_rootopts_free(mgw_rootopts_t **opts)
 
 static int push_thumbs(mgw_thumb **v, size_t *n, size_t *cap, const mgw_thumb *t, size_t k)
 {
-    if (k > SIZE_MAX / sizeof(mgw_thumb) / 2 - *n)
-        return mgw_err(MGW_ERR_TOO_LARGE, "too many thumbprints");
-    if (*n + k > *cap) {
-        size_t c = *cap < 16 ? 16 : *cap;
-        while (c < *n + k)
-            c *= 2;
-        mgw_thumb *p = realloc(*v, c * sizeof(*p));
-        if (p == NULL)
-            return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-        *v = p;
-        *cap = c;
-    }
+    mgw_thumb *p = k <= SIZE_MAX - *n ? mgw_array_grow(*v, cap, *n + k, sizeof(*p)) : NULL;
+    if (p == NULL)
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    *v = p;
     memcpy(*v + *n, t, k * sizeof(*t));
     *n += k;
     return MGW_OK;
@@ -132,22 +124,23 @@ MGW_API int mgw_rootopts_allow_protected(mgw_rootopts_t *opts, const char *thumb
     return r;
 }
 
-MGW_API int mgw_rootopts_set_remove_protected(mgw_rootopts_t *opts, int on)
+static int set_flag(bool *flag, int on)
 {
-    if (opts == NULL)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_rootopts_set_remove_protected: NULL");
-    opts->remove_protected = on != 0;
+    if (flag == NULL)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_rootopts: NULL options");
+    *flag = on != 0;
     mgw_err_clear();
     return MGW_OK;
 }
 
+MGW_API int mgw_rootopts_set_remove_protected(mgw_rootopts_t *opts, int on)
+{
+    return set_flag(opts != NULL ? &opts->remove_protected : NULL, on);
+}
+
 MGW_API int mgw_rootopts_set_allow_missing(mgw_rootopts_t *opts, int on)
 {
-    if (opts == NULL)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_rootopts_set_allow_missing: NULL");
-    opts->allow_missing = on != 0;
-    mgw_err_clear();
-    return MGW_OK;
+    return set_flag(opts != NULL ? &opts->allow_missing : NULL, on);
 }
 
 /* ---- keep-files ------------------------------------------------------------------ */
@@ -214,26 +207,23 @@ static int keep_line(const char *l, size_t n, mgw_thumb *t)
 static int parse_keep_lines(const char *text, size_t len, const char *name, mgw_thumb **v,
                             size_t *n, size_t *cap)
 {
-    size_t lineno = 0;
-    for (size_t i = 0; i < len;) {
-        size_t s = i;
-        while (i < len && text[i] != '\n')
-            i++;
-        size_t e = i;
-        if (i < len)
-            i++;
+    size_t lineno = 0, at = 0, n_line;
+    const char *l;
+    while (mgw_next_line((const uint8_t *)text, len, &at, &l, &n_line)) {
         lineno++;
-        const char *hash = memchr(text + s, '#', e - s);
+        const char *hash = memchr(l, '#', n_line);
         if (hash != NULL)
-            e = (size_t)(hash - text);
-        while (s < e && is_space(text[s]))
-            s++;
-        while (e > s && is_space(text[e - 1]))
-            e--;
-        if (s == e || is_table_furniture(text + s, e - s))
+            n_line = (size_t)(hash - l);
+        while (n_line > 0 && is_space(l[0])) {
+            l++;
+            n_line--;
+        }
+        while (n_line > 0 && is_space(l[n_line - 1]))
+            n_line--;
+        if (n_line == 0 || is_table_furniture(l, n_line))
             continue;
         mgw_thumb t;
-        int r = keep_line(text + s, e - s, &t);
+        int r = keep_line(l, n_line, &t);
         if (r == MGW_OK)
             r = push_thumbs(v, n, cap, &t, 1);
         if (r != MGW_OK) {

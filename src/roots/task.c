@@ -36,37 +36,28 @@ MGW_API void mgw_taskopts_free(mgw_taskopts_t **o)
     *o = NULL;
 }
 
-static int check_span(uint32_t seconds, const char *what)
+/* Whole minutes from 1 minute to 31 days: the schema's range for intervals. */
+static int set_span(uint32_t *field, uint32_t seconds, const char *what)
 {
+    if (field == NULL)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_taskopts: NULL options");
     if (seconds < 60 || seconds > MAX_MINUTES_SPAN || seconds % 60 != 0)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT,
                        "%s must be whole minutes from 1 minute to 31 days, not %u seconds", what,
                        (unsigned)seconds);
+    *field = seconds;
+    mgw_err_clear();
     return MGW_OK;
 }
 
 MGW_API int mgw_taskopts_set_interval(mgw_taskopts_t *o, uint32_t seconds)
 {
-    if (o == NULL)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_taskopts_set_interval: NULL argument");
-    int r = check_span(seconds, "the repetition interval");
-    if (r == MGW_OK) {
-        o->interval = seconds;
-        mgw_err_clear();
-    }
-    return r;
+    return set_span(o != NULL ? &o->interval : NULL, seconds, "the repetition interval");
 }
 
 MGW_API int mgw_taskopts_set_time_limit(mgw_taskopts_t *o, uint32_t seconds)
 {
-    if (o == NULL)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_taskopts_set_time_limit: NULL argument");
-    int r = check_span(seconds, "the execution time limit");
-    if (r == MGW_OK) {
-        o->time_limit = seconds;
-        mgw_err_clear();
-    }
-    return r;
+    return set_span(o != NULL ? &o->time_limit : NULL, seconds, "the execution time limit");
 }
 
 MGW_API int mgw_taskopts_set_start(mgw_taskopts_t *o, const char *t)

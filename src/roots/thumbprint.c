@@ -188,14 +188,10 @@ void mgw_thumbset_free(mgw_thumbset *s)
 
 int mgw_thumbset_add(mgw_thumbset *s, const mgw_thumb *t, size_t index)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap < 16 ? 16 : s->cap * 2;
-        mgw_thumbref *v = realloc(s->v, cap * sizeof(*v));
-        if (v == NULL)
-            return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-        s->v = v;
-        s->cap = cap;
-    }
+    mgw_thumbref *v = mgw_array_grow(s->v, &s->cap, s->n + 1, sizeof(*v));
+    if (v == NULL)
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    s->v = v;
     s->v[s->n].t = *t;
     s->v[s->n].index = index;
     s->n++;

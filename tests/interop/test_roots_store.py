@@ -10,11 +10,11 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import warnings
 
 sys.path.insert(0, os.path.dirname(__file__))
 import tap  # noqa: E402
+from workdir import WorkDir  # noqa: E402
 
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
@@ -64,11 +64,11 @@ def one_error_line(p, needle):
     assert needle in lines[0], (needle, lines[0])
 
 
-class Store:
+class Store(WorkDir):
     """Debian's CA bundle plus our own certificate in a fresh directory."""
 
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="mgw-roots-")
+        super().__init__("mgw-roots-")
         self.store = os.path.join(self.dir, "store")
         os.mkdir(self.store)
         crts = sorted(glob.glob(os.path.join(MOZILLA, "*.crt")))
@@ -82,15 +82,6 @@ class Store:
             "--password-file", pw, "--out", self.path("me"))
         shutil.copy(self.path("me", "Certificate.cer"), self.store)
         self.ours = sha1(load(self.path("me", "Certificate.cer")))
-
-    def path(self, *p):
-        return os.path.join(self.dir, *p)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        shutil.rmtree(self.dir, ignore_errors=True)
 
     def certs(self):
         """{SHA-1: DER} of every certificate file in the store."""

@@ -7,14 +7,13 @@ task-scheduler-schema): which children each element may have, their order
 where the schema says xs:sequence, required ones, and value ranges."""
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(__file__))
 import tap  # noqa: E402
+from workdir import WorkDir  # noqa: E402
 
 MGW = os.environ.get("MGWAUTH", "mgwauth")
 NS = "{http://schemas.microsoft.com/windows/2004/02/mit/task}"
@@ -146,18 +145,9 @@ def run(cmd, check=True):
     return p
 
 
-class Work:
+class Work(WorkDir):
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="mgw-task-")
-
-    def path(self, *p):
-        return os.path.join(self.dir, *p)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        shutil.rmtree(self.dir, ignore_errors=True)
+        super().__init__("mgw-task-")
 
     def xml(self, *args, name="task.xml"):
         out = self.path(name)
