@@ -98,6 +98,13 @@ extern "C" {
 #define MGW_ERR_PFX_LIMIT -304   /**< a safety limit (size, bags, iterations) was exceeded */
 /* Registry: -400 .. -499 */
 /* Trusted roots and stores: -500 .. -599 */
+#define MGW_ERR_THUMBPRINT -500          /**< malformed thumbprint */
+#define MGW_ERR_ROOTS_KEEP_EMPTY -501    /**< the keep-list is empty */
+#define MGW_ERR_ROOTS_KEEP_MISSING -502  /**< a keep-list thumbprint is not in the store */
+#define MGW_ERR_ROOTS_KEEPS_NOTHING -503 /**< the plan would keep no certificate at all */
+#define MGW_ERR_ROOTS_BACKUP -504        /**< a backup is unreadable or does not verify */
+#define MGW_ERR_ROOTS_INCOMPLETE -505    /**< prune or restore stopped part-way */
+#define MGW_ERR_STORE_CHANGED -506       /**< the store changed since it was listed or planned */
 /* Platform back-ends: -600 .. -699 */
 /* Gateway check: -700 .. -799 */
 #define MGW_ERR_CHECK_URL -700          /**< the URL is not https://host[:port][/path] */
@@ -425,6 +432,160 @@ MGW_API uint32_t mgw_pfx_max_iterations(void);
 /* Trusted roots                                                             */
 /* ------------------------------------------------------------------------ */
 
+/** Normalise a thumbprint as people paste it: whitespace, ':' and '-'
+ * separators and invisible Unicode format characters (U+200E, which the
+ * Windows certificate dialog puts in front, U+200F, U+202A-U+202E, U+FEFF,
+ * U+200B and the like) are dropped; what remains must be 40 (SHA-1) or 64
+ * (SHA-256) hex digits of either case. *out receives upper-case hex (free
+ * with mgw_free). MGW_ERR_THUMBPRINT names the input and the 1-based
+ * character position of the problem. @since 1.0 */
+MGW_API int mgw_thumbprint_normalize(const char *text, char **out);
+
+/** The roots Windows itself needs (KB 293781), built in: their number, and
+ * the SHA-1 thumbprint and name of the `index`-th (free both with mgw_free;
+ * either output may be NULL). A plan keeps them unless told otherwise.
+ * @since 1.0 */
+MGW_API size_t mgw_roots_protected_count(void);
+MGW_API int mgw_roots_protected(size_t index, char **thumbprint, char **name);
+
+/** A certificate store, listed when opened. @since 1.0 */
+typedef struct mgw_store mgw_store_t;
+
+/** Open a directory store: one certificate per file, DER or PEM, named *.cer,
+ * *.crt, *.pem or *.der. Other files (and files that are not exactly one
+ * readable certificate) are listed as "other" with the reason, and never
+ * touched. Certificates are added as <SHA1>.cer (DER). MGW_ERR_NOT_FOUND when
+ * the directory does not exist. @since 1.0 */
+MGW_API int mgw_store_open_dir(const char *path, mgw_store_t **out);
+MGW_API void mgw_store_free(mgw_store_t **store);
+/** Number of certificates, and the `index`-th: SHA-1 thumbprint, subject
+ * (RFC 4514) and origin (the file name). Outputs may be NULL; the others are
+ * freed with mgw_free. Entries are ordered by origin. */
+MGW_API size_t mgw_store_cert_count(const mgw_store_t *store);
+MGW_API int mgw_store_cert(const mgw_store_t *store, size_t index, char **thumbprint,
+                           char **subject, char **origin);
+/** Number of other entries, and the `index`-th with why it was left alone. */
+MGW_API size_t mgw_store_other_count(const mgw_store_t *store);
+MGW_API int mgw_store_other(const mgw_store_t *store, size_t index, char **name, char **reason);
+
+/** What a plan keeps: a keep-list and the overrides. @since 1.0 */
+typedef struct mgw_rootopts mgw_rootopts_t;
+MGW_API mgw_rootopts_t *mgw_rootopts_new(void);
+MGW_API void mgw_rootopts_free(mgw_rootopts_t **opts);
+/** Add one thumbprint (SHA-1 or SHA-256, as for mgw_thumbprint_normalize). */
+MGW_API int mgw_rootopts_add_keep(mgw_rootopts_t *opts, const char *thumbprint);
+/** Add the thumbprints of a keep-file: UTF-8 (a BOM is skipped) or UTF-16
+ * with BOM (what Windows PowerShell's ">" writes); one thumbprint per line;
+ * "#" starts a comment. The table PowerShell prints for
+ * Get-ChildItem Cert:\LocalMachine\Root works as it is: its PSParentPath,
+ * "Thumbprint  Subject" header and dashes lines are skipped, and a row's
+ * thumbprint is its first column. Any other line that is not a thumbprint is
+ * an error naming `name`, the line and the position; nothing is added then. */
+MGW_API int mgw_rootopts_add_keep_file(mgw_rootopts_t *opts, const uint8_t *data, size_t len,
+                                       const char *name);
+/** Number of distinct thumbprints on the keep-list. */
+MGW_API size_t mgw_rootopts_keep_count(const mgw_rootopts_t *opts);
+/** Let the plan remove one protected root (its SHA-1 thumbprint; anything
+ * that is not a protected root is MGW_ERR_INVALID_ARGUMENT). */
+MGW_API int mgw_rootopts_allow_protected(mgw_rootopts_t *opts, const char *thumbprint);
+/** Let the plan remove every protected root that is not on the keep-list. */
+MGW_API int mgw_rootopts_set_remove_protected(mgw_rootopts_t *opts, int on);
+/** Accept keep-list entries that are not in the store (they are reported). */
+MGW_API int mgw_rootopts_set_allow_missing(mgw_rootopts_t *opts, int on);
+
+#define MGW_ROOT_KEEP 1      /**< on the keep-list */
+#define MGW_ROOT_PROTECTED 2 /**< a protected root, kept */
+#define MGW_ROOT_REMOVE 3    /**< to be removed */
+
+/** A plan: every certificate of a store classified. @since 1.0 */
+typedef struct mgw_rootplan mgw_rootplan_t;
+
+/** Plan the store against the options. Refused: an empty keep-list
+ * (MGW_ERR_ROOTS_KEEP_EMPTY), keep-list entries missing from the store unless
+ * allowed (MGW_ERR_ROOTS_KEEP_MISSING, naming them), a plan that keeps no
+ * certificate (MGW_ERR_ROOTS_KEEPS_NOTHING). Linear in the store size. */
+MGW_API int mgw_rootplan_compute(const mgw_store_t *store, const mgw_rootopts_t *opts,
+                                 mgw_rootplan_t **out);
+MGW_API void mgw_rootplan_free(mgw_rootplan_t **plan);
+/** Number of entries with `action` (MGW_ROOT_*), or all of them for 0. */
+MGW_API size_t mgw_rootplan_count(const mgw_rootplan_t *plan, int action);
+/** The `index`-th entry (store order): action, SHA-1 thumbprint, subject.
+ * String outputs may be NULL. */
+MGW_API int mgw_rootplan_entry(const mgw_rootplan_t *plan, size_t index, int *action,
+                               char **thumbprint, char **subject);
+/** Keep-list entries not found in the store (with mgw_rootopts_set_allow_missing). */
+MGW_API size_t mgw_rootplan_missing_count(const mgw_rootplan_t *plan);
+MGW_API int mgw_rootplan_missing(const mgw_rootplan_t *plan, size_t index, char **thumbprint);
+/** The plan as text (MGW_DESCRIBE_TEXT) or a JSON object (MGW_DESCRIBE_JSON):
+ * counts, every entry with its action, protected roots by name, other
+ * entries of the store with their reasons, missing keep-list entries. */
+MGW_API int mgw_rootplan_describe(const mgw_rootplan_t *plan, int style, char **out);
+
+#define MGW_ROOTS_REMOVED 1     /**< prune removed this certificate */
+#define MGW_ROOTS_NOT_REMOVED 2 /**< prune stopped before removing it */
+#define MGW_ROOTS_ADDED 3       /**< restore added it */
+#define MGW_ROOTS_NOT_ADDED 4   /**< restore stopped before adding it */
+#define MGW_ROOTS_PRESENT 5     /**< restore found it in the store already */
+#define MGW_ROOTS_FAILED 6      /**< the operation on it failed; the run stops */
+
+/** Report of prune and restore, one call per certificate as it happens.
+ * `detail` is NULL except for MGW_ROOTS_FAILED, where it says why. */
+typedef void (*mgw_roots_event_cb)(void *ctx, int event, const char *thumbprint,
+                                   const char *subject, const char *origin, const char *detail);
+
+/** Carry out a plan: write the backup of every certificate to be removed to
+ * `backup_path` (gzip-compressed PEM with a comment header per certificate:
+ * subject, SHA-1, where it came from) atomically and synced, read it back and
+ * verify every certificate in it, and only then remove them one by one,
+ * reporting each through `cb` (may be NULL). The backup is never replaced
+ * unless `flags` has MGW_FILE_FORCE (MGW_ERR_EXISTS). A plan that removes
+ * nothing does nothing and writes no backup. A removal failure stops at once:
+ * MGW_ERR_ROOTS_INCOMPLETE, the events say exactly what was removed and what
+ * not, and all of it is in the backup. The plan must have been computed from
+ * this store as it is (MGW_ERR_STORE_CHANGED otherwise). @since 1.0 */
+MGW_API int mgw_roots_prune(mgw_store_t *store, const mgw_rootplan_t *plan,
+                            const char *backup_path, unsigned flags, mgw_roots_event_cb cb,
+                            void *ctx);
+/** Re-add the certificates of a backup that the store lacks (by SHA-1), or
+ * only those named in only[0..n_only) (SHA-1 or SHA-256 thumbprints; one not
+ * in the backup is MGW_ERR_NOT_FOUND before anything changes). Idempotent:
+ * certificates present are reported as MGW_ROOTS_PRESENT. A failure stops at
+ * once with MGW_ERR_ROOTS_INCOMPLETE. @since 1.0 */
+MGW_API int mgw_roots_restore(mgw_store_t *store, const char *backup_path,
+                              const char *const *only, size_t n_only, mgw_roots_event_cb cb,
+                              void *ctx);
+
+/** Options of the scheduled re-prune task. @since 1.0 */
+typedef struct mgw_taskopts mgw_taskopts_t;
+MGW_API mgw_taskopts_t *mgw_taskopts_new(void);
+MGW_API void mgw_taskopts_free(mgw_taskopts_t **opts);
+/** Repetition interval in seconds: whole minutes from 1 minute to 31 days
+ * (the schema's range). Default 900 (PT15M). */
+MGW_API int mgw_taskopts_set_interval(mgw_taskopts_t *opts, uint32_t seconds);
+/** Execution time limit in seconds: whole minutes from 1 minute to 31 days.
+ * Default 600 (PT10M). */
+MGW_API int mgw_taskopts_set_time_limit(mgw_taskopts_t *opts, uint32_t seconds);
+/** Start boundary of the daily trigger as local time "YYYY-MM-DDThh:mm:ss".
+ * Default: today (UTC date) at 00:00:00. */
+MGW_API int mgw_taskopts_set_start(mgw_taskopts_t *opts, const char *local_time);
+/** The program to run (at most 260 characters) and its arguments (may be
+ * NULL), taken as they are. */
+MGW_API int mgw_taskopts_set_command(mgw_taskopts_t *opts, const char *program,
+                                     const char *arguments);
+/** The default command: `program` (NULL: "mgwauth.exe") with
+ * "roots prune --store S --keep-file F --backup-dir D --yes", each value
+ * quoted by the rules of CommandLineToArgvW. Each run writes its backup under
+ * a new dated name in D. */
+MGW_API int mgw_taskopts_set_prune_command(mgw_taskopts_t *opts, const char *program,
+                                           const char *store, const char *keep_file,
+                                           const char *backup_dir);
+/** The task as Task Scheduler 1.2 XML for `schtasks /create /xml`: UTF-16LE
+ * with BOM; SYSTEM (S-1-5-18) with highest privileges; a daily calendar
+ * trigger repeating every interval without end; start when available, start
+ * on demand, restart on failure every minute up to 3 times, the execution
+ * time limit; the Exec action. Values are XML-escaped; control characters are
+ * refused. */
+MGW_API int mgw_task_xml(const mgw_taskopts_t *opts, uint8_t **out, size_t *out_len);
 /* ------------------------------------------------------------------------ */
 /* Gateway check                                                             */
 /* ------------------------------------------------------------------------ */

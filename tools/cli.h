@@ -57,6 +57,8 @@ int cmd_pfx(int argc, char **argv);
 /* registry */
 
 /* roots, task */
+int cmd_roots(int argc, char **argv);
+int cmd_task(int argc, char **argv);
 
 /* gateway check */
 int cmd_check(int argc, char **argv);

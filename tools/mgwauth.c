@@ -35,6 +35,17 @@ static const char usage[] =
     "        [--expect-status 200] [--timeout S] [--connect-to ADDR] [--tls12] [--json]\n"
     "      Requests URL (default path /Microsoft-Server-ActiveSync/HealthCheck.htm) with\n"
     "      and without the client certificate; exit 0 on PASS, 1 on FAIL.\n"
+    "  roots plan --store DIR (--keep THUMB | --keep-file FILE)... [--allow-missing]\n"
+    "             [--allow-protected THUMB]... [--remove-protected] [--json]\n"
+    "  roots prune --store DIR (--keep THUMB | --keep-file FILE)... [the plan options]\n"
+    "              (--backup FILE.pem.gz [--force] | --backup-dir DIR) [--yes]\n"
+    "      Without --yes a dry run. With --yes: a verified gzip PEM backup first, then\n"
+    "      the removals; --backup-dir names each backup roots-<UTC time>.pem.gz.\n"
+    "  roots restore --store DIR --backup FILE.pem.gz [--only THUMB]...\n"
+    "  task xml [--interval 15m] [--time-limit 10m] [--start YYYY-MM-DDThh:mm:ss]\n"
+    "           (--store S --keep-file F --backup-dir D [--exe PATH] | --command CMD)\n"
+    "           --out FILE.xml [--force]\n"
+    "      Task Scheduler XML re-running roots prune as SYSTEM (schtasks /create /xml).\n"
     "  version\n"
     "\n"
     "A password file holds the password on its first line; an empty file is the empty\n"
@@ -63,6 +74,10 @@ int main(int argc, char **argv)
     /* registry */
 
     /* roots, task */
+    if (strcmp(argv[1], "roots") == 0)
+        return cmd_roots(argc - 2, argv + 2);
+    if (strcmp(argv[1], "task") == 0)
+        return cmd_task(argc - 2, argv + 2);
 
     /* gateway check */
     if (strcmp(argv[1], "check") == 0)

@@ -60,6 +60,13 @@ static const struct {
     /* registry */
 
     /* trusted roots */
+    {MGW_ERR_THUMBPRINT, "malformed thumbprint"},
+    {MGW_ERR_ROOTS_KEEP_EMPTY, "the keep-list is empty"},
+    {MGW_ERR_ROOTS_KEEP_MISSING, "a keep-list thumbprint is not in the store"},
+    {MGW_ERR_ROOTS_KEEPS_NOTHING, "the plan would keep no certificate"},
+    {MGW_ERR_ROOTS_BACKUP, "backup unreadable or not verified"},
+    {MGW_ERR_ROOTS_INCOMPLETE, "operation stopped part-way"},
+    {MGW_ERR_STORE_CHANGED, "the store changed since it was listed"},
 
     /* gateway check */
     {MGW_ERR_CHECK_URL, "bad gateway URL"},
