@@ -31,9 +31,10 @@ void mgw_regbackend_file_close(mgw_regbackend *be);
 
 /* Fault injection for the unit tests (not exported): the write after `skip`
  * more successful writes fails (MGW_REGFAULT_FAIL) or silently stores other
- * data (MGW_REGFAULT_CORRUPT); MGW_REGFAULT_NONE turns it off. The setting
- * is global and not thread-safe. */
-enum { MGW_REGFAULT_NONE, MGW_REGFAULT_FAIL, MGW_REGFAULT_CORRUPT };
+ * data (MGW_REGFAULT_CORRUPT); with MGW_REGFAULT_FAIL_ALL that write and all
+ * later ones fail. MGW_REGFAULT_NONE turns it off. The setting is global and
+ * not thread-safe. */
+enum { MGW_REGFAULT_NONE, MGW_REGFAULT_FAIL, MGW_REGFAULT_CORRUPT, MGW_REGFAULT_FAIL_ALL };
 void mgw_regbackend_file_inject_fault(int kind, unsigned skip);
 
 /* Carry out a plan through a back-end (forward: apply; reverse: roll back):

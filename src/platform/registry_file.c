@@ -33,6 +33,8 @@ static int take_fault(void)
         return MGW_REGFAULT_NONE;
     }
     int kind = fault_kind;
+    if (kind == MGW_REGFAULT_FAIL_ALL)
+        return MGW_REGFAULT_FAIL;
     fault_kind = MGW_REGFAULT_NONE;
     return kind;
 }

@@ -50,7 +50,7 @@ static int decode_line(encoding enc, const uint8_t *p, size_t n, size_t line, mg
     }
     if (out->oom)
         return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-    if (memchr(out->p + start, 0, out->len - start) != NULL)
+    if (out->len > start && memchr(out->p + start, 0, out->len - start) != NULL)
         return mgw_err(MGW_ERR_REG_SYNTAX, "line %zu: NUL character", line);
     if (out->len - start > MGW_REG_MAX_LINE)
         return mgw_err(MGW_ERR_TOO_LARGE, "line %zu is longer than %u bytes", line,
