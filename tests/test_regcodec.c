@@ -2,22 +2,13 @@
  * by Wine, every value type, both encodings, continuations, deletions, and
  * hostile input. */
 #include "registry/registry.h"
-#include "testutil.h"
+#include "regfixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define TEST_KEY "HKEY_LOCAL_MACHINE\\SOFTWARE\\MgwauthCodecTest"
-
-static uint8_t *fixture(const char *name, size_t *len)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/registry/%s", MGW_TEST_DATA_DIR, name);
-    uint8_t *p = test_read(path, len);
-    ck_assert_msg(p != NULL, "missing fixture %s", path);
-    return p;
-}
 
 /* Parse text given as UTF-8 (no BOM): the header line is added. */
 static int parse_text(const char *body, mgw_regdoc *d)
@@ -75,7 +66,7 @@ START_TEST(wine_exports_round_trip_byte_for_byte)
     const char *names[] = {"all-types.reg", "gateway-http.reg", "gateway-schannel.reg"};
     for (size_t i = 0; i < 3; i++) {
         size_t len;
-        uint8_t *data = fixture(names[i], &len);
+        uint8_t *data = reg_fixture(names[i], &len);
         mgw_regdoc d;
         ck_assert_int_eq(mgw_regdoc_parse(data, len, &d), MGW_OK);
         mgw_dbuf out;
@@ -91,7 +82,7 @@ END_TEST
 START_TEST(every_value_type_is_read)
 {
     size_t len;
-    uint8_t *data = fixture("all-types.reg", &len);
+    uint8_t *data = reg_fixture("all-types.reg", &len);
     mgw_regdoc d;
     ck_assert_int_eq(mgw_regdoc_parse(data, len, &d), MGW_OK);
     ck_assert_uint_eq(d.n_keys, 4);
@@ -131,7 +122,7 @@ END_TEST
 START_TEST(utf8_and_lf_read_like_the_utf16_export)
 {
     size_t len;
-    uint8_t *data = fixture("all-types.reg", &len);
+    uint8_t *data = reg_fixture("all-types.reg", &len);
     mgw_dbuf u8;
     mgw_dbuf_init(&u8);
     mgw_dbuf_puts(&u8, "\xEF\xBB\xBF"); /* with a UTF-8 BOM */
@@ -436,7 +427,7 @@ START_TEST(random_and_mutated_input_never_crashes)
     }
     for (size_t s = 0; s < 3; s++) { /* mutations of real exports */
         size_t len;
-        uint8_t *orig = fixture(seeds[s], &len);
+        uint8_t *orig = reg_fixture(seeds[s], &len);
         uint8_t *m = malloc(len);
         for (int round = 0; round < 700; round++) {
             memcpy(m, orig, len);

@@ -2,7 +2,7 @@
  * files, and apply/rollback through the .reg-file back-end with drift
  * refusal and injected faults. */
 #include "platform/regbackend.h"
-#include "testutil.h"
+#include "regfixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,19 +14,10 @@
 #define IP_BINDING BINDINGS "\\SslBindingInfo\\0.0.0.0:443"
 #define AUTHROOT "HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\SystemCertificates\\AuthRoot"
 
-static uint8_t *fixture(const char *name, size_t *len)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/registry/%s", MGW_TEST_DATA_DIR, name);
-    uint8_t *p = test_read(path, len);
-    ck_assert_msg(p != NULL, "missing fixture %s", path);
-    return p;
-}
-
 static void import_fixture(mgw_regstate_t *st, const char *name)
 {
     size_t len;
-    uint8_t *data = fixture(name, &len);
+    uint8_t *data = reg_fixture(name, &len);
     ck_assert_int_eq(mgw_regstate_import(st, data, len), MGW_OK);
     free(data);
 }

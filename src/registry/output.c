@@ -150,28 +150,26 @@ static void describe_text(const mgw_regplan_t *p, mgw_dbuf *b)
     char fp[72] = "sha256:";
     mgw_hex_upper(p->fingerprint, 32, fp + 7);
     mgw_dbuf_printf(b, "Registry plan for binding %s (before-state %s)\n\n", p->binding, fp);
+    /* Two passes over the rows: column widths first, then the lines. */
     int w[3] = {5, 7, 7}; /* VALUE, CURRENT, DESIRED */
-    char cur[CELL_MAX * 2], want[CELL_MAX * 2];
-    for (size_t i = 0; i < p->n_items; i++) {
-        const mgw_regitem *it = &p->items[i];
-        if (it->action == MGW_REGACT_CHECK)
-            continue;
-        cell(&it->before, cur, sizeof(cur));
-        cell(&it->after, want, sizeof(want));
-        int len[3] = {(int)strlen(it->label), (int)strlen(cur), (int)strlen(want)};
-        for (int k = 0; k < 3; k++)
-            w[k] = len[k] > w[k] ? len[k] : w[k];
-    }
-    mgw_dbuf_printf(b, "%-*s  %-*s  %-*s  %-6s  %s\n", w[0], "VALUE", w[1], "CURRENT", w[2],
-                    "DESIRED", "ACTION", "MEANING");
-    for (size_t i = 0; i < p->n_items; i++) {
-        const mgw_regitem *it = &p->items[i];
-        if (it->action == MGW_REGACT_CHECK)
-            continue;
-        cell(&it->before, cur, sizeof(cur));
-        cell(&it->after, want, sizeof(want));
-        mgw_dbuf_printf(b, "%-*s  %-*s  %-*s  %-6s  %s\n", w[0], it->label, w[1], cur, w[2],
-                        want, action_name(it->action), it->meaning);
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1)
+            mgw_dbuf_printf(b, "%-*s  %-*s  %-*s  %-6s  %s\n", w[0], "VALUE", w[1], "CURRENT",
+                            w[2], "DESIRED", "ACTION", "MEANING");
+        for (size_t i = 0; i < p->n_items; i++) {
+            const mgw_regitem *it = &p->items[i];
+            char cur[CELL_MAX * 2], want[CELL_MAX * 2];
+            if (it->action == MGW_REGACT_CHECK)
+                continue;
+            cell(&it->before, cur, sizeof(cur));
+            cell(&it->after, want, sizeof(want));
+            int len[3] = {(int)strlen(it->label), (int)strlen(cur), (int)strlen(want)};
+            for (int k = 0; k < 3; k++)
+                w[k] = len[k] > w[k] ? len[k] : w[k];
+            if (pass == 1)
+                mgw_dbuf_printf(b, "%-*s  %-*s  %-*s  %-6s  %s\n", w[0], it->label, w[1], cur,
+                                w[2], want, action_name(it->action), it->meaning);
+        }
     }
     mgw_dbuf_puts(b, "\nKeys:\n");
     for (size_t i = 0; i < p->n_items; i++) {

@@ -3,7 +3,6 @@
 one-line errors, all-or-nothing writes, apply, re-apply and rollback."""
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,18 +29,15 @@ def mgw(*args, code=0):
     return p
 
 
-class Work:
+class Work(tempfile.TemporaryDirectory):
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="mgw-registry-cli-")
-
-    def path(self, *p):
-        return os.path.join(self.dir, *p)
+        super().__init__(prefix="mgw-registry-cli-")
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        shutil.rmtree(self.dir, ignore_errors=True)
+    def path(self, *p):
+        return os.path.join(self.name, *p)
 
     def state(self):
         """One .reg file holding both fixtures, as the registry file."""
