@@ -388,9 +388,15 @@ START_TEST(plan_json_round_trips_and_detects_tampering)
     ck_assert_int_eq(mgw_regplan_load((uint8_t *)tampered, strlen(tampered), &q),
                      MGW_ERR_REG_PLAN);
     ck_assert_ptr_nonnull(strstr(mgw_last_error(), "fingerprint does not match"));
-    /* every truncation is refused cleanly */
-    for (size_t n = 0; n < strlen(json) - 2; n += 7)
-        ck_assert_int_eq(mgw_regplan_load((uint8_t *)json, n, &q), MGW_ERR_REG_PLAN);
+    /* every truncation is refused cleanly, read from an exact-size buffer: a number at
+     * the very end was once read past it (libFuzzer found it; ASan with
+     * strict_string_checks=1 shows it here) */
+    for (size_t n = 0; n < strlen(json) - 2; n++) {
+        uint8_t *exact = malloc(n + 1);
+        memcpy(exact, json, n);
+        ck_assert_int_eq(mgw_regplan_load(exact, n, &q), MGW_ERR_REG_PLAN);
+        free(exact);
+    }
     ck_assert_int_eq(mgw_regplan_load((const uint8_t *)"[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]",
                                       48, &q),
                      MGW_ERR_REG_PLAN);

@@ -126,8 +126,12 @@ static int parse_number(jreader *r, mgw_json *v)
         return jerr(r, "only whole numbers are expected");
     if (digits > 18)
         return jerr(r, "number too large");
+    /* The input need not be NUL-terminated: no strtoll. */
+    long long num = 0;
+    for (const uint8_t *q = s + (*s == '-'); q < r->p; q++)
+        num = num * 10 + (*q - '0');
     v->type = MGW_JSON_NUMBER;
-    v->num = strtoll((const char *)s, NULL, 10);
+    v->num = *s == '-' ? -num : num;
     return MGW_OK;
 }
 
