@@ -108,10 +108,14 @@ START_TEST(every_value_type_is_read)
     mgw_dbuf_putc(&s, 0);
     ck_assert_str_eq((char *)s.p, "quote \" backslash \\ path C:\\Windows");
     s.len = 0;
-    const mgw_regval *uni = value(&d, TEST_KEY, "Gr\xc3\xbc\xc3\x9f" "e \xe2\x82\xac");
+    const mgw_regval *uni = value(&d, TEST_KEY,
+                                  "Gr\xc3\xbc\xc3\x9f"
+                                  "e \xe2\x82\xac");
     ck_assert_int_eq(mgw_regsz_to_utf8(uni->data, uni->len, &s), MGW_OK);
     mgw_dbuf_putc(&s, 0);
-    ck_assert_str_eq((char *)s.p, "\xc3\xbcn\xc3\xaf" "c\xc3\xb6" "d\xc3\xa9 \xf0\x9f\x94\x91");
+    ck_assert_str_eq((char *)s.p, "\xc3\xbcn\xc3\xaf"
+                                  "c\xc3\xb6"
+                                  "d\xc3\xa9 \xf0\x9f\x94\x91");
     ck_assert_ptr_nonnull(mgw_regdoc_find(&d, TEST_KEY "\\sub key\\DEEPER"));
     mgw_dbuf_free(&s);
     mgw_regdoc_free(&d);
@@ -331,8 +335,8 @@ START_TEST(malformed_lines_give_their_line_number)
         mgw_regdoc d;
         int r = parse_text(bad_cases[i].text, &d);
         ck_assert_msg(r == bad_cases[i].code, "case %zu: got %d", i, r);
-        ck_assert_msg(strncmp(mgw_last_error(), bad_cases[i].detail,
-                              strlen(bad_cases[i].detail)) == 0,
+        ck_assert_msg(strncmp(mgw_last_error(), bad_cases[i].detail, strlen(bad_cases[i].detail)) ==
+                          0,
                       "case %zu: detail '%s'", i, mgw_last_error());
     }
 }
@@ -421,7 +425,7 @@ START_TEST(random_and_mutated_input_never_crashes)
         test_rng_cb(&rng, buf + h, n);
         for (size_t i = h; i < h + n; i++) /* bias towards the grammar's characters */
             if (buf[i] % 3 == 0)
-                buf[i] = (uint8_t)"[]\"=@-\\,:;hexdword()0123456789abf\r\n "[buf[i] % 37];
+                buf[i] = (uint8_t) "[]\"=@-\\,:;hexdword()0123456789abf\r\n "[buf[i] % 37];
         check_stable(buf, h + n);
         check_stable(buf + h, n); /* no header at all */
     }

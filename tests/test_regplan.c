@@ -9,7 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SCHANNEL "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL"
+#define SCHANNEL                                                                                   \
+    "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL"
 #define BINDINGS "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters"
 #define IP_BINDING BINDINGS "\\SslBindingInfo\\0.0.0.0:443"
 #define AUTHROOT "HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\SystemCertificates\\AuthRoot"
@@ -201,11 +202,10 @@ START_TEST(options_are_validated)
     ck_assert_int_eq(mgw_regopts_set_trust_mode(o, 3), MGW_ERR_INVALID_ARGUMENT);
     ck_assert_int_eq(mgw_regopts_set_trust_mode(NULL, 1), MGW_ERR_INVALID_ARGUMENT);
     ck_assert_str_ne(mgw_last_error(), "");
-    const char *bad[] = {"0.0.0.0", "0.0.0.0:", ":443", "0.0.0.0:0", "0.0.0.0:65536",
+    const char *bad[] = {"0.0.0.0",  "0.0.0.0:",    ":443",    "0.0.0.0:0", "0.0.0.0:65536",
                          "a\\b:443", "0.0.0.0:44x", "[::]443", "[]:443"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        ck_assert_msg(mgw_regopts_set_binding(o, bad[i]) == MGW_ERR_INVALID_ARGUMENT, "%s",
-                      bad[i]);
+        ck_assert_msg(mgw_regopts_set_binding(o, bad[i]) == MGW_ERR_INVALID_ARGUMENT, "%s", bad[i]);
     ck_assert_int_eq(mgw_regopts_set_binding(o, "[::]:443"), MGW_OK);
     ck_assert_str_eq(mgw_last_error(), "");
     ck_assert_int_eq(mgw_regopts_set_sni_binding(o, "mail.example.com:443"), MGW_OK);
@@ -215,8 +215,7 @@ START_TEST(options_are_validated)
     ck_assert_int_eq(mgw_regopts_set_client_cert(o, NULL), MGW_ERR_INVALID_ARGUMENT);
     mgw_regplan_t *p = NULL;
     ck_assert_int_eq(mgw_regplan_compute(o, NULL, &p), MGW_ERR_INVALID_ARGUMENT);
-    ck_assert_int_eq(mgw_regplan_describe(NULL, MGW_DESCRIBE_TEXT, NULL),
-                     MGW_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(mgw_regplan_describe(NULL, MGW_DESCRIBE_TEXT, NULL), MGW_ERR_INVALID_ARGUMENT);
     ck_assert_int_eq(mgw_regplan_reg_file(NULL, 9, NULL, NULL), MGW_ERR_INVALID_ARGUMENT);
     ck_assert_int_eq(mgw_regplan_apply_file(NULL, "x", "y", 0, NULL), MGW_ERR_INVALID_ARGUMENT);
     ck_assert_int_eq(mgw_regstate_import(NULL, NULL, 0), MGW_ERR_INVALID_ARGUMENT);
@@ -385,8 +384,7 @@ START_TEST(plan_json_round_trips_and_detects_tampering)
     char *at = strstr(json, "\"key_existed\": true");
     ck_assert_ptr_nonnull(at);
     sprintf(tampered, "%.*s\"key_existed\": false%s", (int)(at - json), json, at + 19);
-    ck_assert_int_eq(mgw_regplan_load((uint8_t *)tampered, strlen(tampered), &q),
-                     MGW_ERR_REG_PLAN);
+    ck_assert_int_eq(mgw_regplan_load((uint8_t *)tampered, strlen(tampered), &q), MGW_ERR_REG_PLAN);
     ck_assert_ptr_nonnull(strstr(mgw_last_error(), "fingerprint does not match"));
     /* every truncation is refused cleanly, read from an exact-size buffer: a number at
      * the very end was once read past it (libFuzzer found it; ASan with
@@ -397,9 +395,10 @@ START_TEST(plan_json_round_trips_and_detects_tampering)
         ck_assert_int_eq(mgw_regplan_load(exact, n, &q), MGW_ERR_REG_PLAN);
         free(exact);
     }
-    ck_assert_int_eq(mgw_regplan_load((const uint8_t *)"[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]",
-                                      48, &q),
-                     MGW_ERR_REG_PLAN);
+    ck_assert_int_eq(
+        mgw_regplan_load((const uint8_t *)"[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]", 48,
+                         &q),
+        MGW_ERR_REG_PLAN);
     free(tampered);
     mgw_free(json);
     mgw_free(json2);
@@ -604,8 +603,7 @@ START_TEST(apply_needs_a_readable_registry_file_and_a_free_backup_path)
     applyfix_init(&f);
     char missing[600];
     snprintf(missing, sizeof(missing), "%s/none.reg", f.dir);
-    ck_assert_int_eq(mgw_regplan_apply_file(f.plan, missing, f.backup, 0, NULL),
-                     MGW_ERR_NOT_FOUND);
+    ck_assert_int_eq(mgw_regplan_apply_file(f.plan, missing, f.backup, 0, NULL), MGW_ERR_NOT_FOUND);
     test_write(f.backup, "x", 1);
     ck_assert_int_eq(mgw_regplan_apply_file(f.plan, f.state, f.backup, 0, NULL), MGW_ERR_EXISTS);
     ck_assert(state_is_original(&f));

@@ -73,8 +73,8 @@ static void describe(const mgw_regdata *v, bool key_exists, mgw_dbuf *b)
     mgw_dbuf_putc(b, 0);
 }
 
-static int drift(const mgw_regplan_t *p, const mgw_regbackend *be, size_t i, bool wanted,
-                 int code, const char *advice)
+static int drift(const mgw_regplan_t *p, const mgw_regbackend *be, size_t i, bool wanted, int code,
+                 const char *advice)
 {
     const mgw_regitem *it = &p->items[i];
     bool want_key, live_key = false;

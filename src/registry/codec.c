@@ -14,7 +14,7 @@
 static const char header_v5[] = "Windows Registry Editor Version 5.00";
 static const char header_v4[] = "REGEDIT4";
 
-static const char *const roots[] = {"HKEY_LOCAL_MACHINE", "HKEY_USERS", "HKEY_CLASSES_ROOT",
+static const char *const roots[] = {"HKEY_LOCAL_MACHINE",  "HKEY_USERS",        "HKEY_CLASSES_ROOT",
                                     "HKEY_CURRENT_CONFIG", "HKEY_CURRENT_USER", "HKEY_DYN_DATA"};
 
 /* ---- decoding to UTF-8 lines ------------------------------------------------ */
@@ -186,8 +186,9 @@ static int parse_key(parser *ps, char *s)
         s++;
     *close = '\0';
     if (!valid_path(s, (size_t)(close - s)))
-        return syntax(ps, "invalid key name '%.80s' (it must start with a root such as "
-                          "HKEY_LOCAL_MACHINE and have no empty parts)",
+        return syntax(ps,
+                      "invalid key name '%.80s' (it must start with a root such as "
+                      "HKEY_LOCAL_MACHINE and have no empty parts)",
                       s);
     ps->key = mgw_regdoc_append(ps->doc, s, deleted);
     return ps->key != NULL ? MGW_OK : mgw_err(MGW_ERR_NO_MEMORY, NULL);
@@ -203,12 +204,22 @@ static int unquote(parser *ps, char *s, mgw_dbuf *out, char **rest)
         char c = *s;
         if (c == '\\') {
             switch (*++s) {
-            case '\\': c = '\\'; break;
-            case '"': c = '"'; break;
-            case 'n': c = '\n'; break;
-            case 'r': c = '\r'; break;
-            case '\0': return syntax(ps, "unterminated string (it ends with '\\')");
-            default: return syntax(ps, "unknown escape '\\%c' in a string", *s);
+            case '\\':
+                c = '\\';
+                break;
+            case '"':
+                c = '"';
+                break;
+            case 'n':
+                c = '\n';
+                break;
+            case 'r':
+                c = '\r';
+                break;
+            case '\0':
+                return syntax(ps, "unterminated string (it ends with '\\')");
+            default:
+                return syntax(ps, "unknown escape '\\%c' in a string", *s);
             }
         }
         mgw_dbuf_putc(out, (uint8_t)c);
@@ -279,8 +290,8 @@ static int parse_hex(parser *ps, char *s, mgw_dbuf *data)
         if (mgw_hex_value((unsigned char)*s) >= 0)
             return syntax(ps, "hex byte with more than two digits");
         if (data->len >= MGW_REG_MAX_DATA)
-            return mgw_err(MGW_ERR_TOO_LARGE, "line %zu: value data longer than %u bytes",
-                           ps->line, MGW_REG_MAX_DATA);
+            return mgw_err(MGW_ERR_TOO_LARGE, "line %zu: value data longer than %u bytes", ps->line,
+                           MGW_REG_MAX_DATA);
         if (mgw_dbuf_putc(data, (uint8_t)hi) != MGW_OK)
             return mgw_err(MGW_ERR_NO_MEMORY, NULL);
         s = skip_ws(s);
@@ -355,12 +366,13 @@ static int parse_data(parser *ps, char *s, uint32_t *type, mgw_dbuf *data)
         s += 4;
         if ((r = parse_hex_type(ps, &s, type)) != MGW_OK || (r = parse_hex(ps, s, data)) != MGW_OK)
             return r;
-        bool text = *type == MGW_REGT_SZ || *type == MGW_REGT_EXPAND_SZ ||
-                    *type == MGW_REGT_MULTI_SZ;
+        bool text =
+            *type == MGW_REGT_SZ || *type == MGW_REGT_EXPAND_SZ || *type == MGW_REGT_MULTI_SZ;
         return ps->version == 4 && text ? widen_ansi(data) : MGW_OK;
     }
-    return syntax(ps, "unknown value type in '%.20s' (expected \"string\", dword:, hex: or "
-                      "hex(N):)",
+    return syntax(ps,
+                  "unknown value type in '%.20s' (expected \"string\", dword:, hex: or "
+                  "hex(N):)",
                   s);
 }
 
@@ -498,11 +510,20 @@ static void put_escaped(mgw_dbuf *b, const uint8_t *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         switch (s[i]) {
-        case '\\': mgw_dbuf_puts(b, "\\\\"); break;
-        case '"': mgw_dbuf_puts(b, "\\\""); break;
-        case '\r': mgw_dbuf_puts(b, "\\r"); break;
-        case '\n': mgw_dbuf_puts(b, "\\n"); break;
-        default: mgw_dbuf_putc(b, s[i]);
+        case '\\':
+            mgw_dbuf_puts(b, "\\\\");
+            break;
+        case '"':
+            mgw_dbuf_puts(b, "\\\"");
+            break;
+        case '\r':
+            mgw_dbuf_puts(b, "\\r");
+            break;
+        case '\n':
+            mgw_dbuf_puts(b, "\\n");
+            break;
+        default:
+            mgw_dbuf_putc(b, s[i]);
         }
     }
 }

@@ -98,8 +98,8 @@ mgw_regval *mgw_regkey_find(const mgw_regkey *k, const char *name)
     return NULL;
 }
 
-int mgw_regkey_put(mgw_regkey *k, const char *name, uint32_t type, const uint8_t *data,
-                   size_t len, bool deleted)
+int mgw_regkey_put(mgw_regkey *k, const char *name, uint32_t type, const uint8_t *data, size_t len,
+                   bool deleted)
 {
     uint8_t *copy = malloc(len > 0 ? len : 1);
     if (copy == NULL)
@@ -236,8 +236,7 @@ int mgw_regstate_merge(mgw_regdoc *st, const mgw_regdoc *reg)
     return MGW_OK;
 }
 
-int mgw_regstate_extract(const mgw_regdoc *st, const char *const *paths, size_t n,
-                         mgw_regdoc *out)
+int mgw_regstate_extract(const mgw_regdoc *st, const char *const *paths, size_t n, mgw_regdoc *out)
 {
     for (size_t i = 0; i < st->n_keys; i++) {
         bool wanted = false;

@@ -45,8 +45,8 @@ static int check_binding(const char *s, const char *what)
 {
     const char *colon = strrchr(s, ':');
     size_t n = strlen(s);
-    bool ok = colon != NULL && colon != s && colon[1] != '\0' && n <= 255 &&
-              strpbrk(s, "\\\"[]") == NULL;
+    bool ok =
+        colon != NULL && colon != s && colon[1] != '\0' && n <= 255 && strpbrk(s, "\\\"[]") == NULL;
     if (s[0] == '[') { /* IPv6: [::]:443 */
         const char *close = strchr(s, ']');
         ok = close != NULL && close + 1 == colon && close > s + 1 && n <= 255 &&
@@ -59,8 +59,7 @@ static int check_binding(const char *s, const char *what)
     }
     if (!ok || port == 0 || port > 65535)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "%s must look like %s, not '%.80s'", what,
-                       strcmp(what, "binding") == 0 ? "0.0.0.0:443" : "mail.example.com:443",
-                       s);
+                       strcmp(what, "binding") == 0 ? "0.0.0.0:443" : "mail.example.com:443", s);
     return MGW_OK;
 }
 

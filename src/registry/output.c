@@ -83,8 +83,7 @@ static int rollback_doc(const mgw_regplan_t *p, mgw_regdoc *d)
     return r;
 }
 
-MGW_API int mgw_regplan_reg_file(const mgw_regplan_t *p, int which, uint8_t **out,
-                                 size_t *out_len)
+MGW_API int mgw_regplan_reg_file(const mgw_regplan_t *p, int which, uint8_t **out, size_t *out_len)
 {
     if (p == NULL || out == NULL || out_len == NULL ||
         (which != MGW_REGPLAN_SECURITY && which != MGW_REGPLAN_ROLLBACK &&
@@ -154,8 +153,8 @@ static void describe_text(const mgw_regplan_t *p, mgw_dbuf *b)
     int w[3] = {5, 7, 7}; /* VALUE, CURRENT, DESIRED */
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1)
-            mgw_dbuf_printf(b, "%-*s  %-*s  %-*s  %-6s  %s\n", w[0], "VALUE", w[1], "CURRENT",
-                            w[2], "DESIRED", "ACTION", "MEANING");
+            mgw_dbuf_printf(b, "%-*s  %-*s  %-*s  %-6s  %s\n", w[0], "VALUE", w[1], "CURRENT", w[2],
+                            "DESIRED", "ACTION", "MEANING");
         for (size_t i = 0; i < p->n_items; i++) {
             const mgw_regitem *it = &p->items[i];
             char cur[CELL_MAX * 2], want[CELL_MAX * 2];
@@ -167,8 +166,8 @@ static void describe_text(const mgw_regplan_t *p, mgw_dbuf *b)
             for (int k = 0; k < 3; k++)
                 w[k] = len[k] > w[k] ? len[k] : w[k];
             if (pass == 1)
-                mgw_dbuf_printf(b, "%-*s  %-*s  %-*s  %-6s  %s\n", w[0], it->label, w[1], cur,
-                                w[2], want, action_name(it->action), it->meaning);
+                mgw_dbuf_printf(b, "%-*s  %-*s  %-*s  %-6s  %s\n", w[0], it->label, w[1], cur, w[2],
+                                want, action_name(it->action), it->meaning);
         }
     }
     mgw_dbuf_puts(b, "\nKeys:\n");

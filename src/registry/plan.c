@@ -16,15 +16,15 @@
 #define HTTP_PARAMS HKLM_SYSTEM "\\Services\\HTTP\\Parameters"
 #define IP_BINDINGS HTTP_PARAMS "\\SslBindingInfo"
 #define SNI_BINDINGS HTTP_PARAMS "\\SslSniBindingInfo"
-#define AUTHROOT_KEY "HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\SystemCertificates\\AuthRoot"
+#define AUTHROOT_KEY                                                                               \
+    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\SystemCertificates\\AuthRoot"
 
 #define FLAG_NEGOTIATE_CLIENT_CERT 0x2u
 #define FLAG_DISABLE_TLS13 0x40u
 
 /* ---- items ------------------------------------------------------------------ */
 
-int mgw_regdata_set(mgw_regdata *d, bool present, uint32_t type, const uint8_t *data,
-                    size_t len)
+int mgw_regdata_set(mgw_regdata *d, bool present, uint32_t type, const uint8_t *data, size_t len)
 {
     uint8_t *copy = NULL;
     if (present) {
@@ -130,8 +130,8 @@ int mgw_regplan_hash(const mgw_regplan_t *plan, uint8_t out[32])
         mgw_dbuf_put(&b, hdr, sizeof(hdr));
         mgw_dbuf_put(&b, it->before.data, it->before.len);
     }
-    int r = b.oom ? mgw_err(MGW_ERR_NO_MEMORY, NULL)
-                  : mgw_digest(MBEDTLS_MD_SHA256, b.p, b.len, out);
+    int r =
+        b.oom ? mgw_err(MGW_ERR_NO_MEMORY, NULL) : mgw_digest(MBEDTLS_MD_SHA256, b.p, b.len, out);
     mgw_dbuf_free(&b);
     return r;
 }
@@ -146,8 +146,8 @@ static bool dword_of(const mgw_regdata *v, uint32_t *out)
     return true;
 }
 
-static void bits_in_words(mgw_dbuf *out, uint32_t v, const uint32_t *bits,
-                          const char *const *names, size_t n)
+static void bits_in_words(mgw_dbuf *out, uint32_t v, const uint32_t *bits, const char *const *names,
+                          size_t n)
 {
     bool first = true;
     for (size_t i = 0; i < n; i++) {
@@ -179,11 +179,17 @@ static void flags_meaning(uint32_t v, mgw_dbuf *out)
 {
     static const uint32_t bits[] = {0x1, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40, 0x80, 0x400, 0x1000};
     static const char *const names[] = {
-        "USE_DS_MAPPER", "NEGOTIATE_CLIENT_CERT: the client certificate is asked for in the "
-                         "first handshake",
-        "NO_RAW_FILTER", "REJECT", "DISABLE_HTTP2", "DISABLE_QUIC",
-        "DISABLE_TLS13: TLS 1.3 off for this binding", "DISABLE_OCSP_STAPLING",
-        "DISABLE_LEGACY_TLS", "DISABLE_TLS12"};
+        "USE_DS_MAPPER",
+        "NEGOTIATE_CLIENT_CERT: the client certificate is asked for in the "
+        "first handshake",
+        "NO_RAW_FILTER",
+        "REJECT",
+        "DISABLE_HTTP2",
+        "DISABLE_QUIC",
+        "DISABLE_TLS13: TLS 1.3 off for this binding",
+        "DISABLE_OCSP_STAPLING",
+        "DISABLE_LEGACY_TLS",
+        "DISABLE_TLS12"};
     if (v == 0) {
         mgw_dbuf_puts(out, "no flags: the client certificate is asked for by renegotiation, "
                            "which TLS 1.3 does not have");
@@ -270,8 +276,8 @@ static const char *leaf(const char *path)
 
 /* Add an item for key\name: CHECK reads it; otherwise `want` is the desired
  * content, and the item is KEEP or SET. */
-static int add_item(planner *pl, const char *key, const char *name, int action,
-                    uint32_t type, const uint8_t *want, size_t want_len)
+static int add_item(planner *pl, const char *key, const char *name, int action, uint32_t type,
+                    const uint8_t *want, size_t want_len)
 {
     mgw_regplan_t *p = pl->plan;
     mgw_regitem *ni = realloc(p->items, (p->n_items + 1) * sizeof(*ni));
@@ -360,14 +366,14 @@ static int no_binding(planner *pl)
     }
     mgw_dbuf_putc(&ip, 0);
     mgw_dbuf_putc(&sni, 0);
-    int r = mgw_err(MGW_ERR_REG_NO_BINDING,
-                    "the %s binding %s is not in the current registry state; the planner never "
-                    "creates a binding key (one without SslCertHash is broken): create the "
-                    "binding with 'netsh http add sslcert' or IIS first%s%s%s%s",
-                    o->binding_kind == MGW_BINDING_IP ? "IP" : "SNI", o->binding,
-                    ip.len > 1 ? "; IP bindings present: " : "", ip.len > 1 ? (char *)ip.p : "",
-                    sni.len > 1 ? "; SNI bindings present: " : "",
-                    sni.len > 1 ? (char *)sni.p : "");
+    int r =
+        mgw_err(MGW_ERR_REG_NO_BINDING,
+                "the %s binding %s is not in the current registry state; the planner never "
+                "creates a binding key (one without SslCertHash is broken): create the "
+                "binding with 'netsh http add sslcert' or IIS first%s%s%s%s",
+                o->binding_kind == MGW_BINDING_IP ? "IP" : "SNI", o->binding,
+                ip.len > 1 ? "; IP bindings present: " : "", ip.len > 1 ? (char *)ip.p : "",
+                sni.len > 1 ? "; SNI bindings present: " : "", sni.len > 1 ? (char *)sni.p : "");
     mgw_dbuf_free(&ip);
     mgw_dbuf_free(&sni);
     mgw_dbuf_free(&name);
@@ -429,8 +435,9 @@ static int plan_binding(planner *pl)
         mgw_regdata cur = value_in(pl->st, key, "DefaultFlags");
         uint32_t flags = 0;
         if (cur.present && !dword_of(&cur, &flags))
-            r = mgw_regplan_add_warning(pl->plan, "%s\\DefaultFlags is not a REG_DWORD; it is "
-                                                  "replaced by one",
+            r = mgw_regplan_add_warning(pl->plan,
+                                        "%s\\DefaultFlags is not a REG_DWORD; it is "
+                                        "replaced by one",
                                         leaf(key));
         if (r == MGW_OK)
             r = add_dword(pl, key, "DefaultFlags", flags | bits);
@@ -473,8 +480,9 @@ static int warn_pitfalls(planner *pl)
     const char *b = leaf(pl->binding->path);
     const mgw_regitem *hash = item_named(p, "SslCertHash");
     if (hash != NULL && !hash->before.present)
-        r = mgw_regplan_add_warning(p, "binding %s has no SslCertHash: it is broken; recreate it "
-                                       "with netsh http add sslcert",
+        r = mgw_regplan_add_warning(p,
+                                    "binding %s has no SslCertHash: it is broken; recreate it "
+                                    "with netsh http add sslcert",
                                     b);
     /* An empty REG_SZ (two zero bytes) names no store either. */
     mgw_regdata store = value_in(pl->st, pl->binding->path, "DefaultSslCtlStoreName");
@@ -500,10 +508,11 @@ static int warn_pitfalls(planner *pl)
         dword_of(&cur, &flags);
     if (r == MGW_OK && !(flags & (FLAG_DISABLE_TLS13 | FLAG_NEGOTIATE_CLIENT_CERT)))
         r = mgw_regplan_add_warning(
-            p, "binding %s requires client certificates by renegotiation, which TLS 1.3 does "
-               "not have (Server 2022 resets the connection, 2025 answers HTTP 500): negotiate "
-               "the certificate in the first handshake (DefaultFlags 0x2) or disable TLS 1.3 on "
-               "the binding (DefaultFlags 0x40)",
+            p,
+            "binding %s requires client certificates by renegotiation, which TLS 1.3 does "
+            "not have (Server 2022 resets the connection, 2025 answers HTTP 500): negotiate "
+            "the certificate in the first handshake (DefaultFlags 0x2) or disable TLS 1.3 on "
+            "the binding (DefaultFlags 0x40)",
             b);
     return r;
 }
@@ -519,9 +528,10 @@ static int warn_effects(planner *pl)
             (warned != NULL && mgw_regname_eq(warned, it->key)))
             continue;
         warned = it->key;
-        r = mgw_regplan_add_warning(p, "key %s is not in the current state: it will be created, "
-                                       "and the rollback deletes it with everything below it; "
-                                       "include its export if it exists",
+        r = mgw_regplan_add_warning(p,
+                                    "key %s is not in the current state: it will be created, "
+                                    "and the rollback deletes it with everything below it; "
+                                    "include its export if it exists",
                                     it->key);
     }
     if (r == MGW_OK && mgw_regplan_change_count(p) > 0)

@@ -57,8 +57,7 @@ struct mgw_regplan {
 };
 
 void mgw_regitem_free(mgw_regitem *it);
-int mgw_regdata_set(mgw_regdata *d, bool present, uint32_t type, const uint8_t *data,
-                    size_t len);
+int mgw_regdata_set(mgw_regdata *d, bool present, uint32_t type, const uint8_t *data, size_t len);
 bool mgw_regdata_same(const mgw_regdata *a, const mgw_regdata *b);
 /* SHA-256 over the before-state of every item (keys' existence, values). */
 int mgw_regplan_hash(const mgw_regplan_t *plan, uint8_t out[32]);

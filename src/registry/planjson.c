@@ -46,8 +46,7 @@ int mgw_regplan_to_json(const mgw_regplan_t *p, mgw_dbuf *b)
 {
     char fp[72] = "sha256:";
     mgw_hex_upper(p->fingerprint, 32, fp + 7);
-    mgw_dbuf_printf(b, "{\n  \"format\": \"%s\",\n  \"version\": 1,\n  \"binding\": ",
-                    PLAN_FORMAT);
+    mgw_dbuf_printf(b, "{\n  \"format\": \"%s\",\n  \"version\": 1,\n  \"binding\": ", PLAN_FORMAT);
     put_str(b, p->binding);
     mgw_dbuf_printf(b, ",\n  \"fingerprint\": \"%s\",\n  \"changes\": %zu,\n  \"items\": [", fp,
                     mgw_regplan_change_count(p));
@@ -59,8 +58,9 @@ int mgw_regplan_to_json(const mgw_regplan_t *p, mgw_dbuf *b)
         put_str(b, it->name);
         mgw_dbuf_puts(b, ",\n     \"label\": ");
         put_str(b, it->label);
-        mgw_dbuf_printf(b, ",\n     \"action\": \"%s\",\n     \"key_existed\": %s,\n"
-                           "     \"before\": ",
+        mgw_dbuf_printf(b,
+                        ",\n     \"action\": \"%s\",\n     \"key_existed\": %s,\n"
+                        "     \"before\": ",
                         action_name(it->action), it->key_existed ? "true" : "false");
         put_data(b, &it->before);
         mgw_dbuf_puts(b, ",\n     \"after\": ");
@@ -172,9 +172,8 @@ static int read_lists(const mgw_json *root, mgw_regplan_t *p)
     int r = MGW_OK;
     for (size_t i = 0; i < items->n && r == MGW_OK; i++) {
         p->n_items++;
-        r = items->items[i].type == MGW_JSON_OBJECT
-                ? read_item(&items->items[i], i, &p->items[i])
-                : bad("not an object", i);
+        r = items->items[i].type == MGW_JSON_OBJECT ? read_item(&items->items[i], i, &p->items[i])
+                                                    : bad("not an object", i);
     }
     for (size_t i = 0; i < warnings->n && r == MGW_OK; i++) {
         if (warnings->items[i].type != MGW_JSON_STRING)

@@ -64,8 +64,8 @@ mgw_regkey *mgw_regdoc_append(mgw_regdoc *d, const char *path, bool deleted);
 mgw_regval *mgw_regkey_find(const mgw_regkey *k, const char *name);
 /* Set a value (replacing one of the same name in place, keeping its spelling)
  * or, with deleted, record a value deletion. */
-int mgw_regkey_put(mgw_regkey *k, const char *name, uint32_t type, const uint8_t *data,
-                   size_t len, bool deleted);
+int mgw_regkey_put(mgw_regkey *k, const char *name, uint32_t type, const uint8_t *data, size_t len,
+                   bool deleted);
 bool mgw_regval_same(const mgw_regval *a, const mgw_regval *b);
 int mgw_regdoc_copy_key(mgw_regdoc *to, const mgw_regkey *k);
 
@@ -78,8 +78,7 @@ int mgw_regstate_delete_key(mgw_regdoc *st, const char *path); /* with its subke
 /* Apply a parsed .reg document as `regedit /s` would. */
 int mgw_regstate_merge(mgw_regdoc *st, const mgw_regdoc *reg);
 /* Copy the keys at `paths` with their subkeys, in state order, each once. */
-int mgw_regstate_extract(const mgw_regdoc *st, const char *const *paths, size_t n,
-                         mgw_regdoc *out);
+int mgw_regstate_extract(const mgw_regdoc *st, const char *const *paths, size_t n, mgw_regdoc *out);
 
 /* ---- codec (codec.c) ------------------------------------------------------ */
 
