@@ -97,6 +97,12 @@ extern "C" {
 #define MGW_ERR_PFX_NO_CERT -303 /**< no certificate in the PFX matches its key */
 #define MGW_ERR_PFX_LIMIT -304   /**< a safety limit (size, bags, iterations) was exceeded */
 /* Registry: -400 .. -499 */
+#define MGW_ERR_REG_SYNTAX -400     /**< malformed .reg file (the detail names the line) */
+#define MGW_ERR_REG_NO_BINDING -401 /**< the HTTPS binding to configure does not exist */
+#define MGW_ERR_REG_DRIFT -402      /**< the registry changed since the plan was made */
+#define MGW_ERR_REG_VERIFY -403     /**< values read back differ (previous state restored) */
+#define MGW_ERR_REG_RESTORE -404    /**< restoring after a failed apply failed too */
+#define MGW_ERR_REG_PLAN -405       /**< malformed or inconsistent plan file */
 /* Trusted roots and stores: -500 .. -599 */
 #define MGW_ERR_THUMBPRINT -500          /**< malformed thumbprint */
 #define MGW_ERR_ROOTS_KEEP_EMPTY -501    /**< the keep-list is empty */
@@ -427,6 +433,119 @@ MGW_API uint32_t mgw_pfx_max_iterations(void);
 /* ------------------------------------------------------------------------ */
 /* Registry plans                                                            */
 /* ------------------------------------------------------------------------ */
+
+/* The SCHANNEL, HTTP.sys and root auto-update settings of the gateway as
+ * desired state. A registry state is read from .reg files (what regedit and
+ * `reg export` write); a plan compares it with the desired state and yields
+ * the changes as .reg files, a table and JSON; apply writes them through a
+ * registry back-end. Key paths and value names compare without regard to
+ * (ASCII) case, as the registry does. */
+
+typedef struct mgw_regstate mgw_regstate_t;
+typedef struct mgw_regopts mgw_regopts_t;
+typedef struct mgw_regplan mgw_regplan_t;
+
+/** Largest .reg file the library reads (16 MiB). @since 1.0 */
+MGW_API size_t mgw_reg_max_file_size(void);
+
+/** An empty registry state. NULL when out of memory. @since 1.0 */
+MGW_API mgw_regstate_t *mgw_regstate_new(void);
+MGW_API void mgw_regstate_free(mgw_regstate_t **st);
+/** Import a .reg file into the state as `regedit /s` would: keys are created,
+ * values set, `[-KEY]` and `"name"=-` delete. Reads "Windows Registry Editor
+ * Version 5.00" as UTF-16LE with BOM or UTF-8, and REGEDIT4; CRLF or LF.
+ * Unlike regedit, a line it cannot read is an error (MGW_ERR_REG_SYNTAX,
+ * MGW_ERR_UTF8 or MGW_ERR_TOO_LARGE, the detail naming the line), and then
+ * the state is left as it was. @since 1.0 */
+MGW_API int mgw_regstate_import(mgw_regstate_t *st, const uint8_t *reg, size_t len);
+/** The whole state as regedit writes an export: UTF-16LE with BOM, CRLF, hex
+ * lists wrapped as regedit wraps them. Importing a regedit export into an
+ * empty state and exporting it gives the same bytes. Free with mgw_free.
+ * @since 1.0 */
+MGW_API int mgw_regstate_export(const mgw_regstate_t *st, uint8_t **out, size_t *out_len);
+
+/** Desired state. Defaults are the procedure's: ClientAuthTrustMode 2,
+ * SendTrustedIssuerList 0, DefaultSslCertCheckMode 0 on the IP binding
+ * 0.0.0.0:443, DefaultFlags and the root auto-update policy untouched.
+ * NULL when out of memory. @since 1.0 */
+MGW_API mgw_regopts_t *mgw_regopts_new(void);
+MGW_API void mgw_regopts_free(mgw_regopts_t **opts);
+/** SCHANNEL ClientAuthTrustMode: 0 machine trust, 1 exclusive root trust,
+ * 2 exclusive CA trust. */
+MGW_API int mgw_regopts_set_trust_mode(mgw_regopts_t *opts, int mode);
+/** The IP binding "IP:PORT" (e.g. "0.0.0.0:443", "[::]:443") under
+ * HTTP\\Parameters\\SslBindingInfo. */
+MGW_API int mgw_regopts_set_binding(mgw_regopts_t *opts, const char *ip_port);
+/** An SNI binding "HOST:PORT" instead, found under SslSniBindingInfo by its
+ * HostnamePort value. */
+MGW_API int mgw_regopts_set_sni_binding(mgw_regopts_t *opts, const char *host_port);
+/** 1 (default): DefaultSslCertCheckMode 0, client certificate revocation is
+ * checked; 0: DefaultSslCertCheckMode 1, no revocation check. */
+MGW_API int mgw_regopts_set_revocation_check(mgw_regopts_t *opts, int on);
+/** Set DefaultFlags bit 0x40 (DISABLE_TLS13); other bits are kept. */
+MGW_API int mgw_regopts_set_disable_tls13(mgw_regopts_t *opts, int on);
+/** Set DefaultFlags bit 0x2 (NEGOTIATE_CLIENT_CERT); other bits are kept. */
+MGW_API int mgw_regopts_set_negotiate_client_cert(mgw_regopts_t *opts, int on);
+/** The binding's trusted issuer store, DefaultSslCtlStoreName (e.g.
+ * "ClientAuthIssuer"); NULL leaves it untouched. */
+MGW_API int mgw_regopts_set_issuer_store(mgw_regopts_t *opts, const char *store);
+/** disable: policy DisableRootAutoUpdate = 1; keep_disallowed (needs disable):
+ * EnableDisallowedCertAutoUpdate = 1 as well. */
+MGW_API int mgw_regopts_set_root_autoupdate(mgw_regopts_t *opts, int disable,
+                                            int keep_disallowed);
+/** The client certificate the gateway will see; the plan warns about
+ * pitfalls that depend on it (a self-signed one has no revocation source).
+ * The options keep what they need; the certificate may be freed after. */
+MGW_API int mgw_regopts_set_client_cert(mgw_regopts_t *opts, const mgw_cert_t *cert);
+
+/** Compare `current` with the desired state. A missing binding is
+ * MGW_ERR_REG_NO_BINDING (the planner never creates a binding key; the detail
+ * names the SNI bindings present). Against a compliant state the plan has no
+ * changes. The plan keeps a copy of what it needs. @since 1.0 */
+MGW_API int mgw_regplan_compute(const mgw_regopts_t *opts, const mgw_regstate_t *current,
+                                mgw_regplan_t **out);
+/** Read a plan written by mgw_regplan_describe(MGW_DESCRIBE_JSON).
+ * MGW_ERR_REG_PLAN when it is malformed or its fingerprint does not match
+ * its before-state. A loaded plan has no backup (MGW_REGPLAN_BACKUP). */
+MGW_API int mgw_regplan_load(const uint8_t *json, size_t len, mgw_regplan_t **out);
+MGW_API void mgw_regplan_free(mgw_regplan_t **plan);
+/** Number of values the plan writes (0: the state is compliant). */
+MGW_API size_t mgw_regplan_change_count(const mgw_regplan_t *plan);
+/** Number of warnings, and the i-th as one line of text. */
+MGW_API size_t mgw_regplan_warning_count(const mgw_regplan_t *plan);
+MGW_API int mgw_regplan_warning(const mgw_regplan_t *plan, size_t index, char **text);
+/** "sha256:" and 64 hex digits over the before-state of everything the plan
+ * reads or writes (keys' existence, values' type and data). */
+MGW_API int mgw_regplan_fingerprint(const mgw_regplan_t *plan, char **out);
+
+#define MGW_REGPLAN_SECURITY 1 /**< the changes only */
+#define MGW_REGPLAN_ROLLBACK 2 /**< restores changed values, deletes created ones and keys */
+#define MGW_REGPLAN_BACKUP 3   /**< export of every key the plan touches, with subkeys */
+
+/** One of the plan's .reg files, byte for byte as regedit writes them. */
+MGW_API int mgw_regplan_reg_file(const mgw_regplan_t *plan, int which, uint8_t **out,
+                                 size_t *out_len);
+/** The plan as a table (MGW_DESCRIBE_TEXT: value, current, desired, action,
+ * meaning, then warnings) or as JSON (MGW_DESCRIBE_JSON, what
+ * mgw_regplan_load reads). */
+MGW_API int mgw_regplan_describe(const mgw_regplan_t *plan, int style, char **out);
+
+/** Apply the plan to a .reg file standing for the machine's registry
+ * (rewritten atomically after each write, as a registry changes value by
+ * value). It re-reads the state: if every value is as the plan wants already
+ * it changes nothing (*changed = 0); if anything differs from the plan's
+ * before-state it refuses with MGW_ERR_REG_DRIFT. Otherwise it writes an
+ * export of the touched keys to `backup_path` (MGW_FILE_FORCE in flags to
+ * replace one), writes the values, reads them back, and on any failure
+ * restores the before-state (MGW_ERR_REG_VERIFY or the write's error; if the
+ * restore fails as well, MGW_ERR_REG_RESTORE). *changed (may be NULL)
+ * receives the number of values written. @since 1.0 */
+MGW_API int mgw_regplan_apply_file(const mgw_regplan_t *plan, const char *registry_file,
+                                   const char *backup_path, unsigned flags, int *changed);
+/** The reverse: bring a state the plan was applied to back to the plan's
+ * before-state, with the same checks, backup and restore. @since 1.0 */
+MGW_API int mgw_regplan_rollback_file(const mgw_regplan_t *plan, const char *registry_file,
+                                      const char *backup_path, unsigned flags, int *changed);
 
 /* ------------------------------------------------------------------------ */
 /* Trusted roots                                                             */

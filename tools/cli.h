@@ -55,6 +55,7 @@ int cmd_issue(int argc, char **argv);
 int cmd_pfx(int argc, char **argv);
 
 /* registry */
+int cmd_registry(int argc, char **argv);
 
 /* roots, task */
 int cmd_roots(int argc, char **argv);

@@ -35,6 +35,17 @@ static const char usage[] =
     "        [--expect-status 200] [--timeout S] [--connect-to ADDR] [--tls12] [--json]\n"
     "      Requests URL (default path /Microsoft-Server-ActiveSync/HealthCheck.htm) with\n"
     "      and without the client certificate; exit 0 on PASS, 1 on FAIL.\n"
+    "  registry plan [--current FILE.reg]... [--trust-mode 0|1|2]\n"
+    "                [--binding IP:PORT (0.0.0.0:443) | --sni-binding HOST:PORT]\n"
+    "                [--no-revocation-check] [--disable-tls13] [--negotiate-client-cert]\n"
+    "                [--issuer-store NAME] [--disable-root-autoupdate [--keep-disallowed-updates]]\n"
+    "                [--client-cert FILE] --out DIR [--force]\n"
+    "      Compares the current registry (regedit exports) with the gateway settings and\n"
+    "      writes DIR/security.reg, rollback.reg, backup.reg and plan.json; prints the table.\n"
+    "  registry apply --plan DIR/plan.json --registry-file STATE.reg [--backup FILE] [--force]\n"
+    "  registry rollback --plan DIR/plan.json --registry-file STATE.reg [--backup FILE] [--force]\n"
+    "      Apply (or undo) a plan on a .reg file standing for the registry: refuses if it\n"
+    "      changed since planning, backs up the touched keys first, verifies, restores on failure.\n"
     "  roots plan --store DIR (--keep THUMB | --keep-file FILE)... [--allow-missing]\n"
     "             [--allow-protected THUMB]... [--remove-protected] [--json]\n"
     "  roots prune --store DIR (--keep THUMB | --keep-file FILE)... [the plan options]\n"
@@ -72,6 +83,8 @@ int main(int argc, char **argv)
         return cmd_pfx(argc - 2, argv + 2);
 
     /* registry */
+    if (strcmp(argv[1], "registry") == 0)
+        return cmd_registry(argc - 2, argv + 2);
 
     /* roots, task */
     if (strcmp(argv[1], "roots") == 0)

@@ -58,6 +58,12 @@ static const struct {
     {MGW_ERR_PFX_LIMIT, "PFX exceeds a safety limit"},
 
     /* registry */
+    {MGW_ERR_REG_SYNTAX, "malformed registry (.reg) file"},
+    {MGW_ERR_REG_NO_BINDING, "the HTTPS binding does not exist"},
+    {MGW_ERR_REG_DRIFT, "the registry changed since the plan was made"},
+    {MGW_ERR_REG_VERIFY, "registry values read back differ from those written"},
+    {MGW_ERR_REG_RESTORE, "restoring the registry after a failed apply failed"},
+    {MGW_ERR_REG_PLAN, "malformed or inconsistent registry plan"},
 
     /* trusted roots */
     {MGW_ERR_THUMBPRINT, "malformed thumbprint"},
