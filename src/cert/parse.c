@@ -1,5 +1,6 @@
 /* Reading X.509 certificates and the accessors of mgw_cert_t. */
 #include "cert/cert.h"
+#include "crypto/digest.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -362,11 +363,12 @@ MGW_API int mgw_cert_thumbprint(const mgw_cert_t *c, int digest, char **out)
         n = 32;
     else
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "unknown digest %d", digest);
-    int r = mgw_digest(n == 20 ? MBEDTLS_MD_SHA1 : MBEDTLS_MD_SHA256, c->der, c->der_len, h);
-    if (r != MGW_OK)
-        return r;
+    if (n == 20)
+        mgw_sha1(c->der, c->der_len, h);
+    else
+        mgw_sha256(c->der, c->der_len, h);
     mgw_hex_upper(h, n, hex);
-    r = mgw_out_str(hex, out);
+    int r = mgw_out_str(hex, out);
     if (r == MGW_OK)
         mgw_err_clear();
     return r;

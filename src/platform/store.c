@@ -2,6 +2,7 @@
  * helpers the back-ends and the backup reader share. */
 #include "platform/store.h"
 #include "cert/cert.h"
+#include "crypto/digest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@ int mgw_store_item_from_der(const uint8_t *der, size_t n, const char *origin, mg
     if (r == MGW_OK)
         r = mgw_dn_format(c->subject.p, c->subject.len, &subject);
     if (r == MGW_OK)
-        r = mgw_digest(MBEDTLS_MD_SHA1, c->der, c->der_len, item->sha1);
+        mgw_sha1(c->der, c->der_len, item->sha1);
     if (r == MGW_OK) {
         item->subject = mgw_strndup((const char *)subject.p, subject.len);
         item->origin = mgw_strdup(origin);

@@ -5,7 +5,7 @@
  */
 #include "registry/plan.h"
 
-#include "crypto/crypto.h"
+#include "crypto/digest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,10 +130,13 @@ int mgw_regplan_hash(const mgw_regplan_t *plan, uint8_t out[32])
         mgw_dbuf_put(&b, hdr, sizeof(hdr));
         mgw_dbuf_put(&b, it->before.data, it->before.len);
     }
-    int r =
-        b.oom ? mgw_err(MGW_ERR_NO_MEMORY, NULL) : mgw_digest(MBEDTLS_MD_SHA256, b.p, b.len, out);
+    if (b.oom) {
+        mgw_dbuf_free(&b);
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    }
+    mgw_sha256(b.p, b.len, out);
     mgw_dbuf_free(&b);
-    return r;
+    return MGW_OK;
 }
 
 /* ---- meanings ------------------------------------------------------------------ */
