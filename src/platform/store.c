@@ -353,8 +353,6 @@ MGW_API int mgw_store_open_dir(const char *path, mgw_store_t **out)
 {
     if (path == NULL || out == NULL)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_store_open_dir: NULL argument");
-    if (mgw_compat_init() != 0)
-        return mgw_err(MGW_ERR_CRYPTO, "crypto library initialisation failed");
     const mgw_store_ops *ops = NULL;
     void *be = NULL;
     int r = mgw_store_dir_open(path, &ops, &be);
