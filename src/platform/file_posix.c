@@ -1,6 +1,7 @@
-/* Files on POSIX systems: atomic replacement, bounded reads, staged sets. */
-#include "core/core.h"
+/* File primitives on POSIX systems (see file.h), and bounded reads. */
+#include "platform/file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,7 +25,7 @@ static char *dir_of(const char *path)
     return mgw_strndup(path, (size_t)(slash - path));
 }
 
-static int sync_dir(const char *path)
+int mgw_file_sync_dir(const char *path)
 {
     char *dir = dir_of(path);
     if (dir == NULL)
@@ -39,15 +40,30 @@ static int sync_dir(const char *path)
     return r;
 }
 
-static bool exists(const char *path)
+bool mgw_path_exists(const char *path)
 {
     struct stat st;
     return lstat(path, &st) == 0;
 }
 
-/* Write data to a fresh temporary file next to `path`; *tmp gets its name. */
-static int write_temp(const char *path, const uint8_t *data, size_t len, unsigned flags,
-                      char **tmp)
+int mgw_path_kind(const char *path, bool follow, int *kind, uint64_t *size)
+{
+    struct stat st;
+    *size = 0;
+    if ((follow ? stat(path, &st) : lstat(path, &st)) != 0) {
+        *kind = MGW_PATH_MISSING;
+        return errno == ENOENT || errno == ENOTDIR ? MGW_OK : io_err("cannot stat", path);
+    }
+    *kind = S_ISLNK(st.st_mode)   ? MGW_PATH_LINK
+            : S_ISDIR(st.st_mode) ? MGW_PATH_DIR
+            : S_ISREG(st.st_mode) ? MGW_PATH_FILE
+                                  : MGW_PATH_OTHER;
+    *size = (uint64_t)st.st_size;
+    return MGW_OK;
+}
+
+int mgw_file_write_temp(const char *path, const uint8_t *data, size_t len, unsigned flags,
+                        char **tmp)
 {
     const char *slash = strrchr(path, '/');
     size_t dlen = slash == NULL ? 0 : (size_t)(slash - path) + 1;
@@ -90,8 +106,7 @@ static int write_temp(const char *path, const uint8_t *data, size_t len, unsigne
     return MGW_OK;
 }
 
-/* Move tmp to path; without FORCE never replace an existing file. */
-static int place(const char *tmp, const char *path, unsigned flags)
+int mgw_file_place(const char *tmp, const char *path, unsigned flags)
 {
     if (flags & MGW_FILE_FORCE) {
         if (rename(tmp, path) != 0)
@@ -105,32 +120,70 @@ static int place(const char *tmp, const char *path, unsigned flags)
     if (errno == EEXIST)
         return mgw_err(MGW_ERR_EXISTS, "%s exists (use force to overwrite)", path);
     /* File systems without hard links: check, then rename. */
-    if (exists(path))
+    if (mgw_path_exists(path))
         return mgw_err(MGW_ERR_EXISTS, "%s exists (use force to overwrite)", path);
     if (rename(tmp, path) != 0)
         return io_err("cannot rename into", path);
     return MGW_OK;
 }
 
-MGW_API int mgw_file_write(const char *path, const uint8_t *data, size_t len, unsigned flags)
+int mgw_file_remove(const char *path)
 {
-    if (path == NULL || (data == NULL && len > 0))
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_file_write: NULL argument");
-    if (!(flags & MGW_FILE_FORCE) && exists(path))
-        return mgw_err(MGW_ERR_EXISTS, "%s exists (use force to overwrite)", path);
-    char *tmp = NULL;
-    int r = write_temp(path, data, len, flags, &tmp);
-    if (r != MGW_OK)
+    if (unlink(path) == 0)
+        return MGW_OK;
+    return errno == ENOENT ? mgw_err(MGW_ERR_NOT_FOUND, "%s: no such file", path)
+                           : io_err("cannot remove", path);
+}
+
+void mgw_file_discard(const char *path)
+{
+    unlink(path);
+}
+
+int mgw_dir_list(const char *dir, char ***names, size_t *n)
+{
+    DIR *dp = opendir(dir);
+    if (dp == NULL)
+        return errno == ENOENT ? mgw_err(MGW_ERR_NOT_FOUND, "%s: no such directory", dir)
+                               : io_err("cannot read the directory", dir);
+    char **v = NULL;
+    size_t count = 0, cap = 0;
+    int r = MGW_OK;
+    for (;;) {
+        errno = 0;
+        struct dirent *de = readdir(dp);
+        if (de == NULL) {
+            if (errno != 0)
+                r = io_err("cannot read the directory", dir);
+            break;
+        }
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (count == cap) {
+            size_t nc = cap == 0 ? 16 : cap * 2;
+            char **nv = realloc(v, nc * sizeof(*nv));
+            if (nv == NULL) {
+                r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+                break;
+            }
+            v = nv, cap = nc;
+        }
+        if ((v[count] = mgw_strdup(de->d_name)) == NULL) {
+            r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+            break;
+        }
+        count++;
+    }
+    closedir(dp);
+    if (r != MGW_OK) {
+        for (size_t i = 0; i < count; i++)
+            free(v[i]);
+        free(v);
         return r;
-    r = place(tmp, path, flags);
-    if (r != MGW_OK)
-        unlink(tmp);
-    free(tmp);
-    if (r == MGW_OK)
-        r = sync_dir(path);
-    if (r == MGW_OK)
-        mgw_err_clear();
-    return r;
+    }
+    *names = v;
+    *n = count;
+    return MGW_OK;
 }
 
 MGW_API int mgw_file_read(const char *path, size_t max_len, uint8_t **out, size_t *out_len)
@@ -168,125 +221,6 @@ MGW_API int mgw_file_read(const char *path, size_t max_len, uint8_t **out, size_
     if (r == MGW_OK)
         r = mgw_dbuf_detach(&b, out, out_len);
     mgw_dbuf_free(&b);
-    if (r == MGW_OK)
-        mgw_err_clear();
-    return r;
-}
-
-MGW_API int mgw_password_file_read(const char *path, char **out, size_t *out_len)
-{
-    if (path == NULL || out == NULL)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_password_file_read: NULL argument");
-    uint8_t *data = NULL;
-    size_t len = 0;
-    int r = mgw_file_read(path, 65536, &data, &len);
-    if (r != MGW_OK)
-        return mgw_err_prefix(r, "password file");
-    size_t n = 0;
-    while (n < len && data[n] != '\n')
-        n++;
-    if (n > 0 && data[n - 1] == '\r')
-        n--;
-    size_t bad;
-    if (memchr(data, 0, n) != NULL)
-        r = mgw_err(MGW_ERR_PASSWORD, "password file %s: the password contains a NUL byte", path);
-    else if (n > 1024)
-        r = mgw_err(MGW_ERR_PASSWORD, "password file %s: the password is longer than 1024 bytes",
-                    path);
-    else if (!mgw_utf8_valid(data, n, &bad))
-        r = mgw_err(MGW_ERR_UTF8, "password file %s: invalid UTF-8 at byte %zu", path, bad + 1);
-    else
-        r = mgw_out_copy(data, n, (uint8_t **)out, out_len);
-    mgw_free(data);
-    if (r == MGW_OK)
-        mgw_err_clear();
-    return r;
-}
-
-typedef struct {
-    char *path, *tmp;
-    unsigned flags;
-    bool placed;
-} staged_file;
-
-struct mgw_fileset {
-    staged_file *files;
-    size_t n;
-};
-
-MGW_API mgw_fileset_t *mgw_fileset_new(void)
-{
-    return calloc(1, sizeof(mgw_fileset_t));
-}
-
-MGW_API void mgw_fileset_free(mgw_fileset_t **fsp)
-{
-    if (fsp == NULL || *fsp == NULL)
-        return;
-    mgw_fileset_t *fs = *fsp;
-    for (size_t i = 0; i < fs->n; i++) {
-        if (fs->files[i].tmp != NULL)
-            unlink(fs->files[i].tmp);
-        free(fs->files[i].tmp);
-        free(fs->files[i].path);
-    }
-    free(fs->files);
-    free(fs);
-    *fsp = NULL;
-}
-
-MGW_API int mgw_fileset_add(mgw_fileset_t *fs, const char *path, const uint8_t *data, size_t len,
-                            unsigned flags)
-{
-    if (fs == NULL || path == NULL || (data == NULL && len > 0))
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_fileset_add: NULL argument");
-    for (size_t i = 0; i < fs->n; i++)
-        if (strcmp(fs->files[i].path, path) == 0)
-            return mgw_err(MGW_ERR_EXISTS, "%s is written twice", path);
-    if (!(flags & MGW_FILE_FORCE) && exists(path))
-        return mgw_err(MGW_ERR_EXISTS, "%s exists (use force to overwrite)", path);
-    staged_file *nf = realloc(fs->files, (fs->n + 1) * sizeof(*nf));
-    if (nf == NULL)
-        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-    fs->files = nf;
-    staged_file *f = &fs->files[fs->n];
-    memset(f, 0, sizeof(*f));
-    f->path = mgw_strdup(path);
-    if (f->path == NULL)
-        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-    int r = write_temp(path, data, len, flags, &f->tmp);
-    if (r != MGW_OK) {
-        free(f->path);
-        return r;
-    }
-    f->flags = flags;
-    fs->n++;
-    mgw_err_clear();
-    return MGW_OK;
-}
-
-MGW_API int mgw_fileset_commit(mgw_fileset_t *fs)
-{
-    if (fs == NULL)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_fileset_commit: NULL argument");
-    int r = MGW_OK;
-    for (size_t i = 0; i < fs->n && r == MGW_OK; i++) {
-        staged_file *f = &fs->files[i];
-        bool replaced = exists(f->path);
-        r = place(f->tmp, f->path, f->flags);
-        if (r == MGW_OK) {
-            free(f->tmp);
-            f->tmp = NULL;
-            f->placed = !replaced;
-        }
-    }
-    for (size_t i = 0; i < fs->n; i++) {
-        staged_file *f = &fs->files[i];
-        if (r != MGW_OK && f->placed)
-            unlink(f->path);
-        else if (r == MGW_OK)
-            r = sync_dir(f->path);
-    }
     if (r == MGW_OK)
         mgw_err_clear();
     return r;

@@ -1,0 +1,146 @@
+/* Atomic writes, staged file sets and password files, on the primitives of
+ * the platform file (file_posix.c or file_win.c). */
+#include "platform/file.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+MGW_API int mgw_file_write(const char *path, const uint8_t *data, size_t len, unsigned flags)
+{
+    if (path == NULL || (data == NULL && len > 0))
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_file_write: NULL argument");
+    if (!(flags & MGW_FILE_FORCE) && mgw_path_exists(path))
+        return mgw_err(MGW_ERR_EXISTS, "%s exists (use force to overwrite)", path);
+    char *tmp = NULL;
+    int r = mgw_file_write_temp(path, data, len, flags, &tmp);
+    if (r != MGW_OK)
+        return r;
+    r = mgw_file_place(tmp, path, flags);
+    if (r != MGW_OK)
+        mgw_file_discard(tmp);
+    free(tmp);
+    if (r == MGW_OK)
+        r = mgw_file_sync_dir(path);
+    if (r == MGW_OK)
+        mgw_err_clear();
+    return r;
+}
+
+MGW_API int mgw_password_file_read(const char *path, char **out, size_t *out_len)
+{
+    if (path == NULL || out == NULL)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_password_file_read: NULL argument");
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int r = mgw_file_read(path, 65536, &data, &len);
+    if (r != MGW_OK)
+        return mgw_err_prefix(r, "password file");
+    size_t n = 0;
+    while (n < len && data[n] != '\n')
+        n++;
+    if (n > 0 && data[n - 1] == '\r')
+        n--;
+    size_t bad;
+    if (memchr(data, 0, n) != NULL)
+        r = mgw_err(MGW_ERR_PASSWORD, "password file %s: the password contains a NUL byte", path);
+    else if (n > 1024)
+        r = mgw_err(MGW_ERR_PASSWORD, "password file %s: the password is longer than 1024 bytes",
+                    path);
+    else if (!mgw_utf8_valid(data, n, &bad))
+        r = mgw_err(MGW_ERR_UTF8, "password file %s: invalid UTF-8 at byte %zu", path, bad + 1);
+    else
+        r = mgw_out_copy(data, n, (uint8_t **)out, out_len);
+    mgw_free(data);
+    if (r == MGW_OK)
+        mgw_err_clear();
+    return r;
+}
+
+typedef struct {
+    char *path, *tmp;
+    unsigned flags;
+    bool placed;
+} staged_file;
+
+struct mgw_fileset {
+    staged_file *files;
+    size_t n;
+};
+
+MGW_API mgw_fileset_t *mgw_fileset_new(void)
+{
+    return calloc(1, sizeof(mgw_fileset_t));
+}
+
+MGW_API void mgw_fileset_free(mgw_fileset_t **fsp)
+{
+    if (fsp == NULL || *fsp == NULL)
+        return;
+    mgw_fileset_t *fs = *fsp;
+    for (size_t i = 0; i < fs->n; i++) {
+        if (fs->files[i].tmp != NULL)
+            mgw_file_discard(fs->files[i].tmp);
+        free(fs->files[i].tmp);
+        free(fs->files[i].path);
+    }
+    free(fs->files);
+    free(fs);
+    *fsp = NULL;
+}
+
+MGW_API int mgw_fileset_add(mgw_fileset_t *fs, const char *path, const uint8_t *data, size_t len,
+                            unsigned flags)
+{
+    if (fs == NULL || path == NULL || (data == NULL && len > 0))
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_fileset_add: NULL argument");
+    for (size_t i = 0; i < fs->n; i++)
+        if (strcmp(fs->files[i].path, path) == 0)
+            return mgw_err(MGW_ERR_EXISTS, "%s is written twice", path);
+    if (!(flags & MGW_FILE_FORCE) && mgw_path_exists(path))
+        return mgw_err(MGW_ERR_EXISTS, "%s exists (use force to overwrite)", path);
+    staged_file *nf = realloc(fs->files, (fs->n + 1) * sizeof(*nf));
+    if (nf == NULL)
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    fs->files = nf;
+    staged_file *f = &fs->files[fs->n];
+    memset(f, 0, sizeof(*f));
+    f->path = mgw_strdup(path);
+    if (f->path == NULL)
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    int r = mgw_file_write_temp(path, data, len, flags, &f->tmp);
+    if (r != MGW_OK) {
+        free(f->path);
+        return r;
+    }
+    f->flags = flags;
+    fs->n++;
+    mgw_err_clear();
+    return MGW_OK;
+}
+
+MGW_API int mgw_fileset_commit(mgw_fileset_t *fs)
+{
+    if (fs == NULL)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_fileset_commit: NULL argument");
+    int r = MGW_OK;
+    for (size_t i = 0; i < fs->n && r == MGW_OK; i++) {
+        staged_file *f = &fs->files[i];
+        bool replaced = mgw_path_exists(f->path);
+        r = mgw_file_place(f->tmp, f->path, f->flags);
+        if (r == MGW_OK) {
+            free(f->tmp);
+            f->tmp = NULL;
+            f->placed = !replaced;
+        }
+    }
+    for (size_t i = 0; i < fs->n; i++) {
+        staged_file *f = &fs->files[i];
+        if (r != MGW_OK && f->placed)
+            mgw_file_discard(f->path);
+        else if (r == MGW_OK)
+            r = mgw_file_sync_dir(f->path);
+    }
+    if (r == MGW_OK)
+        mgw_err_clear();
+    return r;
+}
