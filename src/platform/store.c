@@ -363,6 +363,22 @@ MGW_API int mgw_store_open_dir(const char *path, mgw_store_t **out)
     return r;
 }
 
+MGW_API int mgw_store_open_system(const char *location_name, mgw_store_t **out)
+{
+    if (location_name == NULL || out == NULL)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_store_open_system: NULL argument");
+    const mgw_store_ops *ops = NULL;
+    void *be = NULL;
+    char *location = NULL;
+    int r = mgw_store_system_open(location_name, &ops, &be, &location);
+    if (r == MGW_OK)
+        r = mgw_store_attach(ops, be, location, out);
+    free(location);
+    if (r == MGW_OK)
+        mgw_err_clear();
+    return r;
+}
+
 MGW_API void mgw_store_free(mgw_store_t **s)
 {
     if (s == NULL)
@@ -419,4 +435,21 @@ MGW_API int mgw_store_other(const mgw_store_t *s, size_t index, char **name, cha
                        "mgw_store_other: NULL store or index out of range");
     const mgw_store_skipped *sk = &s->list.skipped[index];
     return mgw_out_strings(sk->name, name, sk->reason, reason, "", NULL);
+}
+
+MGW_API int mgw_store_cert_der(const mgw_store_t *s, size_t index, uint8_t **der, size_t *der_len)
+{
+    if (s == NULL || index >= s->list.n || der == NULL || der_len == NULL)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT,
+                       "mgw_store_cert_der: NULL argument or index out of range");
+    const mgw_store_item *it = &s->list.items[index];
+    int r = mgw_out_copy(it->der, it->der_len, der, der_len);
+    if (r == MGW_OK)
+        mgw_err_clear();
+    return r;
+}
+
+MGW_API int mgw_store_cert_has_key(const mgw_store_t *s, size_t index)
+{
+    return s != NULL && index < s->list.n && s->list.items[index].has_key;
 }

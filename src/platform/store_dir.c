@@ -182,7 +182,14 @@ static void dir_close(void *be)
     free(d);
 }
 
-static const mgw_store_ops dir_ops = {"directory", dir_list, dir_add, dir_remove, dir_close};
+static const mgw_store_ops dir_ops = {
+    .kind = "directory",
+    .list = dir_list,
+    .add = dir_add,
+    .remove = dir_remove,
+    .import_pfx = NULL, /* a directory holds no private keys */
+    .close = dir_close,
+};
 
 int mgw_store_dir_open(const char *path, const mgw_store_ops **ops, void **be)
 {
