@@ -111,6 +111,8 @@ MGW_API int mgw_store_import_pfx(mgw_store_t *s, const uint8_t *pfx, size_t len,
         return r;
     s->generation++;
     r = mgw_store_item_from_der(der, der_len, origin, &item);
+    if (r == MGW_OK)
+        r = out_thumbprint(item.sha1, thumbprint);
     if (r == MGW_OK) {
         mgw_thumb t;
         mgw_thumb_sha1(&t, item.sha1);
@@ -122,8 +124,6 @@ MGW_API int mgw_store_import_pfx(mgw_store_t *s, const uint8_t *pfx, size_t len,
             r = mgw_store_listing_add(&s->list, &item);
     }
     mgw_store_compact(s);
-    if (r == MGW_OK)
-        r = out_thumbprint(item.sha1, thumbprint);
     mgw_store_item_clear(&item);
     free(der);
     free(origin);
