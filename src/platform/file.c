@@ -26,6 +26,63 @@ MGW_API int mgw_file_write(const char *path, const uint8_t *data, size_t len, un
     return r;
 }
 
+MGW_API int mgw_file_read(const char *path, size_t max_len, uint8_t **out, size_t *out_len)
+{
+    if (path == NULL || out == NULL || out_len == NULL)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_file_read: NULL argument");
+    intptr_t h;
+    int r = mgw_file_open_read(path, &h);
+    if (r != MGW_OK)
+        return r;
+    mgw_dbuf b;
+    mgw_dbuf_init(&b);
+    for (;;) {
+        size_t got = 0;
+        if (mgw_dbuf_reserve(&b, 65536) != MGW_OK) {
+            r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+            break;
+        }
+        if ((r = mgw_file_read_some(h, path, b.p + b.len, 65536, &got)) != MGW_OK || got == 0)
+            break;
+        b.len += got;
+        if (b.len > max_len) {
+            r = mgw_err(MGW_ERR_TOO_LARGE, "%s is larger than %zu bytes", path, max_len);
+            break;
+        }
+    }
+    mgw_file_close_read(h);
+    if (r == MGW_OK)
+        r = mgw_dbuf_detach(&b, out, out_len);
+    mgw_dbuf_free(&b);
+    if (r == MGW_OK)
+        mgw_err_clear();
+    return r;
+}
+
+int mgw_names_push(char ***v, size_t *n, size_t *cap, char *name)
+{
+    if (name == NULL)
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    if (*n == *cap) {
+        size_t nc = *cap == 0 ? 16 : *cap * 2;
+        char **nv = realloc(*v, nc * sizeof(*nv));
+        if (nv == NULL) {
+            free(name);
+            return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+        }
+        *v = nv, *cap = nc;
+    }
+    (*v)[(*n)++] = name;
+    return MGW_OK;
+}
+
+void mgw_names_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 MGW_API int mgw_password_file_read(const char *path, char **out, size_t *out_len)
 {
     if (path == NULL || out == NULL)

@@ -34,8 +34,20 @@ void mgw_file_discard(const char *path);
 /* Make the directory holding `path` durable after a rename or removal. */
 int mgw_file_sync_dir(const char *path);
 /* The names in a directory, without "." and ".."; *names is an array of
- * malloc'ed strings (free each and the array). MGW_ERR_NOT_FOUND when it
- * does not exist. */
+ * malloc'ed strings (mgw_names_free). MGW_ERR_NOT_FOUND when it does not
+ * exist. */
 int mgw_dir_list(const char *dir, char ***names, size_t *n);
+/* Reading a file: open (MGW_ERR_NOT_FOUND when it is not there), read up to
+ * `n` bytes (*got 0 at the end), close. The handle is a file descriptor or a
+ * Windows HANDLE. */
+int mgw_file_open_read(const char *path, intptr_t *h);
+int mgw_file_read_some(intptr_t h, const char *path, uint8_t *buf, size_t n, size_t *got);
+void mgw_file_close_read(intptr_t h);
+
+/* ---- shared by the platform files (file.c) ----------------------------------- */
+
+/* Append a name (the array takes it; on failure it is freed). */
+int mgw_names_push(char ***v, size_t *n, size_t *cap, char *name);
+void mgw_names_free(char **v, size_t n);
 
 #endif

@@ -159,26 +159,12 @@ int mgw_dir_list(const char *dir, char ***names, size_t *n)
         }
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
-        if (count == cap) {
-            size_t nc = cap == 0 ? 16 : cap * 2;
-            char **nv = realloc(v, nc * sizeof(*nv));
-            if (nv == NULL) {
-                r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
-                break;
-            }
-            v = nv, cap = nc;
-        }
-        if ((v[count] = mgw_strdup(de->d_name)) == NULL) {
-            r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+        if ((r = mgw_names_push(&v, &count, &cap, mgw_strdup(de->d_name))) != MGW_OK)
             break;
-        }
-        count++;
     }
     closedir(dp);
     if (r != MGW_OK) {
-        for (size_t i = 0; i < count; i++)
-            free(v[i]);
-        free(v);
+        mgw_names_free(v, count);
         return r;
     }
     *names = v;
@@ -186,42 +172,30 @@ int mgw_dir_list(const char *dir, char ***names, size_t *n)
     return MGW_OK;
 }
 
-MGW_API int mgw_file_read(const char *path, size_t max_len, uint8_t **out, size_t *out_len)
+int mgw_file_open_read(const char *path, intptr_t *h)
 {
-    if (path == NULL || out == NULL || out_len == NULL)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_file_read: NULL argument");
     int fd = open(path, O_RDONLY);
     if (fd < 0)
         return errno == ENOENT ? mgw_err(MGW_ERR_NOT_FOUND, "%s: no such file", path)
                                : io_err("cannot open", path);
-    mgw_dbuf b;
-    mgw_dbuf_init(&b);
-    int r = MGW_OK;
+    *h = fd;
+    return MGW_OK;
+}
+
+int mgw_file_read_some(intptr_t h, const char *path, uint8_t *buf, size_t n, size_t *got)
+{
     for (;;) {
-        if (mgw_dbuf_reserve(&b, 65536) != MGW_OK) {
-            r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
-            break;
-        }
-        ssize_t n = read(fd, b.p + b.len, 65536);
-        if (n < 0 && errno == EINTR)
+        ssize_t k = read((int)h, buf, n);
+        if (k < 0 && errno == EINTR)
             continue;
-        if (n < 0) {
-            r = io_err("cannot read", path);
-            break;
-        }
-        if (n == 0)
-            break;
-        b.len += (size_t)n;
-        if (b.len > max_len) {
-            r = mgw_err(MGW_ERR_TOO_LARGE, "%s is larger than %zu bytes", path, max_len);
-            break;
-        }
+        if (k < 0)
+            return io_err("cannot read", path);
+        *got = (size_t)k;
+        return MGW_OK;
     }
-    close(fd);
-    if (r == MGW_OK)
-        r = mgw_dbuf_detach(&b, out, out_len);
-    mgw_dbuf_free(&b);
-    if (r == MGW_OK)
-        mgw_err_clear();
-    return r;
+}
+
+void mgw_file_close_read(intptr_t h)
+{
+    close((int)h);
 }

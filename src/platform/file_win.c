@@ -232,29 +232,16 @@ int mgw_dir_list(const char *dir, char ***names, size_t *n)
     do {
         if (wcscmp(fd.cFileName, L".") == 0 || wcscmp(fd.cFileName, L"..") == 0)
             continue;
-        if (count == cap) {
-            size_t nc = cap == 0 ? 16 : cap * 2;
-            char **nv = realloc(v, nc * sizeof(*nv));
-            if (nv == NULL) {
-                r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
-                break;
-            }
-            v = nv, cap = nc;
-        }
-        if ((v[count] = mgw_narrow(fd.cFileName, wcslen(fd.cFileName))) == NULL) {
-            r = MGW_ERR_UTF8;
+        r = mgw_names_push(&v, &count, &cap, mgw_narrow(fd.cFileName, wcslen(fd.cFileName)));
+        if (r != MGW_OK)
             break;
-        }
-        count++;
     } while (FindNextFileW(h, &fd));
     e = GetLastError();
     FindClose(h);
     if (r == MGW_OK && e != ERROR_NO_MORE_FILES)
         r = mgw_win_err(e, "cannot read the directory %s", dir);
     if (r != MGW_OK) {
-        for (size_t i = 0; i < count; i++)
-            free(v[i]);
-        free(v);
+        mgw_names_free(v, count);
         return r;
     }
     *names = v;
@@ -262,47 +249,33 @@ int mgw_dir_list(const char *dir, char ***names, size_t *n)
     return MGW_OK;
 }
 
-MGW_API int mgw_file_read(const char *path, size_t max_len, uint8_t **out, size_t *out_len)
+int mgw_file_open_read(const char *path, intptr_t *h)
 {
-    if (path == NULL || out == NULL || out_len == NULL)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_file_read: NULL argument");
     wchar_t *w = mgw_wide(path);
     if (w == NULL)
         return mgw_err(MGW_ERR_UTF8, "%s: not a UTF-8 path", path);
-    HANDLE h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING,
+    HANDLE f = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING,
                            FILE_ATTRIBUTE_NORMAL, NULL);
     DWORD e = GetLastError();
     free(w);
-    if (h == INVALID_HANDLE_VALUE)
+    if (f == INVALID_HANDLE_VALUE)
         return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND
                    ? mgw_err(MGW_ERR_NOT_FOUND, "%s: no such file", path)
                    : mgw_win_err(e, "cannot open %s", path);
-    mgw_dbuf b;
-    mgw_dbuf_init(&b);
-    int r = MGW_OK;
-    for (;;) {
-        DWORD got = 0;
-        if (mgw_dbuf_reserve(&b, 65536) != MGW_OK) {
-            r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
-            break;
-        }
-        if (!ReadFile(h, b.p + b.len, 65536, &got, NULL)) {
-            r = io_err("cannot read", path);
-            break;
-        }
-        if (got == 0)
-            break;
-        b.len += got;
-        if (b.len > max_len) {
-            r = mgw_err(MGW_ERR_TOO_LARGE, "%s is larger than %zu bytes", path, max_len);
-            break;
-        }
-    }
-    CloseHandle(h);
-    if (r == MGW_OK)
-        r = mgw_dbuf_detach(&b, out, out_len);
-    mgw_dbuf_free(&b);
-    if (r == MGW_OK)
-        mgw_err_clear();
-    return r;
+    *h = (intptr_t)f;
+    return MGW_OK;
+}
+
+int mgw_file_read_some(intptr_t h, const char *path, uint8_t *buf, size_t n, size_t *got)
+{
+    DWORD k = 0;
+    if (!ReadFile((HANDLE)h, buf, n > 1u << 30 ? 1u << 30 : (DWORD)n, &k, NULL))
+        return io_err("cannot read", path);
+    *got = k;
+    return MGW_OK;
+}
+
+void mgw_file_close_read(intptr_t h)
+{
+    CloseHandle((HANDLE)h);
 }
