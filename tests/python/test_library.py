@@ -1,5 +1,6 @@
 """The binding against the header: every function declared with the right
 types, every constant mirrored, every error code mapped to its exception."""
+import ctypes
 import re
 import unittest
 from ctypes import POINTER, c_char_p, c_int, c_int64, c_size_t, c_uint, c_uint32, c_void_p
@@ -37,12 +38,15 @@ def expected_ctype(c_type, is_return):
         return c_char_p  # constant strings (version, strerror, last_error)
     if t in SCALARS:
         return SCALARS[t]
-    if t == "mgw_rng_cb":
-        return _ffi.RNG_CB
+    if re.fullmatch(r"mgw_\w+_cb", t):
+        assert t in _ffi.CALLBACK_TYPES, f"{t}: declare it with _ffi.callback_type()"
+        return _ffi.CALLBACK_TYPES[t]
     if t == "void *":
         return c_void_p
     if t in ("const char *", "const uint8_t *"):
         return c_char_p  # input the caller owns
+    if t == "const char * const *":
+        return POINTER(c_char_p)  # an array of strings the caller owns
     if t in ("char * *", "uint8_t * *"):
         return POINTER(c_void_p)  # output the library allocates: copied, then mgw_free()
     if re.fullmatch(r"(const )?mgw_\w+_t \*", t):
@@ -52,6 +56,14 @@ def expected_ctype(c_type, is_return):
     if t.endswith(" *") and t[:-2] in SCALARS:
         return POINTER(SCALARS[t[:-2]])
     raise AssertionError(f"no ctypes rule for the C type {c_type!r}: extend this test")
+
+
+def expected_callback_ctype(c_type):
+    """In a callback the library is the caller: buffers it hands in are
+    written or read in place."""
+    if normalise(c_type) == "unsigned char *":
+        return POINTER(ctypes.c_ubyte)
+    return expected_ctype(c_type, False)
 
 
 class Declarations(unittest.TestCase):
@@ -70,6 +82,19 @@ class Declarations(unittest.TestCase):
                 self.assertIs(fn.restype, expected_ctype(ret, True), f"{name} restype")
                 self.assertEqual(list(fn.argtypes), [expected_ctype(p, False) for p in params],
                                  f"{name} argtypes")
+
+    def test_callback_types_match_the_typedefs(self):
+        text = re.sub(r"\s+", " ", re.sub(r"/\*.*?\*/", " ", support.header_text(), flags=re.S))
+        typedefs = re.findall(r"typedef ([^;(]*?)\(\s*\*\s*(mgw_\w+_cb)\s*\)\s*\(([^)]*)\)\s*;", text)
+        self.assertTrue(typedefs)
+        self.assertEqual(sorted(_ffi.CALLBACK_TYPES), sorted(name for _, name, _ in typedefs))
+        for ret, name, params in typedefs:
+            with self.subTest(name):
+                cb = _ffi.CALLBACK_TYPES[name]
+                self.assertIs(cb._restype_, expected_callback_ctype(ret))
+                self.assertEqual(list(cb._argtypes_),
+                                 [expected_callback_ctype(re.sub(r"\w+$", "", p.strip()))
+                                  for p in params.split(",")])
 
     def test_no_library_allocated_buffer_is_read_as_c_char_p(self):
         for name, fn in _ffi.DECLARED.items():

@@ -26,7 +26,19 @@ HANDLE_OUT = POINTER(c_void_p)  # mgw_X_t ** (created objects, and mgw_X_free(&p
 BUFFER_OUT = POINTER(c_void_p)  # uint8_t ** and char ** the library allocates
 BYTES_IN = c_char_p  # const uint8_t * and const char * the caller owns
 SIZE_OUT = POINTER(c_size_t)  # size_t *
-RNG_CB = ctypes.CFUNCTYPE(c_int, c_void_p, POINTER(ctypes.c_ubyte), c_size_t)
+STRINGS_IN = POINTER(c_char_p)  # const char *const * the caller owns (NULL-terminated or counted)
+
+CALLBACK_TYPES: Dict[str, Any] = {}
+
+
+def callback_type(c_name: str, restype: Any, *argtypes: Any) -> Any:
+    """The CFUNCTYPE for the header's callback typedef `c_name` (recorded so
+    that a test compares it with the typedef)."""
+    CALLBACK_TYPES[c_name] = ctypes.CFUNCTYPE(restype, *argtypes)
+    return CALLBACK_TYPES[c_name]
+
+
+RNG_CB = callback_type("mgw_rng_cb", c_int, c_void_p, POINTER(ctypes.c_ubyte), c_size_t)
 
 
 class _Status:
