@@ -144,11 +144,20 @@ def generate_def(map_text):
     return [line.strip() for line in text.splitlines()[2:] if line.strip()]
 
 
+def library_exports():
+    """What the built ELF library exports (made with the same map)."""
+    out = subprocess.run(["nm", "-D", "--defined-only", os.environ["MGW_SHARED_LIB"]],
+                         capture_output=True, text=True, check=True).stdout
+    return {line.split()[2].split("@")[0] for line in out.splitlines()
+            if len(line.split()) == 3 and line.split()[1] == "T"}
+
+
 def test_def_file_lists_exactly_the_names_of_the_map():
     map_text = read("src", "libmgwauth.map")
     exported = generate_def(map_text)
     assert len(exported) == len(set(exported)), "a name appears twice"
     assert exported == map_names(map_text), set(exported) ^ set(map_names(map_text))
+    assert set(exported) == library_exports(), set(exported) ^ library_exports()
     assert len(exported) > 70
 
 

@@ -3,6 +3,7 @@ library calls, error messages stay with their thread, and one CA shared by
 all threads issues correctly (the binding serialises each object's use)."""
 import concurrent.futures
 import threading
+import time
 import unittest
 
 from cryptography import x509
@@ -10,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 import support
 import mgwauth
+from mgwauth import _ffi
 
 THREADS = 4
 PER_THREAD = 5
@@ -62,25 +64,28 @@ class Concurrency(unittest.TestCase):
                     self.assertIn(f"position {position}", message)
 
     def test_the_gil_is_released_during_a_call(self):
-        started = threading.Event()
-        done = threading.Event()
+        key = mgwauth.Key()
+        window = {}
 
         def slow():
-            started.set()
-            mgwauth.Key.generate("rsa3072")
-            done.set()
+            window["start"] = time.perf_counter()
+            _ffi.lib.mgw_key_generate(key, mgwauth.KeyType.RSA3072)
+            window["end"] = time.perf_counter()
 
         worker = threading.Thread(target=slow)
+        samples = []
         worker.start()
-        started.wait()
-        spins = 0
-        while not done.is_set():
-            spins += 1
+        while worker.is_alive():
+            samples.append(time.perf_counter())
+            time.sleep(0.0005)
         worker.join()
-        # With the GIL held through the call this thread could not run at all
-        # until the key was made; released, it spins all along.
-        self.assertGreater(spins, 10000)
-
+        # Had the call kept the GIL, this thread could not have taken a
+        # sample while it ran; released, it samples all along.
+        start, end = window["start"], window["end"]
+        margin = (end - start) / 4
+        inside = [t for t in samples if start + margin < t < end - margin]
+        self.assertGreater(len(inside), 0, f"no sample during a {end - start:.3f} s call")
+        self.assertEqual(key.bits, 3072)
 
 if __name__ == "__main__":
     unittest.main()
