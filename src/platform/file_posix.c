@@ -116,7 +116,8 @@ MGW_API int mgw_file_write(const char *path, const uint8_t *data, size_t len, un
 {
     if (path == NULL || (data == NULL && len > 0))
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_file_write: NULL argument");
-    if (!(flags & MGW_FILE_FORCE) && exists(path))
+    bool replaced = exists(path);
+    if (!(flags & MGW_FILE_FORCE) && replaced)
         return mgw_err(MGW_ERR_EXISTS, "%s exists (use force to overwrite)", path);
     char *tmp = NULL;
     int r = write_temp(path, data, len, flags, &tmp);
@@ -126,8 +127,8 @@ MGW_API int mgw_file_write(const char *path, const uint8_t *data, size_t len, un
     if (r != MGW_OK)
         unlink(tmp);
     free(tmp);
-    if (r == MGW_OK)
-        r = sync_dir(path);
+    if (r == MGW_OK && (r = sync_dir(path)) != MGW_OK && !replaced)
+        unlink(path); /* not durable: a new file is taken back rather than half-kept */
     if (r == MGW_OK)
         mgw_err_clear();
     return r;
@@ -280,13 +281,13 @@ MGW_API int mgw_fileset_commit(mgw_fileset_t *fs)
             f->placed = !replaced;
         }
     }
-    for (size_t i = 0; i < fs->n; i++) {
-        staged_file *f = &fs->files[i];
-        if (r != MGW_OK && f->placed)
-            unlink(f->path);
-        else if (r == MGW_OK)
-            r = sync_dir(f->path);
-    }
+    /* the directories are synced only once everything is in place; any
+     * failure takes back every file this set created */
+    for (size_t i = 0; i < fs->n && r == MGW_OK; i++)
+        r = sync_dir(fs->files[i].path);
+    for (size_t i = 0; r != MGW_OK && i < fs->n; i++)
+        if (fs->files[i].placed)
+            unlink(fs->files[i].path);
     if (r == MGW_OK)
         mgw_err_clear();
     return r;
