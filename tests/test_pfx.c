@@ -684,7 +684,8 @@ START_TEST(upn_with_control_characters_is_shown_in_hex)
     size_t m = mgw_der_open(&b);
     mgw_der_put_oid_text(&b, "1.3.6.1.4.1.311.20.2.3");
     size_t v = mgw_der_open(&b);
-    mgw_der_put(&b, MGW_ASN1_UTF8_STRING, "a\x1b[2J@x.com", 13);
+    static const char evil[] = "a\x1b[2J@x.com";
+    mgw_der_put(&b, MGW_ASN1_UTF8_STRING, evil, sizeof(evil) - 1);
     mgw_der_close(&b, 0xA0, v);
     mgw_der_close(&b, 0xA0, m);
     mgw_der_reader r;
