@@ -160,12 +160,20 @@ typedef int (*mgw_rng_cb)(void *ctx, unsigned char *out, size_t len);
 
 #define MGW_FILE_FORCE 0x1u   /**< replace an existing file */
 #define MGW_FILE_PRIVATE 0x2u /**< create with mode 0600 (private material) */
+/** mgw_fileset_add only: do not sync the file's directory at commit; the
+ * caller calls mgw_file_sync_dir() once after many files (bulk writers). The
+ * file's data is still synced before it is renamed into place. */
+#define MGW_FILE_NO_DIR_SYNC 0x4u
 
 /** Write a file atomically: a temporary file in the same directory, written,
  * flushed to disk, then renamed over `path`, and the directory synced. Without
  * MGW_FILE_FORCE an existing `path` is left alone and MGW_ERR_EXISTS returned.
  * @since 1.0 */
 MGW_API int mgw_file_write(const char *path, const uint8_t *data, size_t len, unsigned flags);
+
+/** Sync a directory (after files were renamed into it with MGW_FILE_NO_DIR_SYNC).
+ * @since 1.0 */
+MGW_API int mgw_file_sync_dir(const char *dir);
 
 /** Read a whole file of at most `max_len` bytes (MGW_ERR_TOO_LARGE beyond).
  * *out is NUL-terminated one byte past *out_len; free with mgw_free. @since 1.0 */
