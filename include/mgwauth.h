@@ -100,9 +100,34 @@ extern "C" {
 #define MGW_ERR_PFX_NO_CERT -303 /**< no certificate in the PFX matches its key */
 #define MGW_ERR_PFX_LIMIT -304   /**< a safety limit (size, bags, iterations) was exceeded */
 /* Registry: -400 .. -499 */
+#define MGW_ERR_REG_SYNTAX -400     /**< malformed .reg file (the detail names the line) */
+#define MGW_ERR_REG_NO_BINDING -401 /**< the HTTPS binding to configure does not exist */
+#define MGW_ERR_REG_DRIFT -402      /**< the registry changed since the plan was made */
+#define MGW_ERR_REG_VERIFY -403     /**< values read back differ (previous state restored) */
+#define MGW_ERR_REG_RESTORE -404    /**< restoring after a failed apply failed too */
+#define MGW_ERR_REG_PLAN -405       /**< malformed or inconsistent plan file */
 /* Trusted roots and stores: -500 .. -599 */
+#define MGW_ERR_THUMBPRINT -500          /**< malformed thumbprint */
+#define MGW_ERR_ROOTS_KEEP_EMPTY -501    /**< the keep-list is empty */
+#define MGW_ERR_ROOTS_KEEP_MISSING -502  /**< a keep-list thumbprint is not in the store */
+#define MGW_ERR_ROOTS_KEEPS_NOTHING -503 /**< the plan would keep no certificate at all */
+#define MGW_ERR_ROOTS_BACKUP -504        /**< a backup is unreadable or does not verify */
+#define MGW_ERR_ROOTS_INCOMPLETE -505    /**< prune or restore stopped part-way */
+#define MGW_ERR_STORE_CHANGED -506       /**< the store changed since it was listed or planned */
 /* Platform back-ends: -600 .. -699 */
 /* Gateway check: -700 .. -799 */
+#define MGW_ERR_CHECK_URL -700          /**< the URL is not https://host[:port][/path] */
+#define MGW_ERR_CHECK_RESOLVE -701      /**< the host name does not resolve */
+#define MGW_ERR_CHECK_CONNECT -702      /**< the connection was refused or failed */
+#define MGW_ERR_CHECK_TIMEOUT -703      /**< the deadline passed */
+#define MGW_ERR_CHECK_UNTRUSTED -704    /**< the server certificate is not trusted */
+#define MGW_ERR_CHECK_HOSTNAME -705     /**< the server certificate is for another host */
+#define MGW_ERR_CHECK_EXPIRED -706      /**< the server certificate has expired */
+#define MGW_ERR_CHECK_HANDSHAKE -707    /**< the TLS handshake failed or was refused */
+#define MGW_ERR_CHECK_HTTP -708         /**< the answer is not HTTP */
+#define MGW_ERR_CHECK_TOO_LARGE -709    /**< response headers or body over the limits */
+#define MGW_ERR_CHECK_STATUS -710       /**< the authenticated request got another status */
+#define MGW_ERR_CHECK_NOT_ENFORCED -711 /**< a request without a certificate got through */
 
 /* ------------------------------------------------------------------------ */
 /* Library                                                                   */
@@ -138,12 +163,20 @@ typedef int (*mgw_rng_cb)(void *ctx, unsigned char *out, size_t len);
 
 #define MGW_FILE_FORCE 0x1u   /**< replace an existing file */
 #define MGW_FILE_PRIVATE 0x2u /**< create with mode 0600 (private material) */
+/** mgw_fileset_add only: do not sync the file's directory at commit; the
+ * caller calls mgw_file_sync_dir() once after many files (bulk writers). The
+ * file's data is still synced before it is renamed into place. */
+#define MGW_FILE_NO_DIR_SYNC 0x4u
 
 /** Write a file atomically: a temporary file in the same directory, written,
  * flushed to disk, then renamed over `path`, and the directory synced. Without
  * MGW_FILE_FORCE an existing `path` is left alone and MGW_ERR_EXISTS returned.
  * @since 1.0 */
 MGW_API int mgw_file_write(const char *path, const uint8_t *data, size_t len, unsigned flags);
+
+/** Sync a directory (after files were renamed into it with MGW_FILE_NO_DIR_SYNC).
+ * @since 1.0 */
+MGW_API int mgw_file_sync_dir(const char *dir);
 
 /** Read a whole file of at most `max_len` bytes (MGW_ERR_TOO_LARGE beyond).
  * *out is NUL-terminated one byte past *out_len; free with mgw_free. @since 1.0 */
@@ -153,6 +186,12 @@ MGW_API int mgw_file_read(const char *path, size_t max_len, uint8_t **out, size_
  * is the empty password. The password must be valid UTF-8 without NUL and at
  * most 1024 bytes. *out is NUL-terminated; free with mgw_free. @since 1.0 */
 MGW_API int mgw_password_file_read(const char *path, char **out, size_t *out_len);
+
+/** A random password of `length` characters (16 to 256) from the OS entropy
+ * source, drawn without bias from 56 letters and digits that cannot be
+ * mistaken for one another (no 0/O, 1/l/I). 20 characters carry 116 bits.
+ * Free with mgw_free. @since 1.0 */
+MGW_API int mgw_password_generate(size_t length, char **out);
 
 /** Outputs written all together or not at all: each file is staged as a
  * temporary file, and mgw_fileset_commit() renames them all into place. A
@@ -406,9 +445,334 @@ MGW_API uint32_t mgw_pfx_max_iterations(void);
 /* Registry plans                                                            */
 /* ------------------------------------------------------------------------ */
 
+/* The SCHANNEL, HTTP.sys and root auto-update settings of the gateway as
+ * desired state. A registry state is read from .reg files (what regedit and
+ * `reg export` write); a plan compares it with the desired state and yields
+ * the changes as .reg files, a table and JSON; apply writes them through a
+ * registry back-end. Key paths and value names compare without regard to
+ * (ASCII) case, as the registry does. */
+
+typedef struct mgw_regstate mgw_regstate_t;
+typedef struct mgw_regopts mgw_regopts_t;
+typedef struct mgw_regplan mgw_regplan_t;
+
+/** Largest .reg file the library reads (16 MiB). @since 1.0 */
+MGW_API size_t mgw_reg_max_file_size(void);
+
+/** An empty registry state. NULL when out of memory. @since 1.0 */
+MGW_API mgw_regstate_t *mgw_regstate_new(void);
+MGW_API void mgw_regstate_free(mgw_regstate_t **st);
+/** Import a .reg file into the state as `regedit /s` would: keys are created,
+ * values set, `[-KEY]` and `"name"=-` delete. Reads "Windows Registry Editor
+ * Version 5.00" as UTF-16LE with BOM or UTF-8, and REGEDIT4; CRLF or LF.
+ * Unlike regedit, a line it cannot read is an error (MGW_ERR_REG_SYNTAX,
+ * MGW_ERR_UTF8 or MGW_ERR_TOO_LARGE, the detail naming the line), and then
+ * the state is left as it was. @since 1.0 */
+MGW_API int mgw_regstate_import(mgw_regstate_t *st, const uint8_t *reg, size_t len);
+/** The whole state as regedit writes an export: UTF-16LE with BOM, CRLF, hex
+ * lists wrapped as regedit wraps them. Importing a regedit export into an
+ * empty state and exporting it gives the same bytes. Free with mgw_free.
+ * @since 1.0 */
+MGW_API int mgw_regstate_export(const mgw_regstate_t *st, uint8_t **out, size_t *out_len);
+
+/** Desired state. Defaults are the procedure's: ClientAuthTrustMode 2,
+ * SendTrustedIssuerList 0, DefaultSslCertCheckMode 0 on the IP binding
+ * 0.0.0.0:443, DefaultFlags and the root auto-update policy untouched.
+ * NULL when out of memory. @since 1.0 */
+MGW_API mgw_regopts_t *mgw_regopts_new(void);
+MGW_API void mgw_regopts_free(mgw_regopts_t **opts);
+/** SCHANNEL ClientAuthTrustMode: 0 machine trust, 1 exclusive root trust,
+ * 2 exclusive CA trust. */
+MGW_API int mgw_regopts_set_trust_mode(mgw_regopts_t *opts, int mode);
+/** The IP binding "IP:PORT" (e.g. "0.0.0.0:443", "[::]:443") under
+ * HTTP\\Parameters\\SslBindingInfo. */
+MGW_API int mgw_regopts_set_binding(mgw_regopts_t *opts, const char *ip_port);
+/** An SNI binding "HOST:PORT" instead, found under SslSniBindingInfo by its
+ * HostnamePort value. */
+MGW_API int mgw_regopts_set_sni_binding(mgw_regopts_t *opts, const char *host_port);
+/** 1 (default): DefaultSslCertCheckMode 0, client certificate revocation is
+ * checked; 0: DefaultSslCertCheckMode 1, no revocation check. */
+MGW_API int mgw_regopts_set_revocation_check(mgw_regopts_t *opts, int on);
+/** Set DefaultFlags bit 0x40 (DISABLE_TLS13); other bits are kept. */
+MGW_API int mgw_regopts_set_disable_tls13(mgw_regopts_t *opts, int on);
+/** Set DefaultFlags bit 0x2 (NEGOTIATE_CLIENT_CERT); other bits are kept. */
+MGW_API int mgw_regopts_set_negotiate_client_cert(mgw_regopts_t *opts, int on);
+/** The binding's trusted issuer store, DefaultSslCtlStoreName (e.g.
+ * "ClientAuthIssuer"); NULL leaves it untouched. */
+MGW_API int mgw_regopts_set_issuer_store(mgw_regopts_t *opts, const char *store);
+/** disable: policy DisableRootAutoUpdate = 1; keep_disallowed (needs disable):
+ * EnableDisallowedCertAutoUpdate = 1 as well. */
+MGW_API int mgw_regopts_set_root_autoupdate(mgw_regopts_t *opts, int disable,
+                                            int keep_disallowed);
+/** The client certificate the gateway will see; the plan warns about
+ * pitfalls that depend on it (a self-signed one has no revocation source).
+ * The options keep what they need; the certificate may be freed after. */
+MGW_API int mgw_regopts_set_client_cert(mgw_regopts_t *opts, const mgw_cert_t *cert);
+
+/** Compare `current` with the desired state. A missing binding is
+ * MGW_ERR_REG_NO_BINDING (the planner never creates a binding key; the detail
+ * names the SNI bindings present). Against a compliant state the plan has no
+ * changes. The plan keeps a copy of what it needs. @since 1.0 */
+MGW_API int mgw_regplan_compute(const mgw_regopts_t *opts, const mgw_regstate_t *current,
+                                mgw_regplan_t **out);
+/** Read a plan written by mgw_regplan_describe(MGW_DESCRIBE_JSON).
+ * MGW_ERR_REG_PLAN when it is malformed or its fingerprint does not match
+ * its before-state. A loaded plan has no backup (MGW_REGPLAN_BACKUP). */
+MGW_API int mgw_regplan_load(const uint8_t *json, size_t len, mgw_regplan_t **out);
+MGW_API void mgw_regplan_free(mgw_regplan_t **plan);
+/** Number of values the plan writes (0: the state is compliant). */
+MGW_API size_t mgw_regplan_change_count(const mgw_regplan_t *plan);
+/** Number of warnings, and the i-th as one line of text. */
+MGW_API size_t mgw_regplan_warning_count(const mgw_regplan_t *plan);
+MGW_API int mgw_regplan_warning(const mgw_regplan_t *plan, size_t index, char **text);
+/** "sha256:" and 64 hex digits over the before-state of everything the plan
+ * reads or writes (keys' existence, values' type and data). */
+MGW_API int mgw_regplan_fingerprint(const mgw_regplan_t *plan, char **out);
+
+#define MGW_REGPLAN_SECURITY 1 /**< the changes only */
+#define MGW_REGPLAN_ROLLBACK 2 /**< restores changed values, deletes created ones and keys */
+#define MGW_REGPLAN_BACKUP 3   /**< export of every key the plan touches, with subkeys */
+
+/** One of the plan's .reg files, byte for byte as regedit writes them. */
+MGW_API int mgw_regplan_reg_file(const mgw_regplan_t *plan, int which, uint8_t **out,
+                                 size_t *out_len);
+/** The plan as a table (MGW_DESCRIBE_TEXT: value, current, desired, action,
+ * meaning, then warnings) or as JSON (MGW_DESCRIBE_JSON, what
+ * mgw_regplan_load reads). */
+MGW_API int mgw_regplan_describe(const mgw_regplan_t *plan, int style, char **out);
+
+/** Apply the plan to a .reg file standing for the machine's registry
+ * (rewritten atomically after each write, as a registry changes value by
+ * value). It re-reads the state: if every value is as the plan wants already
+ * it changes nothing (*changed = 0); if anything differs from the plan's
+ * before-state it refuses with MGW_ERR_REG_DRIFT. Otherwise it writes an
+ * export of the touched keys to `backup_path` (MGW_FILE_FORCE in flags to
+ * replace one), writes the values, reads them back, and on any failure
+ * restores the before-state (MGW_ERR_REG_VERIFY or the write's error; if the
+ * restore fails as well, MGW_ERR_REG_RESTORE). *changed (may be NULL)
+ * receives the number of values written. @since 1.0 */
+MGW_API int mgw_regplan_apply_file(const mgw_regplan_t *plan, const char *registry_file,
+                                   const char *backup_path, unsigned flags, int *changed);
+/** The reverse: bring a state the plan was applied to back to the plan's
+ * before-state, with the same checks, backup and restore. @since 1.0 */
+MGW_API int mgw_regplan_rollback_file(const mgw_regplan_t *plan, const char *registry_file,
+                                      const char *backup_path, unsigned flags, int *changed);
+
 /* ------------------------------------------------------------------------ */
 /* Trusted roots                                                             */
 /* ------------------------------------------------------------------------ */
+
+/** Normalise a thumbprint as people paste it: whitespace, ':' and '-'
+ * separators and invisible Unicode format characters (U+200E, which the
+ * Windows certificate dialog puts in front, U+200F, U+202A-U+202E, U+FEFF,
+ * U+200B and the like) are dropped; what remains must be 40 (SHA-1) or 64
+ * (SHA-256) hex digits of either case. *out receives upper-case hex (free
+ * with mgw_free). MGW_ERR_THUMBPRINT names the input and the 1-based
+ * character position of the problem. @since 1.0 */
+MGW_API int mgw_thumbprint_normalize(const char *text, char **out);
+
+/** The roots Windows itself needs (KB 293781), built in: their number, and
+ * the SHA-1 thumbprint and name of the `index`-th (free both with mgw_free;
+ * either output may be NULL). A plan keeps them unless told otherwise.
+ * @since 1.0 */
+MGW_API size_t mgw_roots_protected_count(void);
+MGW_API int mgw_roots_protected(size_t index, char **thumbprint, char **name);
+
+/** A certificate store, listed when opened. @since 1.0 */
+typedef struct mgw_store mgw_store_t;
+
+/** Open a directory store: one certificate per file, DER or PEM, named *.cer,
+ * *.crt, *.pem or *.der. Other files (and files that are not exactly one
+ * readable certificate) are listed as "other" with the reason, and never
+ * touched. Certificates are added as <SHA1>.cer (DER). MGW_ERR_NOT_FOUND when
+ * the directory does not exist. @since 1.0 */
+MGW_API int mgw_store_open_dir(const char *path, mgw_store_t **out);
+MGW_API void mgw_store_free(mgw_store_t **store);
+/** Number of certificates, and the `index`-th: SHA-1 thumbprint, subject
+ * (RFC 4514) and origin (the file name). Outputs may be NULL; the others are
+ * freed with mgw_free. Entries are ordered by origin. */
+MGW_API size_t mgw_store_cert_count(const mgw_store_t *store);
+MGW_API int mgw_store_cert(const mgw_store_t *store, size_t index, char **thumbprint,
+                           char **subject, char **origin);
+/** Number of other entries, and the `index`-th with why it was left alone. */
+MGW_API size_t mgw_store_other_count(const mgw_store_t *store);
+MGW_API int mgw_store_other(const mgw_store_t *store, size_t index, char **name, char **reason);
+
+/** What a plan keeps: a keep-list and the overrides. @since 1.0 */
+typedef struct mgw_rootopts mgw_rootopts_t;
+MGW_API mgw_rootopts_t *mgw_rootopts_new(void);
+MGW_API void mgw_rootopts_free(mgw_rootopts_t **opts);
+/** Add one thumbprint (SHA-1 or SHA-256, as for mgw_thumbprint_normalize). */
+MGW_API int mgw_rootopts_add_keep(mgw_rootopts_t *opts, const char *thumbprint);
+/** Add the thumbprints of a keep-file: UTF-8 (a BOM is skipped) or UTF-16
+ * with BOM (what Windows PowerShell's ">" writes); one thumbprint per line;
+ * "#" starts a comment. The table PowerShell prints for
+ * Get-ChildItem Cert:\LocalMachine\Root works as it is: its PSParentPath,
+ * "Thumbprint  Subject" header and dashes lines are skipped, and a row's
+ * thumbprint is its first column. Any other line that is not a thumbprint is
+ * an error naming `name`, the line and the position; nothing is added then. */
+MGW_API int mgw_rootopts_add_keep_file(mgw_rootopts_t *opts, const uint8_t *data, size_t len,
+                                       const char *name);
+/** Number of distinct thumbprints on the keep-list. */
+MGW_API size_t mgw_rootopts_keep_count(const mgw_rootopts_t *opts);
+/** Let the plan remove one protected root (its SHA-1 thumbprint; anything
+ * that is not a protected root is MGW_ERR_INVALID_ARGUMENT). */
+MGW_API int mgw_rootopts_allow_protected(mgw_rootopts_t *opts, const char *thumbprint);
+/** Let the plan remove every protected root that is not on the keep-list. */
+MGW_API int mgw_rootopts_set_remove_protected(mgw_rootopts_t *opts, int on);
+/** Accept keep-list entries that are not in the store (they are reported). */
+MGW_API int mgw_rootopts_set_allow_missing(mgw_rootopts_t *opts, int on);
+
+#define MGW_ROOT_KEEP 1      /**< on the keep-list */
+#define MGW_ROOT_PROTECTED 2 /**< a protected root, kept */
+#define MGW_ROOT_REMOVE 3    /**< to be removed */
+
+/** A plan: every certificate of a store classified. @since 1.0 */
+typedef struct mgw_rootplan mgw_rootplan_t;
+
+/** Plan the store against the options. Refused: an empty keep-list
+ * (MGW_ERR_ROOTS_KEEP_EMPTY), keep-list entries missing from the store unless
+ * allowed (MGW_ERR_ROOTS_KEEP_MISSING, naming them), a plan that keeps no
+ * certificate (MGW_ERR_ROOTS_KEEPS_NOTHING). Linear in the store size. */
+MGW_API int mgw_rootplan_compute(const mgw_store_t *store, const mgw_rootopts_t *opts,
+                                 mgw_rootplan_t **out);
+MGW_API void mgw_rootplan_free(mgw_rootplan_t **plan);
+/** Number of entries with `action` (MGW_ROOT_*), or all of them for 0. */
+MGW_API size_t mgw_rootplan_count(const mgw_rootplan_t *plan, int action);
+/** The `index`-th entry (store order): action, SHA-1 thumbprint, subject.
+ * String outputs may be NULL. */
+MGW_API int mgw_rootplan_entry(const mgw_rootplan_t *plan, size_t index, int *action,
+                               char **thumbprint, char **subject);
+/** Keep-list entries not found in the store (with mgw_rootopts_set_allow_missing). */
+MGW_API size_t mgw_rootplan_missing_count(const mgw_rootplan_t *plan);
+MGW_API int mgw_rootplan_missing(const mgw_rootplan_t *plan, size_t index, char **thumbprint);
+/** The plan as text (MGW_DESCRIBE_TEXT) or a JSON object (MGW_DESCRIBE_JSON):
+ * counts, every entry with its action, protected roots by name, other
+ * entries of the store with their reasons, missing keep-list entries. */
+MGW_API int mgw_rootplan_describe(const mgw_rootplan_t *plan, int style, char **out);
+
+#define MGW_ROOTS_REMOVED 1     /**< prune removed this certificate */
+#define MGW_ROOTS_NOT_REMOVED 2 /**< prune stopped before removing it */
+#define MGW_ROOTS_ADDED 3       /**< restore added it */
+#define MGW_ROOTS_NOT_ADDED 4   /**< restore stopped before adding it */
+#define MGW_ROOTS_PRESENT 5     /**< restore found it in the store already */
+#define MGW_ROOTS_FAILED 6      /**< the operation on it failed; the run stops */
+
+/** Report of prune and restore, one call per certificate as it happens.
+ * `detail` is NULL except for MGW_ROOTS_FAILED, where it says why. */
+typedef void (*mgw_roots_event_cb)(void *ctx, int event, const char *thumbprint,
+                                   const char *subject, const char *origin, const char *detail);
+
+/** Carry out a plan: write the backup of every certificate to be removed to
+ * `backup_path` (gzip-compressed PEM with a comment header per certificate:
+ * subject, SHA-1, where it came from) atomically and synced, read it back and
+ * verify every certificate in it, and only then remove them one by one,
+ * reporting each through `cb` (may be NULL). The backup is never replaced
+ * unless `flags` has MGW_FILE_FORCE (MGW_ERR_EXISTS). A plan that removes
+ * nothing does nothing and writes no backup. A removal failure stops at once:
+ * MGW_ERR_ROOTS_INCOMPLETE, the events say exactly what was removed and what
+ * not, and all of it is in the backup. The plan must have been computed from
+ * this store as it is (MGW_ERR_STORE_CHANGED otherwise). @since 1.0 */
+MGW_API int mgw_roots_prune(mgw_store_t *store, const mgw_rootplan_t *plan,
+                            const char *backup_path, unsigned flags, mgw_roots_event_cb cb,
+                            void *ctx);
+/** Re-add the certificates of a backup that the store lacks (by SHA-1), or
+ * only those named in only[0..n_only) (SHA-1 or SHA-256 thumbprints; one not
+ * in the backup is MGW_ERR_NOT_FOUND before anything changes). Idempotent:
+ * certificates present are reported as MGW_ROOTS_PRESENT. A failure stops at
+ * once with MGW_ERR_ROOTS_INCOMPLETE. @since 1.0 */
+MGW_API int mgw_roots_restore(mgw_store_t *store, const char *backup_path,
+                              const char *const *only, size_t n_only, mgw_roots_event_cb cb,
+                              void *ctx);
+
+/** Options of the scheduled re-prune task. @since 1.0 */
+typedef struct mgw_taskopts mgw_taskopts_t;
+MGW_API mgw_taskopts_t *mgw_taskopts_new(void);
+MGW_API void mgw_taskopts_free(mgw_taskopts_t **opts);
+/** Repetition interval in seconds: whole minutes from 1 minute to 31 days
+ * (the schema's range). Default 900 (PT15M). */
+MGW_API int mgw_taskopts_set_interval(mgw_taskopts_t *opts, uint32_t seconds);
+/** Execution time limit in seconds: whole minutes from 1 minute to 31 days.
+ * Default 600 (PT10M). */
+MGW_API int mgw_taskopts_set_time_limit(mgw_taskopts_t *opts, uint32_t seconds);
+/** Start boundary of the daily trigger as local time "YYYY-MM-DDThh:mm:ss".
+ * Default: today (UTC date) at 00:00:00. */
+MGW_API int mgw_taskopts_set_start(mgw_taskopts_t *opts, const char *local_time);
+/** The program to run (at most 260 characters) and its arguments (may be
+ * NULL), taken as they are. */
+MGW_API int mgw_taskopts_set_command(mgw_taskopts_t *opts, const char *program,
+                                     const char *arguments);
+/** The default command: `program` (NULL: "mgwauth.exe") with
+ * "roots prune --store S --keep-file F --backup-dir D --yes", each value
+ * quoted by the rules of CommandLineToArgvW. Each run writes its backup under
+ * a new dated name in D. */
+MGW_API int mgw_taskopts_set_prune_command(mgw_taskopts_t *opts, const char *program,
+                                           const char *store, const char *keep_file,
+                                           const char *backup_dir);
+/** The task as Task Scheduler 1.2 XML for `schtasks /create /xml`: UTF-16LE
+ * with BOM; SYSTEM (S-1-5-18) with highest privileges; a daily calendar
+ * trigger repeating every interval without end; start when available, start
+ * on demand, restart on failure every minute up to 3 times, the execution
+ * time limit; the Exec action. Values are XML-escaped; control characters are
+ * refused. */
+MGW_API int mgw_task_xml(const mgw_taskopts_t *opts, uint8_t **out, size_t *out_len);
+/* ------------------------------------------------------------------------ */
+/* Gateway check                                                             */
+/* ------------------------------------------------------------------------ */
+
+#define MGW_TLS_1_2 0x0303
+#define MGW_TLS_1_3 0x0304
+#define MGW_CHECK_WITH_CERT 1
+#define MGW_CHECK_WITHOUT_CERT 2
+
+typedef struct mgw_checkopts mgw_checkopts_t;
+typedef struct mgw_checkres mgw_checkres_t;
+
+/** Options of a gateway check. Defaults: expected status 200, timeout 10 s,
+ * TLS 1.2 up to the newest version the crypto library has. @since 1.0 */
+MGW_API mgw_checkopts_t *mgw_checkopts_new(void);
+MGW_API void mgw_checkopts_free(mgw_checkopts_t **opts);
+/** https://host[:port][/path]; without a path (or with "/") the check
+ * requests /Microsoft-Server-ActiveSync/HealthCheck.htm. */
+MGW_API int mgw_checkopts_set_url(mgw_checkopts_t *opts, const char *url);
+/** The client certificate and its key (copied; they must belong together). */
+MGW_API int mgw_checkopts_set_client(mgw_checkopts_t *opts, const mgw_cert_t *cert,
+                                     const mgw_key_t *key);
+/** An intermediate certificate sent after the client certificate. */
+MGW_API int mgw_checkopts_add_client_chain(mgw_checkopts_t *opts, const mgw_cert_t *cert);
+/** CA certificates (PEM bundle or DER) that verify the server. */
+MGW_API int mgw_checkopts_set_cafile(mgw_checkopts_t *opts, const char *path);
+/** Accept an unverified server certificate (reported as unverified). */
+MGW_API int mgw_checkopts_set_insecure(mgw_checkopts_t *opts, int insecure);
+MGW_API int mgw_checkopts_set_expected_status(mgw_checkopts_t *opts, int status);
+/** Deadline of each request, connection to last byte (1 ms to 600 s). */
+MGW_API int mgw_checkopts_set_timeout_ms(mgw_checkopts_t *opts, uint32_t ms);
+/** Connect to this address instead of the URL's host (which still names the
+ * server for SNI and the certificate check), like curl --resolve. */
+MGW_API int mgw_checkopts_set_connect_to(mgw_checkopts_t *opts, const char *address);
+/** Highest TLS version to offer: MGW_TLS_1_2 or MGW_TLS_1_3. */
+MGW_API int mgw_checkopts_set_max_tls(mgw_checkopts_t *opts, int version);
+
+/** Newest TLS version this build can speak: MGW_TLS_1_2 or MGW_TLS_1_3 (mbedTLS 3.x). */
+MGW_API int mgw_check_max_tls(void);
+/** Run the check: one request with the client certificate, one without.
+ * Returns MGW_OK when a result was produced, whatever the verdict; network and
+ * TLS faults are in the result (mgw_checkres_error). */
+MGW_API int mgw_check_run(const mgw_checkopts_t *opts, mgw_checkres_t **out);
+MGW_API void mgw_checkres_free(mgw_checkres_t **res);
+/** 1 for PASS: the authenticated request got the expected status and the
+ * anonymous one was refused (TLS alert, 403, or 400 "No required SSL
+ * certificate was sent"). */
+MGW_API int mgw_checkres_passed(const mgw_checkres_t *res);
+/** MGW_OK on PASS, else the specific MGW_ERR_CHECK_* (or other) code. */
+MGW_API int mgw_checkres_error(const mgw_checkres_t *res);
+MGW_API int mgw_checkres_reason(const mgw_checkres_t *res, char **out);
+/** HTTP status of one request (MGW_CHECK_WITH_CERT / _WITHOUT_CERT), 0 if none. */
+MGW_API int mgw_checkres_status(const mgw_checkres_t *res, int which);
+/** Verdict, TLS version and cipher suite, server certificate, whether a
+ * CertificateRequest came and which CA names it listed, status lines and
+ * body excerpts, as text or JSON. */
+MGW_API int mgw_checkres_describe(const mgw_checkres_t *res, int style, char **out);
 
 #ifdef __cplusplus
 }

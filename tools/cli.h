@@ -9,10 +9,16 @@
 
 #define EXIT_USAGE 2
 
+#if defined(__GNUC__)
+#define CLI_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define CLI_PRINTF(a, b)
+#endif
+
 /* Print "mgwauth: error: ..." for a failed library call and return 1. */
 int cli_fail(int code, const char *what);
 /* Print a usage error and return EXIT_USAGE. */
-int cli_usage(const char *fmt, ...);
+int cli_usage(const char *fmt, ...) CLI_PRINTF(1, 2);
 
 /* Command-line options: "--name value", "--name=value" or a flag. */
 typedef struct {
@@ -44,12 +50,19 @@ bool cli_valid_base(const char *base);
 
 int cmd_cert(int argc, char **argv);
 int cmd_ca(int argc, char **argv);
+int cmd_issue(int argc, char **argv);
 /* pfx */
 int cmd_pfx(int argc, char **argv);
 
 /* registry */
+int cmd_registry(int argc, char **argv);
 
 /* roots, task */
+int cmd_roots(int argc, char **argv);
+int cmd_task(int argc, char **argv);
+
+/* gateway check */
+int cmd_check(int argc, char **argv);
 
 
 #endif

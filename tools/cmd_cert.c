@@ -516,6 +516,8 @@ int cmd_cert(int argc, char **argv)
         return sign(argc - 1, argv + 1);
     if (strcmp(argv[0], "show") == 0)
         return show(argc - 1, argv + 1);
+    if (strcmp(argv[0], "issue") == 0)
+        return cmd_issue(argc - 1, argv + 1);
     return cli_usage("unknown cert subcommand '%s'", argv[0]);
 }
 

@@ -22,10 +22,41 @@ static const char usage[] =
     "  cert sign --csr FILE (--ca FILE.pfx | --ca-cert FILE --ca-key FILE)\n"
     "            [--ca-password-file F] [--subject DN] [--upn U]... [--email E]...\n"
     "            [--dns D]... [--days N] [--eku LIST] --out DIR [--name BASE] [--force]\n"
+    "  cert issue --ca CA.pfx --ca-password-file F --batch users.csv --out DIR\n"
+    "             [--jobs N] [--key TYPE] [--profile compat|modern] [--days N] [--force]\n"
+    "      One PFX and CER per CSV row (columns upn, email, subject, password,\n"
+    "      friendly_name); generated passwords go to DIR/passwords.csv (mode 0600),\n"
+    "      DIR/manifest.csv lists what was issued. Re-running resumes.\n"
     "  cert show FILE [--json]\n"
     "  pfx show FILE --password-file F [--json]\n"
     "  pfx convert IN OUT --password-file F [--new-password-file F2]\n"
     "              --profile compat|modern [--iterations N] [--friendly-name NAME] [--force]\n"
+    "  check URL --pfx FILE --password-file F (--cafile FILE | --insecure)\n"
+    "        [--expect-status 200] [--timeout S] [--connect-to ADDR] [--tls12] [--json]\n"
+    "      Requests URL (default path /Microsoft-Server-ActiveSync/HealthCheck.htm) with\n"
+    "      and without the client certificate; exit 0 on PASS, 1 on FAIL.\n"
+    "  registry plan [--current FILE.reg]... [--trust-mode 0|1|2]\n"
+    "                [--binding IP:PORT (0.0.0.0:443) | --sni-binding HOST:PORT]\n"
+    "                [--no-revocation-check] [--disable-tls13] [--negotiate-client-cert]\n"
+    "                [--issuer-store NAME] [--disable-root-autoupdate [--keep-disallowed-updates]]\n"
+    "                [--client-cert FILE] --out DIR [--force]\n"
+    "      Compares the current registry (regedit exports) with the gateway settings and\n"
+    "      writes DIR/security.reg, rollback.reg, backup.reg and plan.json; prints the table.\n"
+    "  registry apply --plan DIR/plan.json --registry-file STATE.reg [--backup FILE] [--force]\n"
+    "  registry rollback --plan DIR/plan.json --registry-file STATE.reg [--backup FILE] [--force]\n"
+    "      Apply (or undo) a plan on a .reg file standing for the registry: refuses if it\n"
+    "      changed since planning, backs up the touched keys first, verifies, restores on failure.\n"
+    "  roots plan --store DIR (--keep THUMB | --keep-file FILE)... [--allow-missing]\n"
+    "             [--allow-protected THUMB]... [--remove-protected] [--json]\n"
+    "  roots prune --store DIR (--keep THUMB | --keep-file FILE)... [the plan options]\n"
+    "              (--backup FILE.pem.gz [--force] | --backup-dir DIR) [--yes]\n"
+    "      Without --yes a dry run. With --yes: a verified gzip PEM backup first, then\n"
+    "      the removals; --backup-dir names each backup roots-<UTC time>.pem.gz.\n"
+    "  roots restore --store DIR --backup FILE.pem.gz [--only THUMB]...\n"
+    "  task xml [--interval 15m] [--time-limit 10m] [--start YYYY-MM-DDThh:mm:ss]\n"
+    "           (--store S --keep-file F --backup-dir D [--exe PATH] | --command CMD)\n"
+    "           --out FILE.xml [--force]\n"
+    "      Task Scheduler XML re-running roots prune as SYSTEM (schtasks /create /xml).\n"
     "  version\n"
     "\n"
     "A password file holds the password on its first line; an empty file is the empty\n"
@@ -39,7 +70,8 @@ int main(int argc, char **argv)
         return argc < 2 ? EXIT_USAGE : 0;
     }
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-        printf("mgwauth %s\n", mgw_version());
+        printf("mgwauth %s (TLS up to %s)\n", mgw_version(),
+               mgw_check_max_tls() == MGW_TLS_1_3 ? "1.3" : "1.2");
         return 0;
     }
     if (strcmp(argv[1], "cert") == 0)
@@ -51,8 +83,18 @@ int main(int argc, char **argv)
         return cmd_pfx(argc - 2, argv + 2);
 
     /* registry */
+    if (strcmp(argv[1], "registry") == 0)
+        return cmd_registry(argc - 2, argv + 2);
 
     /* roots, task */
+    if (strcmp(argv[1], "roots") == 0)
+        return cmd_roots(argc - 2, argv + 2);
+    if (strcmp(argv[1], "task") == 0)
+        return cmd_task(argc - 2, argv + 2);
+
+    /* gateway check */
+    if (strcmp(argv[1], "check") == 0)
+        return cmd_check(argc - 2, argv + 2);
 
     return cli_usage("unknown command '%s'", argv[1]);
 }

@@ -278,9 +278,7 @@ static int check_issuer(const mgw_certopts_t *o, const mgw_cert_t *ca, const mgw
         return mgw_err(MGW_ERR_NOT_CA, "the issuer certificate's keyUsage lacks keyCertSign");
     if (o->is_ca && ca->pathlen == 0)
         return mgw_err(MGW_ERR_NOT_CA, "the issuer's pathlen 0 forbids issuing a CA certificate");
-    if (!ca_key->loaded || !ca->has_pk ||
-        mgw_compat_pk_check_pair(&ca->pk, &ca_key->pk, mgw_rng_mbedtls,
-                                 &((mgw_key_t *)ca_key)->rng) != 0)
+    if (!mgw_key_matches_spki(ca_key, ca->spki.p, ca->spki.len))
         return mgw_err(MGW_ERR_KEY_MISMATCH, "the CA key does not belong to the CA certificate");
     if (mgw_now() > ca->not_after) {
         char when[21];

@@ -43,6 +43,18 @@ int mgw_pk_spki(mbedtls_pk_context *pk, mgw_dbuf *out)
     return mgw_dbuf_put(out, buf + sizeof(buf) - (size_t)n, (size_t)n);
 }
 
+bool mgw_key_matches_spki(const mgw_key_t *key, const uint8_t *spki, size_t n)
+{
+    if (key == NULL || !key->loaded)
+        return false;
+    mgw_dbuf own;
+    mgw_dbuf_init(&own);
+    bool same = mgw_pk_spki((mbedtls_pk_context *)&key->pk, &own) == MGW_OK && own.len == n &&
+                memcmp(own.p, spki, n) == 0;
+    mgw_dbuf_free(&own);
+    return same;
+}
+
 MGW_API mgw_key_t *mgw_key_new(void)
 {
     mgw_key_t *k = calloc(1, sizeof(*k));
@@ -165,12 +177,20 @@ MGW_API int mgw_key_load(mgw_key_t *key, const uint8_t *data, size_t len, const 
     const uint8_t *p = data;
     size_t n = len;
     if (mgw_is_pem(data, len)) {
-        char label[80];
-        r = mgw_pem_read(data, len, NULL, &der, label, sizeof(label));
-        if (r == MGW_OK && strcmp(label, "ENCRYPTED PRIVATE KEY") != 0 &&
-            strcmp(label, "PRIVATE KEY") != 0 && strcmp(label, "RSA PRIVATE KEY") != 0 &&
-            strcmp(label, "EC PRIVATE KEY") != 0)
-            r = mgw_err(MGW_ERR_KEY_PARSE, "key: PEM block '%s' is not a private key", label);
+        /* the key block, wherever it is (a file may hold the certificate too) */
+        static const char *const labels[] = {"ENCRYPTED PRIVATE KEY", "PRIVATE KEY",
+                                             "RSA PRIVATE KEY", "EC PRIVATE KEY"};
+        r = MGW_ERR_KEY_PARSE;
+        for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]) && r != MGW_OK; i++) {
+            mgw_dbuf_free(&der);
+            r = mgw_pem_read(data, len, labels[i], &der, NULL, 0);
+            if (r != MGW_OK && r != MGW_ERR_PEM)
+                break;
+            if (r == MGW_ERR_PEM && strstr(mgw_last_error(), "no ") == NULL)
+                break; /* a key block that is itself malformed */
+        }
+        if (r == MGW_ERR_PEM && strstr(mgw_last_error(), "no ") != NULL)
+            r = mgw_err(MGW_ERR_KEY_PARSE, "key: the PEM data holds no private key block");
         p = der.p;
         n = der.len;
     }
@@ -181,6 +201,12 @@ MGW_API int mgw_key_load(mgw_key_t *key, const uint8_t *data, size_t len, const 
             r = mgw_pkcs8_decrypt(p, n, (const uint8_t *)password, password_len, &plain);
         p = plain.p;
         n = plain.len;
+    }
+    mgw_dbuf bare;
+    mgw_dbuf_init(&bare);
+    if (r == MGW_OK && mgw_pkcs8_strip(p, n, &bare)) {
+        p = bare.p;
+        n = bare.len;
     }
     mbedtls_pk_context pk;
     mbedtls_pk_init(&pk);
@@ -193,9 +219,14 @@ MGW_API int mgw_key_load(mgw_key_t *key, const uint8_t *data, size_t len, const 
     }
     if (r == MGW_OK)
         r = check_supported(&pk);
+    /* A key file may carry a public part that is not its private key's; check
+     * once here so that later matches can compare public keys only. */
+    if (r == MGW_OK && mgw_compat_pk_check_pair(&pk, &pk, mgw_rng_mbedtls, &key->rng) != 0)
+        r = mgw_err(MGW_ERR_KEY_PARSE, "key: its public and private parts do not match");
     if (r == MGW_OK)
         key_replace(key, &pk);
     mbedtls_pk_free(&pk);
+    mgw_dbuf_free(&bare);
     mgw_dbuf_free(&der);
     mgw_dbuf_free(&plain);
     if (r == MGW_OK)

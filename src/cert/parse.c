@@ -477,8 +477,7 @@ MGW_API int mgw_cert_check_key(const mgw_cert_t *c, const mgw_key_t *key)
 {
     if (c == NULL || key == NULL)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_cert_check_key: NULL argument");
-    if (!key->loaded || !c->has_pk ||
-        mgw_compat_pk_check_pair(&c->pk, &key->pk, mgw_rng_mbedtls, &((mgw_key_t *)key)->rng) != 0)
+    if (!mgw_key_matches_spki(key, c->spki.p, c->spki.len))
         return mgw_err(MGW_ERR_KEY_MISMATCH, "the key does not belong to the certificate");
     mgw_err_clear();
     return MGW_OK;

@@ -58,8 +58,35 @@ static const struct {
     {MGW_ERR_PFX_LIMIT, "PFX exceeds a safety limit"},
 
     /* registry */
+    {MGW_ERR_REG_SYNTAX, "malformed registry (.reg) file"},
+    {MGW_ERR_REG_NO_BINDING, "the HTTPS binding does not exist"},
+    {MGW_ERR_REG_DRIFT, "the registry changed since the plan was made"},
+    {MGW_ERR_REG_VERIFY, "registry values read back differ from those written"},
+    {MGW_ERR_REG_RESTORE, "restoring the registry after a failed apply failed"},
+    {MGW_ERR_REG_PLAN, "malformed or inconsistent registry plan"},
 
     /* trusted roots */
+    {MGW_ERR_THUMBPRINT, "malformed thumbprint"},
+    {MGW_ERR_ROOTS_KEEP_EMPTY, "the keep-list is empty"},
+    {MGW_ERR_ROOTS_KEEP_MISSING, "a keep-list thumbprint is not in the store"},
+    {MGW_ERR_ROOTS_KEEPS_NOTHING, "the plan would keep no certificate"},
+    {MGW_ERR_ROOTS_BACKUP, "backup unreadable or not verified"},
+    {MGW_ERR_ROOTS_INCOMPLETE, "operation stopped part-way"},
+    {MGW_ERR_STORE_CHANGED, "the store changed since it was listed"},
+
+    /* gateway check */
+    {MGW_ERR_CHECK_URL, "bad gateway URL"},
+    {MGW_ERR_CHECK_RESOLVE, "host name does not resolve"},
+    {MGW_ERR_CHECK_CONNECT, "connection failed"},
+    {MGW_ERR_CHECK_TIMEOUT, "timed out"},
+    {MGW_ERR_CHECK_UNTRUSTED, "server certificate not trusted"},
+    {MGW_ERR_CHECK_HOSTNAME, "server certificate is for another host"},
+    {MGW_ERR_CHECK_EXPIRED, "server certificate expired"},
+    {MGW_ERR_CHECK_HANDSHAKE, "TLS handshake failed or refused"},
+    {MGW_ERR_CHECK_HTTP, "not an HTTP answer"},
+    {MGW_ERR_CHECK_TOO_LARGE, "response too large"},
+    {MGW_ERR_CHECK_STATUS, "unexpected HTTP status"},
+    {MGW_ERR_CHECK_NOT_ENFORCED, "gateway does not enforce client certificates"},
 
 };
 

@@ -76,6 +76,52 @@ static inline int mgw_compat_pk_check_pair(const mbedtls_pk_context *pub,
 #endif
 }
 
+/* ---- TLS (the gateway check) ---------------------------------------------- */
+#if defined(MGW_COMPAT_WANT_SSL)
+#include <mbedtls/ssl.h>
+
+/* TLS 1.2 as the floor (Debian's 2.28 would otherwise allow 1.0 and 1.1) and
+ * the newest version this mbedTLS has (1.3 on 3.6) as the ceiling; tls13 = 0
+ * caps at 1.2. */
+static inline void mgw_compat_ssl_versions(mbedtls_ssl_config *conf, int tls13)
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    mbedtls_ssl_conf_min_tls_version(conf, MBEDTLS_SSL_VERSION_TLS1_2);
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    mbedtls_ssl_conf_max_tls_version(conf, tls13 ? MBEDTLS_SSL_VERSION_TLS1_3
+                                                 : MBEDTLS_SSL_VERSION_TLS1_2);
+#else
+    (void)tls13;
+    mbedtls_ssl_conf_max_tls_version(conf, MBEDTLS_SSL_VERSION_TLS1_2);
+#endif
+#else
+    (void)tls13;
+    mbedtls_ssl_conf_min_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+    mbedtls_ssl_conf_max_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+#endif
+}
+
+/* Whether this mbedTLS build can speak TLS 1.3 as a client. */
+static inline int mgw_compat_ssl_has_tls13(void)
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+/* The handshake message being processed (type byte first). mbedTLS has no
+ * API for the CertificateRequest's CA list; its debug hook tells when the
+ * message arrives and this reads it. */
+static inline void mgw_compat_ssl_handshake_msg(const mbedtls_ssl_context *ssl,
+                                                const unsigned char **p, size_t *len)
+{
+    *p = ssl->MBEDTLS_PRIVATE(in_msg);
+    *len = ssl->MBEDTLS_PRIVATE(in_hslen);
+}
+#endif
+
 /* Curve of an EC key held in a pk context. */
 static inline mbedtls_ecp_group_id mgw_compat_pk_ec_group(const mbedtls_pk_context *pk)
 {

@@ -6,13 +6,13 @@
 #include "crypto/compat.h"
 
 /* Random source of one object: the caller's callback, or a CTR-DRBG seeded
- * lazily from the OS entropy source. Not shared between objects, so objects
+ * lazily straight from the OS entropy source (mbedtls_entropy would also run
+ * HAVEGE where it is enabled, costing far more than the DRBG itself). Not shared between objects, so objects
  * used by different threads never contend or race. */
 typedef struct {
     mgw_rng_cb cb;
     void *cb_ctx;
     bool seeded;
-    mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
 } mgw_rng;
 
@@ -78,6 +78,10 @@ int mgw_pbe_decrypt(mgw_span algid, const mgw_password *pw, uint32_t max_iterati
 
 /* Wrap a private key (RSA or EC in `pk`) as PKCS#8 PrivateKeyInfo DER. */
 int mgw_pkcs8_wrap(mbedtls_pk_context *pk, mgw_dbuf *pki);
+/* If der is a PrivateKeyInfo with attributes or a public key (RFC 5958),
+ * append the bare { version, algorithm, privateKey } to out and return true
+ * (mbedTLS 3.6 refuses the optional fields). */
+bool mgw_pkcs8_strip(const uint8_t *der, size_t n, mgw_dbuf *out);
 /* PrivateKeyInfo -> EncryptedPrivateKeyInfo with PBES2 (PBKDF2-HMAC-SHA256,
  * AES-256-CBC), random 16-byte salt and IV. */
 int mgw_pkcs8_encrypt(const uint8_t *pki, size_t pkilen, const uint8_t *pw, size_t pwlen,

@@ -10,6 +10,7 @@
  */
 #include "crypto/crypto.h"
 #include "crypto/rc2.h"
+#include "crypto/sha_fast.h"
 
 #include <mbedtls/cipher.h>
 
@@ -146,10 +147,17 @@ int mgw_pkcs12_kdf(mbedtls_md_type_t md, const mgw_password *pw, const uint8_t *
         ret |= mbedtls_md_update(&ctx, I, ilen);
         ret |= mbedtls_md_finish(&ctx, A);
         /* each further round hashes one short block: one compression */
-        for (uint32_t k = 1; k < iterations && ret == 0; k++) {
-            ret |= mbedtls_md_starts(&ctx);
-            ret |= mbedtls_md_update(&ctx, A, u);
-            ret |= mbedtls_md_finish(&ctx, A);
+        if (mgw_fast_supported(md)) {
+            mgw_fast_hash h;
+            mgw_fast_init(&h, md);
+            for (uint32_t k = 1; k < iterations; k++)
+                mgw_fast_final_short(&h, A, u, 0, A);
+        } else {
+            for (uint32_t k = 1; k < iterations && ret == 0; k++) {
+                ret |= mbedtls_md_starts(&ctx);
+                ret |= mbedtls_md_update(&ctx, A, u);
+                ret |= mbedtls_md_finish(&ctx, A);
+            }
         }
         if (ret != 0) {
             r = mgw_err(MGW_ERR_CRYPTO, "PKCS#12 KDF: digest failed");

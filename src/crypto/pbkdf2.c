@@ -10,6 +10,7 @@
  * Only the mbedtls_md_* calls common to mbedTLS 2.28 and 3.6 are used.
  */
 #include "crypto/crypto.h"
+#include "crypto/sha_fast.h"
 
 #include <string.h>
 
@@ -121,6 +122,23 @@ int mgw_pbkdf2(mbedtls_md_type_t md, const uint8_t *pw, size_t pwlen, const uint
     if (ret != 0)
         goto fail;
 
+    /* SHA-1 and SHA-256 iterate on raw compression states (sha_fast.c):
+     * exactly two compressions per iteration, in hardware where possible. */
+    bool fast = mgw_fast_supported(md);
+    mgw_fast_hash fin, fout;
+    if (fast) {
+        uint8_t pad[64];
+        mgw_fast_init(&fin, md);
+        mgw_fast_init(&fout, md);
+        for (size_t k = 0; k < 64; k++)
+            pad[k] = (uint8_t)(key[k] ^ 0x36);
+        mgw_fast_blocks(&fin, pad, 1);
+        for (size_t k = 0; k < 64; k++)
+            pad[k] = (uint8_t)(key[k] ^ 0x5C);
+        mgw_fast_blocks(&fout, pad, 1);
+        mgw_zeroize(pad, sizeof(pad));
+    }
+
     for (uint32_t i = 1; outlen > 0; i++) {
         const uint8_t be_i[4] = {(uint8_t)(i >> 24), (uint8_t)(i >> 16), (uint8_t)(i >> 8),
                                  (uint8_t)i};
@@ -131,9 +149,14 @@ int mgw_pbkdf2(mbedtls_md_type_t md, const uint8_t *pw, size_t pwlen, const uint
         memcpy(t, u, mdlen);
         /* U_j = PRF(P, U_{j-1}); T_i = U_1 ^ ... ^ U_c */
         for (uint32_t j = 1; j < iterations; j++) {
-            ret = hmac_from_states(&work, &inner, &outer, u, mdlen, NULL, 0, mdlen, tmp, u);
-            if (ret != 0)
-                goto fail;
+            if (fast) {
+                mgw_fast_final_short(&fin, u, mdlen, 64, tmp);
+                mgw_fast_final_short(&fout, tmp, mdlen, 64, u);
+            } else {
+                ret = hmac_from_states(&work, &inner, &outer, u, mdlen, NULL, 0, mdlen, tmp, u);
+                if (ret != 0)
+                    goto fail;
+            }
             for (size_t k = 0; k < mdlen; k++)
                 t[k] ^= u[k];
         }
@@ -144,6 +167,8 @@ int mgw_pbkdf2(mbedtls_md_type_t md, const uint8_t *pw, size_t pwlen, const uint
     }
 
 fail:
+    mgw_zeroize(&fin, sizeof(fin));
+    mgw_zeroize(&fout, sizeof(fout));
     if (ret != 0)
         mgw_zeroize(out_start, out_total); /* no partial key material */
     mgw_zeroize(key, sizeof(key));

@@ -115,6 +115,24 @@ int mgw_pkcs8_wrap(mbedtls_pk_context *pk, mgw_dbuf *pki)
     return r;
 }
 
+bool mgw_pkcs8_strip(const uint8_t *der, size_t n, mgw_dbuf *out)
+{
+    mgw_der_reader top, s;
+    mgw_span seq, v;
+    const uint8_t *start;
+    mgw_der_reader_init(&top, der, n);
+    if (mgw_der_expect(&top, MGW_ASN1_SEQUENCE, &seq) != MGW_OK || !mgw_der_at_end(&top) ||
+        mgw_der_reader_sub(&s, &top, seq) != MGW_OK)
+        return false;
+    start = s.p;
+    if (mgw_der_expect(&s, MGW_ASN1_INTEGER, &v) != MGW_OK ||
+        mgw_der_expect(&s, MGW_ASN1_SEQUENCE, &v) != MGW_OK ||
+        mgw_der_expect(&s, MGW_ASN1_OCTET_STRING, &v) != MGW_OK || mgw_der_at_end(&s))
+        return false;
+    mgw_err_clear();
+    return mgw_der_put(out, MGW_ASN1_SEQUENCE, start, (size_t)(s.p - start)) == MGW_OK;
+}
+
 /* ---- EncryptedPrivateKeyInfo ------------------------------------------------ */
 
 /* EncryptedPrivateKeyInfo ::= SEQUENCE { encryptionAlgorithm AlgorithmIdentifier,

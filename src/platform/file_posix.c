@@ -1,7 +1,11 @@
 /* Files on POSIX systems: atomic replacement, bounded reads, staged sets. */
+#if defined(HAVE_RENAMEAT2)
+#define _GNU_SOURCE /* renameat2; before any system header */
+#endif
 #include "core/core.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,20 +58,29 @@ static int write_temp(const char *path, const uint8_t *data, size_t len, unsigne
     const char *base = path + dlen;
     if (*base == '\0')
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "not a file name: %s", path);
-    size_t n = dlen + strlen(base) + 16;
+    size_t n = dlen + strlen(base) + 48;
     char *t = malloc(n);
     if (t == NULL)
         return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-    snprintf(t, n, "%.*s.%s.XXXXXX", (int)dlen, path, base);
-    int fd = mkstemp(t); /* mode 0600 */
+    /* A hidden name unique in this process (pid and counter), created with
+     * O_EXCL and the final mode: private files 0600, others 0644 (less what
+     * the umask takes away). */
+    static _Atomic unsigned long counter;
+    int fd = -1;
+    for (int tries = 0; fd < 0 && tries < 100; tries++) {
+        snprintf(t, n, "%.*s.%s.%ld-%lu.tmp", (int)dlen, path, base, (long)getpid(),
+                 atomic_fetch_add(&counter, 1));
+        fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                  (flags & MGW_FILE_PRIVATE) ? 0600 : 0644);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
     if (fd < 0) {
         int r = io_err("cannot create a file in the directory of", path);
         free(t);
         return r;
     }
     int r = MGW_OK;
-    if (!(flags & MGW_FILE_PRIVATE) && fchmod(fd, 0644) != 0)
-        r = io_err("cannot set the mode of", t);
     for (size_t off = 0; r == MGW_OK && off < len;) {
         ssize_t w = write(fd, data + off, len - off);
         if (w < 0 && errno == EINTR)
@@ -98,6 +111,13 @@ static int place(const char *tmp, const char *path, unsigned flags)
             return io_err("cannot rename into", path);
         return MGW_OK;
     }
+#if defined(HAVE_RENAMEAT2)
+    /* one atomic step that never replaces: Linux's RENAME_NOREPLACE */
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+        return MGW_OK;
+    if (errno == EEXIST)
+        return mgw_err(MGW_ERR_EXISTS, "%s exists (use force to overwrite)", path);
+#endif
     if (link(tmp, path) == 0) {
         unlink(tmp);
         return MGW_OK;
@@ -116,7 +136,8 @@ MGW_API int mgw_file_write(const char *path, const uint8_t *data, size_t len, un
 {
     if (path == NULL || (data == NULL && len > 0))
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_file_write: NULL argument");
-    if (!(flags & MGW_FILE_FORCE) && exists(path))
+    bool replaced = exists(path);
+    if (!(flags & MGW_FILE_FORCE) && replaced)
         return mgw_err(MGW_ERR_EXISTS, "%s exists (use force to overwrite)", path);
     char *tmp = NULL;
     int r = write_temp(path, data, len, flags, &tmp);
@@ -126,8 +147,8 @@ MGW_API int mgw_file_write(const char *path, const uint8_t *data, size_t len, un
     if (r != MGW_OK)
         unlink(tmp);
     free(tmp);
-    if (r == MGW_OK)
-        r = sync_dir(path);
+    if (r == MGW_OK && (r = sync_dir(path)) != MGW_OK && !replaced)
+        unlink(path); /* not durable: a new file is taken back rather than half-kept */
     if (r == MGW_OK)
         mgw_err_clear();
     return r;
@@ -203,6 +224,21 @@ MGW_API int mgw_password_file_read(const char *path, char **out, size_t *out_len
     return r;
 }
 
+MGW_API int mgw_file_sync_dir(const char *dir)
+{
+    if (dir == NULL)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_file_sync_dir: NULL directory");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int r = MGW_OK;
+    if (fd < 0 || fsync(fd) != 0)
+        r = io_err("cannot sync directory", dir);
+    if (fd >= 0)
+        close(fd);
+    if (r == MGW_OK)
+        mgw_err_clear();
+    return r;
+}
+
 typedef struct {
     char *path, *tmp;
     unsigned flags;
@@ -272,7 +308,7 @@ MGW_API int mgw_fileset_commit(mgw_fileset_t *fs)
     int r = MGW_OK;
     for (size_t i = 0; i < fs->n && r == MGW_OK; i++) {
         staged_file *f = &fs->files[i];
-        bool replaced = exists(f->path);
+        bool replaced = (f->flags & MGW_FILE_FORCE) && exists(f->path);
         r = place(f->tmp, f->path, f->flags);
         if (r == MGW_OK) {
             free(f->tmp);
@@ -280,13 +316,25 @@ MGW_API int mgw_fileset_commit(mgw_fileset_t *fs)
             f->placed = !replaced;
         }
     }
-    for (size_t i = 0; i < fs->n; i++) {
-        staged_file *f = &fs->files[i];
-        if (r != MGW_OK && f->placed)
-            unlink(f->path);
-        else if (r == MGW_OK)
-            r = sync_dir(f->path);
+    /* the directories are synced only once everything is in place; any
+     * failure takes back every file this set created */
+    for (size_t i = 0; i < fs->n && r == MGW_OK; i++) {
+        if (fs->files[i].flags & MGW_FILE_NO_DIR_SYNC)
+            continue; /* the caller syncs the directory later */
+        bool seen = false; /* each directory once */
+        char *dir = dir_of(fs->files[i].path);
+        for (size_t k = 0; dir != NULL && k < i && !seen; k++) {
+            char *other = dir_of(fs->files[k].path);
+            seen = other != NULL && strcmp(other, dir) == 0;
+            free(other);
+        }
+        free(dir);
+        if (!seen)
+            r = sync_dir(fs->files[i].path);
     }
+    for (size_t i = 0; r != MGW_OK && i < fs->n; i++)
+        if (fs->files[i].placed)
+            unlink(fs->files[i].path);
     if (r == MGW_OK)
         mgw_err_clear();
     return r;

@@ -1,0 +1,191 @@
+/*
+ * Carrying a plan out through a registry back-end. Each item has two sides:
+ * its before-state and the state the plan wants. Applying moves every item
+ * from the first to the second, rolling back the other way; either refuses
+ * when the registry is on neither side (drift), and changes nothing when it
+ * is already on the far side.
+ */
+#include "platform/regbackend.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The key's existence and the value on one side of an item. */
+static void side(const mgw_regitem *it, bool wanted, bool *key_exists, const mgw_regdata **v)
+{
+    if (wanted && it->action == MGW_REGACT_SET) {
+        *key_exists = true;
+        *v = &it->after;
+    } else {
+        *key_exists = it->key_existed;
+        *v = &it->before;
+    }
+}
+
+static int read_live(const mgw_regbackend *be, const mgw_regitem *it, bool *key_exists,
+                     mgw_regdata *v)
+{
+    mgw_regdoc d;
+    mgw_regdoc_init(&d);
+    int r = be->read_key(be->ctx, it->key, &d);
+    if (r == MGW_OK) {
+        const mgw_regval *val = d.n_keys > 0 ? mgw_regkey_find(&d.keys[0], it->name) : NULL;
+        *key_exists = d.n_keys > 0;
+        r = val != NULL ? mgw_regdata_set(v, true, val->type, val->data, val->len)
+                        : mgw_regdata_set(v, false, 0, NULL, 0);
+    }
+    mgw_regdoc_free(&d);
+    return r;
+}
+
+/* *bad: the first item whose live state differs from the given side, or
+ * SIZE_MAX when none does. */
+static int compare(const mgw_regplan_t *p, const mgw_regbackend *be, bool wanted, size_t *bad)
+{
+    *bad = SIZE_MAX;
+    for (size_t i = 0; i < p->n_items; i++) {
+        bool want_key, live_key;
+        const mgw_regdata *want;
+        mgw_regdata live = {false, 0, NULL, 0};
+        side(&p->items[i], wanted, &want_key, &want);
+        int r = read_live(be, &p->items[i], &live_key, &live);
+        bool same = live_key == want_key && mgw_regdata_same(&live, want);
+        free(live.data);
+        if (r != MGW_OK)
+            return r;
+        if (!same) {
+            *bad = i;
+            return MGW_OK;
+        }
+    }
+    return MGW_OK;
+}
+
+static void describe(const mgw_regdata *v, bool key_exists, mgw_dbuf *b)
+{
+    if (!key_exists)
+        mgw_dbuf_puts(b, "absent with its key");
+    else if (!v->present)
+        mgw_dbuf_puts(b, "absent");
+    else
+        mgw_regval_format(v->type, v->data, v->len, b);
+    mgw_dbuf_putc(b, 0);
+}
+
+static int drift(const mgw_regplan_t *p, const mgw_regbackend *be, size_t i, bool wanted, int code,
+                 const char *advice)
+{
+    const mgw_regitem *it = &p->items[i];
+    bool want_key, live_key = false;
+    const mgw_regdata *want;
+    mgw_regdata live = {false, 0, NULL, 0};
+    side(it, wanted, &want_key, &want);
+    int r = read_live(be, it, &live_key, &live);
+    mgw_dbuf a, b;
+    mgw_dbuf_init(&a);
+    mgw_dbuf_init(&b);
+    describe(&live, live_key, &a);
+    describe(want, want_key, &b);
+    if (r == MGW_OK)
+        r = mgw_err(code, "%s is %s where the plan expects %s; %s", it->label,
+                    a.p != NULL ? (char *)a.p : "", b.p != NULL ? (char *)b.p : "", advice);
+    mgw_dbuf_free(&a);
+    mgw_dbuf_free(&b);
+    free(live.data);
+    return r;
+}
+
+/* Bring every item the plan writes to one side. */
+static int write_side(const mgw_regplan_t *p, const mgw_regbackend *be, bool wanted)
+{
+    for (size_t i = 0; i < p->n_items; i++) {
+        const mgw_regitem *it = &p->items[i];
+        bool key_exists;
+        const mgw_regdata *v;
+        if (it->action != MGW_REGACT_SET)
+            continue;
+        side(it, wanted, &key_exists, &v);
+        int r;
+        if (!key_exists) {
+            r = be->delete_key(be->ctx, it->key);
+        } else if (!v->present) {
+            r = be->delete_value(be->ctx, it->key, it->name);
+        } else {
+            mgw_regval val = {it->name, v->type, v->data, v->len, false};
+            r = be->set_value(be->ctx, it->key, &val);
+        }
+        if (r != MGW_OK)
+            return r;
+    }
+    return MGW_OK;
+}
+
+static int write_backup(const mgw_regplan_t *p, const mgw_regbackend *be, const char *path,
+                        unsigned flags)
+{
+    const char **keys = calloc(p->n_items + 1, sizeof(*keys));
+    if (keys == NULL)
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    for (size_t i = 0; i < p->n_items; i++)
+        keys[i] = p->items[i].key;
+    mgw_dbuf reg;
+    mgw_dbuf_init(&reg);
+    int r = be->export_keys(be->ctx, keys, p->n_items, &reg);
+    if (r == MGW_OK)
+        r = mgw_file_write(path, reg.p, reg.len, flags & MGW_FILE_FORCE);
+    if (r != MGW_OK)
+        r = mgw_err_prefix(r, "backup");
+    mgw_dbuf_free(&reg);
+    free(keys);
+    return r;
+}
+
+/* After a failed write or verification: put the starting side back. */
+static int restore(const mgw_regplan_t *p, const mgw_regbackend *be, bool from, int code,
+                   const char *backup_path)
+{
+    char what[512];
+    snprintf(what, sizeof(what), "%s", mgw_last_error());
+    size_t bad = SIZE_MAX;
+    int r = write_side(p, be, from);
+    if (r == MGW_OK)
+        r = compare(p, be, from, &bad);
+    if (r != MGW_OK || bad != SIZE_MAX)
+        return mgw_err(MGW_ERR_REG_RESTORE,
+                       "%s; restoring the previous state failed as well (%s): restore the keys "
+                       "from %s",
+                       what, r != MGW_OK ? mgw_last_error() : "values differ", backup_path);
+    return mgw_err(code, "%s; the previous state was restored", what);
+}
+
+int mgw_regplan_run(const mgw_regplan_t *p, const mgw_regbackend *be, bool reverse,
+                    const char *backup_path, unsigned flags, int *changed)
+{
+    bool from = reverse, to = !reverse;
+    size_t bad;
+    int r = compare(p, be, to, &bad);
+    if (r != MGW_OK)
+        return r;
+    if (bad == SIZE_MAX) {
+        *changed = 0;
+        return MGW_OK;
+    }
+    if ((r = compare(p, be, from, &bad)) != MGW_OK)
+        return r;
+    if (bad != SIZE_MAX)
+        return drift(p, be, bad, from, MGW_ERR_REG_DRIFT,
+                     "the registry changed since the plan was made: plan again");
+    if ((r = write_backup(p, be, backup_path, flags)) != MGW_OK)
+        return r;
+    if ((r = write_side(p, be, to)) != MGW_OK)
+        return restore(p, be, from, r, backup_path);
+    if ((r = compare(p, be, to, &bad)) != MGW_OK)
+        return restore(p, be, from, r, backup_path);
+    if (bad != SIZE_MAX) {
+        drift(p, be, bad, to, MGW_ERR_REG_VERIFY, "the write did not take");
+        return restore(p, be, from, MGW_ERR_REG_VERIFY, backup_path);
+    }
+    *changed = (int)mgw_regplan_change_count(p);
+    return MGW_OK;
+}

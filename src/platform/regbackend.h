@@ -1,0 +1,45 @@
+/*
+ * Registry back-ends: the small table of functions through which plans are
+ * applied. The portable back-end (registry_file.c) keeps the registry in a
+ * .reg file; the Windows one will call advapi32. Back-ends hold no policy:
+ * drift checks, backups, verification and restore live in regapply.c.
+ */
+#ifndef MGW_REGBACKEND_H
+#define MGW_REGBACKEND_H
+
+#include "registry/plan.h"
+
+typedef struct {
+    void *ctx;
+    /* Append a copy of key `path` (its values, not its subkeys) to `out`;
+     * nothing when the key does not exist. */
+    int (*read_key)(void *ctx, const char *path, mgw_regdoc *out);
+    /* Set a value, creating the key (and its parents) when missing. */
+    int (*set_value)(void *ctx, const char *path, const mgw_regval *v);
+    /* Delete a value; a missing value or key is not an error. */
+    int (*delete_value)(void *ctx, const char *path, const char *name);
+    /* Delete a key with all its subkeys; a missing key is not an error. */
+    int (*delete_key)(void *ctx, const char *path);
+    /* Export the keys with their subkeys as regedit does (UTF-16LE .reg). */
+    int (*export_keys)(void *ctx, const char *const *paths, size_t n, mgw_dbuf *reg);
+} mgw_regbackend;
+
+/* The .reg-file back-end. `path` must exist. ctx holds the path (a copy); it
+ * is released with mgw_regbackend_file_close(). */
+int mgw_regbackend_file_open(const char *path, mgw_regbackend *be);
+void mgw_regbackend_file_close(mgw_regbackend *be);
+
+/* Fault injection for the unit tests (not exported): the write after `skip`
+ * more successful writes fails (MGW_REGFAULT_FAIL) or silently stores other
+ * data (MGW_REGFAULT_CORRUPT); with MGW_REGFAULT_FAIL_ALL that write and all
+ * later ones fail. MGW_REGFAULT_NONE turns it off. The setting is global and
+ * not thread-safe. */
+enum { MGW_REGFAULT_NONE, MGW_REGFAULT_FAIL, MGW_REGFAULT_CORRUPT, MGW_REGFAULT_FAIL_ALL };
+void mgw_regbackend_file_inject_fault(int kind, unsigned skip);
+
+/* Carry out a plan through a back-end (forward: apply; reverse: roll back):
+ * refuse on drift, write the backup, write, verify, restore on failure. */
+int mgw_regplan_run(const mgw_regplan_t *plan, const mgw_regbackend *be, bool reverse,
+                    const char *backup_path, unsigned flags, int *changed);
+
+#endif

@@ -1,0 +1,98 @@
+/* Internal layout of registry plans and options, the JSON reader for plan
+ * files, and the engine that carries a plan out through a back-end. */
+#ifndef MGW_REGPLAN_H
+#define MGW_REGPLAN_H
+
+#include "registry/registry.h"
+
+struct mgw_regstate {
+    mgw_regdoc doc;
+};
+
+enum { MGW_BINDING_IP = 1, MGW_BINDING_SNI = 2 };
+
+struct mgw_regopts {
+    int trust_mode;
+    int binding_kind;
+    char *binding; /* "IP:PORT" or "HOST:PORT" */
+    bool revocation_check;
+    bool disable_tls13, negotiate_client_cert;
+    char *issuer_store; /* NULL: untouched */
+    bool disable_root_autoupdate, keep_disallowed;
+    int client_self_signed; /* -1 unknown, 0, 1 */
+};
+
+/* A value's content at one moment: absent, or type and data. */
+typedef struct {
+    bool present;
+    uint32_t type;
+    uint8_t *data;
+    size_t len;
+} mgw_regdata;
+
+enum {
+    MGW_REGACT_KEEP = 0,  /* already as desired */
+    MGW_REGACT_SET = 1,   /* write `after` */
+    MGW_REGACT_CHECK = 2, /* only read: part of the before-state */
+};
+
+typedef struct {
+    char *key, *name; /* full key path, value name */
+    char *label;      /* short name for the table */
+    char *meaning;    /* what the desired (or checked) value does, in words */
+    int action;
+    bool key_existed;
+    mgw_regdata before, after; /* after: what SET writes (== before otherwise) */
+} mgw_regitem;
+
+struct mgw_regplan {
+    mgw_regitem *items;
+    size_t n_items;
+    char **warnings;
+    size_t n_warnings;
+    char *binding; /* the binding's name as requested */
+    mgw_regdoc backup;
+    bool has_backup;
+    uint8_t fingerprint[32];
+};
+
+void mgw_regitem_free(mgw_regitem *it);
+int mgw_regdata_set(mgw_regdata *d, bool present, uint32_t type, const uint8_t *data, size_t len);
+bool mgw_regdata_same(const mgw_regdata *a, const mgw_regdata *b);
+/* SHA-256 over the before-state of every item (keys' existence, values). */
+int mgw_regplan_hash(const mgw_regplan_t *plan, uint8_t out[32]);
+mgw_regplan_t *mgw_regplan_alloc(void);
+int mgw_regplan_add_warning(mgw_regplan_t *plan, const char *fmt, ...) MGW_PRINTF(2, 3);
+/* The meaning of a value the planner manages, in words, into out. */
+int mgw_regmeaning(const char *name, const mgw_regdata *v, mgw_dbuf *out);
+
+/* ---- plan files (planjson.c, json.c) ---------------------------------------- */
+
+enum {
+    MGW_JSON_NULL = 1,
+    MGW_JSON_BOOL,
+    MGW_JSON_NUMBER,
+    MGW_JSON_STRING,
+    MGW_JSON_ARRAY,
+    MGW_JSON_OBJECT
+};
+
+typedef struct mgw_json {
+    int type;
+    long long num; /* NUMBER, or BOOL as 0/1 */
+    char *str;     /* STRING */
+    char *key;     /* member name inside an object */
+    struct mgw_json *items;
+    size_t n;
+} mgw_json;
+
+/* Errors are MGW_ERR_REG_PLAN with the line of the problem. */
+int mgw_json_parse(const uint8_t *p, size_t n, mgw_json *out);
+void mgw_json_free(mgw_json *v);
+/* Member `key` of an object when it has JSON type `type`, else NULL. */
+const mgw_json *mgw_json_get(const mgw_json *obj, const char *key, int type);
+
+int mgw_regplan_to_json(const mgw_regplan_t *plan, mgw_dbuf *out);
+int mgw_regplan_from_json(const uint8_t *p, size_t n, mgw_regplan_t *plan);
+
+#endif

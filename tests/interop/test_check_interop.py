@@ -1,0 +1,402 @@
+#!/usr/bin/env python3
+"""Interop (loopback only): `mgwauth check` against a real nginx with
+ssl_verify_client, against `openssl s_server -Verify` with TLS 1.2 and 1.3,
+and against small misbehaving servers for every fault; curl proves the PFX
+works with a second TLS stack."""
+import datetime
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import tap  # noqa: E402
+
+from cryptography import x509  # noqa: E402
+from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
+
+MGW = os.environ.get("MGWAUTH", "mgwauth")
+OPENSSL = os.environ.get("OPENSSL", "openssl")
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+CURL = shutil.which("curl") or "/usr/bin/curl"
+HEALTH = "/Microsoft-Server-ActiveSync/HealthCheck.htm"
+
+
+def run(cmd, check=True, timeout=60):
+    p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError(f"{cmd} failed ({p.returncode}): {p.stderr.strip()}")
+    return p
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, seconds=10):
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+class PKI:
+    """A company CA, a server certificate for localhost, client PFX files."""
+
+    def __init__(self, d):
+        self.d = d
+        self.pw = os.path.join(d, "pw")
+        with open(self.pw, "w") as f:
+            f.write("pw\n")
+        self.ca_pem = self.make_ca("ca", "CN=Imago Verum Device CA")
+        self.other_ca_pem = self.make_ca("other", "CN=Some Other CA")
+        run([MGW, "cert", "create", "--subject", "CN=localhost", "--dns", "localhost", "--eku",
+             "serverAuth", "--key", "p256", "--ca", self.p("ca", "ca.pfx"), "--ca-password-file",
+             self.pw, "--password-file", self.pw, "--key-pem", "--out", self.p("srv")])
+        self.srv_pem = self.pem(self.p("srv", "Certificate.cer"), "srv.pem")
+        self.srv_key = self.p("srv.key")
+        run([OPENSSL, "pkey", "-in", self.p("srv", "Certificate.key"), "-passin",
+             f"file:{self.pw}", "-out", self.srv_key])
+        self.client_pfx = self.client("ca", "phone-1")
+        self.foreign_pfx = self.client("other", "intruder")
+        run([MGW, "cert", "create", "--subject", "CN=imagoverum.com", "--upn",
+             "eas@imagoverum.com", "--email", "eas@imagoverum.com", "--password-file", self.pw,
+             "--out", self.p("self")])
+        self.self_pfx = self.p("self", "Certificate.pfx")
+        self.self_pem = self.pem(self.p("self", "Certificate.cer"), "self.pem")
+
+    def p(self, *parts):
+        return os.path.join(self.d, *parts)
+
+    def pem(self, der, name):
+        out = self.p(name)
+        run([OPENSSL, "x509", "-inform", "der", "-in", der, "-out", out])
+        return out
+
+    def make_ca(self, name, subject):
+        run([MGW, "ca", "create", "--subject", subject, "--key", "p256", "--password-file",
+             self.pw, "--out", self.p(name)])
+        return self.pem(self.p(name, "ca.cer"), name + ".pem")
+
+    def client(self, ca, name):
+        run([MGW, "cert", "create", "--subject", "CN=" + name, "--upn", name + "@imagoverum.com",
+             "--key", "p256", "--ca", self.p(ca, "ca.pfx"), "--ca-password-file", self.pw,
+             "--password-file", self.pw, "--out", self.p("clients"), "--name", name])
+        return self.p("clients", name + ".pfx")
+
+    def expired_server(self):
+        """A server certificate for localhost that expired yesterday, made by cryptography."""
+        with open(self.p("ca", "ca.key"), "rb") as f:
+            ca_key = serialization.load_pem_private_key(f.read(), b"pw")
+        with open(self.ca_pem, "rb") as f:
+            ca = x509.load_pem_x509_certificate(f.read())
+        key = ec.generate_private_key(ec.SECP256R1())
+        now = datetime.datetime.utcnow()
+        cert = (x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME,
+                                                            "localhost")]))
+                .issuer_name(ca.subject).public_key(key.public_key()).serial_number(7)
+                .not_valid_before(now - datetime.timedelta(days=10))
+                .not_valid_after(now - datetime.timedelta(days=1))
+                .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), False)
+                .sign(ca_key, hashes.SHA256()))
+        cp, kp = self.p("expired.pem"), self.p("expired.key")
+        with open(cp, "wb") as f:
+            f.write(cert.public_bytes(serialization.Encoding.PEM))
+        with open(kp, "wb") as f:
+            f.write(key.private_bytes(serialization.Encoding.PEM,
+                                      serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+        return cp, kp
+
+
+class Nginx:
+    def __init__(self, pki, client_ca, cert=None, key=None):
+        self.dir = tempfile.mkdtemp(prefix="mgw-nginx-", dir=pki.d)
+        self.port = free_port()
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""
+worker_processes 1;
+pid {self.dir}/nginx.pid;
+error_log {self.dir}/error.log;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {self.dir}/body;
+    proxy_temp_path {self.dir}/proxy;
+    fastcgi_temp_path {self.dir}/fastcgi;
+    uwsgi_temp_path {self.dir}/uwsgi;
+    scgi_temp_path {self.dir}/scgi;
+    server {{
+        listen 127.0.0.1:{self.port} ssl;
+        server_name localhost;
+        ssl_certificate {cert or pki.srv_pem};
+        ssl_certificate_key {key or pki.srv_key};
+        ssl_client_certificate {client_ca};
+        ssl_verify_client on;
+        location = {HEALTH} {{ return 200 "200 OK\\n"; }}
+        location / {{ return 404; }}
+    }}
+}}
+""")
+        self.proc = subprocess.Popen([NGINX, "-p", self.dir, "-c", conf, "-g", "daemon off;"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_port(self.port)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def check(pki, url, pfx, *extra, cafile=None):
+    args = [MGW, "check", url, "--pfx", pfx, "--password-file", pki.pw, "--json", "--timeout", "5"]
+    args += ["--cafile", cafile or pki.ca_pem] if "--insecure" not in extra else []
+    p = run(args + list(extra), check=False)
+    assert p.returncode in (0, 1), (p.returncode, p.stderr)
+    return p.returncode, json.loads(p.stdout) if p.stdout.strip() else None, p
+
+
+PKI_DIR = tempfile.mkdtemp(prefix="mgw-check-")
+THE_PKI = PKI(PKI_DIR)
+
+
+def test_nginx_accepts_our_pfx_and_refuses_no_certificate():
+    n = Nginx(THE_PKI, THE_PKI.ca_pem)
+    try:
+        rc, j, p = check(THE_PKI, f"https://localhost:{n.port}", THE_PKI.client_pfx)
+        assert rc == 0 and j["verdict"] == "PASS", p.stdout
+        w, wo = j["with_certificate"], j["without_certificate"]
+        assert w["status"] == 200 and w["certificate_requested"] is True
+        assert "CN=Imago Verum Device CA" in w["ca_names"], w
+        assert w["tls_version"] in ("TLSv1.2", "TLSv1.3")
+        assert wo["status"] == 400 and "No required SSL certificate" in wo["body_excerpt"], wo
+        s = j["server_certificate"]
+        assert s["subject"] == "CN=localhost" and s["verified"] is True
+        assert j["url"].endswith(HEALTH)
+        text = run([MGW, "check", f"https://localhost:{n.port}/", "--pfx", THE_PKI.client_pfx,
+                    "--password-file", THE_PKI.pw, "--cafile", THE_PKI.ca_pem]).stdout
+        assert text.startswith("PASS"), text
+    finally:
+        n.stop()
+
+
+def test_certificate_of_another_ca_is_refused():
+    n = Nginx(THE_PKI, THE_PKI.ca_pem)
+    try:
+        rc, j, _ = check(THE_PKI, f"https://localhost:{n.port}", THE_PKI.foreign_pfx)
+        assert rc == 1 and j["verdict"] == "FAIL"
+        assert j["with_certificate"]["status"] == 400
+        assert "expected 200" in j["reason"], j["reason"]
+    finally:
+        n.stop()
+
+
+def test_self_signed_client_certificate_of_the_procedure():
+    n = Nginx(THE_PKI, THE_PKI.self_pem)
+    try:
+        rc, j, _ = check(THE_PKI, f"https://localhost:{n.port}", THE_PKI.self_pfx)
+        assert rc == 0, j["reason"]
+    finally:
+        n.stop()
+
+
+def test_gateway_not_enforcing_is_a_fail():
+    s = TinyServer(THE_PKI, lambda conn: conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n"))
+    try:
+        rc, j, _ = check(THE_PKI, f"https://localhost:{s.port}", THE_PKI.client_pfx)
+        assert rc == 1 and "without a client certificate" in j["reason"], j["reason"]
+        assert j["with_certificate"]["certificate_requested"] is False
+    finally:
+        s.stop()
+
+
+def test_expired_and_wrong_host_server_certificates_fail_with_the_reason():
+    cert, key = THE_PKI.expired_server()
+    n = Nginx(THE_PKI, THE_PKI.ca_pem, cert, key)
+    try:
+        rc, j, _ = check(THE_PKI, f"https://localhost:{n.port}", THE_PKI.client_pfx)
+        assert rc == 1 and "expired" in j["reason"], j["reason"]
+        assert j["error"] == -706
+    finally:
+        n.stop()
+    n = Nginx(THE_PKI, THE_PKI.ca_pem)
+    try:
+        rc, j, _ = check(THE_PKI, f"https://gateway.example:{n.port}", THE_PKI.client_pfx,
+                         "--connect-to", "127.0.0.1")
+        assert rc == 1 and "not valid for gateway.example" in j["reason"], j["reason"]
+        assert j["error"] == -705
+        rc, j, _ = check(THE_PKI, f"https://localhost:{n.port}", THE_PKI.client_pfx,
+                         cafile=THE_PKI.other_ca_pem)
+        assert rc == 1 and j["error"] == -704 and "not trusted" in j["reason"]
+        rc, j, _ = check(THE_PKI, f"https://localhost:{n.port}", THE_PKI.client_pfx,
+                         "--insecure")
+        # accepted, but reported as unverified
+        assert rc == 0 and j["server_certificate"]["verified"] is False, j
+        assert j["server_certificate"]["verify_problems"], j
+    finally:
+        n.stop()
+
+
+def s_server(pki, proto):
+    port = free_port()
+    proc = subprocess.Popen([OPENSSL, "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
+                             pki.srv_pem, "-key", pki.srv_key, "-Verify", "1", "-CAfile",
+                             pki.ca_pem, "-www", proto], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    wait_port(port)
+    return proc, port
+
+
+def test_openssl_s_server_tls12_and_tls13():
+    proc, port = s_server(THE_PKI, "-tls1_2")
+    try:
+        rc, j, _ = check(THE_PKI, f"https://localhost:{port}", THE_PKI.client_pfx)
+        assert rc == 0 and j["with_certificate"]["tls_version"] == "TLSv1.2", j
+        assert j["without_certificate"]["refused_by_tls"] is True
+    finally:
+        proc.terminate()
+        proc.wait()
+    has13 = "TLS up to 1.3" in run([MGW, "version"]).stdout
+    proc, port = s_server(THE_PKI, "-tls1_3")
+    try:
+        rc, j, _ = check(THE_PKI, f"https://localhost:{port}", THE_PKI.client_pfx)
+        if has13:
+            assert rc == 0 and j["with_certificate"]["tls_version"] == "TLSv1.3", j
+        else:
+            # this build's mbedTLS has no TLS 1.3: a clear handshake failure
+            assert rc == 1 and j["error"] == -707, j
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+class TinyServer:
+    """A one-purpose TLS (or plain) server on a free loopback port."""
+
+    def __init__(self, pki, respond, tls=True, accept=True):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.respond, self.tls, self.stopped = respond, tls, False
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(pki.srv_pem, pki.srv_key)
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+        if accept:
+            self.thread.start()
+
+    def loop(self):
+        self.sock.settimeout(0.2)
+        while not self.stopped:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            try:
+                if self.tls:
+                    conn = self.ctx.wrap_socket(conn, server_side=True)
+                conn.settimeout(5)
+                conn.recv(4096)
+                self.respond(conn)
+            except (OSError, ssl.SSLError):
+                pass
+            finally:
+                conn.close()
+
+    def stop(self):
+        self.stopped = True
+        self.sock.close()
+
+
+def test_faults_are_specific_errors():
+    port = free_port()  # nothing listens
+    t0 = time.time()
+    rc, j, _ = check(THE_PKI, f"https://localhost:{port}", THE_PKI.client_pfx)
+    assert rc == 1 and j["error"] == -702, j
+    # a server that accepts TCP and never answers: the deadline holds
+    silent = TinyServer(THE_PKI, None, accept=False)
+    try:
+        t0 = time.time()
+        p = run([MGW, "check", f"https://localhost:{silent.port}", "--pfx", THE_PKI.client_pfx,
+                 "--password-file", THE_PKI.pw, "--cafile", THE_PKI.ca_pem, "--timeout", "2",
+                 "--json"], check=False)
+        assert time.time() - t0 < 6, "the timeout was not honoured"
+        assert p.returncode == 1 and json.loads(p.stdout)["error"] == -703, p.stdout
+    finally:
+        silent.stop()
+    plain = TinyServer(THE_PKI, lambda c: c.sendall(b"HTTP/1.1 200 OK\r\n\r\nplain"), tls=False)
+    try:
+        rc, j, _ = check(THE_PKI, f"https://localhost:{plain.port}", THE_PKI.client_pfx)
+        assert rc == 1 and j["error"] == -707 and "not a TLS server" in j["reason"], j
+    finally:
+        plain.stop()
+    garbage = TinyServer(THE_PKI, lambda c: c.sendall(b"SSH-2.0-OpenSSH\r\n\r\n"))
+    try:
+        rc, j, _ = check(THE_PKI, f"https://localhost:{garbage.port}", THE_PKI.client_pfx)
+        assert rc == 1 and j["error"] == -708, j
+    finally:
+        garbage.stop()
+    big = TinyServer(THE_PKI, lambda c: c.sendall(b"HTTP/1.1 200 OK\r\nX: " + b"a" * 40000))
+    try:
+        rc, j, _ = check(THE_PKI, f"https://localhost:{big.port}", THE_PKI.client_pfx)
+        assert rc == 1 and j["error"] == -709 and "headers" in j["reason"], j
+    finally:
+        big.stop()
+    huge = TinyServer(THE_PKI, lambda c: [c.sendall(b"HTTP/1.1 200 OK\r\n\r\n")] +
+                      [c.sendall(b"x" * 65536) for _ in range(20)])
+    try:
+        rc, j, _ = check(THE_PKI, f"https://localhost:{huge.port}", THE_PKI.client_pfx)
+        assert rc == 1 and j["error"] == -709 and "body" in j["reason"], j
+    finally:
+        huge.stop()
+    for bad in ("http://localhost/", "https://", "https://host:99999/", "https://a b/"):
+        p = run([MGW, "check", bad, "--pfx", THE_PKI.client_pfx, "--password-file", THE_PKI.pw,
+                 "--insecure"], check=False)
+        assert p.returncode == 1 and "URL" in p.stderr, (bad, p.stderr)
+    p = run([MGW, "check", "https://localhost/", "--pfx", THE_PKI.client_pfx,
+             "--password-file", THE_PKI.pw], check=False)
+    assert p.returncode == 2
+
+
+def test_curl_uses_our_pfx_against_the_same_nginx():
+    n = Nginx(THE_PKI, THE_PKI.ca_pem)
+    try:
+        url = f"https://localhost:{n.port}{HEALTH}"
+        p = run([CURL, "-sS", "--cacert", THE_PKI.ca_pem, "--cert-type", "P12", "--cert",
+                 f"{THE_PKI.client_pfx}:pw", url])
+        assert p.stdout == "200 OK\n", p.stdout
+        p = run([CURL, "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
+                 THE_PKI.ca_pem, url], check=False)
+        assert p.stdout == "400", p.stdout
+        compat = THE_PKI.client_pfx
+        modern = os.path.join(PKI_DIR, "modern.pfx")
+        run([MGW, "pfx", "convert", compat, modern, "--password-file", THE_PKI.pw, "--profile",
+             "modern"])
+        p = run([CURL, "-sS", "--cacert", THE_PKI.ca_pem, "--cert-type", "P12", "--cert",
+                 f"{modern}:pw", url])
+        assert p.stdout == "200 OK\n"
+    finally:
+        n.stop()
+
+
+if __name__ == "__main__":
+    try:
+        code = tap.run(globals())
+    finally:
+        shutil.rmtree(PKI_DIR, ignore_errors=True)
+    sys.exit(code)

@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""Interop: trusted-root pruning on a real store (Debian's CA bundle plus our
+own certificate, copied to a temporary directory), judged by OpenSSL, zcat and
+Python cryptography; a removal failure made real by an unlink() shim."""
+import glob
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+
+sys.path.insert(0, os.path.dirname(__file__))
+import tap  # noqa: E402
+from workdir import WorkDir  # noqa: E402
+
+from cryptography import x509  # noqa: E402
+from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+from cryptography.x509.oid import NameOID  # noqa: E402
+
+MGW = os.environ.get("MGWAUTH", "mgwauth")
+OPENSSL = os.environ.get("OPENSSL", "openssl")
+SHIM = os.environ.get("MGW_UNLINK_FAULT", "")
+MOZILLA = "/usr/share/ca-certificates/mozilla"
+LRM = "\u200e"
+# One Mozilla root has a serial number that is not positive: fine for us, and
+# cryptography says so on stderr.
+warnings.filterwarnings("ignore", message="Parsed a serial number which wasn't positive")
+NAMES = {NameOID.SERIAL_NUMBER: "serialNumber", NameOID.EMAIL_ADDRESS: "emailAddress"}
+
+
+def run(cmd, check=True, env=None, **kw):
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env, **kw)
+    if check and p.returncode != 0:
+        raise AssertionError(f"{cmd} failed ({p.returncode}): {p.stderr.strip()}")
+    return p
+
+
+def mgw(*args, check=True, env=None):
+    return run([MGW, *args], check=check, env=env)
+
+
+def load(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    if data.lstrip().startswith(b"-----BEGIN"):
+        return x509.load_pem_x509_certificate(data)
+    return x509.load_der_x509_certificate(data)
+
+
+def sha1(cert):
+    return cert.fingerprint(hashes.SHA1()).hex().upper()
+
+
+def der(cert):
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def one_error_line(p, needle):
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mgwauth: error: "), p.stderr
+    assert needle in lines[0], (needle, lines[0])
+
+
+class Store(WorkDir):
+    """Debian's CA bundle plus our own certificate in a fresh directory."""
+
+    def __init__(self):
+        super().__init__("mgw-roots-")
+        self.store = os.path.join(self.dir, "store")
+        os.mkdir(self.store)
+        crts = sorted(glob.glob(os.path.join(MOZILLA, "*.crt")))
+        assert len(crts) > 100, f"{MOZILLA} holds {len(crts)} certificates (package ca-certificates)"
+        for c in crts:
+            shutil.copy(c, self.store)
+        pw = self.path("pw.txt")
+        with open(pw, "w") as f:
+            f.write("pw\n")
+        mgw("cert", "create", "--subject", "CN=imagoverum.com", "--key", "p256",
+            "--password-file", pw, "--out", self.path("me"))
+        shutil.copy(self.path("me", "Certificate.cer"), self.store)
+        self.ours = sha1(load(self.path("me", "Certificate.cer")))
+
+    def certs(self):
+        """{SHA-1: DER} of every certificate file in the store."""
+        out = {}
+        for name in os.listdir(self.store):
+            if name.lower().endswith((".crt", ".cer", ".pem", ".der")):
+                c = load(os.path.join(self.store, name))
+                out[sha1(c)] = der(c)
+        return out
+
+    def pasted(self):
+        """Our thumbprint as copied from the Windows dialog: LRM, lower case, colons."""
+        t = self.ours.lower()
+        return LRM + ":".join(t[i:i + 2] for i in range(0, 40, 2))
+
+    def plan(self, *extra):
+        return json.loads(mgw("roots", "plan", "--store", self.store, "--json", *extra).stdout)
+
+
+def openssl_sha1(path):
+    fmt = "PEM" if open(path, "rb").read(5) == b"-----" else "DER"
+    out = run([OPENSSL, "x509", "-inform", fmt, "-in", path, "-noout", "-fingerprint",
+               "-sha1"]).stdout
+    return out.strip().split("=", 1)[1].replace(":", "")
+
+
+def test_plan_agrees_with_openssl_on_every_certificate():
+    with Store() as s:
+        plan = s.plan("--keep", s.pasted())
+        assert plan["counts"] == {"keep": 1, "protected": 0, "remove": len(plan["entries"]) - 1,
+                                  "other": 0, "missing": 0}, plan["counts"]
+        assert plan["kind"] == "directory" and plan["other"] == [] and plan["missing"] == []
+        for e in plan["entries"]:
+            path = os.path.join(s.store, e["origin"])
+            assert e["sha1"] == openssl_sha1(path), e
+            assert e["subject"] == load(path).subject.rfc4514_string(NAMES), e
+            assert (e["action"] == "keep") == (e["sha1"] == s.ours), e
+        # every Mozilla root parses: none is left over as "other"
+        assert len(plan["entries"]) == len(os.listdir(s.store))
+
+
+def test_pasted_thumbprints_and_their_errors():
+    with Store() as s:
+        t = s.ours
+        for form in (t, t.lower(), LRM + t, " ".join(t[i:i + 2] for i in range(0, 40, 2)),
+                     "-".join(t[i:i + 4] for i in range(0, 40, 4)), "\ufeff" + t + "\u200f"):
+            assert s.plan("--keep", form)["counts"]["keep"] == 1, form
+        cases = [(LRM + "G" + t[1:], "'G' at position 2 is not a hex digit"),
+                 (t[:-1], "39 hex digits"),
+                 (t + "0", "41 hex digits"),
+                 ("?" + t, "U+200E saved as '?'")]
+        for bad, needle in cases:
+            p = mgw("roots", "plan", "--store", s.store, "--keep", bad, check=False)
+            assert p.returncode == 1, (bad, p.returncode)
+            one_error_line(p, needle)
+            one_error_line(p, "--keep: thumbprint \"")
+
+
+def test_keep_file_from_powershell_in_utf16():
+    with Store() as s:
+        mozilla = s.plan("--keep", s.ours)["entries"][0]
+        table = ("\r\n   PSParentPath: Microsoft.PowerShell.Security\\Certificate::LocalMachine"
+                 "\\Root\r\n\r\nThumbprint                                Subject\r\n"
+                 "----------                                -------\r\n"
+                 f"{s.ours}  CN=imagoverum.com\r\n"
+                 f"{mozilla['sha1']}  {mozilla['subject'][:40]}...\r\n"
+                 "CDD4EEAE6000AC7F40C3802C171E30148030C072  CN=Microsoft Root Certificate "
+                 "Authority, DC=microsoft, DC=com\r\n\r\n")
+        keep = s.path("keep.txt")
+        with open(keep, "wb") as f:
+            f.write(b"\xff\xfe" + table.encode("utf-16-le"))
+        # the Windows root is not in this store: named, and refused unless allowed
+        p = mgw("roots", "plan", "--store", s.store, "--keep-file", keep, check=False)
+        assert p.returncode == 1
+        one_error_line(p, "1 keep-list thumbprint is not in the store: "
+                          "CDD4EEAE6000AC7F40C3802C171E30148030C072")
+        plan = s.plan("--keep-file", keep, "--allow-missing")
+        assert plan["counts"]["keep"] == 2 and plan["missing"] == [
+            "CDD4EEAE6000AC7F40C3802C171E30148030C072"]
+        with open(keep, "w") as f:
+            f.write(f"# keep\n{s.ours}\nnot a thumbprint\n")
+        p = mgw("roots", "plan", "--store", s.store, "--keep-file", keep, check=False)
+        assert p.returncode == 1
+        one_error_line(p, f"{keep} line 3: thumbprint \"not a thumbprint\": 'n' at position 1")
+
+
+def test_refusals_and_usage_errors():
+    with Store() as s:
+        empty = s.path("empty.txt")
+        with open(empty, "w") as f:
+            f.write("# nothing yet\n")
+        typo = s.ours[:-1] + ("0" if s.ours[-1] != "0" else "1")
+        runtime = [
+            (["plan", "--store", s.store, "--keep-file", empty], "keep-list is empty"),
+            (["plan", "--store", s.store, "--keep", typo], "not in the store: " + typo),
+            (["plan", "--store", s.store, "--keep", typo, "--allow-missing"],
+             "keeps no certificate"),
+            (["plan", "--store", s.path("nope"), "--keep", s.ours], "does not exist"),
+            (["plan", "--store", s.store, "--keep", s.ours, "--allow-protected", s.ours],
+             "not one of the protected roots"),
+            (["restore", "--store", s.store, "--backup", s.path("none.pem.gz")], "no such file"),
+        ]
+        for args, needle in runtime:
+            p = mgw("roots", *args, check=False)
+            assert p.returncode == 1, (args, p.returncode, p.stderr)
+            one_error_line(p, needle)
+        usage = [["plan", "--store", s.store], ["plan", "--keep", s.ours],
+                 ["prune", "--store", s.store, "--keep", s.ours],
+                 ["prune", "--store", s.store, "--keep", s.ours, "--backup", "a", "--backup-dir",
+                  "b"], ["frobnicate"], [], ["restore", "--store", s.store]]
+        for args in usage:
+            p = mgw("roots", *args, check=False)
+            assert p.returncode == 2, (args, p.returncode)
+            assert "usage error" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_prune_without_yes_is_a_dry_run():
+    with Store() as s:
+        before = s.certs()
+        backup = s.path("b.pem.gz")
+        p = mgw("roots", "prune", "--store", s.store, "--keep", s.pasted(), "--backup", backup)
+        assert "dry run: nothing changed" in p.stdout
+        assert f"{len(before) - 1} certificates would be backed up" in p.stdout
+        assert s.certs() == before and not os.path.exists(backup)
+
+
+def removed_by(stdout):
+    return re.findall(r"^removed +([0-9A-F]{40}) ", stdout, flags=re.M)
+
+
+def pem_blocks(text):
+    """(header sha1, PEM) pairs of a backup."""
+    return re.findall(r"# sha1: ([0-9A-F]{40})\n# from: [^\n]*\n(-----BEGIN CERTIFICATE-----\n"
+                      r".*?-----END CERTIFICATE-----\n)", text, flags=re.S)
+
+
+def test_prune_backup_opens_with_zcat_and_openssl():
+    with Store() as s:
+        before = s.certs()
+        backup = s.path("b.pem.gz")
+        p = mgw("roots", "prune", "--store", s.store, "--keep", s.pasted(), "--backup", backup,
+                "--yes")
+        removed = removed_by(p.stdout)
+        assert len(removed) == len(before) - 1 and s.ours not in removed
+        assert f"backup: {backup} ({len(removed)} certificates, written and verified)" in p.stdout
+        assert list(s.certs()) == [s.ours]
+        # zcat | openssl x509: the first certificate
+        first = run(["sh", "-c", f"zcat '{backup}' | '{OPENSSL}' x509 -noout -fingerprint -sha1"])
+        assert first.stdout.strip().split("=")[1].replace(":", "") == removed[0]
+        # openssl storeutl: all of them
+        plain = s.path("b.pem")
+        run(["sh", "-c", f"zcat '{backup}' > '{plain}'"])
+        out = run([OPENSSL, "storeutl", "-noout", "-certs", plain]).stdout
+        assert f"Total found: {len(removed)}" in out, out
+        # and one by one: each header names its certificate, each is the original
+        with gzip.open(backup, "rt") as f:
+            blocks = pem_blocks(f.read())
+        assert [h for h, _ in blocks] == removed
+        for header, pem in blocks:
+            got = run([OPENSSL, "x509", "-noout", "-fingerprint", "-sha1"], input=pem).stdout
+            assert got.strip().split("=")[1].replace(":", "") == header
+            assert der(x509.load_pem_x509_certificate(pem.encode())) == before[header]
+
+
+def test_backup_is_not_overwritten_and_restore_returns_the_identical_set():
+    with Store() as s:
+        before = s.certs()
+        backup = s.path("b.pem.gz")
+        mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--backup", backup, "--yes")
+        saved = open(backup, "rb").read()
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
+        assert p.stdout.strip().endswith(f"restored {len(before) - 1} certificates, 0 already "
+                                         "present")
+        after = s.certs()
+        assert sorted(after) == sorted(before)
+        assert all(after[t] == before[t] for t in before)
+        # restored files are <SHA1>.cer in DER
+        restored = [n for n in os.listdir(s.store) if re.fullmatch(r"[0-9A-F]{40}\.cer", n)]
+        assert len(restored) == len(before) - 1
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
+        assert "restored 0 certificates, %d already present" % (len(before) - 1) in p.stdout
+        # the same backup name again: refused, the old backup intact
+        p = mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--backup", backup,
+                "--yes", check=False)
+        assert p.returncode == 1
+        one_error_line(p, "exists (use --force to overwrite)")
+        assert open(backup, "rb").read() == saved and s.certs() == after
+        mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--backup", backup, "--yes",
+            "--force")
+        assert list(s.certs()) == [s.ours]
+        # --only brings back exactly the one named
+        one = sorted(before)[0] if sorted(before)[0] != s.ours else sorted(before)[1]
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup, "--only",
+                LRM + one.lower())
+        assert sorted(s.certs()) == sorted([s.ours, one]), p.stdout
+
+
+def test_removal_failure_stops_with_an_exact_account():
+    assert SHIM and os.path.exists(SHIM), "MGW_UNLINK_FAULT must name the unlink shim"
+    with Store() as s:
+        before = s.certs()
+        plan = s.plan("--keep", s.ours)
+        order = [e for e in plan["entries"] if e["action"] == "remove"]
+        victim = order[59]
+        env = dict(os.environ, LD_PRELOAD=SHIM, MGW_FAIL_UNLINK="/" + victim["origin"])
+        backup = s.path("b.pem.gz")
+        p = mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--backup", backup,
+                "--yes", check=False, env=env)
+        assert p.returncode == 1, p
+        one_error_line(p, f"prune stopped: removed 59 of {len(order)} certificates, "
+                          f"{len(order) - 59} not removed (all {len(order)} are in the backup")
+        lines = p.stdout.splitlines()
+        removed = removed_by(p.stdout)
+        failed = [ln.split()[1] for ln in lines if ln.startswith("FAILED ")]
+        not_removed = [ln.split()[1] for ln in lines if ln.startswith("not-removed ")]
+        assert removed == [e["sha1"] for e in order[:59]]
+        assert failed == [victim["sha1"]]
+        assert not_removed == [e["sha1"] for e in order[60:]]
+        assert "Input/output error" in [ln for ln in lines if ln.startswith("FAILED ")][0]
+        # the store is exactly what the account says, the backup holds everything
+        assert sorted(s.certs()) == sorted([s.ours] + failed + not_removed)
+        with gzip.open(backup, "rt") as f:
+            assert [h for h, _ in pem_blocks(f.read())] == [e["sha1"] for e in order]
+        mgw("roots", "restore", "--store", s.store, "--backup", backup)
+        assert s.certs() == before
+
+
+def test_backup_dir_names_each_backup_by_date_and_leaves_other_files_alone():
+    with Store() as s:
+        with open(os.path.join(s.store, "README"), "w") as f:
+            f.write("not a certificate\n")
+        key_and_cert = os.path.join(s.store, "gateway.pem")
+        with open(key_and_cert, "w") as f:
+            f.write("-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n")
+            f.write(open(os.path.join(MOZILLA, "ISRG_Root_X1.crt")).read())
+        plan = s.plan("--keep", s.ours)
+        assert {o["name"] for o in plan["other"]} == {"README", "gateway.pem"}
+        backups = s.path("backups")
+        for _ in range(2):
+            p = mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--backup-dir",
+                    backups, "--yes")
+            assert "removed " in p.stdout
+            newest = max(os.listdir(backups),
+                         key=lambda n: os.path.getmtime(os.path.join(backups, n)))
+            mgw("roots", "restore", "--store", s.store, "--backup", os.path.join(backups, newest))
+        names = sorted(os.listdir(backups))
+        assert len(names) == 2, names
+        assert all(re.fullmatch(r"roots-\d{8}T\d{6}Z(-\d+)?\.pem\.gz", n) for n in names), names
+        assert os.path.exists(os.path.join(s.store, "README")) and os.path.exists(key_and_cert)
+        # a plan that removes nothing writes nothing
+        for e in s.plan("--keep", s.ours)["entries"]:
+            if e["action"] == "remove":
+                os.remove(os.path.join(s.store, e["origin"]))
+        p = mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--backup-dir", backups,
+                "--yes")
+        assert "nothing to remove; no backup written" in p.stdout
+        assert sorted(os.listdir(backups)) == names
+
+
+if __name__ == "__main__":
+    tap.main(globals())

@@ -1,0 +1,476 @@
+/* Suite "regcodec": the .reg reader and writer against regedit exports made
+ * by Wine, every value type, both encodings, continuations, deletions, and
+ * hostile input. */
+#include "registry/registry.h"
+#include "regfixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TEST_KEY "HKEY_LOCAL_MACHINE\\SOFTWARE\\MgwauthCodecTest"
+
+/* Parse text given as UTF-8 (no BOM): the header line is added. */
+static int parse_text(const char *body, mgw_regdoc *d)
+{
+    mgw_dbuf b;
+    mgw_dbuf_init(&b);
+    mgw_dbuf_puts(&b, "Windows Registry Editor Version 5.00\r\n");
+    mgw_dbuf_puts(&b, body);
+    int r = mgw_regdoc_parse(b.p, b.len, d);
+    mgw_dbuf_free(&b);
+    return r;
+}
+
+static void write_doc(const mgw_regdoc *d, mgw_dbuf *out)
+{
+    mgw_dbuf_init(out);
+    ck_assert_int_eq(mgw_regdoc_write(d, out), MGW_OK);
+}
+
+/* The writer's output as UTF-8, without the BOM. */
+static char *write_utf8(const mgw_regdoc *d)
+{
+    mgw_dbuf w, u;
+    write_doc(d, &w);
+    mgw_dbuf_init(&u);
+    ck_assert_int_eq(mgw_utf16_to_utf8(w.p + 2, w.len - 2, false, &u), MGW_OK);
+    mgw_dbuf_putc(&u, 0);
+    char *s = strdup((char *)u.p);
+    mgw_dbuf_free(&w);
+    mgw_dbuf_free(&u);
+    return s;
+}
+
+static const mgw_regval *value(const mgw_regdoc *d, const char *key, const char *name)
+{
+    const mgw_regkey *k = mgw_regdoc_find(d, key);
+    ck_assert_msg(k != NULL, "no key %s", key);
+    const mgw_regval *v = mgw_regkey_find(k, name);
+    ck_assert_msg(v != NULL, "no value %s", name);
+    return v;
+}
+
+static void assert_data(const mgw_regval *v, uint32_t type, const char *hex)
+{
+    size_t n;
+    uint8_t *want = test_unhex(hex, &n);
+    ck_assert_uint_eq(v->type, type);
+    ck_assert_uint_eq(v->len, n);
+    ck_assert_int_eq(memcmp(v->data, want, n), 0);
+    free(want);
+}
+
+START_TEST(wine_exports_round_trip_byte_for_byte)
+{
+    const char *names[] = {"all-types.reg", "gateway-http.reg", "gateway-schannel.reg"};
+    for (size_t i = 0; i < 3; i++) {
+        size_t len;
+        uint8_t *data = reg_fixture(names[i], &len);
+        mgw_regdoc d;
+        ck_assert_int_eq(mgw_regdoc_parse(data, len, &d), MGW_OK);
+        mgw_dbuf out;
+        write_doc(&d, &out);
+        ck_assert_msg(out.len == len && memcmp(out.p, data, len) == 0, "%s differs", names[i]);
+        mgw_dbuf_free(&out);
+        mgw_regdoc_free(&d);
+        free(data);
+    }
+}
+END_TEST
+
+START_TEST(every_value_type_is_read)
+{
+    size_t len;
+    uint8_t *data = reg_fixture("all-types.reg", &len);
+    mgw_regdoc d;
+    ck_assert_int_eq(mgw_regdoc_parse(data, len, &d), MGW_OK);
+    ck_assert_uint_eq(d.n_keys, 4);
+    assert_data(value(&d, TEST_KEY, ""), MGW_REGT_SZ,
+                "640065006600610075006c0074002000760061006c007500650000 00");
+    assert_data(value(&d, TEST_KEY, "dword"), MGW_REGT_DWORD, "efbeadde");
+    assert_data(value(&d, TEST_KEY, "qword"), MGW_REGT_QWORD, "8877665544332211");
+    assert_data(value(&d, TEST_KEY, "multi"), MGW_REGT_MULTI_SZ,
+                "6f006e006500000074007700 6f0000000000");
+    assert_data(value(&d, TEST_KEY, "none"), MGW_REGT_NONE, "0102");
+    assert_data(value(&d, TEST_KEY, "big endian"), 5, "00000001");
+    assert_data(value(&d, TEST_KEY, "odd type"), 0x4d2, "cafe");
+    assert_data(value(&d, TEST_KEY, "empty binary"), MGW_REGT_BINARY, "");
+    assert_data(value(&d, TEST_KEY, "empty sz"), MGW_REGT_SZ, "0000");
+    const mgw_regval *bin = value(&d, TEST_KEY, "BINARY"); /* names ignore case */
+    ck_assert_uint_eq(bin->len, 80);
+    ck_assert_int_eq(bin->data[79], 0x4f);
+    ck_assert_uint_eq(value(&d, TEST_KEY, "expand")->type, MGW_REGT_EXPAND_SZ);
+    mgw_dbuf s;
+    mgw_dbuf_init(&s);
+    const mgw_regval *esc = value(&d, TEST_KEY, "escapes");
+    ck_assert_int_eq(mgw_regsz_to_utf8(esc->data, esc->len, &s), MGW_OK);
+    mgw_dbuf_putc(&s, 0);
+    ck_assert_str_eq((char *)s.p, "quote \" backslash \\ path C:\\Windows");
+    s.len = 0;
+    const mgw_regval *uni = value(&d, TEST_KEY,
+                                  "Gr\xc3\xbc\xc3\x9f"
+                                  "e \xe2\x82\xac");
+    ck_assert_int_eq(mgw_regsz_to_utf8(uni->data, uni->len, &s), MGW_OK);
+    mgw_dbuf_putc(&s, 0);
+    ck_assert_str_eq((char *)s.p, "\xc3\xbcn\xc3\xaf"
+                                  "c\xc3\xb6"
+                                  "d\xc3\xa9 \xf0\x9f\x94\x91");
+    ck_assert_ptr_nonnull(mgw_regdoc_find(&d, TEST_KEY "\\sub key\\DEEPER"));
+    mgw_dbuf_free(&s);
+    mgw_regdoc_free(&d);
+    free(data);
+}
+END_TEST
+
+START_TEST(utf8_and_lf_read_like_the_utf16_export)
+{
+    size_t len;
+    uint8_t *data = reg_fixture("all-types.reg", &len);
+    mgw_dbuf u8;
+    mgw_dbuf_init(&u8);
+    mgw_dbuf_puts(&u8, "\xEF\xBB\xBF"); /* with a UTF-8 BOM */
+    ck_assert_int_eq(mgw_utf16_to_utf8(data + 2, len - 2, false, &u8), MGW_OK);
+    mgw_dbuf lf;
+    mgw_dbuf_init(&lf); /* and without, LF only */
+    for (size_t i = 3; i < u8.len; i++)
+        if (u8.p[i] != '\r')
+            mgw_dbuf_putc(&lf, u8.p[i]);
+    mgw_regdoc a, b, c;
+    ck_assert_int_eq(mgw_regdoc_parse(data, len, &a), MGW_OK);
+    ck_assert_int_eq(mgw_regdoc_parse(u8.p, u8.len, &b), MGW_OK);
+    ck_assert_int_eq(mgw_regdoc_parse(lf.p, lf.len, &c), MGW_OK);
+    mgw_dbuf wa, wb, wc;
+    write_doc(&a, &wa);
+    write_doc(&b, &wb);
+    write_doc(&c, &wc);
+    ck_assert(wa.len == len && memcmp(wa.p, data, len) == 0);
+    ck_assert(wb.len == len && memcmp(wb.p, data, len) == 0);
+    ck_assert(wc.len == len && memcmp(wc.p, data, len) == 0);
+    mgw_dbuf_free(&wa);
+    mgw_dbuf_free(&wb);
+    mgw_dbuf_free(&wc);
+    mgw_regdoc_free(&a);
+    mgw_regdoc_free(&b);
+    mgw_regdoc_free(&c);
+    mgw_dbuf_free(&u8);
+    mgw_dbuf_free(&lf);
+    free(data);
+}
+END_TEST
+
+START_TEST(regedit4_files_are_read_in_the_ansi_code_page)
+{
+    /* Windows-1252: 0xE4 is "a umlaut", 0x80 the euro sign; hex(2) holds ANSI bytes. */
+    const char text[] = "REGEDIT4\r\n\r\n[HKEY_CURRENT_USER\\Software\\T]\r\n"
+                        "\"n\xe4me\"=\"\x80 5\"\r\n"
+                        "\"path\"=hex(2):25,54,25,00\r\n"
+                        "\"d\"=dword:00000010\r\n";
+    mgw_regdoc d;
+    ck_assert_int_eq(mgw_regdoc_parse((const uint8_t *)text, sizeof(text) - 1, &d), MGW_OK);
+    const char *key = "HKEY_CURRENT_USER\\Software\\T";
+    assert_data(value(&d, key, "n\xc3\xa4me"), MGW_REGT_SZ, "ac2020003500 0000");
+    assert_data(value(&d, key, "path"), MGW_REGT_EXPAND_SZ, "250054002500 0000");
+    assert_data(value(&d, key, "d"), MGW_REGT_DWORD, "10000000");
+    mgw_regdoc_free(&d);
+    /* The same in UTF-8 is read as UTF-8. */
+    const char utf8[] = "REGEDIT4\n[HKEY_CURRENT_USER\\T]\n\"x\"=\"\xc3\xa4\"\n";
+    ck_assert_int_eq(mgw_regdoc_parse((const uint8_t *)utf8, sizeof(utf8) - 1, &d), MGW_OK);
+    assert_data(value(&d, "HKEY_CURRENT_USER\\T", "x"), MGW_REGT_SZ, "e4000000");
+    mgw_regdoc_free(&d);
+}
+END_TEST
+
+START_TEST(continuations_comments_and_spacing)
+{
+    mgw_regdoc d;
+    ck_assert_int_eq(parse_text("; a comment\r\n"
+                                "  [HKEY_USERS\\X] ; after the key\r\n"
+                                "\"a\" = hex:01, 02 ,03,\\ ; comment after the backslash\r\n"
+                                "\r\n"
+                                "   ; a comment line inside the list\r\n"
+                                "  04,05\r\n"
+                                "\"b\"=hex:\\\r\n"
+                                "  ff\r\n"
+                                "\"c\"=hex:0a,0b,\r\n"
+                                "\"d\"=dword:  1f ; spaces and a comment\r\n"
+                                "@=\"with ; semicolon\" ; real comment\r\n"
+                                "\"e\"=\"cr\\rlf\\n\"\t \r\n"
+                                "\"f\"=hex(7):61,00,00,00,00,00,\\\r\n",
+                                &d),
+                     MGW_OK);
+    assert_data(value(&d, "HKEY_USERS\\X", "a"), MGW_REGT_BINARY, "0102030405");
+    assert_data(value(&d, "HKEY_USERS\\X", "b"), MGW_REGT_BINARY, "ff");
+    assert_data(value(&d, "HKEY_USERS\\X", "c"), MGW_REGT_BINARY, "0a0b");
+    assert_data(value(&d, "HKEY_USERS\\X", "d"), MGW_REGT_DWORD, "1f000000");
+    assert_data(value(&d, "HKEY_USERS\\X", "e"), MGW_REGT_SZ, "630072000d006c0066000a000000");
+    assert_data(value(&d, "HKEY_USERS\\X", "f"), MGW_REGT_MULTI_SZ, "610000000000");
+    ck_assert_uint_eq(value(&d, "HKEY_USERS\\X", "")->type, MGW_REGT_SZ);
+    mgw_regdoc_free(&d);
+}
+END_TEST
+
+START_TEST(deletions_are_kept_and_written_back)
+{
+    const char *body = "\r\n[-HKEY_LOCAL_MACHINE\\SOFTWARE\\Gone]\r\n"
+                       "\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Kept]\r\n"
+                       "\"old\"=-\r\n"
+                       "@=-\r\n"
+                       "\"new\"=dword:00000001\r\n\r\n";
+    mgw_regdoc d;
+    ck_assert_int_eq(parse_text(body, &d), MGW_OK);
+    ck_assert(d.keys[0].deleted);
+    ck_assert(value(&d, "HKEY_LOCAL_MACHINE\\SOFTWARE\\Kept", "old")->deleted);
+    ck_assert(value(&d, "HKEY_LOCAL_MACHINE\\SOFTWARE\\Kept", "")->deleted);
+    char *back = write_utf8(&d);
+    char want[512];
+    snprintf(want, sizeof(want), "Windows Registry Editor Version 5.00\r\n%s", body);
+    ck_assert_str_eq(back, want);
+    free(back);
+    mgw_regdoc_free(&d);
+}
+END_TEST
+
+START_TEST(state_merge_follows_regedit_import)
+{
+    mgw_regdoc st, a, b;
+    mgw_regdoc_init(&st);
+    ck_assert_int_eq(parse_text("[HKEY_USERS\\A]\r\n\"v\"=dword:1\r\n\"w\"=\"x\"\r\n"
+                                "[HKEY_USERS\\A\\Sub]\r\n\"s\"=dword:2\r\n"
+                                "[HKEY_USERS\\B]\r\n",
+                                &a),
+                     MGW_OK);
+    ck_assert_int_eq(parse_text("[-HKEY_USERS\\a]\r\n[HKEY_USERS\\B\\New]\r\n\"n\"=hex:\r\n"
+                                "[hkey_users\\b]\r\n\"V\"=dword:3\r\n\"gone\"=-\r\n",
+                                &b),
+                     MGW_OK);
+    ck_assert_int_eq(mgw_regstate_merge(&st, &a), MGW_OK);
+    ck_assert_uint_eq(st.n_keys, 3);
+    ck_assert_int_eq(mgw_regstate_merge(&st, &b), MGW_OK);
+    ck_assert_ptr_null(mgw_regdoc_find(&st, "HKEY_USERS\\A\\Sub"));
+    ck_assert_uint_eq(st.n_keys, 2);
+    ck_assert_str_eq(st.keys[0].path, "HKEY_USERS\\B"); /* spelling of the first import */
+    ck_assert_str_eq(st.keys[1].path, "HKEY_USERS\\B\\New");
+    assert_data(value(&st, "HKEY_USERS\\B", "v"), MGW_REGT_DWORD, "03000000");
+    mgw_regdoc_free(&a);
+    mgw_regdoc_free(&b);
+    mgw_regdoc_free(&st);
+}
+END_TEST
+
+START_TEST(writer_wraps_and_falls_back_to_hex_as_regedit)
+{
+    mgw_regdoc d;
+    mgw_regdoc_init(&d);
+    mgw_regkey *k = mgw_regdoc_append(&d, "HKEY_USERS\\W", false);
+    uint8_t bytes[30];
+    for (int i = 0; i < 30; i++)
+        bytes[i] = (uint8_t)i;
+    /* A name of 60 characters: the first line holds only a few bytes. */
+    const char *name = "012345678901234567890123456789012345678901234567890123456789";
+    ck_assert_int_eq(mgw_regkey_put(k, name, MGW_REGT_BINARY, bytes, 30, false), MGW_OK);
+    ck_assert_int_eq(mgw_regkey_put(k, "no nul", MGW_REGT_SZ, (const uint8_t *)"a\0b\0", 4, false),
+                     MGW_OK);
+    ck_assert_int_eq(mgw_regkey_put(k, "short dword", MGW_REGT_DWORD, bytes, 2, false), MGW_OK);
+    ck_assert_int_eq(mgw_regkey_put(k, "empty", MGW_REGT_SZ, bytes, 0, false), MGW_OK);
+    char *text = write_utf8(&d);
+    ck_assert_str_eq(text,
+                     "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_USERS\\W]\r\n"
+                     "\"012345678901234567890123456789012345678901234567890123456789\"=hex:00,01,"
+                     "02,03,\\\r\n"
+                     "  04,05,06,07,08,09,0a,0b,0c,0d,0e,0f,10,11,12,13,14,15,16,17,18,19,1a,1b,"
+                     "1c,\\\r\n"
+                     "  1d\r\n"
+                     "\"no nul\"=hex(1):61,00,62,00\r\n"
+                     "\"short dword\"=hex(4):00,01\r\n"
+                     "\"empty\"=hex(1):\r\n\r\n");
+    free(text);
+    mgw_regdoc_free(&d);
+}
+END_TEST
+
+/* ---- hostile input ------------------------------------------------------------ */
+
+typedef struct {
+    const char *text; /* after the v5 header line (line 1) */
+    int code;
+    const char *detail; /* expected start of mgw_last_error() */
+} bad_case;
+
+static const bad_case bad_cases[] = {
+    {"[HKEY_USERS\\X]\r\n\"a\"=\"no end\r\n", MGW_ERR_REG_SYNTAX, "line 3: unterminated string"},
+    {"[HKEY_USERS\\X]\r\n\"a\"=hex:01,g0\r\n", MGW_ERR_REG_SYNTAX, "line 3: invalid hex byte"},
+    {"[HKEY_USERS\\X]\r\n\"a\"=hex:012\r\n", MGW_ERR_REG_SYNTAX, "line 3: hex byte with more"},
+    {"[HKEY_USERS\\X]\r\n\"a\"=hex:01 02\r\n", MGW_ERR_REG_SYNTAX, "line 3: ',' expected"},
+    {"[HKEY_USERS\\X]\r\n\"a\"=hex:01\\\r\n", MGW_ERR_REG_SYNTAX, "line 3: ',' expected"},
+    {"[HKEY_USERS\\X]\r\n\"a\"=hex:01,\\\r\nzz\r\n", MGW_ERR_REG_SYNTAX, "line 4: hex bytes"},
+    {"[HKEY_USERS\\X]\r\n\r\n\"a\"=dword:123456789\r\n", MGW_ERR_REG_SYNTAX,
+     "line 4: dword: has more than 8"},
+    {"[HKEY_USERS\\X]\r\n\"a\"=dword:\r\n", MGW_ERR_REG_SYNTAX, "line 3: dword: needs hex"},
+    {"[HKEY_USERS\\X]\r\n\"a\"=dword:1x\r\n", MGW_ERR_REG_SYNTAX, "line 3: unexpected text"},
+    {"[HKEY_USERS\\X]\r\n\"a\"=DWORD:1\r\n", MGW_ERR_REG_SYNTAX, "line 3: unknown value type"},
+    {"[HKEY_USERS\\X]\r\n\"a\"=hex(0x4):01\r\n", MGW_ERR_REG_SYNTAX, "line 3: invalid value type"},
+    {"[HKEY_USERS\\X]\r\n\"a\"=hex(123456789):01\r\n", MGW_ERR_REG_SYNTAX, "line 3: invalid"},
+    {"[HKEY_USERS\\X]\r\n\"a\"=\"x\\q\"\r\n", MGW_ERR_REG_SYNTAX, "line 3: unknown escape"},
+    {"[HKEY_USERS\\X]\r\n\"a\"=\"x\\0\"\r\n", MGW_ERR_REG_SYNTAX, "line 3: unknown escape"},
+    {"[HKEY_USERS\\X]\r\n\"a\"=\"x\" y\r\n", MGW_ERR_REG_SYNTAX, "line 3: unexpected text after"},
+    {"[HKEY_USERS\\X]\r\n\"a\" dword:1\r\n", MGW_ERR_REG_SYNTAX, "line 3: '=' expected"},
+    {"[HKEY_USERS\\X]\r\n\"a\"=- x\r\n", MGW_ERR_REG_SYNTAX, "line 3: unexpected text after"},
+    {"[HKEY_USERS\\X]\r\ngarbage\r\n", MGW_ERR_REG_SYNTAX, "line 3: unexpected text"},
+    {"\"a\"=dword:1\r\n", MGW_ERR_REG_SYNTAX, "line 2: a value before the first"},
+    {"[-HKEY_USERS\\X]\r\n\"a\"=dword:1\r\n", MGW_ERR_REG_SYNTAX, "line 3: a value under"},
+    {"[HKEY_USERS\\X\r\n", MGW_ERR_REG_SYNTAX, "line 2: missing ']'"},
+    {"[ HKEY_USERS\\X]\r\n", MGW_ERR_REG_SYNTAX, "line 2: a key name must"},
+    {"[HKLM\\X]\r\n", MGW_ERR_REG_SYNTAX, "line 2: invalid key name"},
+    {"[HKEY_USERS\\\\X]\r\n", MGW_ERR_REG_SYNTAX, "line 2: invalid key name"},
+    {"[HKEY_USERS\\X\\]\r\n", MGW_ERR_REG_SYNTAX, "line 2: invalid key name"},
+    {"[]\r\n", MGW_ERR_REG_SYNTAX, "line 2: invalid key name"},
+    {"[HKEY_USERS\\X] junk\r\n", MGW_ERR_REG_SYNTAX, "line 2: unexpected text after ']'"},
+    {"[HKEY_USERS\\X]\r\n\"a\"=hex:ff\xff\r\n", MGW_ERR_UTF8, "line 3, column 11: invalid UTF-8"},
+};
+
+START_TEST(malformed_lines_give_their_line_number)
+{
+    for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+        mgw_regdoc d;
+        int r = parse_text(bad_cases[i].text, &d);
+        ck_assert_msg(r == bad_cases[i].code, "case %zu: got %d", i, r);
+        ck_assert_msg(strncmp(mgw_last_error(), bad_cases[i].detail, strlen(bad_cases[i].detail)) ==
+                          0,
+                      "case %zu: detail '%s'", i, mgw_last_error());
+    }
+}
+END_TEST
+
+START_TEST(bad_encodings_headers_and_sizes_are_refused)
+{
+    mgw_regdoc d;
+    const uint8_t odd[] = {0xFF, 0xFE, 'W', 0, '\n', 0, 'x'};
+    ck_assert_int_eq(mgw_regdoc_parse(odd, sizeof(odd), &d), MGW_ERR_UTF8);
+    ck_assert_str_eq(mgw_last_error(), "line 2: UTF-16 text with an odd number of bytes");
+    const uint8_t surrogate[] = {0xFF, 0xFE, '\n', 0, 0x00, 0xD8, 'x', 0};
+    ck_assert_int_eq(mgw_regdoc_parse(surrogate, sizeof(surrogate), &d), MGW_ERR_UTF8);
+    ck_assert_str_eq(mgw_last_error(), "line 2: invalid UTF-16 (unpaired surrogate)");
+    const uint8_t be[] = {0xFE, 0xFF, 0, 'W'};
+    ck_assert_int_eq(mgw_regdoc_parse(be, sizeof(be), &d), MGW_ERR_REG_SYNTAX);
+    const uint8_t nul[] = "REGEDIT4\n[HKEY_USERS\\A\0]\n";
+    ck_assert_int_eq(mgw_regdoc_parse(nul, sizeof(nul) - 1, &d), MGW_ERR_REG_SYNTAX);
+    ck_assert_str_eq(mgw_last_error(), "line 2: NUL character");
+    ck_assert_int_eq(mgw_regdoc_parse((const uint8_t *)"REGEDIT", 7, &d), MGW_ERR_REG_SYNTAX);
+    ck_assert_int_eq(mgw_regdoc_parse((const uint8_t *)"", 0, &d), MGW_ERR_REG_SYNTAX);
+    ck_assert(strncmp(mgw_last_error(), "line 1: not a registry file", 27) == 0);
+    /* an enormous line, and an enormous file */
+    size_t big = MGW_REG_MAX_LINE + 100;
+    char *line = malloc(big + 64);
+    int n = snprintf(line, 64, "REGEDIT4\n[HKEY_USERS\\A]\n\"a\"=hex:");
+    memset(line + n, '0', big);
+    ck_assert_int_eq(mgw_regdoc_parse((uint8_t *)line, (size_t)n + big, &d), MGW_ERR_TOO_LARGE);
+    ck_assert_str_eq(mgw_last_error(), "line 3 is longer than 4194304 bytes");
+    free(line);
+    uint8_t *huge = calloc(1, MGW_REG_MAX_FILE + 1);
+    ck_assert_int_eq(mgw_regdoc_parse(huge, MGW_REG_MAX_FILE + 1, &d), MGW_ERR_TOO_LARGE);
+    free(huge);
+}
+END_TEST
+
+START_TEST(value_data_is_capped)
+{
+    /* 1 MiB + 1 bytes of hex on continued lines of 32 bytes each */
+    mgw_dbuf b;
+    mgw_dbuf_init(&b);
+    mgw_dbuf_puts(&b, "REGEDIT4\n[HKEY_USERS\\A]\n\"a\"=hex:");
+    for (size_t i = 0; i <= MGW_REG_MAX_DATA; i++)
+        mgw_dbuf_puts(&b, i % 32 == 31 ? "00,\\\n" : "00,");
+    mgw_dbuf_puts(&b, "00\n");
+    mgw_regdoc d;
+    ck_assert_int_eq(mgw_regdoc_parse(b.p, b.len, &d), MGW_ERR_TOO_LARGE);
+    ck_assert(strstr(mgw_last_error(), "value data longer than") != NULL);
+    mgw_dbuf_free(&b);
+}
+END_TEST
+
+/* Whatever the parser accepts, its own output must read back to the same
+ * output; nothing may crash or leak (ASan runs this suite). */
+static void check_stable(const uint8_t *p, size_t n)
+{
+    mgw_regdoc d;
+    if (mgw_regdoc_parse(p, n, &d) != MGW_OK) {
+        ck_assert_str_ne(mgw_last_error(), "");
+        return;
+    }
+    mgw_dbuf w1, w2;
+    write_doc(&d, &w1);
+    mgw_regdoc d2;
+    ck_assert_int_eq(mgw_regdoc_parse(w1.p, w1.len, &d2), MGW_OK);
+    write_doc(&d2, &w2);
+    ck_assert(w1.len == w2.len && memcmp(w1.p, w2.p, w1.len) == 0);
+    mgw_dbuf_free(&w1);
+    mgw_dbuf_free(&w2);
+    mgw_regdoc_free(&d);
+    mgw_regdoc_free(&d2);
+}
+
+START_TEST(random_and_mutated_input_never_crashes)
+{
+    test_rng rng = {0x9E3779B97F4A7C15ull};
+    const char *seeds[] = {"all-types.reg", "gateway-http.reg", "gateway-schannel.reg"};
+    uint8_t buf[4096];
+    for (int round = 0; round < 1500; round++) { /* random bytes behind a valid header */
+        unsigned char len_b[2];
+        test_rng_cb(&rng, len_b, 2);
+        size_t n = (size_t)(len_b[0] | len_b[1] << 8) % 600;
+        const char *hdr = round % 2 ? "REGEDIT4\n" : "Windows Registry Editor Version 5.00\r\n";
+        size_t h = strlen(hdr);
+        memcpy(buf, hdr, h);
+        test_rng_cb(&rng, buf + h, n);
+        for (size_t i = h; i < h + n; i++) /* bias towards the grammar's characters */
+            if (buf[i] % 3 == 0)
+                buf[i] = (uint8_t) "[]\"=@-\\,:;hexdword()0123456789abf\r\n "[buf[i] % 37];
+        check_stable(buf, h + n);
+        check_stable(buf + h, n); /* no header at all */
+    }
+    for (size_t s = 0; s < 3; s++) { /* mutations of real exports */
+        size_t len;
+        uint8_t *orig = reg_fixture(seeds[s], &len);
+        uint8_t *m = malloc(len);
+        for (int round = 0; round < 700; round++) {
+            memcpy(m, orig, len);
+            unsigned char r[8];
+            test_rng_cb(&rng, r, sizeof(r));
+            size_t cut = len;
+            for (int k = 0; k < 1 + r[0] % 4; k++) {
+                test_rng_cb(&rng, r, sizeof(r));
+                size_t at = (size_t)(r[0] | r[1] << 8 | r[2] << 16) % len;
+                if (r[3] % 4 == 0)
+                    cut = at; /* truncation */
+                else
+                    m[at] = r[4];
+            }
+            check_stable(m, cut);
+        }
+        free(m);
+        free(orig);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("regcodec");
+    TCase *t = tcase_create("regcodec");
+    tcase_set_timeout(t, 600);
+    tcase_add_test(t, wine_exports_round_trip_byte_for_byte);
+    tcase_add_test(t, every_value_type_is_read);
+    tcase_add_test(t, utf8_and_lf_read_like_the_utf16_export);
+    tcase_add_test(t, regedit4_files_are_read_in_the_ansi_code_page);
+    tcase_add_test(t, continuations_comments_and_spacing);
+    tcase_add_test(t, deletions_are_kept_and_written_back);
+    tcase_add_test(t, state_merge_follows_regedit_import);
+    tcase_add_test(t, writer_wraps_and_falls_back_to_hex_as_regedit);
+    tcase_add_test(t, malformed_lines_give_their_line_number);
+    tcase_add_test(t, bad_encodings_headers_and_sizes_are_refused);
+    tcase_add_test(t, value_data_is_capped);
+    tcase_add_test(t, random_and_mutated_input_never_crashes);
+    suite_add_tcase(s, t);
+    return test_run(s);
+}

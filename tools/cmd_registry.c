@@ -1,0 +1,248 @@
+/* mgwauth registry plan|apply|rollback. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const outputs[] = {"security.reg", "rollback.reg", "backup.reg", "plan.json"};
+
+/* Import every --current file into one state, in the order given. */
+static int load_current(cli_opt *o, size_t n, mgw_regstate_t *st)
+{
+    cli_opt *cur = cli_get(o, n, "current");
+    for (size_t i = 0; i < cur->count; i++) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        int r = mgw_file_read(cur->values[i], mgw_reg_max_file_size(), &data, &len);
+        if (r == MGW_OK)
+            r = mgw_regstate_import(st, data, len);
+        mgw_free(data);
+        if (r != MGW_OK)
+            return cli_fail(r, cur->values[i]);
+    }
+    return 0;
+}
+
+/* Turn the command-line options into plan options. */
+static int set_options(cli_opt *o, size_t n, mgw_regopts_t *opts)
+{
+    int r = MGW_OK;
+    const char *mode = cli_value(o, n, "trust-mode");
+    if (mode != NULL) {
+        if (strlen(mode) != 1 || mode[0] < '0' || mode[0] > '2')
+            return cli_usage("--trust-mode must be 0, 1 or 2, not '%s'", mode);
+        r = mgw_regopts_set_trust_mode(opts, mode[0] - '0');
+    }
+    const char *ip = cli_value(o, n, "binding"), *sni = cli_value(o, n, "sni-binding");
+    if (ip != NULL && sni != NULL)
+        return cli_usage("--binding and --sni-binding exclude each other");
+    if (r == MGW_OK && ip != NULL && (r = mgw_regopts_set_binding(opts, ip)) != MGW_OK)
+        return cli_usage("--binding: %s", mgw_last_error());
+    if (r == MGW_OK && sni != NULL && (r = mgw_regopts_set_sni_binding(opts, sni)) != MGW_OK)
+        return cli_usage("--sni-binding: %s", mgw_last_error());
+    bool disable = cli_get(o, n, "disable-root-autoupdate")->seen;
+    bool keep = cli_get(o, n, "keep-disallowed-updates")->seen;
+    if (keep && !disable)
+        return cli_usage("--keep-disallowed-updates goes with --disable-root-autoupdate");
+    if (r == MGW_OK)
+        r = mgw_regopts_set_revocation_check(opts, !cli_get(o, n, "no-revocation-check")->seen);
+    if (r == MGW_OK)
+        r = mgw_regopts_set_disable_tls13(opts, cli_get(o, n, "disable-tls13")->seen);
+    if (r == MGW_OK)
+        r = mgw_regopts_set_negotiate_client_cert(opts,
+                                                  cli_get(o, n, "negotiate-client-cert")->seen);
+    if (r == MGW_OK)
+        r = mgw_regopts_set_root_autoupdate(opts, disable, keep);
+    const char *store = cli_value(o, n, "issuer-store");
+    if (r == MGW_OK && store != NULL && (r = mgw_regopts_set_issuer_store(opts, store)) != 0)
+        return cli_usage("--issuer-store: %s", mgw_last_error());
+    return r == MGW_OK ? 0 : cli_fail(r, NULL);
+}
+
+static int set_client_cert(const char *path, mgw_regopts_t *opts)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    mgw_cert_t *cert = NULL;
+    if (cli_read(path, &data, &len) != 0)
+        return 1;
+    int r = mgw_cert_parse(data, len, &cert);
+    mgw_free(data);
+    if (r == MGW_OK)
+        r = mgw_regopts_set_client_cert(opts, cert);
+    mgw_cert_free(&cert);
+    return r == MGW_OK ? 0 : cli_fail(r, path);
+}
+
+/* Stage the four outputs and write them all, or none. */
+static int write_plan(const mgw_regplan_t *plan, const char *dir, unsigned force)
+{
+    static const int which[] = {MGW_REGPLAN_SECURITY, MGW_REGPLAN_ROLLBACK, MGW_REGPLAN_BACKUP};
+    mgw_fileset_t *fs = mgw_fileset_new();
+    int r = fs != NULL ? MGW_OK : MGW_ERR_NO_MEMORY;
+    for (size_t i = 0; i < N(outputs) && r == MGW_OK; i++) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        char *path = cli_path(dir, outputs[i], "");
+        if (path == NULL)
+            r = MGW_ERR_NO_MEMORY;
+        else if (i < N(which))
+            r = mgw_regplan_reg_file(plan, which[i], &data, &len);
+        else if ((r = mgw_regplan_describe(plan, MGW_DESCRIBE_JSON, (char **)&data)) == MGW_OK)
+            len = strlen((char *)data);
+        if (r == MGW_OK)
+            r = mgw_fileset_add(fs, path, data, len, force);
+        mgw_free(data);
+        free(path);
+    }
+    if (r == MGW_OK)
+        r = mgw_fileset_commit(fs);
+    mgw_fileset_free(&fs);
+    return r == MGW_OK ? 0 : cli_fail(r, NULL);
+}
+
+static int plan_cmd(int argc, char **argv)
+{
+    cli_opt o[] = {
+        {"current", true, true, {0}, 0, false},
+        {"trust-mode", true, false, {0}, 0, false},
+        {"binding", true, false, {0}, 0, false},
+        {"sni-binding", true, false, {0}, 0, false},
+        {"no-revocation-check", false, false, {0}, 0, false},
+        {"disable-tls13", false, false, {0}, 0, false},
+        {"negotiate-client-cert", false, false, {0}, 0, false},
+        {"issuer-store", true, false, {0}, 0, false},
+        {"disable-root-autoupdate", false, false, {0}, 0, false},
+        {"keep-disallowed-updates", false, false, {0}, 0, false},
+        {"client-cert", true, false, {0}, 0, false},
+        {"out", true, false, {0}, 0, false},
+        {"force", false, false, {0}, 0, false},
+    };
+    size_t n = N(o), npos;
+    const char *pos[1];
+    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+        return EXIT_USAGE;
+    const char *dir = cli_value(o, n, "out");
+    if (dir == NULL)
+        return cli_usage("--out DIR is required");
+    mgw_regopts_t *opts = mgw_regopts_new();
+    mgw_regstate_t *st = mgw_regstate_new();
+    mgw_regplan_t *plan = NULL;
+    char *table = NULL;
+    int rc = 1, r;
+    if (opts == NULL || st == NULL) {
+        cli_fail(MGW_ERR_NO_MEMORY, NULL);
+        goto done;
+    }
+    if ((rc = set_options(o, n, opts)) != 0)
+        goto done;
+    rc = 1;
+    const char *cert = cli_value(o, n, "client-cert");
+    if ((cert != NULL && set_client_cert(cert, opts) != 0) || load_current(o, n, st) != 0)
+        goto done;
+    if ((r = mgw_regplan_compute(opts, st, &plan)) != MGW_OK ||
+        (r = mgw_regplan_describe(plan, MGW_DESCRIBE_TEXT, &table)) != MGW_OK) {
+        cli_fail(r, NULL);
+        goto done;
+    }
+    if (cli_mkdirs(dir) != 0 ||
+        write_plan(plan, dir, cli_get(o, n, "force")->seen ? MGW_FILE_FORCE : 0) != 0)
+        goto done;
+    fputs(table, stdout);
+    printf("\nwrote: %s/security.reg (the changes), %s/rollback.reg (undoes them),\n"
+           "       %s/backup.reg (export of the touched keys), %s/plan.json\n",
+           dir, dir, dir, dir);
+    rc = 0;
+done:
+    mgw_free(table);
+    mgw_regplan_free(&plan);
+    mgw_regstate_free(&st);
+    mgw_regopts_free(&opts);
+    return rc;
+}
+
+/* DIR-of-plan/backup-before-<what>-YYYYMMDDThhmmssZ.reg */
+static char *default_backup(const char *plan_path, const char *what)
+{
+    const char *slash = strrchr(plan_path, '/');
+    char stamp[32] = "";
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm) != NULL)
+        strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+    size_t len = (slash != NULL ? (size_t)(slash - plan_path) + 1 : 0) + strlen(what) + 64;
+    char *p = malloc(len);
+    if (p != NULL)
+        snprintf(p, len, "%.*sbackup-before-%s-%s.reg",
+                 slash != NULL ? (int)(slash - plan_path) + 1 : 0, plan_path, what, stamp);
+    return p;
+}
+
+static int run_cmd(int argc, char **argv, bool reverse)
+{
+    cli_opt o[] = {
+        {"plan", true, false, {0}, 0, false},
+        {"registry-file", true, false, {0}, 0, false},
+        {"backup", true, false, {0}, 0, false},
+        {"force", false, false, {0}, 0, false},
+    };
+    size_t n = N(o), npos;
+    const char *pos[1];
+    const char *what = reverse ? "rollback" : "apply";
+    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+        return EXIT_USAGE;
+    const char *plan_path = cli_value(o, n, "plan"), *state = cli_value(o, n, "registry-file");
+    if (plan_path == NULL || state == NULL)
+        return cli_usage("registry %s needs --plan DIR/plan.json and --registry-file FILE.reg",
+                         what);
+    uint8_t *json = NULL;
+    size_t len = 0;
+    mgw_regplan_t *plan = NULL;
+    char *backup = cli_value(o, n, "backup") != NULL ? strdup(cli_value(o, n, "backup"))
+                                                     : default_backup(plan_path, what);
+    int changed = 0, rc = 1;
+    if (backup == NULL || cli_read(plan_path, &json, &len) != 0)
+        goto done;
+    int r = mgw_regplan_load(json, len, &plan);
+    if (r != MGW_OK) {
+        cli_fail(r, plan_path);
+        goto done;
+    }
+    unsigned force = cli_get(o, n, "force")->seen ? MGW_FILE_FORCE : 0;
+    r = reverse ? mgw_regplan_rollback_file(plan, state, backup, force, &changed)
+                : mgw_regplan_apply_file(plan, state, backup, force, &changed);
+    if (r != MGW_OK) {
+        cli_fail(r, NULL);
+        goto done;
+    }
+    if (changed == 0)
+        printf("Nothing changed: %s already has the %s values of the plan.\n", state,
+               reverse ? "before" : "desired");
+    else
+        printf("%s %d value%s in %s.\nbackup of the touched keys: %s\n",
+               reverse ? "Rolled back" : "Applied", changed, changed == 1 ? "" : "s", state,
+               backup);
+    rc = 0;
+done:
+    free(backup);
+    mgw_free(json);
+    mgw_regplan_free(&plan);
+    return rc;
+}
+
+int cmd_registry(int argc, char **argv)
+{
+    if (argc < 1)
+        return cli_usage("registry needs a subcommand: plan, apply or rollback");
+    if (strcmp(argv[0], "plan") == 0)
+        return plan_cmd(argc - 1, argv + 1);
+    if (strcmp(argv[0], "apply") == 0)
+        return run_cmd(argc - 1, argv + 1, false);
+    if (strcmp(argv[0], "rollback") == 0)
+        return run_cmd(argc - 1, argv + 1, true);
+    return cli_usage("unknown registry subcommand '%s'", argv[0]);
+}

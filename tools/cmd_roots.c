@@ -1,0 +1,431 @@
+/* mgwauth roots plan|prune|restore and mgwauth task xml. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define OPT(name, value, repeat) ((cli_opt){name, value, repeat, {0}, 0, false})
+
+/* Options shared by plan and prune. */
+#define PLAN_OPTS                                                                                  \
+    OPT("store", true, false), OPT("keep", true, true), OPT("keep-file", true, true),              \
+        OPT("allow-missing", false, false), OPT("allow-protected", true, true),                    \
+        OPT("remove-protected", false, false)
+
+/* Everything a roots command holds, released at the end. */
+typedef struct {
+    mgw_store_t *store;
+    mgw_rootopts_t *opts;
+    mgw_rootplan_t *plan;
+    char *text;
+} roots_job;
+
+static void job_free(roots_job *j)
+{
+    mgw_store_free(&j->store);
+    mgw_rootopts_free(&j->opts);
+    mgw_rootplan_free(&j->plan);
+    mgw_free(j->text);
+}
+
+static int open_store(roots_job *j, cli_opt *o, size_t n)
+{
+    const char *dir = cli_value(o, n, "store");
+    if (dir == NULL)
+        return cli_usage("--store DIR is required");
+    int r = mgw_store_open_dir(dir, &j->store);
+    return r == MGW_OK ? 0 : cli_fail(r, NULL);
+}
+
+/* The keep-list and the overrides, from --keep, --keep-file, --allow-*. */
+static int load_opts(roots_job *j, cli_opt *o, size_t n)
+{
+    cli_opt *keep = cli_get(o, n, "keep"), *files = cli_get(o, n, "keep-file");
+    cli_opt *allow = cli_get(o, n, "allow-protected");
+    if (keep->count == 0 && files->count == 0)
+        return cli_usage(
+            "name the certificates to keep with --keep THUMBPRINT or --keep-file FILE");
+    if ((j->opts = mgw_rootopts_new()) == NULL)
+        return cli_fail(MGW_ERR_NO_MEMORY, NULL);
+    int r;
+    for (size_t i = 0; i < keep->count; i++)
+        if ((r = mgw_rootopts_add_keep(j->opts, keep->values[i])) != MGW_OK)
+            return cli_fail(r, "--keep");
+    for (size_t i = 0; i < files->count; i++) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        if (cli_read(files->values[i], &data, &len) != 0)
+            return 1;
+        r = mgw_rootopts_add_keep_file(j->opts, data, len, files->values[i]);
+        mgw_free(data);
+        if (r != MGW_OK)
+            return cli_fail(r, NULL);
+    }
+    for (size_t i = 0; i < allow->count; i++)
+        if ((r = mgw_rootopts_allow_protected(j->opts, allow->values[i])) != MGW_OK)
+            return cli_fail(r, "--allow-protected");
+    mgw_rootopts_set_allow_missing(j->opts, cli_get(o, n, "allow-missing")->seen);
+    mgw_rootopts_set_remove_protected(j->opts, cli_get(o, n, "remove-protected")->seen);
+    return 0;
+}
+
+static int make_plan(roots_job *j, cli_opt *o, size_t n, int style)
+{
+    int rc;
+    if ((rc = open_store(j, o, n)) != 0 || (rc = load_opts(j, o, n)) != 0)
+        return rc;
+    int r = mgw_rootplan_compute(j->store, j->opts, &j->plan);
+    if (r == MGW_OK)
+        r = mgw_rootplan_describe(j->plan, style, &j->text);
+    if (r != MGW_OK)
+        return cli_fail(r, NULL);
+    fputs(j->text, stdout);
+    return 0;
+}
+
+static int plan(int argc, char **argv)
+{
+    cli_opt o[] = {PLAN_OPTS, OPT("json", false, false)};
+    size_t n = N(o), npos;
+    const char *pos[1];
+    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+        return EXIT_USAGE;
+    roots_job j = {0};
+    int rc =
+        make_plan(&j, o, n, cli_get(o, n, "json")->seen ? MGW_DESCRIBE_JSON : MGW_DESCRIBE_TEXT);
+    job_free(&j);
+    return rc;
+}
+
+/* ---- prune ------------------------------------------------------------------ */
+
+typedef struct {
+    const char *backup;
+    size_t backed_up;
+    bool announced;
+} prune_report;
+
+static void print_event(const char *what, const char *thumbprint, const char *subject,
+                        const char *origin, const char *detail)
+{
+    printf("%-11s %s  %s  [%s]%s%s\n", what, thumbprint, subject, origin,
+           detail != NULL ? ": " : "", detail != NULL ? detail : "");
+}
+
+static void on_prune_event(void *ctx, int event, const char *thumbprint, const char *subject,
+                           const char *origin, const char *detail)
+{
+    prune_report *pr = ctx;
+    if (!pr->announced) {
+        /* The first event comes after the backup was written and verified. */
+        printf("backup: %s (%zu certificates, written and verified)\n", pr->backup, pr->backed_up);
+        pr->announced = true;
+    }
+    const char *what = event == MGW_ROOTS_REMOVED  ? "removed"
+                       : event == MGW_ROOTS_FAILED ? "FAILED"
+                                                   : "not-removed";
+    print_event(what, thumbprint, subject, origin, detail);
+    fflush(stdout);
+}
+
+/* DIR/roots-YYYYMMDDThhmmssZ[-k].pem.gz: Task Scheduler has no date
+ * variables, so the tool names each run's backup itself. */
+static char *dated_backup(const char *dir, int k)
+{
+    char base[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm) == NULL)
+        return NULL;
+    size_t len = strftime(base, sizeof(base), "roots-%Y%m%dT%H%M%SZ", &tm);
+    if (k > 1)
+        snprintf(base + len, sizeof(base) - len, "-%d", k);
+    return cli_path(dir, base, ".pem.gz");
+}
+
+static int cli_exists(const char *path)
+{
+    fprintf(stderr, "mgwauth: error: %s exists (use --force to overwrite)\n", path);
+    return 1;
+}
+
+static int run_prune(roots_job *j, const char *store, const char *backup, const char *backup_dir,
+                     bool force)
+{
+    size_t n_remove = mgw_rootplan_count(j->plan, MGW_ROOT_REMOVE);
+    if (n_remove == 0) {
+        printf("nothing to remove; no backup written\n");
+        return 0;
+    }
+    if (backup_dir != NULL && cli_mkdirs(backup_dir) != 0)
+        return 1;
+    int r = MGW_ERR_EXISTS;
+    char *path = NULL;
+    for (int k = 1; r == MGW_ERR_EXISTS && k <= 100; k++) {
+        free(path);
+        path = backup_dir != NULL ? dated_backup(backup_dir, k) : strdup(backup);
+        if (path == NULL)
+            return cli_fail(MGW_ERR_NO_MEMORY, NULL);
+        prune_report pr = {path, n_remove, false};
+        r = mgw_roots_prune(j->store, j->plan, path, force ? MGW_FILE_FORCE : 0, on_prune_event,
+                            &pr);
+        if (backup_dir == NULL)
+            break;
+    }
+    int rc = 0;
+    if (r != MGW_OK) {
+        rc = cli_fail(r, NULL);
+    } else {
+        printf("removed %zu certificates; to undo: mgwauth roots restore --store %s --backup %s\n",
+               n_remove, store, path);
+    }
+    free(path);
+    return rc;
+}
+
+static int prune(int argc, char **argv)
+{
+    cli_opt o[] = {PLAN_OPTS, OPT("backup", true, false), OPT("backup-dir", true, false),
+                   OPT("force", false, false), OPT("yes", false, false)};
+    size_t n = N(o), npos;
+    const char *pos[1];
+    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+        return EXIT_USAGE;
+    const char *backup = cli_value(o, n, "backup"), *dir = cli_value(o, n, "backup-dir");
+    bool force = cli_get(o, n, "force")->seen;
+    if ((backup == NULL) == (dir == NULL))
+        return cli_usage("prune needs --backup FILE.pem.gz or --backup-dir DIR (one of them)");
+    if (dir != NULL && force)
+        return cli_usage("--force is for --backup; --backup-dir never replaces a backup");
+    roots_job j = {0};
+    int rc = make_plan(&j, o, n, MGW_DESCRIBE_TEXT);
+    if (rc == 0 && backup != NULL && !force) {
+        FILE *f = fopen(backup, "rb");
+        if (f != NULL) {
+            fclose(f);
+            rc = cli_exists(backup);
+        }
+    }
+    if (rc == 0 && !cli_get(o, n, "yes")->seen)
+        printf("dry run: nothing changed; with --yes, %zu certificates would be backed up to %s "
+               "and removed\n",
+               mgw_rootplan_count(j.plan, MGW_ROOT_REMOVE),
+               backup != NULL ? backup : "a dated file in the backup directory");
+    else if (rc == 0)
+        rc = run_prune(&j, cli_value(o, n, "store"), backup, dir, force);
+    job_free(&j);
+    return rc;
+}
+
+/* ---- restore ------------------------------------------------------------------- */
+
+typedef struct {
+    size_t added, present;
+} restore_report;
+
+static void on_restore_event(void *ctx, int event, const char *thumbprint, const char *subject,
+                             const char *origin, const char *detail)
+{
+    restore_report *rr = ctx;
+    rr->added += event == MGW_ROOTS_ADDED;
+    rr->present += event == MGW_ROOTS_PRESENT;
+    const char *what = event == MGW_ROOTS_ADDED     ? "added"
+                       : event == MGW_ROOTS_PRESENT ? "present"
+                       : event == MGW_ROOTS_FAILED  ? "FAILED"
+                                                    : "not-added";
+    print_event(what, thumbprint, subject, origin, detail);
+    fflush(stdout);
+}
+
+static int restore(int argc, char **argv)
+{
+    cli_opt o[] = {OPT("store", true, false), OPT("backup", true, false), OPT("only", true, true)};
+    size_t n = N(o), npos;
+    const char *pos[1];
+    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+        return EXIT_USAGE;
+    if (cli_value(o, n, "backup") == NULL)
+        return cli_usage("restore needs --backup FILE.pem.gz");
+    roots_job j = {0};
+    int rc = open_store(&j, o, n);
+    if (rc == 0) {
+        cli_opt *only = cli_get(o, n, "only");
+        restore_report rr = {0, 0};
+        int r = mgw_roots_restore(j.store, cli_value(o, n, "backup"), only->values, only->count,
+                                  on_restore_event, &rr);
+        if (r != MGW_OK)
+            rc = cli_fail(r, NULL);
+        else
+            printf("restored %zu certificates, %zu already present\n", rr.added, rr.present);
+    }
+    job_free(&j);
+    return rc;
+}
+
+int cmd_roots(int argc, char **argv)
+{
+    if (argc < 1)
+        return cli_usage("roots needs a subcommand: plan, prune or restore");
+    if (strcmp(argv[0], "plan") == 0)
+        return plan(argc - 1, argv + 1);
+    if (strcmp(argv[0], "prune") == 0)
+        return prune(argc - 1, argv + 1);
+    if (strcmp(argv[0], "restore") == 0)
+        return restore(argc - 1, argv + 1);
+    return cli_usage("unknown roots subcommand '%s'", argv[0]);
+}
+
+/* ---- task xml ----------------------------------------------------------------- */
+
+/* A duration: "15m", "1h30m", "90s", "2d", or ISO 8601 ("PT15M", "P1DT2H"). */
+static int parse_duration(const char *s, uint32_t *seconds)
+{
+    const char *p = s;
+    bool iso = *p == 'P', in_time = false;
+    uint64_t total = 0;
+    if (iso)
+        p++;
+    if (*p == '\0')
+        return -1;
+    while (*p != '\0') {
+        if (iso && *p == 'T' && !in_time) {
+            in_time = true;
+            p++;
+            continue;
+        }
+        if (*p < '0' || *p > '9')
+            return -1;
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(p, &end, 10);
+        if (errno != 0 || v > 100000000ull)
+            return -1;
+        char unit = *end;
+        uint64_t mult = 0;
+        if (iso)
+            mult = !in_time && unit == 'D'  ? 86400
+                   : in_time && unit == 'H' ? 3600
+                   : in_time && unit == 'M' ? 60
+                   : in_time && unit == 'S' ? 1
+                                            : 0;
+        else
+            mult = unit == 'd'   ? 86400
+                   : unit == 'h' ? 3600
+                   : unit == 'm' ? 60
+                   : unit == 's' ? 1
+                                 : 0;
+        if (mult == 0)
+            return -1;
+        total += v * mult;
+        if (total > 0xFFFFFFFFull)
+            return -1;
+        p = end + 1;
+    }
+    *seconds = (uint32_t)total;
+    return 0;
+}
+
+static int set_span(mgw_taskopts_t *t, cli_opt *o, size_t n, const char *name,
+                    int (*set)(mgw_taskopts_t *, uint32_t))
+{
+    const char *v = cli_value(o, n, name);
+    uint32_t seconds;
+    if (v == NULL)
+        return 0;
+    if (parse_duration(v, &seconds) != 0)
+        return cli_usage("--%s takes a duration such as 15m, 1h, 1h30m, 2d or PT15M, not '%s'",
+                         name, v);
+    if (set(t, seconds) != MGW_OK)
+        return cli_usage("--%s %s: %s", name, v, mgw_last_error());
+    return 0;
+}
+
+/* --command "C:\Program Files\x\x.exe" --flag: the program (quoted when it
+ * holds spaces), then its arguments. */
+static int set_command_line(mgw_taskopts_t *t, const char *cmd)
+{
+    while (*cmd == ' ' || *cmd == '\t')
+        cmd++;
+    const char *start = cmd, *end;
+    if (*cmd == '"') {
+        start = cmd + 1;
+        end = strchr(start, '"');
+        if (end == NULL)
+            return cli_usage("--command: the quoted program has no closing quote");
+    } else {
+        end = start + strcspn(start, " \t");
+    }
+    char *program = strndup(start, (size_t)(end - start));
+    if (program == NULL)
+        return cli_fail(MGW_ERR_NO_MEMORY, NULL);
+    const char *args = *end == '"' ? end + 1 : end;
+    while (*args == ' ' || *args == '\t')
+        args++;
+    int r = mgw_taskopts_set_command(t, program, *args != '\0' ? args : NULL);
+    free(program);
+    return r == MGW_OK ? 0 : cli_fail(r, "--command");
+}
+
+static int task_xml(int argc, char **argv)
+{
+    cli_opt o[] = {OPT("interval", true, false),   OPT("time-limit", true, false),
+                   OPT("start", true, false),      OPT("command", true, false),
+                   OPT("store", true, false),      OPT("keep-file", true, false),
+                   OPT("backup-dir", true, false), OPT("exe", true, false),
+                   OPT("out", true, false),        OPT("force", false, false)};
+    size_t n = N(o), npos;
+    const char *pos[1];
+    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+        return EXIT_USAGE;
+    const char *out = cli_value(o, n, "out"), *cmd = cli_value(o, n, "command");
+    const char *store = cli_value(o, n, "store"), *keep = cli_value(o, n, "keep-file");
+    const char *dir = cli_value(o, n, "backup-dir");
+    if (out == NULL)
+        return cli_usage("task xml needs --out FILE.xml");
+    if (cmd != NULL && (store != NULL || keep != NULL || dir != NULL || cli_value(o, n, "exe")))
+        return cli_usage("--command replaces the prune command: leave out --store, --keep-file, "
+                         "--backup-dir and --exe");
+    if (cmd == NULL && (store == NULL || keep == NULL || dir == NULL))
+        return cli_usage("the prune command needs --store, --keep-file and --backup-dir "
+                         "(or give --command)");
+    mgw_taskopts_t *t = mgw_taskopts_new();
+    if (t == NULL)
+        return cli_fail(MGW_ERR_NO_MEMORY, NULL);
+    uint8_t *xml = NULL;
+    size_t len = 0;
+    int r, rc = set_span(t, o, n, "interval", mgw_taskopts_set_interval);
+    if (rc == 0)
+        rc = set_span(t, o, n, "time-limit", mgw_taskopts_set_time_limit);
+    if (rc == 0 && cli_value(o, n, "start") != NULL &&
+        mgw_taskopts_set_start(t, cli_value(o, n, "start")) != MGW_OK)
+        rc = cli_usage("--start: %s", mgw_last_error());
+    if (rc == 0 && cmd != NULL)
+        rc = set_command_line(t, cmd);
+    else if (rc == 0 && (r = mgw_taskopts_set_prune_command(t, cli_value(o, n, "exe"), store, keep,
+                                                            dir)) != MGW_OK)
+        rc = cli_fail(r, NULL);
+    if (rc == 0 && (r = mgw_task_xml(t, &xml, &len)) != MGW_OK)
+        rc = cli_fail(r, NULL);
+    if (rc == 0 &&
+        (r = mgw_file_write(out, xml, len, cli_get(o, n, "force")->seen ? MGW_FILE_FORCE : 0)) !=
+            MGW_OK)
+        rc = r == MGW_ERR_EXISTS ? cli_exists(out) : cli_fail(r, NULL);
+    if (rc == 0)
+        printf("wrote %s (Task Scheduler 1.2, UTF-16LE)\nregister it on the gateway with:\n"
+               "  schtasks /create /tn \"mgwauth roots prune\" /xml %s\n",
+               out, out);
+    mgw_free(xml);
+    mgw_taskopts_free(&t);
+    return rc;
+}
+
+int cmd_task(int argc, char **argv)
+{
+    if (argc < 1 || strcmp(argv[0], "xml") != 0)
+        return cli_usage("task needs the subcommand xml");
+    return task_xml(argc - 1, argv + 1);
+}
