@@ -16,10 +16,9 @@ True
 from __future__ import annotations
 
 from . import errors
-from ._ffi import LIBRARY_PATH, lib as _lib
-from .certs import (Certificate, CertificateRequest, CertOptions, DescribeStyle, Digest, SanType,
-                    SubjectAltName, create_ca, create_certificate, load_certificate, load_csr,
-                    sign_csr)
+from ._ffi import LIBRARY_PATH, DescribeStyle, lib as _lib
+from .certs import (Certificate, CertificateRequest, CertOptions, Digest, SanType, SubjectAltName,
+                    create_ca, create_certificate, load_certificate, load_csr, sign_csr)
 from .errors import (CheckError, CryptoError, ExistsError, FileError, GeneralError, InputError,
                      InvalidArgumentError, KeyMismatchError, MgwError, NotAvailableError,
                      NotCaError, NotFoundError, OutOfMemoryError, PfxError, PfxMacError,

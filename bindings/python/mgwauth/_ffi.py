@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import enum
+import json
 import os
 import sys
 import threading
@@ -149,15 +151,22 @@ def take_bytes(fn: Callable[..., Any], *args: Any) -> bytes:
         lib.mgw_free(out)
 
 
+def take_strs(count: int, fn: Callable[..., Any], *args: Any) -> List[str]:
+    """Call fn(*args, &out1, ..., &outN) for `count` NUL-terminated UTF-8
+    strings, copy them and mgw_free() each (also when the call fails)."""
+    outs = [c_void_p() for _ in range(count)]
+    try:
+        fn(*args, *(byref(o) for o in outs))
+        return [ctypes.string_at(o.value).decode("utf-8") if o.value else "" for o in outs]
+    finally:
+        for o in outs:
+            lib.mgw_free(o)
+
+
 def take_str(fn: Callable[..., Any], *args: Any) -> str:
     """Call fn(*args, &out) for a NUL-terminated UTF-8 string, copy it and
     mgw_free() it."""
-    out = c_void_p()
-    fn(*args, byref(out))
-    try:
-        return ctypes.string_at(out.value).decode("utf-8") if out.value else ""
-    finally:
-        lib.mgw_free(out)
+    return take_strs(1, fn, *args)[0]
 
 
 def text_arg(value: Optional[str]) -> Optional[bytes]:
@@ -255,6 +264,16 @@ class Handle:
             raise ValueError(f"{type(self).__name__} is closed")
         return c_void_p(self._address)
 
+    def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """fn(self, *args) while holding this handle."""
+        with using(self):
+            return fn(self, *args)
+
+    def _str(self, fn: Callable[..., Any], *args: Any) -> str:
+        """The string fn(self, *args, &out) returns, copied and freed."""
+        with using(self):
+            return take_str(fn, self, *args)
+
     def _keep(self, obj: Any) -> None:
         """Keep obj (a callback) alive as long as the C object."""
         self._keepalive.append(obj)
@@ -287,3 +306,24 @@ def using(*handles: Optional[Handle]) -> Iterator[None]:
             if handle.closed:
                 raise ValueError(f"{type(handle).__name__} is closed")
         yield
+
+
+class DescribeStyle(enum.IntEnum):
+    """MGW_DESCRIBE_*."""
+    TEXT = 1
+    JSON = 2
+
+
+class Described(Handle):
+    """A handle whose ``_describe_function`` (mgw_X_describe) tells what it
+    holds as text or JSON."""
+
+    _describe_function: str = ""
+
+    def describe(self) -> str:
+        """The library's description as text (what the mgwauth tool prints)."""
+        return self._str(getattr(lib, self._describe_function), DescribeStyle.TEXT)
+
+    def describe_json(self) -> Dict[str, Any]:
+        """The library's description as JSON, parsed into a dict."""
+        return json.loads(self._str(getattr(lib, self._describe_function), DescribeStyle.JSON))

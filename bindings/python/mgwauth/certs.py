@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import datetime
 import enum
-import json
 from ctypes import byref, c_int, c_int64, c_size_t, c_uint32, c_void_p
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
+from typing import Any, Iterable, List, NamedTuple, Optional, Tuple, Union
 
 from . import _ffi, errors
 from ._ffi import BUFFER_OUT, BYTES_IN, HANDLE, HANDLE_OUT, POINTER, RNG_CB, STATUS, lib
@@ -62,12 +61,6 @@ class Digest(enum.IntEnum):
     """MGW_DIGEST_*."""
     SHA1 = 1
     SHA256 = 2
-
-
-class DescribeStyle(enum.IntEnum):
-    """MGW_DESCRIBE_*."""
-    TEXT = 1
-    JSON = 2
 
 
 class SubjectAltName(NamedTuple):
@@ -130,10 +123,6 @@ class CertOptions(_ffi.Handle):
             self.set_ca(True, pathlen)
         if rng is not None:
             self.set_rng(rng)
-
-    def _call(self, fn: Callable[..., Any], *args: Any) -> None:
-        with _ffi.using(self):
-            fn(self, *args)
 
     def set_subject(self, rfc4514: str) -> None:
         """Subject as an RFC 4514 string, most specific RDN first
@@ -217,11 +206,14 @@ def _issuer_pair(ca: Issuer) -> Tuple["Certificate", Key]:
     return cert, cert.private_key
 
 
-class Certificate(_ffi.Handle):
+class Certificate(_ffi.Described):
     """An X.509 certificate. ``private_key`` is its key when it is known (a
-    certificate created here or taken from a PFX), else None."""
+    certificate created here or taken from a PFX), else None. ``describe()``
+    gives everything below as ``mgwauth cert show`` prints it,
+    ``describe_json()`` as a dict."""
 
     _free_function = "mgw_cert_free"
+    _describe_function = "mgw_cert_describe"
     private_key: Optional[Key] = None
 
     @classmethod
@@ -250,10 +242,6 @@ class Certificate(_ffi.Handle):
                 return self.sign_csr(csr, defaults)
         with _ffi.using(options, csr, ca_cert, ca_key):
             return Certificate._adopt(lib.mgw_cert_sign_csr, options, csr, ca_cert, ca_key)
-
-    def _str(self, fn: Callable[..., Any], *args: Any) -> str:
-        with _ffi.using(self):
-            return _ffi.take_str(fn, self, *args)
 
     def export(self, format: FormatLike = "der") -> bytes:
         with _ffi.using(self):
@@ -368,14 +356,6 @@ class Certificate(_ffi.Handle):
         if r not in (errors.OK, errors.ERR_KEY_MISMATCH):
             raise errors.error_for(r, _ffi.last_error_message(r))
         return r == errors.OK
-
-    def describe(self) -> str:
-        """Everything above as text, as ``mgwauth cert show`` prints it."""
-        return self._str(lib.mgw_cert_describe, DescribeStyle.TEXT)
-
-    def describe_json(self) -> Dict[str, Any]:
-        """Everything above as a dict (the library's JSON description)."""
-        return json.loads(self._str(lib.mgw_cert_describe, DescribeStyle.JSON))
 
     def to_pfx(self, password: Union[str, bytes, None], profile: Any = "compat", *,
                key: Optional[Key] = None, **options: Any) -> bytes:

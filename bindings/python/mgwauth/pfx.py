@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import json
 from ctypes import byref, c_int, c_size_t, c_uint32, c_void_p, string_at
 from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Union
 
 from . import _ffi, errors
 from ._ffi import BUFFER_OUT, BYTES_IN, HANDLE, HANDLE_OUT, POINTER, RNG_CB, SIZE_OUT, STATUS, lib
-from .certs import Certificate, DescribeStyle
+from .certs import Certificate
 from .keys import Key, Rng
 
 _ffi.declare({
@@ -104,10 +103,6 @@ class PfxOptions(_ffi.Handle):
         if rng is not None:
             self.set_rng(rng)
 
-    def _call(self, fn: Any, *args: Any) -> None:
-        with _ffi.using(self):
-            fn(self, *args)
-
     def set_profile(self, profile: Union[str, int, PfxProfile]) -> None:
         self._call(lib.mgw_pfxopts_set_profile, _ffi.enum_arg(PfxProfile, profile))
 
@@ -179,11 +174,14 @@ def write_pfx(certificate: Certificate, key: Optional[Key], password: Union[str,
         return _ffi.take_bytes(lib.mgw_pfx_write, opts, certificate, key, pw, pw_len)
 
 
-class Pfx(_ffi.Handle):
+class Pfx(_ffi.Described):
     """A parsed and decrypted PFX: a private key, the certificate that
-    matches it, further certificates and attributes."""
+    matches it, further certificates and attributes. ``describe()`` gives
+    algorithms, iterations, attributes, certificates and key as text,
+    ``describe_json()`` as a dict."""
 
     _free_function = "mgw_pfx_free"
+    _describe_function = "mgw_pfx_describe"
     _key: Optional[Key] = None
     _certificate: Optional[Certificate] = None
 
@@ -226,7 +224,7 @@ class Pfx(_ffi.Handle):
         """The friendlyName attribute, or None."""
         with _ffi.using(self):
             try:
-                return _ffi.take_str(lib.mgw_pfx_friendly_name, self)
+                return self._str(lib.mgw_pfx_friendly_name)
             except errors.NotFoundError:
                 return None
 
@@ -243,15 +241,6 @@ class Pfx(_ffi.Handle):
     @property
     def algorithms(self) -> Dict[PfxPart, PfxAlgorithm]:
         return {part: self.algorithm(part) for part in PfxPart}
-
-    def describe(self) -> str:
-        """Algorithms, iterations, attributes, certificates and key as text."""
-        with _ffi.using(self):
-            return _ffi.take_str(lib.mgw_pfx_describe, self, DescribeStyle.TEXT)
-
-    def describe_json(self) -> Dict[str, Any]:
-        with _ffi.using(self):
-            return json.loads(_ffi.take_str(lib.mgw_pfx_describe, self, DescribeStyle.JSON))
 
     def convert(self, password: Union[str, bytes, None], *, options: Optional[PfxOptions] = None,
                 **keywords: Any) -> bytes:
