@@ -53,9 +53,34 @@ ERR_PFX_NO_KEY = -302
 ERR_PFX_NO_CERT = -303
 ERR_PFX_LIMIT = -304
 # Registry: -400 .. -499
+ERR_REG_SYNTAX = -400
+ERR_REG_NO_BINDING = -401
+ERR_REG_DRIFT = -402
+ERR_REG_VERIFY = -403
+ERR_REG_RESTORE = -404
+ERR_REG_PLAN = -405
 # Trusted roots and stores: -500 .. -599
+ERR_THUMBPRINT = -500
+ERR_ROOTS_KEEP_EMPTY = -501
+ERR_ROOTS_KEEP_MISSING = -502
+ERR_ROOTS_KEEPS_NOTHING = -503
+ERR_ROOTS_BACKUP = -504
+ERR_ROOTS_INCOMPLETE = -505
+ERR_STORE_CHANGED = -506
 # Platform back-ends: -600 .. -699
 # Gateway check: -700 .. -799
+ERR_CHECK_URL = -700
+ERR_CHECK_RESOLVE = -701
+ERR_CHECK_CONNECT = -702
+ERR_CHECK_TIMEOUT = -703
+ERR_CHECK_UNTRUSTED = -704
+ERR_CHECK_HOSTNAME = -705
+ERR_CHECK_EXPIRED = -706
+ERR_CHECK_HANDSHAKE = -707
+ERR_CHECK_HTTP = -708
+ERR_CHECK_TOO_LARGE = -709
+ERR_CHECK_STATUS = -710
+ERR_CHECK_NOT_ENFORCED = -711
 
 CODE_NAMES: Dict[int, str] = {
     value: "MGW_" + name for name, value in globals().items() if name.startswith("ERR_")
@@ -167,6 +192,64 @@ class PfxMacError(PfxError, WrongPasswordError):
     """MGW_ERR_PFX_MAC: wrong password or corrupted file."""
 
 
+# registry
+class RegistrySyntaxError(RegistryError, ValueError):
+    """MGW_ERR_REG_SYNTAX: a .reg file line that cannot be read (the message
+    names the line)."""
+
+
+class NoBindingError(RegistryError):
+    """MGW_ERR_REG_NO_BINDING: the HTTPS binding to configure is not in the
+    registry state (the message names the SNI bindings present)."""
+
+
+class DriftError(RegistryError):
+    """MGW_ERR_REG_DRIFT: the registry changed since the plan was made; plan
+    again."""
+
+
+class RegistryPlanError(RegistryError, ValueError):
+    """MGW_ERR_REG_PLAN: a plan file that is malformed or whose fingerprint
+    does not match its before-state."""
+
+
+# trusted roots
+class ThumbprintError(RootsError, ValueError):
+    """MGW_ERR_THUMBPRINT: not 40 or 64 hex digits (the message names the
+    position)."""
+
+
+class KeepListEmptyError(RootsError):
+    """MGW_ERR_ROOTS_KEEP_EMPTY: a plan needs at least one thumbprint to keep."""
+
+
+class KeepListMissingError(RootsError):
+    """MGW_ERR_ROOTS_KEEP_MISSING: keep-list thumbprints that are not in the
+    store (named in the message)."""
+
+
+class KeepsNothingError(RootsError):
+    """MGW_ERR_ROOTS_KEEPS_NOTHING: the plan would keep no certificate."""
+
+
+class BackupError(RootsError):
+    """MGW_ERR_ROOTS_BACKUP: a backup that is unreadable or does not verify."""
+
+
+class IncompleteError(RootsError):
+    """MGW_ERR_ROOTS_INCOMPLETE: prune or restore stopped part-way (the events
+    tell what was done)."""
+
+
+class StoreChangedError(RootsError):
+    """MGW_ERR_STORE_CHANGED: the plan is not for the store as it is now."""
+
+
+# gateway check
+class CheckUrlError(CheckError, ValueError):
+    """MGW_ERR_CHECK_URL: not https://host[:port][/path], or none set."""
+
+
 _BY_CODE: Dict[int, Type[MgwError]] = {
     ERR_INVALID_ARGUMENT: InvalidArgumentError,
     ERR_NO_MEMORY: OutOfMemoryError,
@@ -181,11 +264,20 @@ _BY_CODE: Dict[int, Type[MgwError]] = {
     ERR_WRONG_PASSWORD: WrongPasswordError,
     ERR_PFX_MAC: PfxMacError,
     # registry
-
+    ERR_REG_SYNTAX: RegistrySyntaxError,
+    ERR_REG_NO_BINDING: NoBindingError,
+    ERR_REG_DRIFT: DriftError,
+    ERR_REG_PLAN: RegistryPlanError,
     # trusted roots
-
+    ERR_THUMBPRINT: ThumbprintError,
+    ERR_ROOTS_KEEP_EMPTY: KeepListEmptyError,
+    ERR_ROOTS_KEEP_MISSING: KeepListMissingError,
+    ERR_ROOTS_KEEPS_NOTHING: KeepsNothingError,
+    ERR_ROOTS_BACKUP: BackupError,
+    ERR_ROOTS_INCOMPLETE: IncompleteError,
+    ERR_STORE_CHANGED: StoreChangedError,
     # gateway check
-
+    ERR_CHECK_URL: CheckUrlError,
 }
 
 _FAMILIES = [(-99, GeneralError), (-199, InputError), (-299, CryptoError), (-399, PfxError),
