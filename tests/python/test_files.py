@@ -1,6 +1,7 @@
 """Atomic writes, reads, password files and file sets through the binding."""
 import os
 import stat
+import string
 import unittest
 
 import support
@@ -45,6 +46,24 @@ class Files(unittest.TestCase):
                 mgwauth.read_password_file(path)
 
 
+class Passwords(unittest.TestCase):
+    # letters and digits without those mistaken for one another (0/O, 1/l/I)
+    ALPHABET = set(string.ascii_letters + string.digits) - set("0O1lI")
+
+    def test_generated_passwords(self):
+        for length in (16, 20, 256):
+            pw = mgwauth.password_generate(length)
+            self.assertEqual(len(pw), length)
+            self.assertLessEqual(set(pw), self.ALPHABET, pw)
+        self.assertEqual(len(mgwauth.password_generate()), 20)
+        self.assertNotEqual(mgwauth.password_generate(), mgwauth.password_generate())
+
+    def test_length_out_of_range(self):
+        for length in (0, 15, 257):
+            with self.subTest(length), self.assertRaises(mgwauth.InvalidArgumentError):
+                mgwauth.password_generate(length)
+
+
 class FileSets(unittest.TestCase):
     def test_commit_writes_all(self):
         with support.TempDir() as d, mgwauth.FileSet() as fs:
@@ -59,6 +78,17 @@ class FileSets(unittest.TestCase):
             with mgwauth.FileSet() as fs:
                 fs.add(os.path.join(d, "a"), b"A")
             self.assertEqual(os.listdir(d), [])
+
+    def test_bulk_commit_then_one_directory_sync(self):
+        with support.TempDir() as d, mgwauth.FileSet() as fs:
+            for i in range(3):
+                fs.add(os.path.join(d, f"{i}.cer"), b"C%d" % i, dir_sync=False)
+            fs.commit()
+            mgwauth.file_sync_dir(d)
+            self.assertEqual(sorted(os.listdir(d)), ["0.cer", "1.cer", "2.cer"])
+            self.assertEqual(mgwauth.read_file(os.path.join(d, "2.cer")), b"C2")
+            with self.assertRaisesRegex(mgwauth.FileError, "cannot sync directory"):
+                mgwauth.file_sync_dir(os.path.join(d, "missing"))
 
     def test_conflicts(self):
         with support.TempDir() as d, mgwauth.FileSet() as fs:
