@@ -1,5 +1,6 @@
-"""Python binding of libmgwauth: client certificates, PFX files and the
-rest of the mail-gateway procedure, through ctypes.
+"""Python binding of libmgwauth: client certificates, PFX files, registry
+plans, trusted roots and the gateway check of the mail-gateway procedure,
+through ctypes.
 
 The shared library is found through the MGWAUTH_LIBRARY environment
 variable, then next to this package, then the system's library search. Every
@@ -19,18 +20,23 @@ from . import errors
 from ._ffi import LIBRARY_PATH, DescribeStyle, lib as _lib
 from .certs import (Certificate, CertificateRequest, CertOptions, Digest, SanType, SubjectAltName,
                     create_ca, create_certificate, load_certificate, load_csr, sign_csr)
-from .errors import (CheckError, CryptoError, ExistsError, FileError, GeneralError, InputError,
-                     InvalidArgumentError, KeyMismatchError, MgwError, NotAvailableError,
-                     NotCaError, NotFoundError, OutOfMemoryError, PfxError, PfxMacError,
-                     PlatformError, RandomError, RegistryError, RootsError, TooLargeError,
+from .errors import (BackupError, CheckError, CheckUrlError, CryptoError, DriftError, ExistsError,
+                     FileError, GeneralError, IncompleteError, InputError, InvalidArgumentError,
+                     KeepListEmptyError, KeepListMissingError, KeepsNothingError,
+                     KeyMismatchError, MgwError, NoBindingError, NotAvailableError, NotCaError,
+                     NotFoundError, OutOfMemoryError, PfxError, PfxMacError, PlatformError,
+                     RandomError, RegistryError, RegistryPlanError, RegistrySyntaxError,
+                     RootsError, StoreChangedError, ThumbprintError, TooLargeError,
                      WrongPasswordError)
-from .files import FileFlag, FileSet, read_file, read_password_file, write_file
+from .files import (FileFlag, FileSet, file_sync_dir, password_generate, read_file,
+                    read_password_file, write_file)
 from .keys import Format, Key, KeyType, default_iterations
 from .pfx import (KeySpec, Pfx, PfxAlgorithm, PfxOptions, PfxPart, PfxProfile, load_pfx,
                   max_iterations, write_pfx)
 
 # registry
-
+from . import registry
+from .registry import RegFile, RegistryOptions, RegistryPlan, RegistryState, TrustMode
 # trusted roots
 
 # gateway check
@@ -73,5 +79,8 @@ __all__ = [
     "load_csr",
     "Pfx", "PfxOptions", "PfxProfile", "PfxPart", "PfxAlgorithm", "KeySpec", "load_pfx",
     "write_pfx", "max_iterations",
-    "FileSet", "FileFlag", "write_file", "read_file", "read_password_file",
+    "FileSet", "FileFlag", "write_file", "read_file", "read_password_file", "password_generate",
+    "file_sync_dir",
+    "registry", "RegistryState", "RegistryOptions", "RegistryPlan", "RegFile", "TrustMode",
+    "RegistrySyntaxError", "NoBindingError", "DriftError", "RegistryPlanError",
 ]
