@@ -38,7 +38,10 @@ from .pfx import (KeySpec, Pfx, PfxAlgorithm, PfxOptions, PfxPart, PfxProfile, l
 from . import registry
 from .registry import RegFile, RegistryOptions, RegistryPlan, RegistryState, TrustMode
 # trusted roots
-
+from . import roots
+from .roots import (ProtectedRoot, RootAction, RootOptions, RootPlan, RootPlanEntry, RootsEvent,
+                    RootsEventType, Store, StoreCertificate, StoreOther, TaskOptions,
+                    normalize_thumbprint, protected_roots, task_xml)
 # gateway check
 
 
@@ -83,4 +86,9 @@ __all__ = [
     "file_sync_dir",
     "registry", "RegistryState", "RegistryOptions", "RegistryPlan", "RegFile", "TrustMode",
     "RegistrySyntaxError", "NoBindingError", "DriftError", "RegistryPlanError",
+    "roots", "normalize_thumbprint", "protected_roots", "ProtectedRoot", "Store",
+    "StoreCertificate", "StoreOther", "RootOptions", "RootPlan", "RootPlanEntry", "RootAction",
+    "RootsEvent", "RootsEventType", "TaskOptions", "task_xml", "ThumbprintError",
+    "KeepListEmptyError", "KeepListMissingError", "KeepsNothingError", "BackupError",
+    "IncompleteError", "StoreChangedError",
 ]
