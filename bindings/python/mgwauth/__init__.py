@@ -43,6 +43,8 @@ from .roots import (ProtectedRoot, RootAction, RootOptions, RootPlan, RootPlanEn
                     RootsEventType, Store, StoreCertificate, StoreOther, TaskOptions,
                     normalize_thumbprint, protected_roots, task_xml)
 # gateway check
+from . import check
+from .check import CheckOptions, CheckRequest, CheckResult, TlsVersion
 
 
 def version() -> str:
@@ -91,4 +93,5 @@ __all__ = [
     "RootsEvent", "RootsEventType", "TaskOptions", "task_xml", "ThumbprintError",
     "KeepListEmptyError", "KeepListMissingError", "KeepsNothingError", "BackupError",
     "IncompleteError", "StoreChangedError",
+    "check", "CheckOptions", "CheckResult", "CheckRequest", "TlsVersion", "CheckUrlError",
 ]
