@@ -1,6 +1,7 @@
 """The binding against the header: every function declared with the right
 types, every constant mirrored, every error code mapped to its exception."""
 import ctypes
+import os
 import re
 import unittest
 from ctypes import POINTER, c_char_p, c_int, c_int64, c_size_t, c_uint, c_uint32, c_void_p
@@ -75,6 +76,19 @@ class Declarations(unittest.TestCase):
         extra = sorted(set(_ffi.DECLARED) - names)
         self.assertEqual(extra, [], "declared but not in mgwauth.h")
 
+    def test_every_header_function_is_wrapped(self):
+        """Declared is not enough: some Python code outside the declaration
+        tables must call it (or name it as a handle's free or describe)."""
+        package = os.path.dirname(mgwauth.__file__)
+        code = ""
+        for name in sorted(os.listdir(package)):
+            if name.endswith(".py"):
+                with open(os.path.join(package, name), encoding="utf-8") as f:
+                    code += re.sub(r"declare\(\{.*?\n\}\)", " ", f.read(), flags=re.S)
+        unused = sorted(name for name, _, _ in header_prototypes()
+                        if not re.search(r"\b" + name + r"\b", code))
+        self.assertEqual(unused, [], "declared but no Python function calls them")
+
     def test_declared_types_match_the_prototypes(self):
         for name, ret, params in header_prototypes():
             with self.subTest(name):
@@ -97,9 +111,12 @@ class Declarations(unittest.TestCase):
                                   for p in params.split(",")])
 
     def test_no_library_allocated_buffer_is_read_as_c_char_p(self):
-        for name, fn in _ffi.DECLARED.items():
-            for t in fn.argtypes:
-                self.assertIsNot(t, POINTER(c_char_p), name)
+        """char ** outputs must be c_void_p (copied, then mgw_free()); an
+        array of strings is only what the caller hands in."""
+        for name, _, params in header_prototypes():
+            for c_type, t in zip(params, _ffi.DECLARED[name].argtypes):
+                if t is POINTER(c_char_p):
+                    self.assertEqual(normalise(c_type), "const char * const *", name)
 
 
 def header_constants():
@@ -121,11 +138,13 @@ MIRRORS = [  # header prefix -> where the binding keeps the values
     ("MGW_PFX_KEYSPEC_", lambda n: mgwauth.KeySpec[n]),
     ("MGW_PFX_PART_", lambda n: mgwauth.PfxPart[n]),
     # registry
-
+    ("MGW_REGPLAN_", lambda n: mgwauth.RegFile[n]),
     # trusted roots
-
+    ("MGW_ROOT_", lambda n: mgwauth.RootAction[n]),
+    ("MGW_ROOTS_", lambda n: mgwauth.RootsEventType[n]),
     # gateway check
-
+    ("MGW_TLS_", lambda n: mgwauth.TlsVersion["TLS_" + n]),
+    ("MGW_CHECK_", lambda n: mgwauth.CheckRequest[n]),
 ]
 
 
@@ -153,7 +172,11 @@ class Constants(unittest.TestCase):
                              ("MGW_DESCRIBE_", mgwauth.DescribeStyle),
                              ("MGW_PFX_PROFILE_", mgwauth.PfxProfile),
                              ("MGW_PFX_KEYSPEC_", mgwauth.KeySpec),
-                             ("MGW_PFX_PART_", mgwauth.PfxPart), ("MGW_FILE_", mgwauth.FileFlag)]:
+                             ("MGW_PFX_PART_", mgwauth.PfxPart), ("MGW_FILE_", mgwauth.FileFlag),
+                             ("MGW_REGPLAN_", mgwauth.RegFile), ("MGW_ROOT_", mgwauth.RootAction),
+                             ("MGW_ROOTS_", mgwauth.RootsEventType),
+                             ("MGW_", mgwauth.TlsVersion),
+                             ("MGW_CHECK_", mgwauth.CheckRequest)]:
             for member in enum:
                 self.assertEqual(header.get(prefix + member.name), int(member), prefix + member.name)
 
@@ -196,7 +219,19 @@ class ErrorMapping(unittest.TestCase):
                   errors.ERR_KEY_MISMATCH: mgwauth.KeyMismatchError,
                   errors.ERR_NOT_CA: mgwauth.NotCaError,
                   errors.ERR_INVALID_ARGUMENT: ValueError,
-                  errors.ERR_DN_SYNTAX: ValueError}
+                  errors.ERR_DN_SYNTAX: ValueError,
+                  errors.ERR_REG_SYNTAX: mgwauth.RegistrySyntaxError,
+                  errors.ERR_REG_NO_BINDING: mgwauth.NoBindingError,
+                  errors.ERR_REG_DRIFT: mgwauth.DriftError,
+                  errors.ERR_REG_PLAN: mgwauth.RegistryPlanError,
+                  errors.ERR_THUMBPRINT: ValueError,
+                  errors.ERR_ROOTS_KEEP_EMPTY: mgwauth.KeepListEmptyError,
+                  errors.ERR_ROOTS_KEEP_MISSING: mgwauth.KeepListMissingError,
+                  errors.ERR_ROOTS_KEEPS_NOTHING: mgwauth.KeepsNothingError,
+                  errors.ERR_ROOTS_BACKUP: mgwauth.BackupError,
+                  errors.ERR_ROOTS_INCOMPLETE: mgwauth.IncompleteError,
+                  errors.ERR_STORE_CHANGED: mgwauth.StoreChangedError,
+                  errors.ERR_CHECK_URL: ValueError}
         for code, cls in expect.items():
             with self.subTest(code=code):
                 self.assertTrue(issubclass(errors.error_class(code), cls))
