@@ -50,9 +50,15 @@ class Install(unittest.TestCase):
 
     def test_pip_installs_the_package_and_its_type_marker(self):
         installed = os.path.join(self.site, "mgwauth")
-        for name in ("__init__.py", "_ffi.py", "errors.py", "keys.py", "certs.py", "pfx.py",
-                     "files.py", "py.typed"):
+        modules = sorted(n for n in os.listdir(os.path.join(PACKAGE, "mgwauth"))
+                         if n.endswith(".py"))
+        self.assertIn("roots.py", modules)
+        for name in modules + ["py.typed"]:
             self.assertTrue(os.path.exists(os.path.join(installed, name)), name)
+        probe = "import mgwauth.registry, mgwauth.roots, mgwauth.check; print(mgwauth.__file__)"
+        out = run([sys.executable, "-c", probe], cwd=self.dir,
+                  env=clean_env(PYTHONPATH=self.site, MGWAUTH_LIBRARY=LIBRARY))
+        self.assertTrue(out.startswith(self.site), out)
         self.assertTrue(any(n.startswith("mgwauth-1.0.0") for n in os.listdir(self.site)))
 
     def test_mgwauth_library_variable_wins(self):
