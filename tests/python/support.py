@@ -14,6 +14,8 @@ PASSWORD = "P\u00e4ss w\u00f6rd \U0001F511"
 os.environ.setdefault("MGWAUTH_LIBRARY", os.path.join(ROOT, "build", "src", "libmgwauth.so.1"))
 if os.path.join(ROOT, "bindings", "python") not in sys.path:
     sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
+# The interop tests' helpers (workdir: loopback ports) serve these tests too.
+sys.path.append(os.path.join(ROOT, "tests", "interop"))
 
 import mgwauth  # noqa: E402
 

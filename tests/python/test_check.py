@@ -4,36 +4,16 @@
 another CA as a gateway does), and a port nobody listens on."""
 import os
 import shutil
-import socket
 import subprocess
-import time
 import unittest
 
 import support
 import mgwauth
 from mgwauth import check, errors
+from workdir import free_port, wait_port
 
 OPENSSL = os.environ.get("OPENSSL") or shutil.which("openssl") or "/usr/bin/openssl"
 KEY_PASSWORD = "server key"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, proc, seconds=10):
-    end = time.time() + seconds
-    while time.time() < end:
-        if proc.poll() is not None:
-            raise AssertionError(f"openssl s_server exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"nothing listens on {port}")
 
 
 def setUpModule():
@@ -53,10 +33,10 @@ def setUpModule():
     PORT = free_port()
     PROC = subprocess.Popen(
         [OPENSSL, "s_server", "-accept", f"127.0.0.1:{PORT}", "-cert", "srv.pem", "-key",
-         "srv.key", "-pass", f"pass:{KEY_PASSWORD}", "-Verify", "1", "-verify_return_error", "-CAfile",
-         "ca.pem", "-www"],
+         "srv.key", "-pass", f"pass:{KEY_PASSWORD}", "-Verify", "1", "-verify_return_error",
+         "-CAfile", "ca.pem", "-www"],
         cwd=DIR, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_port(PORT, PROC)
+    wait_port(PORT, proc=PROC)
 
 
 def tearDownModule():
