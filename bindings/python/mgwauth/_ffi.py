@@ -295,6 +295,20 @@ class Handle:
 
 
 @contextlib.contextmanager
+def options_or_keywords(cls: Any, options: Optional[Handle],
+                        keywords: Dict[str, Any]) -> Iterator[Any]:
+    """The options object given, or a temporary ``cls(**keywords)`` freed
+    afterwards (not both)."""
+    if options is not None:
+        if keywords:
+            raise TypeError(f"give {cls.__name__} or option keywords, not both")
+        yield options
+        return
+    with cls(**keywords) as made:
+        yield made
+
+
+@contextlib.contextmanager
 def using(*handles: Optional[Handle]) -> Iterator[None]:
     """Hold the locks of the handles a call uses, in a fixed order so that
     two threads never wait on each other, and refuse closed handles."""

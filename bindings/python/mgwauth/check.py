@@ -199,10 +199,8 @@ def run(target: Union[CheckOptions, str], **keywords: Any) -> CheckResult:
     :attr:`CheckResult.error` and :attr:`CheckResult.reason`. Raised: no
     URL (CheckUrlError), no client certificate, no CA file without
     ``insecure`` (InvalidArgumentError)."""
-    if not isinstance(target, CheckOptions):
-        with CheckOptions(target, **keywords) as made:
-            return run(made)
-    if keywords:
-        raise TypeError("give CheckOptions or option keywords, not both")
-    with _ffi.using(target):
-        return CheckResult._adopt(lib.mgw_check_run, target)
+    options = target if isinstance(target, CheckOptions) else None
+    if options is None:
+        keywords["url"] = target
+    with _ffi.options_or_keywords(CheckOptions, options, keywords) as opts, _ffi.using(opts):
+        return CheckResult._adopt(lib.mgw_check_run, opts)

@@ -1,10 +1,9 @@
 """PFX (PKCS#12): write, read, convert, describe."""
 from __future__ import annotations
 
-import contextlib
 import enum
 from ctypes import byref, c_int, c_size_t, c_uint32, c_void_p, string_at
-from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Union
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Union
 
 from . import _ffi, errors
 from ._ffi import BUFFER_OUT, BYTES_IN, HANDLE, HANDLE_OUT, POINTER, RNG_CB, SIZE_OUT, STATUS, lib
@@ -147,18 +146,6 @@ class PfxOptions(_ffi.Handle):
             self._keep(cb)
 
 
-@contextlib.contextmanager
-def _options(options: Optional[PfxOptions], keywords: Dict[str, Any]) -> Iterator[PfxOptions]:
-    """The given PfxOptions, or temporary ones made from keywords."""
-    if options is not None:
-        if keywords:
-            raise TypeError("give PfxOptions or option keywords, not both")
-        yield options
-        return
-    with PfxOptions(**keywords) as made:
-        yield made
-
-
 def write_pfx(certificate: Certificate, key: Optional[Key], password: Union[str, bytes, None], *,
               options: Optional[PfxOptions] = None, **keywords: Any) -> bytes:
     """A PFX holding ``certificate`` and ``key`` (by default the
@@ -170,7 +157,7 @@ def write_pfx(certificate: Certificate, key: Optional[Key], password: Union[str,
         raise ValueError("a PFX needs the private key: pass key= or use a Certificate that "
                          "carries its private_key")
     pw, pw_len = _ffi.password_arg(password)
-    with _options(options, keywords) as opts, _ffi.using(opts, certificate, key):
+    with _ffi.options_or_keywords(PfxOptions, options, keywords) as opts, _ffi.using(opts, certificate, key):
         return _ffi.take_bytes(lib.mgw_pfx_write, opts, certificate, key, pw, pw_len)
 
 
@@ -247,7 +234,7 @@ class Pfx(_ffi.Described):
         """Re-encrypt with a new password (None: none) and options (profile,
         iterations, extra chain; attributes set there override the source's)."""
         pw, pw_len = _ffi.password_arg(password)
-        with _options(options, keywords) as opts, _ffi.using(self, opts):
+        with _ffi.options_or_keywords(PfxOptions, options, keywords) as opts, _ffi.using(self, opts):
             return _ffi.take_bytes(lib.mgw_pfx_convert, self, opts, pw, pw_len)
 
     def __repr__(self) -> str:
