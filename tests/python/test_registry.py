@@ -56,7 +56,8 @@ class State(unittest.TestCase):
     def test_a_bad_line_names_it_and_leaves_the_state_alone(self):
         with state() as st:
             before = st.export()
-            bad = b"Windows Registry Editor Version 5.00\n\n[HKEY_USERS\\X]\n\"a\"=dword:123456789\n"
+            bad = (b"Windows Registry Editor Version 5.00\n\n[HKEY_USERS\\X]\n"
+                   b"\"a\"=dword:123456789\n")
             with self.assertRaisesRegex(mgwauth.RegistrySyntaxError, "line 4: dword:") as cm:
                 st.import_reg(bad)
             self.assertEqual(cm.exception.code, errors.ERR_REG_SYNTAX)

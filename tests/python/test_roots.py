@@ -18,6 +18,7 @@ import mgwauth
 from mgwauth import errors
 
 MOZILLA = "/usr/share/ca-certificates/mozilla"
+Action = mgwauth.RootAction
 LRM = "\u200e"
 NS = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
 
@@ -128,8 +129,8 @@ class Plans(unittest.TestCase):
             self.assertEqual([e.thumbprint for e in entries],
                              [c.thumbprint for c in store.certificates])
             for e in entries:
-                want = mgwauth.RootAction.KEEP if e.thumbprint == s.ours else mgwauth.RootAction.REMOVE
-                self.assertEqual(e.action, want, e)
+                keep = e.thumbprint == s.ours
+                self.assertEqual(e.action, Action.KEEP if keep else Action.REMOVE, e)
             j = plan.describe_json()
             self.assertEqual(j["counts"], {"keep": 1, "protected": 0, "remove": n - 1,
                                            "other": 1, "missing": 0})

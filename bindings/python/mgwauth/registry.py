@@ -4,7 +4,8 @@ files, and applied to (or rolled back from) a .reg file standing for the
 machine's registry.
 
 >>> state = RegistryState.from_files("schannel.reg", "http.reg")  # doctest: +SKIP
->>> plan = RegistryPlan.compute(RegistryOptions(negotiate_client_cert=True), state)  # doctest: +SKIP
+>>> options = RegistryOptions(negotiate_client_cert=True)
+>>> plan = RegistryPlan.compute(options, state)  # doctest: +SKIP
 >>> open("security.reg", "wb").write(plan.security_reg)  # doctest: +SKIP
 """
 from __future__ import annotations
