@@ -29,7 +29,10 @@
 extern "C" {
 #endif
 
-/* MGW_API marks every exported function. */
+/* MGW_API marks every exported function. Programs linking the static library
+ * on Windows must define MGW_STATIC before including this header (pkg-config
+ * cannot pass it; the vcpkg port's static builds make it the default). On ELF
+ * platforms it makes no difference: static and shared users need nothing. */
 #if defined(MGW_STATIC)
 #define MGW_API
 #elif defined(_WIN32)
