@@ -35,7 +35,10 @@
 extern "C" {
 #endif
 
-/* MGW_API marks every exported function. */
+/* MGW_API marks every exported function. Programs linking the static library
+ * on Windows must define MGW_STATIC before including this header (pkg-config
+ * cannot pass it; the vcpkg port's static builds make it the default). On ELF
+ * platforms it makes no difference: static and shared users need nothing. */
 #if defined(MGW_STATIC)
 #define MGW_API
 #elif defined(_WIN32)
@@ -171,12 +174,20 @@ typedef int (*mgw_rng_cb)(void *ctx, unsigned char *out, size_t len);
 
 #define MGW_FILE_FORCE 0x1u   /**< replace an existing file */
 #define MGW_FILE_PRIVATE 0x2u /**< create with mode 0600 (private material) */
+/** mgw_fileset_add only: do not sync the file's directory at commit; the
+ * caller calls mgw_file_sync_dir() once after many files (bulk writers). The
+ * file's data is still synced before it is renamed into place. */
+#define MGW_FILE_NO_DIR_SYNC 0x4u
 
 /** Write a file atomically: a temporary file in the same directory, written,
  * flushed to disk, then renamed over `path`, and the directory synced. Without
  * MGW_FILE_FORCE an existing `path` is left alone and MGW_ERR_EXISTS returned.
  * @since 1.0 */
 MGW_API int mgw_file_write(const char *path, const uint8_t *data, size_t len, unsigned flags);
+
+/** Sync a directory (after files were renamed into it with MGW_FILE_NO_DIR_SYNC).
+ * @since 1.0 */
+MGW_API int mgw_file_sync_dir(const char *dir);
 
 /** Read a whole file of at most `max_len` bytes (MGW_ERR_TOO_LARGE beyond).
  * *out is NUL-terminated one byte past *out_len; free with mgw_free. @since 1.0 */

@@ -756,6 +756,33 @@ START_TEST(certificate_parser_survives_hostile_input)
 }
 END_TEST
 
+START_TEST(pem_edge_cases)
+{
+    mgw_cert_t *c = NULL;
+    const char *empty = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
+    ck_assert_int_eq(mgw_cert_parse((const uint8_t *)empty, strlen(empty), &c), MGW_ERR_PEM);
+    mgw_key_t *k = new_key(MGW_KEY_P256), *back = mgw_key_new();
+    mgw_cert_t *cert = self_signed(k, "CN=combined");
+    uint8_t *cp, *kp;
+    size_t cl, kl;
+    ck_assert_int_eq(mgw_cert_export(cert, MGW_FORMAT_PEM, &cp, &cl), MGW_OK);
+    ck_assert_int_eq(mgw_key_export_encrypted(k, MGW_FORMAT_PEM, "pw", 2, 1, &kp, &kl), MGW_OK);
+    /* certificate first, key second, in one file */
+    uint8_t *both = malloc(cl + kl);
+    memcpy(both, cp, cl);
+    memcpy(both + cl, kp, kl);
+    ck_assert_int_eq(mgw_key_load(back, both, cl + kl, "pw", 2), MGW_OK);
+    ck_assert_int_eq(mgw_cert_check_key(cert, back), MGW_OK);
+    ck_assert_int_eq(mgw_key_load(back, cp, cl, NULL, 0), MGW_ERR_KEY_PARSE);
+    free(both);
+    mgw_free(cp);
+    mgw_free(kp);
+    mgw_cert_free(&cert);
+    mgw_key_free(&k);
+    mgw_key_free(&back);
+}
+END_TEST
+
 START_TEST(describe_json_and_text)
 {
     mgw_key_t *k = new_key(MGW_KEY_P256);
@@ -853,6 +880,7 @@ int main(void)
     tcase_add_test(t, csr_is_verified_and_signed_with_our_policy);
     tcase_add_test(t, certificate_parser_survives_hostile_input);
     tcase_add_test(t, describe_json_and_text);
+    tcase_add_test(t, pem_edge_cases);
     tcase_add_test(t, distinct_objects_work_from_many_threads);
     suite_add_tcase(s, t);
     return test_run(s);

@@ -613,6 +613,95 @@ START_TEST(huge_bag_iteration_count_is_refused_after_the_mac)
 }
 END_TEST
 
+/* An encryptedData ContentInfo (3DES PBE, `iter` iterations) around junk. */
+static void encrypted_safe(mgw_dbuf *b, uint32_t iter)
+{
+    size_t ci = mgw_der_open(b);
+    mgw_der_put_oid_text(b, "1.2.840.113549.1.7.6");
+    size_t w = mgw_der_open(b);
+    size_t ed = mgw_der_open(b);
+    mgw_der_put_small_int(b, 0);
+    size_t eci = mgw_der_open(b);
+    mgw_der_put_oid_text(b, "1.2.840.113549.1.7.1");
+    size_t alg = mgw_der_open(b);
+    mgw_der_put_oid_text(b, "1.2.840.113549.1.12.1.3");
+    size_t prm = mgw_der_open(b);
+    mgw_der_put(b, MGW_ASN1_OCTET_STRING, "saltsalt", 8);
+    mgw_der_put_small_int(b, (long)iter);
+    mgw_der_close(b, MGW_ASN1_SEQUENCE, prm);
+    mgw_der_close(b, MGW_ASN1_SEQUENCE, alg);
+    mgw_der_put(b, 0x80, "0123456789abcdef", 16);
+    mgw_der_close(b, MGW_ASN1_SEQUENCE, eci);
+    mgw_der_close(b, MGW_ASN1_SEQUENCE, ed);
+    mgw_der_close(b, 0xA0, w);
+    mgw_der_close(b, MGW_ASN1_SEQUENCE, ci);
+}
+
+START_TEST(many_encrypted_safes_are_refused_before_the_work)
+{
+    /* 20 safes of 1e6 iterations each would take many seconds to decrypt */
+    mgw_dbuf as, pfx;
+    mgw_dbuf_init(&as);
+    mgw_dbuf_init(&pfx);
+    size_t m = mgw_der_open(&as);
+    for (int i = 0; i < 20; i++)
+        encrypted_safe(&as, i < MGW_PFX_MAX_DECRYPTIONS ? 1 : 1000000);
+    mgw_der_close(&as, MGW_ASN1_SEQUENCE, m);
+    craft_pfx(&as, "pw", 1, true, 3, &pfx);
+    mgw_pfx_t *p = NULL;
+    time_t t0 = time(NULL);
+    int r = mgw_pfx_parse(pfx.p, pfx.len, "pw", 2, &p);
+    ck_assert_int_le(time(NULL) - t0, 2);
+    /* junk ciphertext fails on its own; what matters is it never reaches safe 9 */
+    ck_assert_int_ne(r, MGW_OK);
+    mgw_dbuf_free(&as);
+    mgw_dbuf_init(&as);
+    m = mgw_der_open(&as);
+    for (int i = 0; i < MGW_PFX_MAX_SAFES + 1; i++) {
+        size_t ci = mgw_der_open(&as);
+        mgw_der_put_oid_text(&as, "1.2.840.113549.1.7.1");
+        size_t w = mgw_der_open(&as);
+        mgw_der_put(&as, MGW_ASN1_OCTET_STRING, "\x30\x00", 2);
+        mgw_der_close(&as, 0xA0, w);
+        mgw_der_close(&as, MGW_ASN1_SEQUENCE, ci);
+    }
+    mgw_der_close(&as, MGW_ASN1_SEQUENCE, m);
+    mgw_dbuf_free(&pfx);
+    mgw_dbuf_init(&pfx);
+    craft_pfx(&as, "pw", 1, true, 3, &pfx);
+    ck_assert_int_eq(mgw_pfx_parse(pfx.p, pfx.len, "pw", 2, &p), MGW_ERR_PFX_LIMIT);
+    mgw_dbuf_free(&as);
+    mgw_dbuf_free(&pfx);
+}
+END_TEST
+
+START_TEST(upn_with_control_characters_is_shown_in_hex)
+{
+    /* a UPN with control characters is shown in hex, not printed raw */
+    mgw_dbuf b, t;
+    mgw_dbuf_init(&b);
+    mgw_dbuf_init(&t);
+    size_t m = mgw_der_open(&b);
+    mgw_der_put_oid_text(&b, "1.3.6.1.4.1.311.20.2.3");
+    size_t v = mgw_der_open(&b);
+    static const char evil[] = "a\x1b[2J@x.com";
+    mgw_der_put(&b, MGW_ASN1_UTF8_STRING, evil, sizeof(evil) - 1);
+    mgw_der_close(&b, 0xA0, v);
+    mgw_der_close(&b, 0xA0, m);
+    mgw_der_reader r;
+    unsigned tag;
+    mgw_span c;
+    mgw_der_reader_init(&r, b.p, b.len);
+    ck_assert_int_eq(mgw_der_next(&r, &tag, &c, NULL), MGW_OK);
+    int type;
+    ck_assert_int_eq(mgw_gname_decode(tag, c, &type, &t), MGW_OK);
+    ck_assert_int_eq(type, MGW_SAN_OTHER);
+    ck_assert_ptr_null(memchr(t.p, 0x1b, t.len));
+    mgw_dbuf_free(&b);
+    mgw_dbuf_free(&t);
+}
+END_TEST
+
 /* Re-encode DER with indefinite lengths and chunked OCTET STRINGs, as BER. */
 static void to_ber(const uint8_t *p, size_t n, mgw_dbuf *out, int depth)
 {
@@ -731,6 +820,8 @@ int main(void)
     tcase_add_test(t, huge_bag_iteration_count_is_refused_after_the_mac);
     tcase_add_test(t, ber_encoded_outer_layers_are_read);
     tcase_add_test(t, truncations_and_mutations_never_crash);
+    tcase_add_test(t, many_encrypted_safes_are_refused_before_the_work);
+    tcase_add_test(t, upn_with_control_characters_is_shown_in_hex);
     suite_add_tcase(s, t);
     return test_run(s);
 }

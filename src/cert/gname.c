@@ -187,6 +187,17 @@ static void put_hex(mgw_dbuf *t, mgw_span s)
         mgw_dbuf_printf(t, "%02X", s.p[i]);
 }
 
+/* C0, DEL and C1 control characters (as UTF-8). A UPN holding one is shown in
+ * hex rather than printed raw. */
+static bool has_control(mgw_span s)
+{
+    for (size_t i = 0; i < s.len; i++)
+        if (s.p[i] < 0x20 || s.p[i] == 0x7F ||
+            (s.p[i] == 0xC2 && i + 1 < s.len && s.p[i + 1] >= 0x80 && s.p[i + 1] < 0xA0))
+            return true;
+    return false;
+}
+
 static int decode_other_name(mgw_span c, int *type, mgw_dbuf *text)
 {
     mgw_der_reader r, v;
@@ -203,7 +214,7 @@ static int decode_other_name(mgw_span c, int *type, mgw_dbuf *text)
     unsigned tag;
     if (strcmp(oidtxt, MGW_OID_UPN) == 0 && mgw_der_next(&v, &tag, &inner, NULL) == MGW_OK &&
         tag == MGW_ASN1_UTF8_STRING && mgw_der_at_end(&v) &&
-        mgw_utf8_valid(inner.p, inner.len, NULL) && memchr(inner.p, 0, inner.len) == NULL) {
+        mgw_utf8_valid(inner.p, inner.len, NULL) && !has_control(inner)) {
         *type = MGW_SAN_UPN;
         return mgw_dbuf_put(text, inner.p, inner.len);
     }

@@ -177,12 +177,20 @@ MGW_API int mgw_key_load(mgw_key_t *key, const uint8_t *data, size_t len, const 
     const uint8_t *p = data;
     size_t n = len;
     if (mgw_is_pem(data, len)) {
-        char label[80];
-        r = mgw_pem_read(data, len, NULL, &der, label, sizeof(label));
-        if (r == MGW_OK && strcmp(label, "ENCRYPTED PRIVATE KEY") != 0 &&
-            strcmp(label, "PRIVATE KEY") != 0 && strcmp(label, "RSA PRIVATE KEY") != 0 &&
-            strcmp(label, "EC PRIVATE KEY") != 0)
-            r = mgw_err(MGW_ERR_KEY_PARSE, "key: PEM block '%s' is not a private key", label);
+        /* the key block, wherever it is (a file may hold the certificate too) */
+        static const char *const labels[] = {"ENCRYPTED PRIVATE KEY", "PRIVATE KEY",
+                                             "RSA PRIVATE KEY", "EC PRIVATE KEY"};
+        r = MGW_ERR_KEY_PARSE;
+        for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]) && r != MGW_OK; i++) {
+            mgw_dbuf_free(&der);
+            r = mgw_pem_read(data, len, labels[i], &der, NULL, 0);
+            if (r != MGW_OK && r != MGW_ERR_PEM)
+                break;
+            if (r == MGW_ERR_PEM && strstr(mgw_last_error(), "no ") == NULL)
+                break; /* a key block that is itself malformed */
+        }
+        if (r == MGW_ERR_PEM && strstr(mgw_last_error(), "no ") != NULL)
+            r = mgw_err(MGW_ERR_KEY_PARSE, "key: the PEM data holds no private key block");
         p = der.p;
         n = der.len;
     }

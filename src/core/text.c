@@ -258,9 +258,13 @@ int mgw_pem_read(const uint8_t *text, size_t n, const char *label, mgw_dbuf *der
         /* Encrypted legacy PEM has headers ("Proc-Type:"); we do not read those. */
         if (find_bytes(body, (size_t)(e - body), ":") != NULL)
             return mgw_err(MGW_ERR_PEM, "PEM: headers (legacy encrypted PEM) are not supported");
+        size_t before = der->len;
         int r = mgw_base64_decode((const char *)body, (size_t)(e - body), der);
         if (r != MGW_OK)
             return r;
+        if (der->len == before)
+            return mgw_err(MGW_ERR_PEM, "PEM: the %.*s block is empty", (int)ll,
+                           (const char *)lab);
         if (found_label != NULL && found_sz > ll) {
             memcpy(found_label, lab, ll);
             found_label[ll] = '\0';

@@ -6,13 +6,13 @@
 #include "crypto/compat.h"
 
 /* Random source of one object: the caller's callback, or a CTR-DRBG seeded
- * lazily from the OS entropy source. Not shared between objects, so objects
+ * lazily straight from the OS entropy source (mbedtls_entropy would also run
+ * HAVEGE where it is enabled, costing far more than the DRBG itself). Not shared between objects, so objects
  * used by different threads never contend or race. */
 typedef struct {
     mgw_rng_cb cb;
     void *cb_ctx;
     bool seeded;
-    mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
 } mgw_rng;
 

@@ -1,19 +1,18 @@
 /* Per-object random source (see crypto.h). */
 #include "crypto/crypto.h"
+#include "platform/entropy.h"
 
 #include <string.h>
 
 void mgw_rng_init(mgw_rng *rng)
 {
     memset(rng, 0, sizeof(*rng));
-    mbedtls_entropy_init(&rng->entropy);
     mbedtls_ctr_drbg_init(&rng->drbg);
 }
 
 void mgw_rng_free(mgw_rng *rng)
 {
     mbedtls_ctr_drbg_free(&rng->drbg);
-    mbedtls_entropy_free(&rng->entropy);
     memset(rng, 0, sizeof(*rng));
 }
 
@@ -21,6 +20,57 @@ void mgw_rng_set_cb(mgw_rng *rng, mgw_rng_cb cb, void *ctx)
 {
     rng->cb = cb;
     rng->cb_ctx = ctx;
+}
+
+static int os_entropy(void *ctx, unsigned char *out, size_t len)
+{
+    (void)ctx;
+    return mgw_os_entropy(out, len) == 0 ? 0 : MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
+}
+
+/* Each thread has one CTR-DRBG seeded from the OS (and reseeded from it by
+ * the DRBG's own schedule); the objects' DRBGs are seeded from it. An object
+ * costs no system call, which matters where system calls are slow. A child
+ * process must not repeat its parent's stream, so fork() discards the state. */
+#if defined(_MSC_VER)
+#define THREAD_LOCAL __declspec(thread)
+#else
+#define THREAD_LOCAL _Thread_local
+#endif
+
+static THREAD_LOCAL struct {
+    bool ready;
+    mbedtls_ctr_drbg_context drbg;
+} master;
+
+#if defined(MGW_HAVE_FORK_HOOK)
+#include <pthread.h>
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static void forget_master(void)
+{
+    master.ready = false; /* the child thread's copy; mutex state is not reused */
+}
+static void install_atfork(void)
+{
+    pthread_atfork(NULL, NULL, forget_master);
+}
+#endif
+
+static int master_entropy(void *ctx, unsigned char *out, size_t len)
+{
+    (void)ctx;
+#if defined(MGW_HAVE_FORK_HOOK)
+    pthread_once(&atfork_once, install_atfork);
+#endif
+    if (!master.ready) {
+        static const char pers[] = "libmgwauth thread";
+        mbedtls_ctr_drbg_init(&master.drbg);
+        if (mbedtls_ctr_drbg_seed(&master.drbg, os_entropy, NULL, (const unsigned char *)pers,
+                                  sizeof(pers) - 1) != 0)
+            return MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
+        master.ready = true;
+    }
+    return mbedtls_ctr_drbg_random(&master.drbg, out, len);
 }
 
 int mgw_rng_fill(mgw_rng *rng, uint8_t *out, size_t len)
@@ -31,7 +81,7 @@ int mgw_rng_fill(mgw_rng *rng, uint8_t *out, size_t len)
                    : mgw_err(MGW_ERR_RANDOM, "the caller's random generator failed");
     if (!rng->seeded) {
         static const char pers[] = "libmgwauth";
-        if (mbedtls_ctr_drbg_seed(&rng->drbg, mbedtls_entropy_func, &rng->entropy,
+        if (mbedtls_ctr_drbg_seed(&rng->drbg, master_entropy, NULL,
                                   (const unsigned char *)pers, sizeof(pers) - 1) != 0)
             return mgw_err(MGW_ERR_RANDOM, "cannot seed the random generator from the OS");
         rng->seeded = true;

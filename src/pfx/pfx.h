@@ -8,6 +8,8 @@
 #define MGW_PFX_MAX_SIZE (4u << 20)
 #define MGW_PFX_MAX_BAGS 256
 #define MGW_PFX_MAX_ITERATIONS 1000000u
+#define MGW_PFX_MAX_DECRYPTIONS 8
+#define MGW_PFX_MAX_SAFES 32
 
 struct mgw_pfxopts {
     int profile;

@@ -48,6 +48,7 @@ typedef struct {
     size_t n_variants;
     const mgw_password *pw; /* the variant that opened the file */
     size_t bags;
+    size_t decryptions; /* encrypted safes and shrouded keys: each costs KDF runs */
     cert_entry *certs;
     size_t n_certs;
     mgw_dbuf pki; /* the private key's PrivateKeyInfo */
@@ -73,14 +74,30 @@ static void attrs_free(bag_attrs *a)
     memset(a, 0, sizeof(*a));
 }
 
+/* BMPString attribute text as UTF-8, control characters shown as \xHH so that
+ * printing a file's attributes cannot drive a terminal. */
 static char *bmp_to_utf8(mgw_span s)
 {
-    mgw_dbuf b;
+    mgw_dbuf b, e;
     mgw_dbuf_init(&b);
+    mgw_dbuf_init(&e);
     char *out = NULL;
-    if (mgw_utf16_to_utf8(s.p, s.len, true, &b) == MGW_OK && !b.oom)
-        out = mgw_strndup(b.len > 0 ? (const char *)b.p : "", b.len);
+    if (mgw_utf16_to_utf8(s.p, s.len, true, &b) == MGW_OK && !b.oom) {
+        for (size_t i = 0; i < b.len; i++) {
+            uint8_t c = b.p[i];
+            bool c1 = c == 0xC2 && i + 1 < b.len && b.p[i + 1] >= 0x80 && b.p[i + 1] < 0xA0;
+            if (c < 0x20 || c == 0x7F || c == '\\')
+                mgw_dbuf_printf(&e, "\\x%02X", c);
+            else if (c1)
+                mgw_dbuf_printf(&e, "\\x%02X", b.p[++i]);
+            else
+                mgw_dbuf_putc(&e, c);
+        }
+        if (!e.oom)
+            out = mgw_strndup(e.len > 0 ? (const char *)e.p : "", e.len);
+    }
     mgw_dbuf_free(&b);
+    mgw_dbuf_free(&e);
     return out;
 }
 
@@ -155,10 +172,22 @@ static int add_cert(reader *rd, const mgw_der_reader *parent, mgw_span value, ba
     return MGW_OK;
 }
 
+/* Every decryption runs the KDF up to MGW_PFX_MAX_ITERATIONS times over:
+ * their number is capped so that no file can make parsing take long. */
+static int count_decryption(reader *rd)
+{
+    if (++rd->decryptions > MGW_PFX_MAX_DECRYPTIONS)
+        return mgw_err(MGW_ERR_PFX_LIMIT, "PFX: more than %d encrypted parts",
+                       MGW_PFX_MAX_DECRYPTIONS);
+    return MGW_OK;
+}
+
 static int add_key(reader *rd, mgw_span value, bool shrouded, bag_attrs *a)
 {
     if (rd->have_key)
         return fmt("more than one private key");
+    if (shrouded && count_decryption(rd) != MGW_OK)
+        return MGW_ERR_PFX_LIMIT;
     int r = MGW_OK;
     if (shrouded) {
         mgw_pbe_info info;
@@ -303,6 +332,8 @@ static int read_encrypted_data(reader *rd, const mgw_der_reader *parent, mgw_spa
     }
     mgw_pbe_info info;
     memset(&info, 0, sizeof(info));
+    if (rc == MGW_OK)
+        rc = count_decryption(rd);
     if (rc == MGW_OK) {
         rc = mgw_pbe_decrypt(algid, rd->pw, MGW_PFX_MAX_ITERATIONS, MGW_ERR_PFX_FORMAT, ct.p,
                              ct.len, &plain, &info);
@@ -336,7 +367,12 @@ static int read_auth_safe(reader *rd, mgw_span octets)
     if (mgw_der_expect(&r, MGW_ASN1_SEQUENCE, &seq) != MGW_OK || !mgw_der_at_end(&r) ||
         mgw_der_reader_sub(&s, &r, seq) != MGW_OK)
         rc = fmt("AuthenticatedSafe is not a SEQUENCE");
+    size_t n_info = 0;
     while (rc == MGW_OK && !mgw_der_at_end(&s)) {
+        if (++n_info > MGW_PFX_MAX_SAFES) {
+            rc = mgw_err(MGW_ERR_PFX_LIMIT, "PFX: more than %d safes", MGW_PFX_MAX_SAFES);
+            break;
+        }
         if (mgw_der_expect(&s, MGW_ASN1_SEQUENCE, &info) != MGW_OK ||
             mgw_der_reader_sub(&ci, &s, info) != MGW_OK ||
             mgw_der_expect(&ci, MGW_ASN1_OID, &oid) != MGW_OK ||
@@ -454,7 +490,8 @@ static int pki_key_spec(const mgw_dbuf *pki)
            mgw_der_expect(&attr, MGW_ASN1_SET, &vset) == MGW_OK &&
            mgw_der_reader_sub(&vals, &attr, vset) == MGW_OK)
         if (mgw_span_eq(oid, mgw_oid_key_usage, sizeof(mgw_oid_key_usage)) &&
-            mgw_der_expect(&vals, MGW_ASN1_BIT_STRING, &bits) == MGW_OK && bits.len == 2)
+            mgw_der_expect(&vals, MGW_ASN1_BIT_STRING, &bits) == MGW_OK && bits.len == 2 &&
+            (bits.p[1] == MGW_PFX_KEYSPEC_EXCHANGE || bits.p[1] == MGW_PFX_KEYSPEC_SIGNATURE))
             return bits.p[1];
     return 0;
 }
@@ -547,6 +584,7 @@ static void reset_contents(reader *rd)
     }
     rd->n_certs = 0;
     rd->bags = 0;
+    rd->decryptions = 0;
     rd->have_key = false;
     attrs_free(&rd->key_attrs);
     mgw_dbuf_free(&rd->pki);
@@ -603,13 +641,26 @@ static int parse(reader *rd, const uint8_t *data, size_t len)
             goto done;
         rc = read_auth_safe(rd, octets);
     } else {
-        /* No MAC: try each password form until the contents decrypt. */
-        rc = MGW_ERR_WRONG_PASSWORD;
-        for (size_t v = 0; v < rd->n_variants && rc == MGW_ERR_WRONG_PASSWORD; v++) {
+        /* No MAC: try each password form until the contents decrypt (a wrong
+         * key can pass the padding check and fail later, in any way). The
+         * first form's error is the one reported. */
+        char first[512] = "";
+        int first_rc = MGW_OK;
+        for (size_t v = 0; v < rd->n_variants; v++) {
             reset_contents(rd);
             rd->out->cert_alg[0] = rd->out->key_alg[0] = '\0';
             rd->pw = &rd->variants[v];
             rc = read_auth_safe(rd, octets);
+            if (rc == MGW_OK || rc == MGW_ERR_PFX_LIMIT || rc == MGW_ERR_NO_MEMORY)
+                break;
+            if (v == 0) {
+                first_rc = rc;
+                snprintf(first, sizeof(first), "%s", mgw_last_error());
+            }
+        }
+        if (rc != MGW_OK && first_rc != MGW_OK && rc != MGW_ERR_PFX_LIMIT) {
+            rc = first_rc;
+            mgw_err(rc, "%s", first);
         }
     }
 done:
@@ -626,6 +677,7 @@ MGW_API int mgw_pfx_parse(const uint8_t *data, size_t len, const char *password,
         return mgw_err(MGW_ERR_PFX_LIMIT, "PFX larger than %u bytes", MGW_PFX_MAX_SIZE);
     if (mgw_compat_init() != 0)
         return mgw_err(MGW_ERR_CRYPTO, "crypto library initialisation failed");
+    mgw_err_clear(); /* lower layers' details are appended to ours */
     reader rd;
     memset(&rd, 0, sizeof(rd));
     int rc = mgw_pfx_password(password, password_len, &rd.variants[0]);

@@ -307,7 +307,10 @@ static int pki_with_key_spec(mgw_dbuf *pki, int spec)
     size_t m = mgw_der_open(&out);
     mgw_dbuf_put(&out, content.p, content.len);
     size_t attrs = mgw_der_open(&out);
-    uint8_t bits[2] = {spec == MGW_PFX_KEYSPEC_EXCHANGE ? 4 : 7, (uint8_t)spec};
+    uint8_t unused = 0;
+    while (unused < 7 && !(spec & (1 << unused)))
+        unused++;
+    uint8_t bits[2] = {unused, (uint8_t)spec};
     put_attr(&out, mgw_oid_key_usage, sizeof(mgw_oid_key_usage), MGW_ASN1_BIT_STRING, bits, 2,
              false);
     mgw_der_close(&out, MGW_ASN1_CTX | MGW_ASN1_CONSTRUCTED | 0, attrs);

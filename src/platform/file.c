@@ -5,11 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int sync_parent(const char *path)
+{
+    char *dir = mgw_path_dir(path);
+    int r = dir != NULL ? mgw_dir_sync(dir) : mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    free(dir);
+    return r;
+}
+
 MGW_API int mgw_file_write(const char *path, const uint8_t *data, size_t len, unsigned flags)
 {
     if (path == NULL || (data == NULL && len > 0))
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_file_write: NULL argument");
-    if (!(flags & MGW_FILE_FORCE) && mgw_path_exists(path))
+    bool replaced = mgw_path_exists(path);
+    if (!(flags & MGW_FILE_FORCE) && replaced)
         return mgw_err(MGW_ERR_EXISTS, "%s exists (use force to overwrite)", path);
     char *tmp = NULL;
     int r = mgw_file_write_temp(path, data, len, flags, &tmp);
@@ -19,8 +28,18 @@ MGW_API int mgw_file_write(const char *path, const uint8_t *data, size_t len, un
     if (r != MGW_OK)
         mgw_file_discard(tmp);
     free(tmp);
+    if (r == MGW_OK && (r = sync_parent(path)) != MGW_OK && !replaced)
+        mgw_file_discard(path); /* not durable: a new file is taken back rather than half-kept */
     if (r == MGW_OK)
-        r = mgw_file_sync_dir(path);
+        mgw_err_clear();
+    return r;
+}
+
+MGW_API int mgw_file_sync_dir(const char *dir)
+{
+    if (dir == NULL)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_file_sync_dir: NULL directory");
+    int r = mgw_dir_sync(dir);
     if (r == MGW_OK)
         mgw_err_clear();
     return r;
@@ -182,7 +201,7 @@ MGW_API int mgw_fileset_commit(mgw_fileset_t *fs)
     int r = MGW_OK;
     for (size_t i = 0; i < fs->n && r == MGW_OK; i++) {
         staged_file *f = &fs->files[i];
-        bool replaced = mgw_path_exists(f->path);
+        bool replaced = (f->flags & MGW_FILE_FORCE) && mgw_path_exists(f->path);
         r = mgw_file_place(f->tmp, f->path, f->flags);
         if (r == MGW_OK) {
             free(f->tmp);
@@ -190,13 +209,27 @@ MGW_API int mgw_fileset_commit(mgw_fileset_t *fs)
             f->placed = !replaced;
         }
     }
-    for (size_t i = 0; i < fs->n; i++) {
-        staged_file *f = &fs->files[i];
-        if (r != MGW_OK && f->placed)
-            mgw_file_discard(f->path);
-        else if (r == MGW_OK)
-            r = mgw_file_sync_dir(f->path);
+    /* the directories are synced only once everything is in place; any
+     * failure takes back every file this set created */
+    for (size_t i = 0; i < fs->n && r == MGW_OK; i++) {
+        if (fs->files[i].flags & MGW_FILE_NO_DIR_SYNC)
+            continue;      /* the caller syncs the directory later */
+        bool seen = false; /* each directory once */
+        char *dir = mgw_path_dir(fs->files[i].path);
+        for (size_t k = 0; dir != NULL && k < i && !seen; k++) {
+            char *other = mgw_path_dir(fs->files[k].path);
+            seen = other != NULL && strcmp(other, dir) == 0;
+            free(other);
+        }
+        if (dir == NULL)
+            r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+        else if (!seen)
+            r = mgw_dir_sync(dir);
+        free(dir);
     }
+    for (size_t i = 0; r != MGW_OK && i < fs->n; i++)
+        if (fs->files[i].placed)
+            mgw_file_discard(fs->files[i].path);
     if (r == MGW_OK)
         mgw_err_clear();
     return r;

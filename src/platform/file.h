@@ -31,8 +31,10 @@ int mgw_file_remove(const char *path);
 /* Remove a file when cleaning up: failures are ignored and the error detail
  * of the thread is left as it is. */
 void mgw_file_discard(const char *path);
-/* Make the directory holding `path` durable after a rename or removal. */
-int mgw_file_sync_dir(const char *path);
+/* The directory part of a path, "." when it has none (malloc'ed), and making
+ * a directory durable after renames or removals in it. */
+char *mgw_path_dir(const char *path);
+int mgw_dir_sync(const char *dir);
 /* The names in a directory, without "." and ".."; *names is an array of
  * malloc'ed strings (mgw_names_free). MGW_ERR_NOT_FOUND when it does not
  * exist. */

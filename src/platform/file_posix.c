@@ -1,9 +1,13 @@
-/* File primitives on POSIX systems (see file.h), and bounded reads. */
+/* File primitives on POSIX systems (see file.h). */
+#if defined(HAVE_RENAMEAT2)
+#define _GNU_SOURCE /* renameat2; before any system header */
+#endif
 #include "platform/file.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +19,7 @@ static int io_err(const char *what, const char *path)
     return mgw_err(MGW_ERR_IO, "%s %s: %s", what, path, strerror(errno));
 }
 
-static char *dir_of(const char *path)
+char *mgw_path_dir(const char *path)
 {
     const char *slash = strrchr(path, '/');
     if (slash == NULL)
@@ -25,18 +29,14 @@ static char *dir_of(const char *path)
     return mgw_strndup(path, (size_t)(slash - path));
 }
 
-int mgw_file_sync_dir(const char *path)
+int mgw_dir_sync(const char *dir)
 {
-    char *dir = dir_of(path);
-    if (dir == NULL)
-        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int r = MGW_OK;
     if (fd < 0 || fsync(fd) != 0)
         r = io_err("cannot sync directory", dir);
     if (fd >= 0)
         close(fd);
-    free(dir);
     return r;
 }
 
@@ -70,20 +70,29 @@ int mgw_file_write_temp(const char *path, const uint8_t *data, size_t len, unsig
     const char *base = path + dlen;
     if (*base == '\0')
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "not a file name: %s", path);
-    size_t n = dlen + strlen(base) + 16;
+    size_t n = dlen + strlen(base) + 48;
     char *t = malloc(n);
     if (t == NULL)
         return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-    snprintf(t, n, "%.*s.%s.XXXXXX", (int)dlen, path, base);
-    int fd = mkstemp(t); /* mode 0600 */
+    /* A hidden name unique in this process (pid and counter), created with
+     * O_EXCL and the final mode: private files 0600, others 0644 (less what
+     * the umask takes away). */
+    static _Atomic unsigned long counter;
+    int fd = -1;
+    for (int tries = 0; fd < 0 && tries < 100; tries++) {
+        snprintf(t, n, "%.*s.%s.%ld-%lu.tmp", (int)dlen, path, base, (long)getpid(),
+                 atomic_fetch_add(&counter, 1));
+        fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                  (flags & MGW_FILE_PRIVATE) ? 0600 : 0644);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
     if (fd < 0) {
         int r = io_err("cannot create a file in the directory of", path);
         free(t);
         return r;
     }
     int r = MGW_OK;
-    if (!(flags & MGW_FILE_PRIVATE) && fchmod(fd, 0644) != 0)
-        r = io_err("cannot set the mode of", t);
     for (size_t off = 0; r == MGW_OK && off < len;) {
         ssize_t w = write(fd, data + off, len - off);
         if (w < 0 && errno == EINTR)
@@ -113,6 +122,13 @@ int mgw_file_place(const char *tmp, const char *path, unsigned flags)
             return io_err("cannot rename into", path);
         return MGW_OK;
     }
+#if defined(HAVE_RENAMEAT2)
+    /* one atomic step that never replaces: Linux's RENAME_NOREPLACE */
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+        return MGW_OK;
+    if (errno == EEXIST)
+        return mgw_err(MGW_ERR_EXISTS, "%s exists (use force to overwrite)", path);
+#endif
     if (link(tmp, path) == 0) {
         unlink(tmp);
         return MGW_OK;
@@ -174,7 +190,7 @@ int mgw_dir_list(const char *dir, char ***names, size_t *n)
 
 int mgw_file_open_read(const char *path, intptr_t *h)
 {
-    int fd = open(path, O_RDONLY);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? mgw_err(MGW_ERR_NOT_FOUND, "%s: no such file", path)
                                : io_err("cannot open", path);

@@ -5,7 +5,7 @@
  * MoveFileExW(MOVEFILE_WRITE_THROUGH), which also returns only once the move
  * is on disk; without MGW_FILE_FORCE the move does not replace, so an
  * existing file is never overwritten. Windows has no directory fsync: the
- * write-through move stands for it.
+ * write-through move stands for it (mgw_dir_sync only checks the directory).
  *
  * Private files (MGW_FILE_PRIVATE) are created with a protected DACL that
  * grants access to the user running the program and to SYSTEM only, and
@@ -201,10 +201,30 @@ void mgw_file_discard(const char *path)
     free(w);
 }
 
-int mgw_file_sync_dir(const char *path)
+char *mgw_path_dir(const char *path)
 {
-    (void)path; /* the moves were made with MOVEFILE_WRITE_THROUGH */
-    return MGW_OK;
+    const char *slash = strrchr(path, '/'), *bslash = strrchr(path, '\\');
+    if (bslash != NULL && (slash == NULL || bslash > slash))
+        slash = bslash;
+    if (slash == NULL)
+        return mgw_strdup(path[0] != '\0' && path[1] == ':' ? "" : ".");
+    /* "C:\x" -> "C:\", "\x" -> "\" */
+    size_t n = (size_t)(slash - path);
+    if (n == 0 || (n == 2 && path[1] == ':'))
+        n++;
+    return mgw_strndup(path, n);
+}
+
+int mgw_dir_sync(const char *dir)
+{
+    /* Windows has no directory fsync; the moves into it were made with
+     * MOVEFILE_WRITE_THROUGH. What remains to check is that it is there. */
+    int kind;
+    uint64_t size;
+    int r = mgw_path_kind(dir[0] != '\0' ? dir : ".", true, &kind, &size);
+    if (r == MGW_OK && kind != MGW_PATH_DIR)
+        r = mgw_err(MGW_ERR_NOT_FOUND, "%s: no such directory", dir);
+    return r;
 }
 
 int mgw_dir_list(const char *dir, char ***names, size_t *n)

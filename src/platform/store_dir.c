@@ -169,7 +169,7 @@ static int dir_remove(void *be, const mgw_store_item *item)
     if (r == MGW_OK)
         r = mgw_file_remove(path);
     if (r == MGW_OK)
-        r = mgw_file_sync_dir(path);
+        r = mgw_dir_sync(d->dir);
     mgw_dbuf_free(&der);
     free(path);
     return r;

@@ -4,38 +4,19 @@ and Python cryptography (software nobody here wrote), and the reverse."""
 import datetime
 import json
 import os
-import shutil
 import stat
-import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 import tap  # noqa: E402
+from workdir import WorkDir, mgw, ossl  # noqa: E402
 
 from cryptography import x509  # noqa: E402  (a missing module fails the run: no silent skip)
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, rsa  # noqa: E402
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # noqa: E402
 
-MGW = os.environ.get("MGWAUTH", "mgwauth")
-OPENSSL = os.environ.get("OPENSSL", "openssl")
 UPN_OID = x509.ObjectIdentifier("1.3.6.1.4.1.311.20.2.3")
-
-
-def run(cmd, check=True, **kw):
-    p = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    if check and p.returncode != 0:
-        raise AssertionError(f"{cmd} failed ({p.returncode}): {p.stderr.strip()}")
-    return p
-
-
-def mgw(*args, check=True):
-    return run([MGW, *args], check=check)
-
-
-def ossl(*args, check=True):
-    return run([OPENSSL, *args], check=check)
 
 
 def validity(c):
@@ -51,21 +32,12 @@ def lifetime(c):
     return na - nb
 
 
-class Work:
+class Work(WorkDir):
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="mgw-interop-")
+        super().__init__("mgw-interop-")
         self.pw = self.path("pw.txt")
         with open(self.pw, "w") as f:
             f.write("Imago-Verum 2026 \u00e4\u00df\n")
-
-    def path(self, *p):
-        return os.path.join(self.dir, *p)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        shutil.rmtree(self.dir, ignore_errors=True)
 
     def pem(self, der_path):
         out = der_path + ".pem"

@@ -3,7 +3,6 @@
 the manifest matches the files, re-running resumes, an interrupt leaves no
 partial file, and bad rows are reported by CSV line while the rest goes on."""
 import csv
-import io
 import os
 import shutil
 import signal

@@ -4,48 +4,26 @@ cryptography, and PFX files written by them (and OpenSSL's legacy RC2 form,
 which Windows' own export uses) opened by mgwauth."""
 import json
 import os
-import shutil
 import stat
-import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 import tap  # noqa: E402
+from workdir import WorkDir, mgw, ossl  # noqa: E402
 
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 from cryptography.hazmat.primitives.serialization import pkcs12  # noqa: E402
 
-MGW = os.environ.get("MGWAUTH", "mgwauth")
-OPENSSL = os.environ.get("OPENSSL", "openssl")
 PASSWORD = "P\u00e4ss w\u00f6rd \U0001F511"
 
 
-def run(cmd, check=True, **kw):
-    p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", **kw)
-    if check and p.returncode != 0:
-        raise AssertionError(f"{cmd} failed ({p.returncode}): {p.stderr.strip()}")
-    return p
-
-
-def mgw(*args, check=True):
-    return run([MGW, *args], check=check)
-
-
-def ossl(*args, check=True):
-    return run([OPENSSL, *args], check=check)
-
-
-class Work:
+class Work(WorkDir):
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="mgw-pfx-")
+        super().__init__("mgw-pfx-")
         self.pw = self.path("pw.txt")
         self.write_pw(self.pw, PASSWORD)
-
-    def path(self, *p):
-        return os.path.join(self.dir, *p)
 
     def write_pw(self, path, text):
         with open(path, "w", encoding="utf-8") as f:
@@ -55,12 +33,6 @@ class Work:
     def read(self, path):
         with open(path, "rb") as f:
             return f.read()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def create(w, *extra, out="out", name="Certificate"):
