@@ -13,19 +13,17 @@ What Wine does differently from Windows, and how the tests meet it:
 - Wine's PFXImportCertStore puts every key into one default container, so a
   second import replaces the key of the first; the listing reports which
   certificate still has its key."""
+import base64
 import gzip
-import json
 import hashlib
+import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
-import atexit
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
 import tap  # noqa: E402
+from wineprefix import WinePrefix, join_exports, run  # noqa: E402
 
 EXE = os.path.abspath(os.environ.get("MGWAUTH_EXE", "mgwauth.exe"))
 LINUX = os.path.abspath(os.environ.get("MGWAUTH_LINUX", "build/tools/mgwauth"))
@@ -37,64 +35,36 @@ HTTP = CCS + r"\Services\HTTP"
 BINDING = HTTP + r"\Parameters\SslBindingInfo\0.0.0.0:443"
 POLICIES = HKLM + r"\SOFTWARE\Policies"
 ROOT_REG = HKLM + r"\Software\Microsoft\SystemCertificates\Root\Certificates"
-HEADER = b"\xff\xfe" + "Windows Registry Editor Version 5.00\r\n".encode("utf-16-le")
-CRLF = "\r\n".encode("utf-16-le")
 PEM = re.compile(r"-----BEGIN CERTIFICATE-----\n(.*?)-----END CERTIFICATE-----", re.S)
 
 
-def run(cmd, check=True, **kw):
-    """Output through files, not pipes: wineserver outlives the command and
-    would hold a pipe open."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        p = subprocess.run(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, timeout=180,
-                           **kw)
-        out.seek(0)
-        err.seek(0)
-        # Windows programs write text with CRLF
-        p.stdout = out.read().decode(errors="replace").replace("\r\n", "\n")
-        p.stderr = err.read().decode(errors="replace").replace("\r\n", "\n")
-    if check and p.returncode != 0:
-        raise AssertionError(f"{cmd} failed ({p.returncode}): {p.stdout}{p.stderr}")
+def text(p):
+    """A finished command's output as text: Windows programs write CRLF."""
+    p.stdout = p.stdout.decode(errors="replace").replace("\r\n", "\n")
+    p.stderr = p.stderr.decode(errors="replace").replace("\r\n", "\n")
     return p
 
 
-class Wine:
+class Wine(WinePrefix):
+    """The prefix, mgwauth.exe run in a work directory, the Linux mgwauth."""
+
     def __init__(self):
-        for tool in ("wine", "wineboot", "wineserver"):
-            if shutil.which(tool) is None:
-                raise AssertionError(f"{tool} is not installed (Debian: apt-get install wine wine64)")
         for path in (EXE, LINUX):
             if not os.path.exists(path):
                 raise AssertionError(f"{path} is missing: build it first (./run windows)")
-        self.tmp = tempfile.mkdtemp(prefix="mgw-win-")
+        super().__init__("mgw-win-")
         self.work = os.path.join(self.tmp, "work")
         os.mkdir(self.work)
-        self.env = dict(os.environ, WINEPREFIX=os.path.join(self.tmp, "prefix"), WINEDEBUG="-all",
-                        DISPLAY="", WINEDLLOVERRIDES="mscoree,mshtml=")
-        atexit.register(self.close)
-        run(["wineboot", "-i"], env=self.env)
-
-    def close(self):
-        subprocess.run(["wineserver", "-k"], env=self.env, capture_output=True)
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
     def mgw(self, *args, check=True):
         """mgwauth.exe in the work directory (paths relative to it)."""
-        return run(["wine", EXE, *args], check=check, env=self.env, cwd=self.work)
+        return text(self.wine(EXE, *args, check=check, cwd=self.work))
 
     def linux(self, *args):
-        return run([LINUX, *args], cwd=self.work)
+        return text(run([LINUX, *args], cwd=self.work))
 
     def reg(self, *args, check=True):
-        return run(["wine", "reg", *args], check=check, env=self.env)
-
-    def export(self, key):
-        out = os.path.join(self.env["WINEPREFIX"], "drive_c", "export.reg")
-        if os.path.exists(out):
-            os.remove(out)
-        run(["wine", "regedit", "/e", "C:\\export.reg", key], env=self.env)
-        with open(out, "rb") as f:
-            return f.read()
+        return text(self.wine("reg", *args, check=check))
 
     def path(self, name):
         return os.path.join(self.work, name)
@@ -121,7 +91,6 @@ def der_of(path):
 
 def pem_certs(text):
     """{SHA-1: DER} of the PEM blocks in text."""
-    import base64
     certs = {}
     for body in PEM.findall(text):
         der = base64.b64decode("".join(body.split()))
@@ -284,8 +253,7 @@ def test_registry_plan_and_apply_live_then_rollback_restores_regedit_exports_exa
     # the backup is what regedit exports for the touched keys
     with open(w.path("backup-apply.reg"), "rb") as f:
         backup = f.read()
-    joined = HEADER + b"".join(x[len(HEADER):-len(CRLF)] for x in (schannel, binding)) + CRLF
-    assert backup == joined, "the live backup differs from regedit's export of the keys"
+    assert backup == join_exports([schannel, binding]), "the live backup differs from regedit's export of the keys"
     want = {(BINDING, "DefaultSslCertCheckMode"): ("REG_DWORD", "0x0"),
             (BINDING, "DefaultFlags"): ("REG_DWORD", "0x2"),
             (BINDING, "DefaultSslCtlStoreName"): ("REG_SZ", "ClientAuthIssuer"),
