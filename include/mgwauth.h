@@ -199,8 +199,8 @@ MGW_API int mgw_file_read(const char *path, size_t max_len, uint8_t **out, size_
 MGW_API int mgw_password_file_read(const char *path, char **out, size_t *out_len);
 
 /** A random password of `length` characters (16 to 256) from the OS entropy
- * source, drawn without bias from 56 letters and digits that cannot be
- * mistaken for one another (no 0/O, 1/l/I). 20 characters carry 116 bits.
+ * source, drawn without bias from 55 letters and digits that cannot be
+ * mistaken for one another (no 0/O/o, 1/I/i/l). 20 characters carry 115 bits.
  * Free with mgw_free. @since 1.0 */
 MGW_API int mgw_password_generate(size_t length, char **out);
 

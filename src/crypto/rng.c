@@ -111,8 +111,9 @@ int mgw_digest(mbedtls_md_type_t md, const uint8_t *p, size_t n, uint8_t *out)
 
 MGW_API int mgw_password_generate(size_t length, char **out)
 {
-    static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-    const size_t n = sizeof(alphabet) - 1; /* 56: bytes below 224 map without bias */
+    /* no 0/O/o, 1/I/i/l: 55 characters; bytes below 4 * 55 = 220 map without bias */
+    static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789";
+    const size_t n = sizeof(alphabet) - 1;
     if (out == NULL || length < 16 || length > 256)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "password length must be 16 to 256");
     char *pw = mgw_out_alloc(length);
