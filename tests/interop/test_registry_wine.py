@@ -28,20 +28,11 @@ PLAN_OPTIONS = ["--negotiate-client-cert", "--issuer-store", "ClientAuthIssuer",
 
 
 class Wine(WinePrefix):
-    """The prefix, with regedit imports and reg queries."""
+    """The prefix, with regedit imports."""
 
     def import_reg(self, path):
         shutil.copyfile(path, self.drive_c("import.reg"))
         self.wine("regedit", "/s", "C:\\import.reg")
-
-    def query(self, key, name):
-        """(type, data) as `reg query` prints them, or None when absent."""
-        p = self.wine("reg", "query", key, "/v", name, check=False)
-        for line in p.stdout.decode(errors="replace").splitlines():
-            parts = line.split(None, 2)
-            if len(parts) >= 2 and parts[0] == name:
-                return parts[1], parts[2].strip() if len(parts) > 2 else ""
-        return None
 
 
 _wine = None

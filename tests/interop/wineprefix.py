@@ -55,6 +55,15 @@ class WinePrefix:
     def wine(self, *args, check=True, **kw):
         return run(["wine", *args], check=check, env=self.env, **kw)
 
+    def query(self, key, name):
+        """(type, data) of a value as `reg query` prints them, or None when absent."""
+        p = self.wine("reg", "query", key, "/v", name, check=False)
+        for line in p.stdout.decode(errors="replace").splitlines():
+            parts = line.split(None, 2)
+            if len(parts) >= 2 and parts[0] == name:
+                return parts[1], parts[2].strip() if len(parts) > 2 else ""
+        return None
+
     def export(self, key):
         """regedit /e of one key, the bytes regedit wrote. Wine's regedit now
         and then exits 1 without a word and without a file (seen once in

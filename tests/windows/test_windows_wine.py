@@ -224,15 +224,6 @@ def plan_live(w, out, *extra):
                  check=False)
 
 
-def query(w, key, name):
-    p = w.reg("query", key, "/v", name, check=False)
-    for line in p.stdout.splitlines():
-        parts = line.split(None, 2)
-        if len(parts) >= 2 and parts[0] == name:
-            return parts[1], parts[2].strip() if len(parts) > 2 else ""
-    return None
-
-
 def exports(w):
     return {k: w.export(k) for k in (HTTP, SECPROV, POLICIES)}
 
@@ -262,7 +253,7 @@ def test_registry_plan_and_apply_live_then_rollback_restores_regedit_exports_exa
             (POLICIES + r"\Microsoft\SystemCertificates\AuthRoot",
              "DisableRootAutoUpdate"): ("REG_DWORD", "0x1")}
     for (key, name), value in want.items():
-        assert query(w, key, name) == value, (name, query(w, key, name))
+        assert w.query(key, name) == value, (name, w.query(key, name))
     assert exports(w) != original
     p = w.mgw("registry", "apply", "--live", "--plan", "plan\\plan.json", "--backup", "again.reg")
     assert "Nothing changed" in p.stdout and not os.path.exists(w.path("again.reg"))
