@@ -4,6 +4,7 @@
  * SHA-1 hashing the same bytes. A linear planner keeps the ratio flat as the
  * store grows; a quarter of the store is timed as well to show it. */
 #include "cert/cert.h"
+#include "crypto/crypto.h"
 #include "roots/roots.h"
 
 #include <stdio.h>

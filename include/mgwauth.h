@@ -18,6 +18,12 @@
  *    was given as they were.
  *  - Distinct objects may be used from different threads at the same time;
  *    one object must not be used by two threads at once.
+ *  - A build without mbedTLS (-Dcrypto=none, the Windows build made with
+ *    mingw-w64) exports the same functions. Those of keys, certificate
+ *    options and issuance, requests, PFX, mgw_password_generate and the
+ *    gateway check fail with MGW_ERR_NOT_AVAILABLE there (constructors return
+ *    NULL; counts, limits and yes/no queries 0). Certificates are still
+ *    parsed, described and thumbprinted.
  */
 #ifndef MGWAUTH_H
 #define MGWAUTH_H
@@ -106,6 +112,7 @@ extern "C" {
 #define MGW_ERR_REG_VERIFY -403     /**< values read back differ (previous state restored) */
 #define MGW_ERR_REG_RESTORE -404    /**< restoring after a failed apply failed too */
 #define MGW_ERR_REG_PLAN -405       /**< malformed or inconsistent plan file */
+#define MGW_ERR_REG_TYPE -406       /**< a value the plan manages has an unexpected type */
 /* Trusted roots and stores: -500 .. -599 */
 #define MGW_ERR_THUMBPRINT -500          /**< malformed thumbprint */
 #define MGW_ERR_ROOTS_KEEP_EMPTY -501    /**< the keep-list is empty */
@@ -115,6 +122,10 @@ extern "C" {
 #define MGW_ERR_ROOTS_INCOMPLETE -505    /**< prune or restore stopped part-way */
 #define MGW_ERR_STORE_CHANGED -506       /**< the store changed since it was listed or planned */
 /* Platform back-ends: -600 .. -699 */
+#define MGW_ERR_STORE_NAME -600       /**< unknown system store location or name */
+#define MGW_ERR_PLATFORM -601         /**< an operating-system call failed (the detail names it) */
+#define MGW_ERR_ACCESS_DENIED -602    /**< the operating system denied access (run elevated) */
+#define MGW_ERR_KEY_NOT_ATTACHED -603 /**< an imported certificate has no usable private key */
 /* Gateway check: -700 .. -799 */
 #define MGW_ERR_CHECK_URL -700          /**< the URL is not https://host[:port][/path] */
 #define MGW_ERR_CHECK_RESOLVE -701      /**< the host name does not resolve */
@@ -558,6 +569,27 @@ MGW_API int mgw_regplan_apply_file(const mgw_regplan_t *plan, const char *regist
 MGW_API int mgw_regplan_rollback_file(const mgw_regplan_t *plan, const char *registry_file,
                                       const char *backup_path, unsigned flags, int *changed);
 
+/** Import a key of the machine's registry, with its subkeys and values, into
+ * the state, as `reg export` would (advapi32, the 64-bit view). `key` is a
+ * full path ("HKEY_LOCAL_MACHINE\\SYSTEM\\..."; HKLM and HKCU abbreviate);
+ * NULL reads the keys the gateway planner looks at: SCHANNEL,
+ * HTTP\\Parameters and SOFTWARE\\Policies\\Microsoft\\SystemCertificates. A
+ * key that does not exist adds nothing. On failure the state is left as it
+ * was. MGW_ERR_NOT_AVAILABLE when the library was not built for Windows.
+ * @since 1.0 */
+MGW_API int mgw_regstate_read_live(mgw_regstate_t *st, const char *key);
+/** mgw_regplan_apply_file and mgw_regplan_rollback_file on the machine's
+ * registry: the same drift check, backup (a regedit export of the touched
+ * keys, written before anything changes), verification and automatic
+ * restore. Changes take effect when the services read them (a restart).
+ * MGW_ERR_ACCESS_DENIED without the rights to write the keys (nothing is
+ * changed then); MGW_ERR_NOT_AVAILABLE when not built for Windows.
+ * @since 1.0 */
+MGW_API int mgw_regplan_apply_live(const mgw_regplan_t *plan, const char *backup_path,
+                                   unsigned flags, int *changed);
+MGW_API int mgw_regplan_rollback_live(const mgw_regplan_t *plan, const char *backup_path,
+                                      unsigned flags, int *changed);
+
 /* ------------------------------------------------------------------------ */
 /* Trusted roots                                                             */
 /* ------------------------------------------------------------------------ */
@@ -597,6 +629,53 @@ MGW_API int mgw_store_cert(const mgw_store_t *store, size_t index, char **thumbp
 /** Number of other entries, and the `index`-th with why it was left alone. */
 MGW_API size_t mgw_store_other_count(const mgw_store_t *store);
 MGW_API int mgw_store_other(const mgw_store_t *store, size_t index, char **name, char **reason);
+
+/** Open a Windows system certificate store named "Location\Name" (or with
+ * "/"): location LocalMachine or CurrentUser, name Root, CA, My,
+ * ClientAuthIssuer or TrustedPeople, in any case. The store is opened with
+ * the most access the caller has (read-only without elevation) and created
+ * if it does not exist yet (as certutil -addstore does). Certificates are
+ * listed with origin "Cert:\Location\Name\SHA1", as PowerShell names
+ * them; certificates this library cannot read are "other" entries, never
+ * touched. MGW_ERR_STORE_NAME names the accepted locations and names;
+ * MGW_ERR_NOT_AVAILABLE when the library was not built for Windows.
+ * @since 1.0 */
+MGW_API int mgw_store_open_system(const char *location_name, mgw_store_t **out);
+/** DER of the `index`-th certificate (free with mgw_free). @since 1.0 */
+MGW_API int mgw_store_cert_der(const mgw_store_t *store, size_t index, uint8_t **der,
+                               size_t *der_len);
+/** 1 when the `index`-th certificate has a private key that can be used
+ * (Windows stores: acquired through its key provider), else 0. @since 1.0 */
+MGW_API int mgw_store_cert_has_key(const mgw_store_t *store, size_t index);
+/** Add one certificate (DER, or PEM with one CERTIFICATE block) unless the
+ * store holds it already (by SHA-1): *added (may be NULL) is 1 when it was
+ * added, 0 when present; *thumbprint (may be NULL) receives its SHA-1.
+ * Directory stores write <SHA1>.cer. @since 1.0 */
+MGW_API int mgw_store_add_cert(mgw_store_t *store, const uint8_t *data, size_t len, int *added,
+                               char **thumbprint);
+/** Remove the certificate with this thumbprint (SHA-1 or SHA-256, as
+ * mgw_thumbprint_normalize reads it). MGW_ERR_NOT_FOUND when the store does
+ * not hold it; MGW_ERR_STORE_CHANGED when it vanished since the listing.
+ * @since 1.0 */
+MGW_API int mgw_store_remove_cert(mgw_store_t *store, const char *thumbprint);
+
+#define MGW_STORE_PFX_EXPORTABLE 0x1u /**< mark the imported private key exportable */
+
+/** Import a PFX with its private key into a Windows system store
+ * (PFXImportCertStore: the machine key set for LocalMachine, the user's for
+ * CurrentUser; the key is not exportable unless `flags` has
+ * MGW_STORE_PFX_EXPORTABLE). The certificate that has the key is added to
+ * the store (an identical one there is replaced, so that it carries the new
+ * key) and the key is then acquired through the certificate: when that fails
+ * the certificate is taken out again and MGW_ERR_KEY_NOT_ATTACHED returned.
+ * Chain certificates in the PFX are not added. `password` is UTF-8 (NULL: a
+ * PFX without password). *thumbprint (may be NULL) receives the SHA-1 of the
+ * certificate. A wrong password is MGW_ERR_PFX_MAC; a PFX the system cannot
+ * read MGW_ERR_PFX_FORMAT; directory stores, and builds not for Windows, give
+ * MGW_ERR_NOT_AVAILABLE. @since 1.0 */
+MGW_API int mgw_store_import_pfx(mgw_store_t *store, const uint8_t *pfx, size_t len,
+                                 const char *password, size_t password_len, unsigned flags,
+                                 char **thumbprint);
 
 /** What a plan keeps: a keep-list and the overrides. @since 1.0 */
 typedef struct mgw_rootopts mgw_rootopts_t;
@@ -704,8 +783,9 @@ MGW_API int mgw_taskopts_set_command(mgw_taskopts_t *opts, const char *program,
                                      const char *arguments);
 /** The default command: `program` (NULL: "mgwauth.exe") with
  * "roots prune --store S --keep-file F --backup-dir D --yes", each value
- * quoted by the rules of CommandLineToArgvW. Each run writes its backup under
- * a new dated name in D. */
+ * quoted by the rules of CommandLineToArgvW; a store named LocalMachine\\...
+ * or CurrentUser\\... is a Windows system store (--system-store S). Each run
+ * writes its backup under a new dated name in D. */
 MGW_API int mgw_taskopts_set_prune_command(mgw_taskopts_t *opts, const char *program,
                                            const char *store, const char *keep_file,
                                            const char *backup_dir);

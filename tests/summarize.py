@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Count test results from Meson's testlog.json files and print the closing
-line `N passed, N failed`. TAP tests count per subtest; a TAP test whose
+"""Count test results from Meson's testlog.json files (the Linux, ASan and
+Windows builds) and print the closing line `N passed, N failed`. A log that
+is missing counts as one failure. TAP tests count per subtest; a TAP test whose
 process failed without reporting a failing subtest counts one failure more."""
 import json
+import os
 import re
 import sys
 
@@ -11,6 +13,9 @@ TAP = re.compile(r"^(not ok|ok)\b(.*)$")
 
 def count(path):
     passed = failed = skipped = 0
+    if not os.path.exists(path):
+        print(f"summarize: {path} is missing (its build or test run failed)", file=sys.stderr)
+        return 0, 1, 0
     with open(path, encoding="utf-8") as f:
         for line in f:
             t = json.loads(line)

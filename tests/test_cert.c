@@ -1,6 +1,6 @@
 /* Suite "cert": keys, SAN encoding, extensions, validity and serial rules,
  * CA issuance, CSR signing, threads and hostile input. */
-#include "cert/cert.h"
+#include "cert/key.h"
 #include "testutil.h"
 
 #include <mbedtls/x509_crt.h>
@@ -471,6 +471,59 @@ START_TEST(key_types_and_weak_rsa_are_refused)
 }
 END_TEST
 
+/* What mgw_cert_key_info reported when mbedTLS parsed the key: mgw_pk_info,
+ * else the bit length mbedTLS gives. */
+static void check_spki_info(mbedtls_pk_context *pk, const char *what)
+{
+    uint8_t buf[2048];
+    int n = mbedtls_pk_write_pubkey_der(pk, buf, sizeof(buf));
+    ck_assert_int_gt(n, 0);
+    int want_type, want_bits, type, bits;
+    mgw_pk_info(pk, &want_type, &want_bits);
+    if (want_bits == 0)
+        want_bits = (int)mbedtls_pk_get_bitlen(pk);
+    mgw_spki_info(buf + sizeof(buf) - n, (size_t)n, &type, &bits);
+    ck_assert_msg(type == want_type && bits == want_bits, "%s: %d/%d, mbedTLS %d/%d", what, type,
+                  bits, want_type, want_bits);
+}
+
+START_TEST(public_key_info_without_mbedtls_agrees_with_mbedtls)
+{
+    static const struct {
+        mbedtls_ecp_group_id id;
+        const char *name;
+    } curves[] = {{MBEDTLS_ECP_DP_SECP256R1, "P-256"},        {MBEDTLS_ECP_DP_SECP384R1, "P-384"},
+                  {MBEDTLS_ECP_DP_SECP521R1, "P-521"},        {MBEDTLS_ECP_DP_SECP256K1, "secp256k1"},
+                  {MBEDTLS_ECP_DP_BP256R1, "brainpoolP256r1"}, {MBEDTLS_ECP_DP_SECP224R1, "P-224"}};
+    mgw_rng rng;
+    mgw_rng_init(&rng);
+    for (size_t i = 0; i < sizeof(curves) / sizeof(curves[0]); i++) {
+        mbedtls_pk_context pk;
+        mbedtls_pk_init(&pk);
+        ck_assert_int_eq(mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)), 0);
+        ck_assert_int_eq(mbedtls_ecp_gen_key(curves[i].id, mbedtls_pk_ec(pk), mgw_rng_mbedtls, &rng),
+                         0);
+        check_spki_info(&pk, curves[i].name);
+        mbedtls_pk_free(&pk);
+    }
+    static const unsigned rsa[] = {1024, 2048};
+    for (size_t i = 0; i < 2; i++) {
+        mbedtls_pk_context pk;
+        mbedtls_pk_init(&pk);
+        ck_assert_int_eq(mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_RSA)), 0);
+        ck_assert_int_eq(
+            mbedtls_rsa_gen_key(mbedtls_pk_rsa(pk), mgw_rng_mbedtls, &rng, rsa[i], 65537), 0);
+        check_spki_info(&pk, rsa[i] == 1024 ? "RSA-1024" : "RSA-2048");
+        mbedtls_pk_free(&pk);
+    }
+    mgw_rng_free(&rng);
+    int type = -1, bits = -1;
+    mgw_spki_info((const uint8_t *)"\x30\x03\x02\x01\x00", 5, &type, &bits);
+    ck_assert_int_eq(type, 0);
+    ck_assert_int_eq(bits, 0);
+}
+END_TEST
+
 START_TEST(encrypted_key_export_round_trips)
 {
     mgw_key_t *k = new_key(MGW_KEY_P256), *back = mgw_key_new();
@@ -821,6 +874,7 @@ int main(void)
     tcase_add_test(t, serials_are_positive_and_rng_failures_surface);
     tcase_add_test(t, deterministic_rng_gives_identical_certificates);
     tcase_add_test(t, key_types_and_weak_rsa_are_refused);
+    tcase_add_test(t, public_key_info_without_mbedtls_agrees_with_mbedtls);
     tcase_add_test(t, encrypted_key_export_round_trips);
     tcase_add_test(t, san_inputs_are_validated);
     tcase_add_test(t, csr_is_verified_and_signed_with_our_policy);

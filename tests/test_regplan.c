@@ -617,6 +617,32 @@ START_TEST(apply_needs_a_readable_registry_file_and_a_free_backup_path)
 }
 END_TEST
 
+START_TEST(a_managed_value_of_another_type_is_refused)
+{
+    static const char *const bad[] = {
+        "[" IP_BINDING "]\n\"DefaultSslCertCheckMode\"=\"0\"\n",
+        "[" IP_BINDING "]\n\"DefaultFlags\"=hex:02,00\n",
+        "[" SCHANNEL "]\n\"ClientAuthTrustMode\"=hex(b):02,00,00,00,00,00,00,00\n",
+    };
+    static const char *const what[] = {"DefaultSslCertCheckMode is a REG_SZ of 4 bytes",
+                                       "DefaultFlags is a REG_BINARY of 2 bytes",
+                                       "ClientAuthTrustMode is a REG_QWORD of 8 bytes"};
+    mgw_regopts_t *o = mgw_regopts_new();
+    ck_assert_int_eq(mgw_regopts_set_negotiate_client_cert(o, 1), MGW_OK);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        mgw_regstate_t *st = gateway();
+        import_text(st, bad[i]);
+        mgw_regplan_t *p = NULL;
+        ck_assert_int_eq(mgw_regplan_compute(o, st, &p), MGW_ERR_REG_TYPE);
+        ck_assert_ptr_null(p);
+        ck_assert_msg(strstr(mgw_last_error(), what[i]) != NULL, "%s", mgw_last_error());
+        ck_assert_ptr_nonnull(strstr(mgw_last_error(), "where a REG_DWORD is expected"));
+        mgw_regstate_free(&st);
+    }
+    mgw_regopts_free(&o);
+}
+END_TEST
+
 START_TEST(error_codes_are_pinned)
 {
     ck_assert_int_eq(MGW_ERR_REG_SYNTAX, -400);
@@ -625,7 +651,8 @@ START_TEST(error_codes_are_pinned)
     ck_assert_int_eq(MGW_ERR_REG_VERIFY, -403);
     ck_assert_int_eq(MGW_ERR_REG_RESTORE, -404);
     ck_assert_int_eq(MGW_ERR_REG_PLAN, -405);
-    for (int c = -405; c <= -400; c++)
+    ck_assert_int_eq(MGW_ERR_REG_TYPE, -406);
+    for (int c = -406; c <= -400; c++)
         ck_assert_str_ne(mgw_strerror(c), "unknown error");
 }
 END_TEST
@@ -649,6 +676,7 @@ int main(void)
     tcase_add_test(t, a_write_that_does_not_take_is_caught_and_restored);
     tcase_add_test(t, a_failing_restore_says_so_and_names_the_backup);
     tcase_add_test(t, apply_needs_a_readable_registry_file_and_a_free_backup_path);
+    tcase_add_test(t, a_managed_value_of_another_type_is_refused);
     tcase_add_test(t, error_codes_are_pinned);
     suite_add_tcase(s, t);
     return test_run(s);

@@ -991,6 +991,102 @@ START_TEST(task_values_are_escaped_quoted_and_checked)
 }
 END_TEST
 
+START_TEST(single_certificates_are_added_once_and_removed_by_thumbprint)
+{
+    mgw_key_t *k = shared_key();
+    char *tp[2];
+    char *dir = make_store(k, 2, tp);
+    mgw_store_t *s = open_store(dir);
+    size_t pem_len;
+    uint8_t *pem = make_cert(k, "added", MGW_FORMAT_PEM, &pem_len);
+    int added = -1;
+    char *thumb = NULL;
+    ck_assert_int_eq(mgw_store_add_cert(s, pem, pem_len, &added, &thumb), MGW_OK);
+    ck_assert_int_eq(added, 1);
+    ck_assert_uint_eq(mgw_store_cert_count(s), 3);
+    char name[45];
+    snprintf(name, sizeof(name), "%s.cer", thumb);
+    ck_assert(exists_in(dir, name));
+    /* the same certificate again, as DER: present, nothing written */
+    uint8_t *der = NULL;
+    size_t der_len = 0;
+    size_t at = 0;
+    for (size_t i = 0; i < mgw_store_cert_count(s); i++) {
+        char *t = NULL;
+        ck_assert_int_eq(mgw_store_cert(s, i, &t, NULL, NULL), MGW_OK);
+        if (strcmp(t, thumb) == 0)
+            at = i;
+        mgw_free(t);
+    }
+    ck_assert_int_eq(mgw_store_cert_der(s, at, &der, &der_len), MGW_OK);
+    ck_assert_int_eq(mgw_store_add_cert(s, der, der_len, &added, NULL), MGW_OK);
+    ck_assert_int_eq(added, 0);
+    ck_assert_uint_eq(mgw_store_cert_count(s), 3);
+    ck_assert_int_eq(mgw_store_cert_has_key(s, at), 0);
+    /* not a certificate: refused before the store is touched */
+    ck_assert_int_eq(mgw_store_add_cert(s, (const uint8_t *)"junk", 4, &added, NULL),
+                     MGW_ERR_CERT_PARSE);
+    ck_assert_uint_eq(mgw_store_cert_count(s), 3);
+    /* removal by SHA-1 as pasted, and by SHA-256 */
+    char pasted[64];
+    snprintf(pasted, sizeof(pasted), "\xE2\x80\x8E%.2s %s", tp[0], tp[0] + 2);
+    ck_assert_int_eq(mgw_store_remove_cert(s, pasted), MGW_OK);
+    ck_assert(!exists_in(dir, "cert-0.cer"));
+    char *t256 = NULL;
+    mgw_cert_t *c = NULL;
+    ck_assert_int_eq(mgw_cert_parse(der, der_len, &c), MGW_OK);
+    ck_assert_int_eq(mgw_cert_thumbprint(c, MGW_DIGEST_SHA256, &t256), MGW_OK);
+    ck_assert_int_eq(mgw_store_remove_cert(s, t256), MGW_OK);
+    ck_assert(!exists_in(dir, name));
+    ck_assert_uint_eq(mgw_store_cert_count(s), 1);
+    ck_assert_int_eq(mgw_store_remove_cert(s, t256), MGW_ERR_NOT_FOUND);
+    ck_assert_ptr_nonnull(strstr(mgw_last_error(), "holds no certificate with thumbprint"));
+    ck_assert_int_eq(mgw_store_remove_cert(s, "12"), MGW_ERR_THUMBPRINT);
+    /* a directory holds no keys */
+    ck_assert_int_eq(mgw_store_import_pfx(s, der, der_len, "pw", 2, 0, NULL),
+                     MGW_ERR_NOT_AVAILABLE);
+    mgw_cert_free(&c);
+    mgw_free(t256);
+    mgw_free(der);
+    mgw_free(pem);
+    mgw_free(thumb);
+    mgw_free(tp[0]);
+    mgw_free(tp[1]);
+    mgw_store_free(&s);
+    mgw_key_free(&k);
+    test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(system_stores_and_the_live_registry_need_the_windows_build)
+{
+    mgw_store_t *s = NULL;
+    ck_assert_int_eq(mgw_store_open_system("LocalMachine\\Root", &s), MGW_ERR_NOT_AVAILABLE);
+    ck_assert_ptr_null(s);
+    ck_assert_ptr_nonnull(strstr(mgw_last_error(), "Windows build"));
+    mgw_regstate_t *st = mgw_regstate_new();
+    ck_assert_int_eq(mgw_regstate_read_live(st, NULL), MGW_ERR_NOT_AVAILABLE);
+    mgw_regstate_free(&st);
+    /* the scheduled prune of a system store names it with --system-store */
+    mgw_taskopts_t *t = mgw_taskopts_new();
+    ck_assert_int_eq(mgw_taskopts_set_prune_command(t, NULL, "LocalMachine\\Root", "C:\\k.txt",
+                                                    "C:\\backups"),
+                     MGW_OK);
+    uint8_t *xml = NULL;
+    size_t len = 0;
+    ck_assert_int_eq(mgw_task_xml(t, &xml, &len), MGW_OK);
+    mgw_dbuf utf8;
+    mgw_dbuf_init(&utf8);
+    ck_assert_int_eq(mgw_utf16_to_utf8(xml + 2, len - 2, false, &utf8), MGW_OK);
+    mgw_dbuf_putc(&utf8, 0);
+    ck_assert_ptr_nonnull(strstr((char *)utf8.p, "roots prune --system-store LocalMachine\\Root "));
+    mgw_dbuf_free(&utf8);
+    mgw_free(xml);
+    mgw_taskopts_free(&t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("roots");
@@ -1011,6 +1107,8 @@ int main(void)
     tcase_add_test(t, restore_failure_stops_with_an_account);
     tcase_add_test(t, task_xml_carries_every_setting);
     tcase_add_test(t, task_values_are_escaped_quoted_and_checked);
+    tcase_add_test(t, single_certificates_are_added_once_and_removed_by_thumbprint);
+    tcase_add_test(t, system_stores_and_the_live_registry_need_the_windows_build);
     suite_add_tcase(s, t);
     return test_run(s);
 }

@@ -1,5 +1,8 @@
 /* Suite "sha": the KDFs' SHA-1/SHA-256 compression (hardware and portable)
- * against mbedTLS on random messages, and both KDFs with the hardware off. */
+ * against mbedTLS on random messages, both KDFs with the hardware off, and
+ * the whole-message digests that the build without mbedTLS relies on. */
+#include "crypto/crypto.h"
+#include "crypto/digest.h"
 #include "crypto/sha_fast.h"
 #include "testutil.h"
 
@@ -17,7 +20,7 @@ static void our_hash(mbedtls_md_type_t md, const uint8_t *msg, size_t len, uint8
     for (int i = 0; i < 8; i++)
         buf[total - 1 - i] = (uint8_t)(bits >> (8 * i));
     mgw_fast_hash h;
-    mgw_fast_init(&h, md);
+    mgw_fast_init(&h, md == MBEDTLS_MD_SHA256);
     mgw_fast_blocks(&h, buf, total / 64);
     for (unsigned i = 0; i < h.words; i++) {
         out[4 * i] = (uint8_t)(h.st[i] >> 24);
@@ -102,6 +105,51 @@ START_TEST(kdfs_agree_with_and_without_hardware)
 }
 END_TEST
 
+/* Every length around the padding boundaries (55/56/64 bytes), then longer
+ * random messages, hardware on and off. */
+static void digests_against_mbedtls(int hw_off)
+{
+    mgw_sha_hw_disable(hw_off);
+    test_rng rng = {77};
+    static uint8_t msg[5000];
+    test_rng_cb(&rng, msg, sizeof(msg));
+    uint8_t a[32], b[32];
+    for (size_t len = 0; len <= sizeof(msg); len += len < 300 ? 1 : 197) {
+        mgw_sha1(msg, len, a);
+        ck_assert_int_eq(mgw_digest(MBEDTLS_MD_SHA1, msg, len, b), MGW_OK);
+        ck_assert_msg(memcmp(a, b, 20) == 0, "SHA-1 of %zu bytes differs", len);
+        mgw_sha256(msg, len, a);
+        ck_assert_int_eq(mgw_digest(MBEDTLS_MD_SHA256, msg, len, b), MGW_OK);
+        ck_assert_msg(memcmp(a, b, 32) == 0, "SHA-256 of %zu bytes differs", len);
+    }
+    mgw_sha_hw_disable(0);
+}
+
+START_TEST(whole_message_digests_match_mbedtls)
+{
+    digests_against_mbedtls(0);
+    digests_against_mbedtls(1);
+}
+END_TEST
+
+START_TEST(whole_message_digests_match_fips_180_examples)
+{
+    static const char abc[] = "abc";
+    static const char two[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    uint8_t h[32];
+    char hex[65];
+    mgw_sha1((const uint8_t *)abc, 3, h);
+    mgw_hex_upper(h, 20, hex);
+    ck_assert_str_eq(hex, "A9993E364706816ABA3E25717850C26C9CD0D89D");
+    mgw_sha256((const uint8_t *)two, strlen(two), h);
+    mgw_hex_upper(h, 32, hex);
+    ck_assert_str_eq(hex, "248D6A61D20638B8E5C026930C3E6039A33CE45964FF2167F6ECEDD419DB06C1");
+    mgw_sha256(NULL, 0, h);
+    mgw_hex_upper(h, 32, hex);
+    ck_assert_str_eq(hex, "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sha");
@@ -110,6 +158,8 @@ int main(void)
     tcase_add_test(t, compression_matches_mbedtls_in_portable_c);
     tcase_add_test(t, hardware_and_portable_agree_block_by_block);
     tcase_add_test(t, kdfs_agree_with_and_without_hardware);
+    tcase_add_test(t, whole_message_digests_match_mbedtls);
+    tcase_add_test(t, whole_message_digests_match_fips_180_examples);
     suite_add_tcase(s, t);
     return test_run(s);
 }

@@ -9,9 +9,78 @@
 #include <sys/stat.h>
 #if defined(_WIN32)
 #include <direct.h>
-#define make_dir(p) _mkdir(p)
+#include <windows.h>
+#include <shellapi.h>
+
+/* UTF-8 text as UTF-16 for the wide-character C library (free()). */
+static wchar_t *wide(const char *s)
+{
+    int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
+    wchar_t *w = n > 0 ? malloc((size_t)n * sizeof(*w)) : NULL;
+    if (w != NULL)
+        MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n);
+    return w;
+}
+
+static int make_dir(const char *path)
+{
+    wchar_t *w = wide(path);
+    int r = w != NULL ? _wmkdir(w) : -1;
+    free(w);
+    return r;
+}
+
+/* The command line as UTF-8: the library takes UTF-8 paths and passwords,
+ * and argv of main() is in the ANSI code page. */
+void cli_utf8_args(int *argc, char ***argv)
+{
+    int n = 0;
+    wchar_t **w = CommandLineToArgvW(GetCommandLineW(), &n);
+    char **v = w != NULL ? calloc((size_t)n + 1, sizeof(*v)) : NULL;
+    for (int i = 0; v != NULL && i < n; i++) {
+        int len = WideCharToMultiByte(CP_UTF8, 0, w[i], -1, NULL, 0, NULL, NULL);
+        if (len <= 0 || (v[i] = malloc((size_t)len)) == NULL) {
+            v = NULL; /* keep the ANSI arguments; the process ends soon */
+            break;
+        }
+        WideCharToMultiByte(CP_UTF8, 0, w[i], -1, v[i], len, NULL, NULL);
+    }
+    if (w != NULL)
+        LocalFree(w);
+    if (v != NULL) {
+        *argc = n;
+        *argv = v;
+    }
+}
+
+static bool is_sep(char c)
+{
+    return c == '/' || c == '\\';
+}
+
+/* Length of a drive prefix ("C:"), which exists already. */
+static size_t drive_len(const char *p)
+{
+    return p[0] != '\0' && p[1] == ':' ? 2 : 0;
+}
 #else
 #define make_dir(p) mkdir((p), 0755)
+
+void cli_utf8_args(int *argc, char ***argv)
+{
+    (void)argc, (void)argv; /* already the bytes the user typed */
+}
+
+static bool is_sep(char c)
+{
+    return c == '/';
+}
+
+static size_t drive_len(const char *p)
+{
+    (void)p;
+    return 0;
+}
 #endif
 
 int cli_fail(int code, const char *what)
@@ -113,16 +182,19 @@ int cli_mkdirs(const char *path)
     char *p = strdup(path);
     if (p == NULL)
         return 1;
-    for (char *s = p + 1; *s != '\0'; s++) {
-        if (*s != '/')
+    /* the root (and a drive) exists already */
+    char *s = p + drive_len(p) + 1;
+    for (; s[-1] != '\0' && *s != '\0'; s++) {
+        if (!is_sep(*s))
             continue;
+        char sep = *s;
         *s = '\0';
         if (make_dir(p) != 0 && errno != EEXIST) {
             fprintf(stderr, "mgwauth: error: cannot create directory %s: %s\n", p, strerror(errno));
             free(p);
             return 1;
         }
-        *s = '/';
+        *s = sep;
     }
     int r = 0;
     if (make_dir(p) != 0 && errno != EEXIST) {

@@ -6,15 +6,21 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h> /* __MINGW_PRINTF_FORMAT on mingw-w64 */
 
 #define EXIT_USAGE 2
 
-#if defined(__GNUC__)
+#if defined(__MINGW_PRINTF_FORMAT)
+#define CLI_PRINTF(a, b) __attribute__((format(__MINGW_PRINTF_FORMAT, a, b)))
+#elif defined(__GNUC__)
 #define CLI_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define CLI_PRINTF(a, b)
 #endif
 
+/* Replace argc/argv by the command line in UTF-8 (Windows; elsewhere the
+ * arguments are used as they are). */
+void cli_utf8_args(int *argc, char ***argv);
 /* Print "mgwauth: error: ..." for a failed library call and return 1. */
 int cli_fail(int code, const char *what);
 /* Print a usage error and return EXIT_USAGE. */
@@ -57,9 +63,13 @@ int cmd_pfx(int argc, char **argv);
 /* registry */
 int cmd_registry(int argc, char **argv);
 
-/* roots, task */
+/* roots, task, store */
 int cmd_roots(int argc, char **argv);
 int cmd_task(int argc, char **argv);
+int cmd_store(int argc, char **argv);
+/* Open the store of --store DIR or --system-store LOCATION\NAME (exactly one
+ * of them among opts); prints the problem and returns non-zero on failure. */
+int cli_open_store(cli_opt *opts, size_t n, mgw_store_t **store);
 
 /* gateway check */
 int cmd_check(int argc, char **argv);

@@ -10,10 +10,17 @@
 
 static const char *const outputs[] = {"security.reg", "rollback.reg", "backup.reg", "plan.json"};
 
-/* Import every --current file into one state, in the order given. */
+/* Import every --current file into one state, in the order given, or with
+ * --live the keys the planner reads from the machine's registry. */
 static int load_current(cli_opt *o, size_t n, mgw_regstate_t *st)
 {
     cli_opt *cur = cli_get(o, n, "current");
+    if (cli_get(o, n, "live")->seen) {
+        if (cur->count > 0)
+            return cli_usage("--live and --current exclude each other");
+        int r = mgw_regstate_read_live(st, NULL);
+        return r == MGW_OK ? 0 : cli_fail(r, "--live");
+    }
     for (size_t i = 0; i < cur->count; i++) {
         uint8_t *data = NULL;
         size_t len = 0;
@@ -109,6 +116,7 @@ static int plan_cmd(int argc, char **argv)
 {
     cli_opt o[] = {
         {"current", true, true, {0}, 0, false},
+        {"live", false, false, {0}, 0, false},
         {"trust-mode", true, false, {0}, 0, false},
         {"binding", true, false, {0}, 0, false},
         {"sni-binding", true, false, {0}, 0, false},
@@ -142,8 +150,11 @@ static int plan_cmd(int argc, char **argv)
         goto done;
     rc = 1;
     const char *cert = cli_value(o, n, "client-cert");
-    if ((cert != NULL && set_client_cert(cert, opts) != 0) || load_current(o, n, st) != 0)
+    if (cert != NULL && set_client_cert(cert, opts) != 0)
         goto done;
+    if ((rc = load_current(o, n, st)) != 0)
+        goto done;
+    rc = 1;
     if ((r = mgw_regplan_compute(opts, st, &plan)) != MGW_OK ||
         (r = mgw_regplan_describe(plan, MGW_DESCRIBE_TEXT, &table)) != MGW_OK) {
         cli_fail(r, NULL);
@@ -168,7 +179,9 @@ done:
 /* DIR-of-plan/backup-before-<what>-YYYYMMDDThhmmssZ.reg */
 static char *default_backup(const char *plan_path, const char *what)
 {
-    const char *slash = strrchr(plan_path, '/');
+    const char *slash = strrchr(plan_path, '/'), *bslash = strrchr(plan_path, '\\');
+    if (bslash != NULL && (slash == NULL || bslash > slash))
+        slash = bslash; /* a Windows path */
     char stamp[32] = "";
     time_t now = time(NULL);
     struct tm tm;
@@ -187,6 +200,7 @@ static int run_cmd(int argc, char **argv, bool reverse)
     cli_opt o[] = {
         {"plan", true, false, {0}, 0, false},
         {"registry-file", true, false, {0}, 0, false},
+        {"live", false, false, {0}, 0, false},
         {"backup", true, false, {0}, 0, false},
         {"force", false, false, {0}, 0, false},
     };
@@ -196,8 +210,10 @@ static int run_cmd(int argc, char **argv, bool reverse)
     if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
         return EXIT_USAGE;
     const char *plan_path = cli_value(o, n, "plan"), *state = cli_value(o, n, "registry-file");
-    if (plan_path == NULL || state == NULL)
-        return cli_usage("registry %s needs --plan DIR/plan.json and --registry-file FILE.reg",
+    bool live = cli_get(o, n, "live")->seen;
+    if (plan_path == NULL || (state == NULL) == !live)
+        return cli_usage("registry %s needs --plan DIR/plan.json and either --registry-file "
+                         "FILE.reg or --live",
                          what);
     uint8_t *json = NULL;
     size_t len = 0;
@@ -213,8 +229,14 @@ static int run_cmd(int argc, char **argv, bool reverse)
         goto done;
     }
     unsigned force = cli_get(o, n, "force")->seen ? MGW_FILE_FORCE : 0;
-    r = reverse ? mgw_regplan_rollback_file(plan, state, backup, force, &changed)
-                : mgw_regplan_apply_file(plan, state, backup, force, &changed);
+    if (live)
+        r = reverse ? mgw_regplan_rollback_live(plan, backup, force, &changed)
+                    : mgw_regplan_apply_live(plan, backup, force, &changed);
+    else
+        r = reverse ? mgw_regplan_rollback_file(plan, state, backup, force, &changed)
+                    : mgw_regplan_apply_file(plan, state, backup, force, &changed);
+    if (live)
+        state = "the registry";
     if (r != MGW_OK) {
         cli_fail(r, NULL);
         goto done;

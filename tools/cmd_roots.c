@@ -12,7 +12,8 @@
 
 /* Options shared by plan and prune. */
 #define PLAN_OPTS                                                                                  \
-    OPT("store", true, false), OPT("keep", true, true), OPT("keep-file", true, true),              \
+    OPT("store", true, false), OPT("system-store", true, false), OPT("keep", true, true),          \
+        OPT("keep-file", true, true),                                                              \
         OPT("allow-missing", false, false), OPT("allow-protected", true, true),                    \
         OPT("remove-protected", false, false)
 
@@ -32,13 +33,31 @@ static void job_free(roots_job *j)
     mgw_free(j->text);
 }
 
+int cli_open_store(cli_opt *o, size_t n, mgw_store_t **store)
+{
+    const char *dir = cli_value(o, n, "store"), *sys = cli_value(o, n, "system-store");
+    if ((dir == NULL) == (sys == NULL))
+        return cli_usage("give the store: --store DIR or --system-store LOCATION\\NAME "
+                         "(e.g. LocalMachine\\Root)");
+    int r = dir != NULL ? mgw_store_open_dir(dir, store) : mgw_store_open_system(sys, store);
+    return r == MGW_OK ? 0 : cli_fail(r, NULL);
+}
+
 static int open_store(roots_job *j, cli_opt *o, size_t n)
 {
+    return cli_open_store(o, n, &j->store);
+}
+
+/* How the store was named, for the commands printed back to the user. */
+static const char *store_flag(cli_opt *o, size_t n)
+{
+    return cli_value(o, n, "store") != NULL ? "--store" : "--system-store";
+}
+
+static const char *store_value(cli_opt *o, size_t n)
+{
     const char *dir = cli_value(o, n, "store");
-    if (dir == NULL)
-        return cli_usage("--store DIR is required");
-    int r = mgw_store_open_dir(dir, &j->store);
-    return r == MGW_OK ? 0 : cli_fail(r, NULL);
+    return dir != NULL ? dir : cli_value(o, n, "system-store");
 }
 
 /* The keep-list and the overrides, from --keep, --keep-file, --allow-*. */
@@ -153,8 +172,8 @@ static int cli_exists(const char *path)
     return 1;
 }
 
-static int run_prune(roots_job *j, const char *store, const char *backup, const char *backup_dir,
-                     bool force)
+static int run_prune(roots_job *j, const char *flag, const char *store, const char *backup,
+                     const char *backup_dir, bool force)
 {
     size_t n_remove = mgw_rootplan_count(j->plan, MGW_ROOT_REMOVE);
     if (n_remove == 0) {
@@ -180,8 +199,8 @@ static int run_prune(roots_job *j, const char *store, const char *backup, const 
     if (r != MGW_OK) {
         rc = cli_fail(r, NULL);
     } else {
-        printf("removed %zu certificates; to undo: mgwauth roots restore --store %s --backup %s\n",
-               n_remove, store, path);
+        printf("removed %zu certificates; to undo: mgwauth roots restore %s %s --backup %s\n",
+               n_remove, flag, store, path);
     }
     free(path);
     return rc;
@@ -216,7 +235,7 @@ static int prune(int argc, char **argv)
                mgw_rootplan_count(j.plan, MGW_ROOT_REMOVE),
                backup != NULL ? backup : "a dated file in the backup directory");
     else if (rc == 0)
-        rc = run_prune(&j, cli_value(o, n, "store"), backup, dir, force);
+        rc = run_prune(&j, store_flag(o, n), store_value(o, n), backup, dir, force);
     job_free(&j);
     return rc;
 }
@@ -243,7 +262,8 @@ static void on_restore_event(void *ctx, int event, const char *thumbprint, const
 
 static int restore(int argc, char **argv)
 {
-    cli_opt o[] = {OPT("store", true, false), OPT("backup", true, false), OPT("only", true, true)};
+    cli_opt o[] = {OPT("store", true, false), OPT("system-store", true, false),
+                   OPT("backup", true, false), OPT("only", true, true)};
     size_t n = N(o), npos;
     const char *pos[1];
     if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
@@ -359,9 +379,12 @@ static int set_command_line(mgw_taskopts_t *t, const char *cmd)
     } else {
         end = start + strcspn(start, " \t");
     }
-    char *program = strndup(start, (size_t)(end - start));
+    size_t plen = (size_t)(end - start);
+    char *program = malloc(plen + 1);
     if (program == NULL)
         return cli_fail(MGW_ERR_NO_MEMORY, NULL);
+    memcpy(program, start, plen);
+    program[plen] = '\0';
     const char *args = *end == '"' ? end + 1 : end;
     while (*args == ' ' || *args == '\t')
         args++;
@@ -374,7 +397,8 @@ static int task_xml(int argc, char **argv)
 {
     cli_opt o[] = {OPT("interval", true, false),   OPT("time-limit", true, false),
                    OPT("start", true, false),      OPT("command", true, false),
-                   OPT("store", true, false),      OPT("keep-file", true, false),
+                   OPT("store", true, false),      OPT("system-store", true, false),
+                   OPT("keep-file", true, false),
                    OPT("backup-dir", true, false), OPT("exe", true, false),
                    OPT("out", true, false),        OPT("force", false, false)};
     size_t n = N(o), npos;
@@ -382,7 +406,9 @@ static int task_xml(int argc, char **argv)
     if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
         return EXIT_USAGE;
     const char *out = cli_value(o, n, "out"), *cmd = cli_value(o, n, "command");
-    const char *store = cli_value(o, n, "store"), *keep = cli_value(o, n, "keep-file");
+    const char *store = store_value(o, n), *keep = cli_value(o, n, "keep-file");
+    if (cli_value(o, n, "store") != NULL && cli_value(o, n, "system-store") != NULL)
+        return cli_usage("--store and --system-store exclude each other");
     const char *dir = cli_value(o, n, "backup-dir");
     if (out == NULL)
         return cli_usage("task xml needs --out FILE.xml");

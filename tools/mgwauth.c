@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char usage[] =
+static const char usage_crypto[] =
     "usage: mgwauth COMMAND ...\n"
     "\n"
     "  cert create --subject DN [--upn U]... [--email E]... [--dns D]... [--uri U]...\n"
@@ -34,27 +34,44 @@ static const char usage[] =
     "  check URL --pfx FILE --password-file F (--cafile FILE | --insecure)\n"
     "        [--expect-status 200] [--timeout S] [--connect-to ADDR] [--tls12] [--json]\n"
     "      Requests URL (default path /Microsoft-Server-ActiveSync/HealthCheck.htm) with\n"
-    "      and without the client certificate; exit 0 on PASS, 1 on FAIL.\n"
-    "  registry plan [--current FILE.reg]... [--trust-mode 0|1|2]\n"
+    "      and without the client certificate; exit 0 on PASS, 1 on FAIL.\n";
+
+/* Split in two: C99 promises string literals of 4095 bytes only. */
+static const char usage_platform[] =
+    "  registry plan ([--current FILE.reg]... | --live) [--trust-mode 0|1|2]\n"
     "                [--binding IP:PORT (0.0.0.0:443) | --sni-binding HOST:PORT]\n"
     "                [--no-revocation-check] [--disable-tls13] [--negotiate-client-cert]\n"
     "                [--issuer-store NAME] [--disable-root-autoupdate [--keep-disallowed-updates]]\n"
     "                [--client-cert FILE] --out DIR [--force]\n"
-    "      Compares the current registry (regedit exports) with the gateway settings and\n"
-    "      writes DIR/security.reg, rollback.reg, backup.reg and plan.json; prints the table.\n"
-    "  registry apply --plan DIR/plan.json --registry-file STATE.reg [--backup FILE] [--force]\n"
-    "  registry rollback --plan DIR/plan.json --registry-file STATE.reg [--backup FILE] [--force]\n"
-    "      Apply (or undo) a plan on a .reg file standing for the registry: refuses if it\n"
-    "      changed since planning, backs up the touched keys first, verifies, restores on failure.\n"
-    "  roots plan --store DIR (--keep THUMB | --keep-file FILE)... [--allow-missing]\n"
+    "      Compares the current registry (regedit exports, or with --live the machine's\n"
+    "      registry on Windows) with the gateway settings and writes DIR/security.reg,\n"
+    "      rollback.reg, backup.reg and plan.json; prints the table.\n"
+    "  registry apply --plan DIR/plan.json (--registry-file STATE.reg | --live)\n"
+    "                 [--backup FILE] [--force]\n"
+    "  registry rollback --plan DIR/plan.json (--registry-file STATE.reg | --live)\n"
+    "                 [--backup FILE] [--force]\n"
+    "      Apply (or undo) a plan on a .reg file standing for the registry, or with --live on\n"
+    "      the machine's registry (Windows): refuses if it changed since planning, backs up\n"
+    "      the touched keys first, verifies, restores on failure.\n"
+    "  A store is --store DIR (one certificate per file) or, on Windows,\n"
+    "  --system-store LOCATION\\NAME: LocalMachine or CurrentUser, and Root, CA, My,\n"
+    "  ClientAuthIssuer or TrustedPeople (e.g. LocalMachine\\Root).\n"
+    "  roots plan STORE (--keep THUMB | --keep-file FILE)... [--allow-missing]\n"
     "             [--allow-protected THUMB]... [--remove-protected] [--json]\n"
-    "  roots prune --store DIR (--keep THUMB | --keep-file FILE)... [the plan options]\n"
+    "  roots prune STORE (--keep THUMB | --keep-file FILE)... [the plan options]\n"
     "              (--backup FILE.pem.gz [--force] | --backup-dir DIR) [--yes]\n"
     "      Without --yes a dry run. With --yes: a verified gzip PEM backup first, then\n"
     "      the removals; --backup-dir names each backup roots-<UTC time>.pem.gz.\n"
-    "  roots restore --store DIR --backup FILE.pem.gz [--only THUMB]...\n"
+    "  roots restore STORE --backup FILE.pem.gz [--only THUMB]...\n"
+    "  store list STORE [--pem]\n"
+    "      SHA-1, \"key\" when a usable private key belongs to it, subject.\n"
+    "  store add STORE FILE...            (DER or PEM; never a duplicate)\n"
+    "  store remove STORE THUMB...\n"
+    "  store import-pfx --system-store LOCATION\\NAME FILE.pfx --password-file F\n"
+    "                   [--exportable]\n"
+    "      Imports the certificate with its private key and checks that the key is usable.\n"
     "  task xml [--interval 15m] [--time-limit 10m] [--start YYYY-MM-DDThh:mm:ss]\n"
-    "           (--store S --keep-file F --backup-dir D [--exe PATH] | --command CMD)\n"
+    "           (STORE --keep-file F --backup-dir D [--exe PATH] | --command CMD)\n"
     "           --out FILE.xml [--force]\n"
     "      Task Scheduler XML re-running roots prune as SYSTEM (schtasks /create /xml).\n"
     "  version\n"
@@ -64,14 +81,19 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
+    cli_utf8_args(&argc, &argv);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
+        fputs(usage_crypto, argc < 2 ? stderr : stdout);
+        fputs(usage_platform, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : 0;
     }
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-        printf("mgwauth %s (TLS up to %s)\n", mgw_version(),
-               mgw_check_max_tls() == MGW_TLS_1_3 ? "1.3" : "1.2");
+        int tls = mgw_check_max_tls();
+        printf("mgwauth %s (%s)\n", mgw_version(),
+               tls == MGW_TLS_1_3   ? "TLS up to 1.3"
+               : tls == MGW_TLS_1_2 ? "TLS up to 1.2"
+                                    : "built without mbedTLS: no certificates, PFX or TLS");
         return 0;
     }
     if (strcmp(argv[1], "cert") == 0)
@@ -91,6 +113,8 @@ int main(int argc, char **argv)
         return cmd_roots(argc - 2, argv + 2);
     if (strcmp(argv[1], "task") == 0)
         return cmd_task(argc - 2, argv + 2);
+    if (strcmp(argv[1], "store") == 0)
+        return cmd_store(argc - 2, argv + 2);
 
     /* gateway check */
     if (strcmp(argv[1], "check") == 0)

@@ -1,9 +1,10 @@
-/* Internal certificate layer: names, general names, keys, certificates. */
+/* Internal certificate layer: names, general names, parsed certificates.
+ * No mbedTLS here: the build without it reads certificates too (store
+ * listings, thumbprints, subjects). Keys, issuance and requests are in key.h. */
 #ifndef MGW_CERT_H
 #define MGW_CERT_H
 
 #include "core/core.h"
-#include "crypto/crypto.h"
 
 /* ---- distinguished names (dn.c) ----------------------------------------- */
 
@@ -31,24 +32,6 @@ int mgw_gname_put(mgw_dbuf *b, int type, const char *value);
 /* Decode one GeneralName element into (MGW_SAN_*, text). */
 int mgw_gname_decode(unsigned tag, mgw_span content, int *type, mgw_dbuf *text);
 
-/* ---- keys (key.c) --------------------------------------------------------- */
-
-struct mgw_key {
-    mbedtls_pk_context pk;
-    bool loaded;
-    mgw_rng rng;
-};
-
-/* MGW_KEY_* and bits of a pk context (type 0 when not a supported key). */
-void mgw_pk_info(const mbedtls_pk_context *pk, int *type, int *bits);
-/* SubjectPublicKeyInfo DER of a pk context. */
-int mgw_pk_spki(mbedtls_pk_context *pk, mgw_dbuf *out);
-/* True when the key's public half is exactly this SubjectPublicKeyInfo. A
- * key object's halves are consistent by construction (generated) or checked
- * when it is loaded, so comparing public keys proves the pair without a
- * private-key operation. */
-bool mgw_key_matches_spki(const mgw_key_t *key, const uint8_t *spki, size_t n);
-
 /* ---- parsed certificates (parse.c) ------------------------------------------ */
 
 typedef struct {
@@ -68,24 +51,23 @@ struct mgw_cert {
     size_t n_sans;
     char **ekus;
     size_t n_ekus;
-    mbedtls_pk_context pk;
-    bool has_pk; /* false when mbedTLS cannot read the key type */
+    int key_type, key_bits; /* of the public key, as mgw_cert_key_info reports them */
 };
 
 /* Parse certificate DER (a copy is kept). */
 int mgw_cert_from_der(const uint8_t *der, size_t n, mgw_cert_t **out);
-/* Subject key identifier as RFC 5280 method 1: SHA-1 of the subjectPublicKey bits. */
-int mgw_spki_key_id(const uint8_t *spki, size_t n, uint8_t id[20]);
+/* MGW_KEY_* and size of a SubjectPublicKeyInfo (the whole element): RSA by
+ * its modulus, EC by its named curve; type 0 for anything else (bits still
+ * given for RSA and the curves whose size is known), both 0 when unreadable. */
+void mgw_spki_info(const uint8_t *spki, size_t n, int *type, int *bits);
 
-/* ---- requests (csr.c) -------------------------------------------------- */
-
-/* Subject Name DER and public key of a parsed request. */
-const uint8_t *mgw_csr_subject_der(const mgw_csr_t *csr, size_t *n);
-mbedtls_pk_context *mgw_csr_pk(const mgw_csr_t *csr);
-
-/* ---- JSON (describe.c) ------------------------------------------------------ */
+/* ---- descriptions (describe.c) ------------------------------------------------ */
 
 /* Append s as a JSON string literal (quotes included). */
 int mgw_json_string(mgw_dbuf *b, const char *s, size_t n);
+/* Extended key usages by name: the name of a known OID, or NULL; the OID of a
+ * known name (or of a known OID given as text), or NULL. */
+const char *mgw_eku_name(const char *oid);
+const char *mgw_eku_oid(const char *name_or_oid);
 
 #endif

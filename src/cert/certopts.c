@@ -4,23 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct {
-    const char *name, *oid;
-} eku_names[] = {
-    {"clientAuth", "1.3.6.1.5.5.7.3.2"},      {"serverAuth", "1.3.6.1.5.5.7.3.1"},
-    {"codeSigning", "1.3.6.1.5.5.7.3.3"},     {"emailProtection", "1.3.6.1.5.5.7.3.4"},
-    {"timeStamping", "1.3.6.1.5.5.7.3.8"},    {"OCSPSigning", "1.3.6.1.5.5.7.3.9"},
-    {"smartcardLogon", "1.3.6.1.4.1.311.20.2.2"},
-};
-
-const char *mgw_eku_name(const char *oid)
-{
-    for (size_t i = 0; i < sizeof(eku_names) / sizeof(eku_names[0]); i++)
-        if (strcmp(eku_names[i].oid, oid) == 0)
-            return eku_names[i].name;
-    return NULL;
-}
-
 MGW_API mgw_certopts_t *mgw_certopts_new(void)
 {
     mgw_certopts_t *o = calloc(1, sizeof(*o));
@@ -143,10 +126,7 @@ MGW_API int mgw_certopts_add_eku(mgw_certopts_t *o, const char *name)
 {
     if (o == NULL || name == NULL)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_certopts_add_eku: NULL argument");
-    const char *oid = NULL;
-    for (size_t i = 0; i < sizeof(eku_names) / sizeof(eku_names[0]); i++)
-        if (strcmp(eku_names[i].name, name) == 0 || strcmp(eku_names[i].oid, name) == 0)
-            oid = eku_names[i].oid;
+    const char *oid = mgw_eku_oid(name);
     if (oid == NULL) {
         mgw_dbuf tmp;
         mgw_dbuf_init(&tmp);

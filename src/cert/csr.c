@@ -1,5 +1,5 @@
 /* PKCS#10 certificate requests: parsing and signature verification. */
-#include "cert/cert.h"
+#include "cert/key.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,33 @@
 /* Human-readable and JSON descriptions of a certificate. */
-#include "cert/opts.h"
+#include "cert/cert.h"
 
 #include <string.h>
+
+static const struct {
+    const char *name, *oid;
+} eku_names[] = {
+    {"clientAuth", "1.3.6.1.5.5.7.3.2"},      {"serverAuth", "1.3.6.1.5.5.7.3.1"},
+    {"codeSigning", "1.3.6.1.5.5.7.3.3"},     {"emailProtection", "1.3.6.1.5.5.7.3.4"},
+    {"timeStamping", "1.3.6.1.5.5.7.3.8"},    {"OCSPSigning", "1.3.6.1.5.5.7.3.9"},
+    {"smartcardLogon", "1.3.6.1.4.1.311.20.2.2"},
+};
+
+const char *mgw_eku_name(const char *oid)
+{
+    for (size_t i = 0; i < sizeof(eku_names) / sizeof(eku_names[0]); i++)
+        if (strcmp(eku_names[i].oid, oid) == 0)
+            return eku_names[i].name;
+    return NULL;
+}
+
+const char *mgw_eku_oid(const char *name_or_oid)
+{
+    for (size_t i = 0; i < sizeof(eku_names) / sizeof(eku_names[0]); i++)
+        if (strcmp(eku_names[i].name, name_or_oid) == 0 ||
+            strcmp(eku_names[i].oid, name_or_oid) == 0)
+            return eku_names[i].oid;
+    return NULL;
+}
 
 int mgw_json_string(mgw_dbuf *b, const char *s, size_t n)
 {

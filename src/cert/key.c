@@ -1,5 +1,5 @@
 /* Private keys: generation, loading, encrypted export. */
-#include "cert/cert.h"
+#include "cert/key.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -315,4 +315,14 @@ MGW_API int mgw_key_export_public(const mgw_key_t *key, int format, uint8_t **ou
     if (r == MGW_OK)
         mgw_err_clear();
     return r;
+}
+
+MGW_API int mgw_cert_check_key(const mgw_cert_t *c, const mgw_key_t *key)
+{
+    if (c == NULL || key == NULL)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_cert_check_key: NULL argument");
+    if (!mgw_key_matches_spki(key, c->spki.p, c->spki.len))
+        return mgw_err(MGW_ERR_KEY_MISMATCH, "the key does not belong to the certificate");
+    mgw_err_clear();
+    return MGW_OK;
 }

@@ -2,7 +2,7 @@
 #ifndef MGW_OPTS_H
 #define MGW_OPTS_H
 
-#include "cert/cert.h"
+#include "cert/key.h"
 
 struct mgw_certopts {
     mgw_dbuf subject; /* DER Name */

@@ -1,5 +1,6 @@
 /* Reading X.509 certificates and the accessors of mgw_cert_t. */
 #include "cert/cert.h"
+#include "crypto/digest.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,6 @@ static void cert_destroy(mgw_cert_t *c)
     for (size_t i = 0; i < c->n_ekus; i++)
         free(c->ekus[i]);
     free(c->ekus);
-    mbedtls_pk_free(&c->pk);
     free(c->der);
     free(c);
 }
@@ -33,6 +33,84 @@ static int bad(const char *what)
 {
     return mgw_err(MGW_ERR_CERT_PARSE, "certificate: %s", what);
 }
+
+/* ---- the public key ------------------------------------------------------------ */
+
+#define OID_RSA_ENCRYPTION "1.2.840.113549.1.1.1"
+#define OID_EC_PUBLIC_KEY "1.2.840.10045.2.1"
+#define RSA_MAX_BITS 8192
+
+/* Named curves by OID: the two this library issues, and the sizes of the
+ * others that certificates in the wild carry. */
+static const struct {
+    const char *oid;
+    int type, bits;
+} curves[] = {
+    {"1.2.840.10045.3.1.7", MGW_KEY_P256, 256}, {"1.3.132.0.34", MGW_KEY_P384, 384},
+    {"1.3.132.0.35", 0, 521},                  {"1.3.132.0.33", 0, 224},
+    {"1.2.840.10045.3.1.1", 0, 192},           {"1.3.132.0.10", 0, 256},
+    {"1.3.36.3.3.2.8.1.1.7", 0, 256},          {"1.3.36.3.3.2.8.1.1.11", 0, 384},
+    {"1.3.36.3.3.2.8.1.1.13", 0, 512},
+};
+
+/* Modulus size of an RSAPublicKey in a BIT STRING's content, in whole bytes
+ * as mbedTLS counts it; 0 when malformed. */
+static int rsa_bits(mgw_span bits)
+{
+    mgw_der_reader r, s;
+    mgw_span seq, mod, e;
+    if (bits.len < 1 || bits.p[0] != 0)
+        return 0;
+    mgw_der_reader_init(&r, bits.p + 1, bits.len - 1);
+    if (mgw_der_expect(&r, MGW_ASN1_SEQUENCE, &seq) != MGW_OK || !mgw_der_at_end(&r) ||
+        mgw_der_reader_sub(&s, &r, seq) != MGW_OK ||
+        mgw_der_expect(&s, MGW_ASN1_INTEGER, &mod) != MGW_OK ||
+        mgw_der_expect(&s, MGW_ASN1_INTEGER, &e) != MGW_OK || !mgw_der_at_end(&s))
+        return 0;
+    while (mod.len > 0 && mod.p[0] == 0)
+        mod.p++, mod.len--;
+    return mod.len > 0 && mod.len <= 64 * 1024 ? (int)mod.len * 8 : 0;
+}
+
+void mgw_spki_info(const uint8_t *spki, size_t n, int *type, int *bits)
+{
+    mgw_der_reader r, s, a;
+    mgw_span seq, alg, oid, params, key;
+    char txt[64];
+    unsigned tag;
+    *type = 0;
+    *bits = 0;
+    mgw_der_reader_init(&r, spki, n);
+    if (mgw_der_expect(&r, MGW_ASN1_SEQUENCE, &seq) != MGW_OK ||
+        mgw_der_reader_sub(&s, &r, seq) != MGW_OK ||
+        mgw_der_expect(&s, MGW_ASN1_SEQUENCE, &alg) != MGW_OK ||
+        mgw_der_expect(&s, MGW_ASN1_BIT_STRING, &key) != MGW_OK || !mgw_der_at_end(&s) ||
+        mgw_der_reader_sub(&a, &s, alg) != MGW_OK ||
+        mgw_der_expect(&a, MGW_ASN1_OID, &oid) != MGW_OK ||
+        mgw_oid_to_text(oid.p, oid.len, txt, sizeof(txt)) != MGW_OK)
+        return;
+    if (strcmp(txt, OID_RSA_ENCRYPTION) == 0) {
+        int b = rsa_bits(key);
+        *bits = b;
+        *type = b == 2048                       ? MGW_KEY_RSA2048
+                : b == 3072                     ? MGW_KEY_RSA3072
+                : b == 4096                     ? MGW_KEY_RSA4096
+                : b > 2048 && b <= RSA_MAX_BITS ? MGW_KEY_RSA_OTHER
+                                                : 0;
+        return;
+    }
+    if (strcmp(txt, OID_EC_PUBLIC_KEY) != 0 || !mgw_der_peek(&a, &tag) || tag != MGW_ASN1_OID ||
+        mgw_der_expect(&a, MGW_ASN1_OID, &params) != MGW_OK ||
+        mgw_oid_to_text(params.p, params.len, txt, sizeof(txt)) != MGW_OK)
+        return;
+    for (size_t i = 0; i < sizeof(curves) / sizeof(curves[0]); i++)
+        if (strcmp(txt, curves[i].oid) == 0) {
+            *type = curves[i].type;
+            *bits = curves[i].bits;
+        }
+}
+
+/* ---- extensions ------------------------------------------------------------------ */
 
 static int parse_basic_constraints(mgw_cert_t *c, mgw_span v, const mgw_der_reader *parent)
 {
@@ -269,7 +347,6 @@ int mgw_cert_from_der(const uint8_t *der, size_t n, mgw_cert_t **out)
     c->der_len = n;
     c->pathlen = -1;
     c->key_usage = -1;
-    mbedtls_pk_init(&c->pk);
 
     mgw_der_reader r, cr, t;
     mgw_span cert, sigalg, sig;
@@ -296,7 +373,7 @@ int mgw_cert_from_der(const uint8_t *der, size_t n, mgw_cert_t **out)
         rc = bad("bad signature");
         goto fail;
     }
-    c->has_pk = mbedtls_pk_parse_public_key(&c->pk, c->spki.p, c->spki.len) == 0;
+    mgw_spki_info(c->spki.p, c->spki.len, &c->key_type, &c->key_bits);
     *out = c;
     return MGW_OK;
 fail:
@@ -310,8 +387,6 @@ MGW_API int mgw_cert_parse(const uint8_t *data, size_t len, mgw_cert_t **out)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_cert_parse: NULL argument");
     if (len > MAX_CERT_SIZE)
         return mgw_err(MGW_ERR_TOO_LARGE, "certificate data larger than 1 MiB");
-    if (mgw_compat_init() != 0)
-        return mgw_err(MGW_ERR_CRYPTO, "crypto library initialisation failed");
     int r;
     if (mgw_is_pem(data, len)) {
         mgw_dbuf der;
@@ -362,11 +437,12 @@ MGW_API int mgw_cert_thumbprint(const mgw_cert_t *c, int digest, char **out)
         n = 32;
     else
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "unknown digest %d", digest);
-    int r = mgw_digest(n == 20 ? MBEDTLS_MD_SHA1 : MBEDTLS_MD_SHA256, c->der, c->der_len, h);
-    if (r != MGW_OK)
-        return r;
+    if (n == 20)
+        mgw_sha1(c->der, c->der_len, h);
+    else
+        mgw_sha256(c->der, c->der_len, h);
     mgw_hex_upper(h, n, hex);
-    r = mgw_out_str(hex, out);
+    int r = mgw_out_str(hex, out);
     if (r == MGW_OK)
         mgw_err_clear();
     return r;
@@ -457,13 +533,8 @@ MGW_API int mgw_cert_key_info(const mgw_cert_t *c, int *type, int *bits)
 {
     if (c == NULL || type == NULL || bits == NULL)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_cert_key_info: NULL argument");
-    *type = 0;
-    *bits = 0;
-    if (c->has_pk) {
-        mgw_pk_info(&c->pk, type, bits);
-        if (*bits == 0)
-            *bits = (int)mbedtls_pk_get_bitlen(&c->pk);
-    }
+    *type = c->key_type;
+    *bits = c->key_bits;
     mgw_err_clear();
     return MGW_OK;
 }
@@ -471,14 +542,4 @@ MGW_API int mgw_cert_key_info(const mgw_cert_t *c, int *type, int *bits)
 MGW_API int mgw_cert_is_ca(const mgw_cert_t *c)
 {
     return c != NULL && c->is_ca;
-}
-
-MGW_API int mgw_cert_check_key(const mgw_cert_t *c, const mgw_key_t *key)
-{
-    if (c == NULL || key == NULL)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_cert_check_key: NULL argument");
-    if (!mgw_key_matches_spki(key, c->spki.p, c->spki.len))
-        return mgw_err(MGW_ERR_KEY_MISMATCH, "the key does not belong to the certificate");
-    mgw_err_clear();
-    return MGW_OK;
 }

@@ -2,7 +2,7 @@
 #ifndef MGW_CHECK_H
 #define MGW_CHECK_H
 
-#include "cert/cert.h"
+#include "cert/key.h"
 
 #define MGW_CHECK_HEADER_MAX (16u * 1024)
 #define MGW_CHECK_BODY_MAX (1024u * 1024)

@@ -12,8 +12,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h> /* __MINGW_PRINTF_FORMAT on mingw-w64 */
 
-#if defined(__GNUC__)
+#if defined(__MINGW_PRINTF_FORMAT)
+/* mingw-w64: the C99 formats of __USE_MINGW_ANSI_STDIO, not msvcrt's */
+#define MGW_PRINTF(a, b) __attribute__((format(__MINGW_PRINTF_FORMAT, a, b)))
+#elif defined(__GNUC__)
 #define MGW_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define MGW_PRINTF(a, b)

@@ -64,6 +64,7 @@ static const struct {
     {MGW_ERR_REG_VERIFY, "registry values read back differ from those written"},
     {MGW_ERR_REG_RESTORE, "restoring the registry after a failed apply failed"},
     {MGW_ERR_REG_PLAN, "malformed or inconsistent registry plan"},
+    {MGW_ERR_REG_TYPE, "a registry value has an unexpected type"},
 
     /* trusted roots */
     {MGW_ERR_THUMBPRINT, "malformed thumbprint"},
@@ -73,6 +74,12 @@ static const struct {
     {MGW_ERR_ROOTS_BACKUP, "backup unreadable or not verified"},
     {MGW_ERR_ROOTS_INCOMPLETE, "operation stopped part-way"},
     {MGW_ERR_STORE_CHANGED, "the store changed since it was listed"},
+
+    /* platform back-ends */
+    {MGW_ERR_STORE_NAME, "unknown certificate store location or name"},
+    {MGW_ERR_PLATFORM, "an operating-system call failed"},
+    {MGW_ERR_ACCESS_DENIED, "access denied by the operating system"},
+    {MGW_ERR_KEY_NOT_ATTACHED, "the imported certificate has no usable private key"},
 
     /* gateway check */
     {MGW_ERR_CHECK_URL, "bad gateway URL"},

@@ -34,6 +34,8 @@ int mgw_pbkdf2(mbedtls_md_type_t md, const uint8_t *pw, size_t pwlen, const uint
 
 /* Block size of a SHA-1/SHA-2 digest (64 or 128), 0 for others. */
 size_t mgw_md_block_size(mbedtls_md_type_t md);
+/* Whether the KDF loops can run md on the raw states of sha_fast.h. */
+bool mgw_fast_supported(mbedtls_md_type_t md);
 
 /* Largest iteration count any decryption accepts (hostile-input cap). */
 #define MGW_MAX_ITERATIONS 10000000u

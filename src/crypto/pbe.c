@@ -149,7 +149,7 @@ int mgw_pkcs12_kdf(mbedtls_md_type_t md, const mgw_password *pw, const uint8_t *
         /* each further round hashes one short block: one compression */
         if (mgw_fast_supported(md)) {
             mgw_fast_hash h;
-            mgw_fast_init(&h, md);
+            mgw_fast_init(&h, md == MBEDTLS_MD_SHA256);
             for (uint32_t k = 1; k < iterations; k++)
                 mgw_fast_final_short(&h, A, u, 0, A);
         } else {

@@ -33,6 +33,11 @@ size_t mgw_md_block_size(mbedtls_md_type_t md)
     }
 }
 
+bool mgw_fast_supported(mbedtls_md_type_t md)
+{
+    return md == MBEDTLS_MD_SHA1 || md == MBEDTLS_MD_SHA256;
+}
+
 static int md_fail(int mbedtls_ret)
 {
     if (mbedtls_ret == MBEDTLS_ERR_MD_ALLOC_FAILED)
@@ -128,8 +133,8 @@ int mgw_pbkdf2(mbedtls_md_type_t md, const uint8_t *pw, size_t pwlen, const uint
     mgw_fast_hash fin, fout;
     if (fast) {
         uint8_t pad[64];
-        mgw_fast_init(&fin, md);
-        mgw_fast_init(&fout, md);
+        mgw_fast_init(&fin, md == MBEDTLS_MD_SHA256);
+        mgw_fast_init(&fout, md == MBEDTLS_MD_SHA256);
         for (size_t k = 0; k < 64; k++)
             pad[k] = (uint8_t)(key[k] ^ 0x36);
         mgw_fast_blocks(&fin, pad, 1);

@@ -2,7 +2,8 @@
  * SHA-1 and SHA-256 compression functions for the KDF inner loops, with the
  * x86 SHA extensions when the CPU has them (checked at run time) and portable
  * C otherwise. PBKDF2 and the PKCS#12 KDF spend nearly all their time here;
- * mbedTLS 2.28 has no hardware SHA, OpenSSL does. Tested against mbedTLS.
+ * mbedTLS 2.28 has no hardware SHA, OpenSSL does. Tested against mbedTLS. No
+ * mbedTLS is needed here: the build without it hashes with these too.
  */
 #include "crypto/sha_fast.h"
 
@@ -211,19 +212,14 @@ void mgw_sha256_compress(uint32_t st[8], const uint8_t *blocks, size_t n)
     mgw_sha256_compress_c(st, blocks, n);
 }
 
-void mgw_fast_init(mgw_fast_hash *h, mbedtls_md_type_t md)
+void mgw_fast_init(mgw_fast_hash *h, bool sha256)
 {
     static const uint32_t iv1[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
     static const uint32_t iv256[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    h->sha256 = md == MBEDTLS_MD_SHA256;
+    h->sha256 = sha256;
     h->words = h->sha256 ? 8 : 5;
     memcpy(h->st, h->sha256 ? iv256 : iv1, h->words * 4);
-}
-
-bool mgw_fast_supported(mbedtls_md_type_t md)
-{
-    return md == MBEDTLS_MD_SHA1 || md == MBEDTLS_MD_SHA256;
 }
 
 void mgw_fast_blocks(mgw_fast_hash *h, const uint8_t *blocks, size_t n)

@@ -2,7 +2,7 @@
 #ifndef MGW_PFX_H
 #define MGW_PFX_H
 
-#include "cert/cert.h"
+#include "cert/key.h"
 
 /* Hostile-input caps of the reader. */
 #define MGW_PFX_MAX_SIZE (4u << 20)

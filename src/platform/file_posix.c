@@ -1,12 +1,13 @@
-/* Files on POSIX systems: atomic replacement, bounded reads, staged sets. */
+/* File primitives on POSIX systems (see file.h). */
 #if defined(HAVE_RENAMEAT2)
 #define _GNU_SOURCE /* renameat2; before any system header */
 #endif
-#include "core/core.h"
+#include "platform/file.h"
 
+#include <dirent.h>
 #include <errno.h>
-#include <stdatomic.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@ static int io_err(const char *what, const char *path)
     return mgw_err(MGW_ERR_IO, "%s %s: %s", what, path, strerror(errno));
 }
 
-static char *dir_of(const char *path)
+char *mgw_path_dir(const char *path)
 {
     const char *slash = strrchr(path, '/');
     if (slash == NULL)
@@ -28,30 +29,41 @@ static char *dir_of(const char *path)
     return mgw_strndup(path, (size_t)(slash - path));
 }
 
-static int sync_dir(const char *path)
+int mgw_dir_sync(const char *dir)
 {
-    char *dir = dir_of(path);
-    if (dir == NULL)
-        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int r = MGW_OK;
     if (fd < 0 || fsync(fd) != 0)
         r = io_err("cannot sync directory", dir);
     if (fd >= 0)
         close(fd);
-    free(dir);
     return r;
 }
 
-static bool exists(const char *path)
+bool mgw_path_exists(const char *path)
 {
     struct stat st;
     return lstat(path, &st) == 0;
 }
 
-/* Write data to a fresh temporary file next to `path`; *tmp gets its name. */
-static int write_temp(const char *path, const uint8_t *data, size_t len, unsigned flags,
-                      char **tmp)
+int mgw_path_kind(const char *path, bool follow, int *kind, uint64_t *size)
+{
+    struct stat st;
+    *size = 0;
+    if ((follow ? stat(path, &st) : lstat(path, &st)) != 0) {
+        *kind = MGW_PATH_MISSING;
+        return errno == ENOENT || errno == ENOTDIR ? MGW_OK : io_err("cannot stat", path);
+    }
+    *kind = S_ISLNK(st.st_mode)   ? MGW_PATH_LINK
+            : S_ISDIR(st.st_mode) ? MGW_PATH_DIR
+            : S_ISREG(st.st_mode) ? MGW_PATH_FILE
+                                  : MGW_PATH_OTHER;
+    *size = (uint64_t)st.st_size;
+    return MGW_OK;
+}
+
+int mgw_file_write_temp(const char *path, const uint8_t *data, size_t len, unsigned flags,
+                        char **tmp)
 {
     const char *slash = strrchr(path, '/');
     size_t dlen = slash == NULL ? 0 : (size_t)(slash - path) + 1;
@@ -103,8 +115,7 @@ static int write_temp(const char *path, const uint8_t *data, size_t len, unsigne
     return MGW_OK;
 }
 
-/* Move tmp to path; without FORCE never replace an existing file. */
-static int place(const char *tmp, const char *path, unsigned flags)
+int mgw_file_place(const char *tmp, const char *path, unsigned flags)
 {
     if (flags & MGW_FILE_FORCE) {
         if (rename(tmp, path) != 0)
@@ -125,217 +136,82 @@ static int place(const char *tmp, const char *path, unsigned flags)
     if (errno == EEXIST)
         return mgw_err(MGW_ERR_EXISTS, "%s exists (use force to overwrite)", path);
     /* File systems without hard links: check, then rename. */
-    if (exists(path))
+    if (mgw_path_exists(path))
         return mgw_err(MGW_ERR_EXISTS, "%s exists (use force to overwrite)", path);
     if (rename(tmp, path) != 0)
         return io_err("cannot rename into", path);
     return MGW_OK;
 }
 
-MGW_API int mgw_file_write(const char *path, const uint8_t *data, size_t len, unsigned flags)
+int mgw_file_remove(const char *path)
 {
-    if (path == NULL || (data == NULL && len > 0))
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_file_write: NULL argument");
-    bool replaced = exists(path);
-    if (!(flags & MGW_FILE_FORCE) && replaced)
-        return mgw_err(MGW_ERR_EXISTS, "%s exists (use force to overwrite)", path);
-    char *tmp = NULL;
-    int r = write_temp(path, data, len, flags, &tmp);
-    if (r != MGW_OK)
-        return r;
-    r = place(tmp, path, flags);
-    if (r != MGW_OK)
-        unlink(tmp);
-    free(tmp);
-    if (r == MGW_OK && (r = sync_dir(path)) != MGW_OK && !replaced)
-        unlink(path); /* not durable: a new file is taken back rather than half-kept */
-    if (r == MGW_OK)
-        mgw_err_clear();
-    return r;
+    if (unlink(path) == 0)
+        return MGW_OK;
+    return errno == ENOENT ? mgw_err(MGW_ERR_NOT_FOUND, "%s: no such file", path)
+                           : io_err("cannot remove", path);
 }
 
-MGW_API int mgw_file_read(const char *path, size_t max_len, uint8_t **out, size_t *out_len)
+void mgw_file_discard(const char *path)
 {
-    if (path == NULL || out == NULL || out_len == NULL)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_file_read: NULL argument");
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return errno == ENOENT ? mgw_err(MGW_ERR_NOT_FOUND, "%s: no such file", path)
-                               : io_err("cannot open", path);
-    mgw_dbuf b;
-    mgw_dbuf_init(&b);
+    unlink(path);
+}
+
+int mgw_dir_list(const char *dir, char ***names, size_t *n)
+{
+    DIR *dp = opendir(dir);
+    if (dp == NULL)
+        return errno == ENOENT ? mgw_err(MGW_ERR_NOT_FOUND, "%s: no such directory", dir)
+                               : io_err("cannot read the directory", dir);
+    char **v = NULL;
+    size_t count = 0, cap = 0;
     int r = MGW_OK;
     for (;;) {
-        if (mgw_dbuf_reserve(&b, 65536) != MGW_OK) {
-            r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+        errno = 0;
+        struct dirent *de = readdir(dp);
+        if (de == NULL) {
+            if (errno != 0)
+                r = io_err("cannot read the directory", dir);
             break;
         }
-        ssize_t n = read(fd, b.p + b.len, 65536);
-        if (n < 0 && errno == EINTR)
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
-        if (n < 0) {
-            r = io_err("cannot read", path);
+        if ((r = mgw_names_push(&v, &count, &cap, mgw_strdup(de->d_name))) != MGW_OK)
             break;
-        }
-        if (n == 0)
-            break;
-        b.len += (size_t)n;
-        if (b.len > max_len) {
-            r = mgw_err(MGW_ERR_TOO_LARGE, "%s is larger than %zu bytes", path, max_len);
-            break;
-        }
     }
-    close(fd);
-    if (r == MGW_OK)
-        r = mgw_dbuf_detach(&b, out, out_len);
-    mgw_dbuf_free(&b);
-    if (r == MGW_OK)
-        mgw_err_clear();
-    return r;
-}
-
-MGW_API int mgw_password_file_read(const char *path, char **out, size_t *out_len)
-{
-    if (path == NULL || out == NULL)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_password_file_read: NULL argument");
-    uint8_t *data = NULL;
-    size_t len = 0;
-    int r = mgw_file_read(path, 65536, &data, &len);
-    if (r != MGW_OK)
-        return mgw_err_prefix(r, "password file");
-    size_t n = 0;
-    while (n < len && data[n] != '\n')
-        n++;
-    if (n > 0 && data[n - 1] == '\r')
-        n--;
-    size_t bad;
-    if (memchr(data, 0, n) != NULL)
-        r = mgw_err(MGW_ERR_PASSWORD, "password file %s: the password contains a NUL byte", path);
-    else if (n > 1024)
-        r = mgw_err(MGW_ERR_PASSWORD, "password file %s: the password is longer than 1024 bytes",
-                    path);
-    else if (!mgw_utf8_valid(data, n, &bad))
-        r = mgw_err(MGW_ERR_UTF8, "password file %s: invalid UTF-8 at byte %zu", path, bad + 1);
-    else
-        r = mgw_out_copy(data, n, (uint8_t **)out, out_len);
-    mgw_free(data);
-    if (r == MGW_OK)
-        mgw_err_clear();
-    return r;
-}
-
-MGW_API int mgw_file_sync_dir(const char *dir)
-{
-    if (dir == NULL)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_file_sync_dir: NULL directory");
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int r = MGW_OK;
-    if (fd < 0 || fsync(fd) != 0)
-        r = io_err("cannot sync directory", dir);
-    if (fd >= 0)
-        close(fd);
-    if (r == MGW_OK)
-        mgw_err_clear();
-    return r;
-}
-
-typedef struct {
-    char *path, *tmp;
-    unsigned flags;
-    bool placed;
-} staged_file;
-
-struct mgw_fileset {
-    staged_file *files;
-    size_t n;
-};
-
-MGW_API mgw_fileset_t *mgw_fileset_new(void)
-{
-    return calloc(1, sizeof(mgw_fileset_t));
-}
-
-MGW_API void mgw_fileset_free(mgw_fileset_t **fsp)
-{
-    if (fsp == NULL || *fsp == NULL)
-        return;
-    mgw_fileset_t *fs = *fsp;
-    for (size_t i = 0; i < fs->n; i++) {
-        if (fs->files[i].tmp != NULL)
-            unlink(fs->files[i].tmp);
-        free(fs->files[i].tmp);
-        free(fs->files[i].path);
-    }
-    free(fs->files);
-    free(fs);
-    *fsp = NULL;
-}
-
-MGW_API int mgw_fileset_add(mgw_fileset_t *fs, const char *path, const uint8_t *data, size_t len,
-                            unsigned flags)
-{
-    if (fs == NULL || path == NULL || (data == NULL && len > 0))
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_fileset_add: NULL argument");
-    for (size_t i = 0; i < fs->n; i++)
-        if (strcmp(fs->files[i].path, path) == 0)
-            return mgw_err(MGW_ERR_EXISTS, "%s is written twice", path);
-    if (!(flags & MGW_FILE_FORCE) && exists(path))
-        return mgw_err(MGW_ERR_EXISTS, "%s exists (use force to overwrite)", path);
-    staged_file *nf = realloc(fs->files, (fs->n + 1) * sizeof(*nf));
-    if (nf == NULL)
-        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-    fs->files = nf;
-    staged_file *f = &fs->files[fs->n];
-    memset(f, 0, sizeof(*f));
-    f->path = mgw_strdup(path);
-    if (f->path == NULL)
-        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-    int r = write_temp(path, data, len, flags, &f->tmp);
+    closedir(dp);
     if (r != MGW_OK) {
-        free(f->path);
+        mgw_names_free(v, count);
         return r;
     }
-    f->flags = flags;
-    fs->n++;
-    mgw_err_clear();
+    *names = v;
+    *n = count;
     return MGW_OK;
 }
 
-MGW_API int mgw_fileset_commit(mgw_fileset_t *fs)
+int mgw_file_open_read(const char *path, intptr_t *h)
 {
-    if (fs == NULL)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_fileset_commit: NULL argument");
-    int r = MGW_OK;
-    for (size_t i = 0; i < fs->n && r == MGW_OK; i++) {
-        staged_file *f = &fs->files[i];
-        bool replaced = (f->flags & MGW_FILE_FORCE) && exists(f->path);
-        r = place(f->tmp, f->path, f->flags);
-        if (r == MGW_OK) {
-            free(f->tmp);
-            f->tmp = NULL;
-            f->placed = !replaced;
-        }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? mgw_err(MGW_ERR_NOT_FOUND, "%s: no such file", path)
+                               : io_err("cannot open", path);
+    *h = fd;
+    return MGW_OK;
+}
+
+int mgw_file_read_some(intptr_t h, const char *path, uint8_t *buf, size_t n, size_t *got)
+{
+    for (;;) {
+        ssize_t k = read((int)h, buf, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return io_err("cannot read", path);
+        *got = (size_t)k;
+        return MGW_OK;
     }
-    /* the directories are synced only once everything is in place; any
-     * failure takes back every file this set created */
-    for (size_t i = 0; i < fs->n && r == MGW_OK; i++) {
-        if (fs->files[i].flags & MGW_FILE_NO_DIR_SYNC)
-            continue; /* the caller syncs the directory later */
-        bool seen = false; /* each directory once */
-        char *dir = dir_of(fs->files[i].path);
-        for (size_t k = 0; dir != NULL && k < i && !seen; k++) {
-            char *other = dir_of(fs->files[k].path);
-            seen = other != NULL && strcmp(other, dir) == 0;
-            free(other);
-        }
-        free(dir);
-        if (!seen)
-            r = sync_dir(fs->files[i].path);
-    }
-    for (size_t i = 0; r != MGW_OK && i < fs->n; i++)
-        if (fs->files[i].placed)
-            unlink(fs->files[i].path);
-    if (r == MGW_OK)
-        mgw_err_clear();
-    return r;
+}
+
+void mgw_file_close_read(intptr_t h)
+{
+    close((int)h);
 }

@@ -1,7 +1,8 @@
 /*
  * Registry back-ends: the small table of functions through which plans are
  * applied. The portable back-end (registry_file.c) keeps the registry in a
- * .reg file; the Windows one will call advapi32. Back-ends hold no policy:
+ * .reg file; the Windows one (registry_win.c) calls advapi32, and elsewhere
+ * system_none.c says that it is not available. Back-ends hold no policy:
  * drift checks, backups, verification and restore live in regapply.c.
  */
 #ifndef MGW_REGBACKEND_H
@@ -28,6 +29,12 @@ typedef struct {
  * is released with mgw_regbackend_file_close(). */
 int mgw_regbackend_file_open(const char *path, mgw_regbackend *be);
 void mgw_regbackend_file_close(mgw_regbackend *be);
+
+/* The machine's registry (registry_win.c; system_none.c elsewhere). Key
+ * paths start with a full root name (HKEY_LOCAL_MACHINE) or its
+ * abbreviation (HKLM); exports spell roots in full. */
+int mgw_regbackend_live_open(mgw_regbackend *be);
+void mgw_regbackend_live_close(mgw_regbackend *be);
 
 /* Fault injection for the unit tests (not exported): the write after `skip`
  * more successful writes fails (MGW_REGFAULT_FAIL) or silently stores other

@@ -2,6 +2,7 @@
  * helpers the back-ends and the backup reader share. */
 #include "platform/store.h"
 #include "cert/cert.h"
+#include "crypto/digest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@ int mgw_store_item_from_der(const uint8_t *der, size_t n, const char *origin, mg
     if (r == MGW_OK)
         r = mgw_dn_format(c->subject.p, c->subject.len, &subject);
     if (r == MGW_OK)
-        r = mgw_digest(MBEDTLS_MD_SHA1, c->der, c->der_len, item->sha1);
+        mgw_sha1(c->der, c->der_len, item->sha1);
     if (r == MGW_OK) {
         item->subject = mgw_strndup((const char *)subject.p, subject.len);
         item->origin = mgw_strdup(origin);
@@ -352,13 +353,27 @@ MGW_API int mgw_store_open_dir(const char *path, mgw_store_t **out)
 {
     if (path == NULL || out == NULL)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_store_open_dir: NULL argument");
-    if (mgw_compat_init() != 0)
-        return mgw_err(MGW_ERR_CRYPTO, "crypto library initialisation failed");
     const mgw_store_ops *ops = NULL;
     void *be = NULL;
     int r = mgw_store_dir_open(path, &ops, &be);
     if (r == MGW_OK)
         r = mgw_store_attach(ops, be, path, out);
+    if (r == MGW_OK)
+        mgw_err_clear();
+    return r;
+}
+
+MGW_API int mgw_store_open_system(const char *location_name, mgw_store_t **out)
+{
+    if (location_name == NULL || out == NULL)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_store_open_system: NULL argument");
+    const mgw_store_ops *ops = NULL;
+    void *be = NULL;
+    char *location = NULL;
+    int r = mgw_store_system_open(location_name, &ops, &be, &location);
+    if (r == MGW_OK)
+        r = mgw_store_attach(ops, be, location, out);
+    free(location);
     if (r == MGW_OK)
         mgw_err_clear();
     return r;
@@ -420,4 +435,21 @@ MGW_API int mgw_store_other(const mgw_store_t *s, size_t index, char **name, cha
                        "mgw_store_other: NULL store or index out of range");
     const mgw_store_skipped *sk = &s->list.skipped[index];
     return mgw_out_strings(sk->name, name, sk->reason, reason, "", NULL);
+}
+
+MGW_API int mgw_store_cert_der(const mgw_store_t *s, size_t index, uint8_t **der, size_t *der_len)
+{
+    if (s == NULL || index >= s->list.n || der == NULL || der_len == NULL)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT,
+                       "mgw_store_cert_der: NULL argument or index out of range");
+    const mgw_store_item *it = &s->list.items[index];
+    int r = mgw_out_copy(it->der, it->der_len, der, der_len);
+    if (r == MGW_OK)
+        mgw_err_clear();
+    return r;
+}
+
+MGW_API int mgw_store_cert_has_key(const mgw_store_t *s, size_t index)
+{
+    return s != NULL && index < s->list.n && s->list.items[index].has_key;
 }

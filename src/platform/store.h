@@ -3,7 +3,8 @@
  * remove), the listing they fill, and the store object behind mgw_store_t.
  * Back-ends hold no policy: what to keep or remove is decided in src/roots.
  * The directory back-end (store_dir.c) builds everywhere; the Windows
- * back-end (crypt32) implements the same table.
+ * back-end (store_win.c, crypt32) implements the same table, and elsewhere
+ * system_none.c says that system stores are not available.
  */
 #ifndef MGW_PLATFORM_STORE_H
 #define MGW_PLATFORM_STORE_H
@@ -17,6 +18,7 @@ typedef struct {
     uint8_t sha1[20];
     char *subject; /* RFC 4514 */
     char *origin;  /* where the back-end keeps it (the directory store: a file name) */
+    bool has_key;  /* a usable private key belongs to it (Windows stores) */
     bool gone;     /* removed since it was listed (until the listing is compacted) */
 } mgw_store_item;
 
@@ -45,6 +47,12 @@ typedef struct {
     /* Remove a listed item. MGW_ERR_STORE_CHANGED when it is no longer there
      * or no longer the certificate that was listed. */
     int (*remove)(void *be, const mgw_store_item *item);
+    /* Import a PFX with its private key and confirm the key is usable; NULL
+     * for back-ends that hold no keys. *der (malloc'ed) receives the
+     * certificate that has the key, *origin where it went. */
+    int (*import_pfx)(void *be, const uint8_t *pfx, size_t n, const char *password,
+                      size_t password_len, unsigned flags, uint8_t **der, size_t *der_len,
+                      char **origin);
     void (*close)(void *be);
 } mgw_store_ops;
 
@@ -126,5 +134,9 @@ int mgw_store_fault_point(mgw_store_t *s, const char *point, size_t nth);
 
 /* A directory with one certificate per file (store_dir.c). */
 int mgw_store_dir_open(const char *path, const mgw_store_ops **ops, void **be);
+/* A Windows system store "Location\\Name" (store_win.c; system_none.c
+ * elsewhere). *location receives its canonical name (malloc'ed). */
+int mgw_store_system_open(const char *location_name, const mgw_store_ops **ops, void **be,
+                          char **location);
 
 #endif

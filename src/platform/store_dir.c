@@ -2,17 +2,12 @@
  * (DER or PEM, named *.cer, *.crt, *.pem or *.der). Anything else in the
  * directory is reported and left alone. */
 #include "platform/store.h"
-#include "crypto/crypto.h"
+#include "crypto/digest.h"
+#include "platform/file.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define MAX_CERT_FILE (1024 * 1024)
 
@@ -29,12 +24,20 @@ static char *join(const char *dir, const char *name)
     return p;
 }
 
+static bool ext_is(const char *e, const char *want)
+{
+    for (; *want != '\0'; e++, want++)
+        if ((*e >= 'A' && *e <= 'Z' ? *e + 32 : *e) != *want)
+            return false;
+    return *e == '\0';
+}
+
 static bool cert_file_name(const char *name)
 {
     static const char *const ext[] = {".cer", ".crt", ".pem", ".der"};
     size_t n = strlen(name);
     for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
-        if (n > 4 && strcasecmp(name + n - 4, ext[i]) == 0)
+        if (n > 4 && ext_is(name + n - 4, ext[i]))
             return true;
     return false;
 }
@@ -52,19 +55,19 @@ static int read_cert_file(const char *path, mgw_dbuf *der)
 }
 
 /* Why `name` is not a store entry, or NULL when it may be one. */
-static const char *not_an_entry(const char *name, const struct stat *st)
+static const char *not_an_entry(const char *name, int kind, uint64_t size)
 {
     if (name[0] == '.')
         return "hidden file";
-    if (S_ISLNK(st->st_mode))
+    if (kind == MGW_PATH_LINK)
         return "symbolic link";
-    if (S_ISDIR(st->st_mode))
+    if (kind == MGW_PATH_DIR)
         return "directory";
-    if (!S_ISREG(st->st_mode))
+    if (kind != MGW_PATH_FILE)
         return "not a regular file";
     if (!cert_file_name(name))
         return "not a certificate file name (.cer, .crt, .pem, .der)";
-    if (st->st_size > MAX_CERT_FILE)
+    if (size > MAX_CERT_FILE)
         return "larger than 1 MiB";
     return NULL;
 }
@@ -74,15 +77,13 @@ static int list_one(const dir_store *d, const char *name, mgw_store_listing *l)
     char *path = join(d->dir, name);
     if (path == NULL)
         return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-    struct stat st;
-    int r;
+    int kind, r;
+    uint64_t size;
     const char *why = NULL;
-    if (lstat(path, &st) != 0) {
-        mgw_err(MGW_ERR_IO, "cannot stat: %s", strerror(errno));
+    if (mgw_path_kind(path, false, &kind, &size) != MGW_OK)
         why = mgw_last_error();
-    } else {
-        why = not_an_entry(name, &st);
-    }
+    else
+        why = not_an_entry(name, kind, size);
     if (why == NULL) {
         mgw_dbuf der;
         mgw_dbuf_init(&der);
@@ -110,37 +111,17 @@ static int list_one(const dir_store *d, const char *name, mgw_store_listing *l)
 static int dir_list(void *be, mgw_store_listing *out)
 {
     const dir_store *d = be;
-    DIR *dp = opendir(d->dir);
-    if (dp == NULL)
-        return mgw_err(MGW_ERR_IO, "cannot read the store directory %s: %s", d->dir,
-                       strerror(errno));
-    int r = MGW_OK;
-    for (;;) {
-        errno = 0;
-        struct dirent *de = readdir(dp);
-        if (de == NULL) {
-            if (errno != 0)
-                r = mgw_err(MGW_ERR_IO, "cannot read the store directory %s: %s", d->dir,
-                            strerror(errno));
-            break;
-        }
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        if ((r = list_one(d, de->d_name, out)) != MGW_OK)
-            break;
+    char **names = NULL;
+    size_t n = 0;
+    int r = mgw_dir_list(d->dir, &names, &n);
+    if (r != MGW_OK)
+        return mgw_err_prefix(r, "the store directory");
+    for (size_t i = 0; i < n; i++) {
+        if (r == MGW_OK)
+            r = list_one(d, names[i], out);
+        free(names[i]);
     }
-    closedir(dp);
-    return r;
-}
-
-static int sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    int r = MGW_OK;
-    if (fd < 0 || fsync(fd) != 0)
-        r = mgw_err(MGW_ERR_IO, "cannot sync the store directory %s: %s", dir, strerror(errno));
-    if (fd >= 0)
-        close(fd);
+    free(names);
     return r;
 }
 
@@ -170,23 +151,25 @@ static int dir_remove(void *be, const mgw_store_item *item)
     mgw_dbuf der;
     mgw_dbuf_init(&der);
     uint8_t sha1[20];
-    struct stat st;
+    int kind = MGW_PATH_MISSING;
+    uint64_t size;
     /* Delete only the certificate that was listed (and backed up). */
     int r = read_cert_file(path, &der);
-    if (r == MGW_OK && mgw_digest(MBEDTLS_MD_SHA1, der.p, der.len, sha1) != MGW_OK)
-        r = MGW_ERR_CRYPTO;
+    if (r == MGW_OK)
+        mgw_sha1(der.p, der.len, sha1);
     if (r == MGW_ERR_NOT_FOUND)
         r = mgw_err(MGW_ERR_STORE_CHANGED, "%s vanished since the store was listed", path);
-    else if ((r == MGW_OK && (memcmp(sha1, item->sha1, 20) != 0 || lstat(path, &st) != 0 ||
-                              !S_ISREG(st.st_mode))) ||
+    else if ((r == MGW_OK && (memcmp(sha1, item->sha1, 20) != 0 ||
+                              mgw_path_kind(path, false, &kind, &size) != MGW_OK ||
+                              kind != MGW_PATH_FILE)) ||
              r == MGW_ERR_CERT_PARSE || r == MGW_ERR_PEM || r == MGW_ERR_TOO_LARGE)
         r = mgw_err(MGW_ERR_STORE_CHANGED, "%s changed since the store was listed", path);
     else if (r != MGW_OK)
         r = mgw_err_prefix(r, path);
-    if (r == MGW_OK && unlink(path) != 0)
-        r = mgw_err(MGW_ERR_IO, "cannot remove %s: %s", path, strerror(errno));
     if (r == MGW_OK)
-        r = sync_dir(d->dir);
+        r = mgw_file_remove(path);
+    if (r == MGW_OK)
+        r = mgw_dir_sync(d->dir);
     mgw_dbuf_free(&der);
     free(path);
     return r;
@@ -199,17 +182,25 @@ static void dir_close(void *be)
     free(d);
 }
 
-static const mgw_store_ops dir_ops = {"directory", dir_list, dir_add, dir_remove, dir_close};
+static const mgw_store_ops dir_ops = {
+    .kind = "directory",
+    .list = dir_list,
+    .add = dir_add,
+    .remove = dir_remove,
+    .import_pfx = NULL, /* a directory holds no private keys */
+    .close = dir_close,
+};
 
 int mgw_store_dir_open(const char *path, const mgw_store_ops **ops, void **be)
 {
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return errno == ENOENT
-                   ? mgw_err(MGW_ERR_NOT_FOUND, "store directory %s does not exist", path)
-                   : mgw_err(MGW_ERR_IO, "cannot open the store directory %s: %s", path,
-                             strerror(errno));
-    if (!S_ISDIR(st.st_mode))
+    int kind;
+    uint64_t size;
+    int r = mgw_path_kind(path, true, &kind, &size);
+    if (r != MGW_OK)
+        return mgw_err_prefix(r, "the store directory");
+    if (kind == MGW_PATH_MISSING)
+        return mgw_err(MGW_ERR_NOT_FOUND, "store directory %s does not exist", path);
+    if (kind != MGW_PATH_DIR)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "store %s is not a directory", path);
     dir_store *d = calloc(1, sizeof(*d));
     if (d == NULL || (d->dir = mgw_strdup(path)) == NULL) {

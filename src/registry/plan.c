@@ -5,7 +5,7 @@
  */
 #include "registry/plan.h"
 
-#include "crypto/crypto.h"
+#include "crypto/digest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +16,18 @@
 #define HTTP_PARAMS HKLM_SYSTEM "\\Services\\HTTP\\Parameters"
 #define IP_BINDINGS HTTP_PARAMS "\\SslBindingInfo"
 #define SNI_BINDINGS HTTP_PARAMS "\\SslSniBindingInfo"
-#define AUTHROOT_KEY                                                                               \
-    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\SystemCertificates\\AuthRoot"
+#define SYSCERTS_POLICY "HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\SystemCertificates"
+#define AUTHROOT_KEY SYSCERTS_POLICY "\\AuthRoot"
 
 #define FLAG_NEGOTIATE_CLIENT_CERT 0x2u
 #define FLAG_DISABLE_TLS13 0x40u
+
+const char *const *mgw_regplan_read_keys(size_t *n)
+{
+    static const char *const keys[] = {SCHANNEL_KEY, HTTP_PARAMS, SYSCERTS_POLICY};
+    *n = sizeof(keys) / sizeof(keys[0]);
+    return keys;
+}
 
 /* ---- items ------------------------------------------------------------------ */
 
@@ -130,10 +137,13 @@ int mgw_regplan_hash(const mgw_regplan_t *plan, uint8_t out[32])
         mgw_dbuf_put(&b, hdr, sizeof(hdr));
         mgw_dbuf_put(&b, it->before.data, it->before.len);
     }
-    int r =
-        b.oom ? mgw_err(MGW_ERR_NO_MEMORY, NULL) : mgw_digest(MBEDTLS_MD_SHA256, b.p, b.len, out);
+    if (b.oom) {
+        mgw_dbuf_free(&b);
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    }
+    mgw_sha256(b.p, b.len, out);
     mgw_dbuf_free(&b);
-    return r;
+    return MGW_OK;
 }
 
 /* ---- meanings ------------------------------------------------------------------ */
@@ -321,8 +331,21 @@ static int add_item(planner *pl, const char *key, const char *name, int action, 
     return MGW_OK;
 }
 
+/* A managed DWORD value of another type (or size) is not read as a number by
+ * Windows; replacing it silently would hide whatever put it there. */
 static int add_dword(planner *pl, const char *key, const char *name, uint32_t v)
 {
+    mgw_regdata cur = value_in(pl->st, key, name);
+    uint32_t old;
+    if (cur.present && !dword_of(&cur, &old)) {
+        char buf[16];
+        const char *type = mgw_regtype_name(cur.type, buf);
+        return mgw_err(MGW_ERR_REG_TYPE,
+                       "%s\\%s is a %s of %zu bytes where a REG_DWORD is expected (Windows does "
+                       "not read it as a number): delete it or set it as a REG_DWORD, then plan "
+                       "again",
+                       leaf(key), name, type, cur.len);
+    }
     uint8_t le[4];
     dword_data(v, le);
     return add_item(pl, key, name, MGW_REGACT_SET, MGW_REGT_DWORD, le, 4);
@@ -434,13 +457,8 @@ static int plan_binding(planner *pl)
     if (r == MGW_OK && bits != 0) {
         mgw_regdata cur = value_in(pl->st, key, "DefaultFlags");
         uint32_t flags = 0;
-        if (cur.present && !dword_of(&cur, &flags))
-            r = mgw_regplan_add_warning(pl->plan,
-                                        "%s\\DefaultFlags is not a REG_DWORD; it is "
-                                        "replaced by one",
-                                        leaf(key));
-        if (r == MGW_OK)
-            r = add_dword(pl, key, "DefaultFlags", flags | bits);
+        dword_of(&cur, &flags); /* add_dword refuses another type */
+        r = add_dword(pl, key, "DefaultFlags", flags | bits);
     }
     if (r == MGW_OK && o->issuer_store != NULL) {
         mgw_dbuf sz;

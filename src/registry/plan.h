@@ -56,6 +56,10 @@ struct mgw_regplan {
     uint8_t fingerprint[32];
 };
 
+/* The keys (with their subkeys) whose state the planner reads: what a live
+ * registry state must hold to plan from it. */
+const char *const *mgw_regplan_read_keys(size_t *n);
+
 void mgw_regitem_free(mgw_regitem *it);
 int mgw_regdata_set(mgw_regdata *d, bool present, uint32_t type, const uint8_t *data, size_t len);
 bool mgw_regdata_same(const mgw_regdata *a, const mgw_regdata *b);

@@ -1,6 +1,7 @@
 /* The pure planner (keep / protected / remove) and the plan object. */
 #include "roots/roots.h"
 #include "cert/cert.h"
+#include "crypto/digest.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -78,9 +79,7 @@ static int classify(const mgw_store_item *it, const plan_sets *s, bool remove_pr
         mgw_thumb t256;
         memset(&t256, 0, sizeof(t256));
         t256.len = 32;
-        int r = mgw_digest(MBEDTLS_MD_SHA256, it->der, it->der_len, t256.d);
-        if (r != MGW_OK)
-            return r;
+        mgw_sha256(it->der, it->der_len, t256.d);
         k = mgw_thumbset_find(&s->keep256, &t256);
     }
     const mgw_thumbref *p = mgw_thumbset_find(&s->prot, &t);

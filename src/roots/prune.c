@@ -1,6 +1,6 @@
 /* Carrying out a plan (backup, verify, remove) and restoring from a backup. */
 #include "roots/roots.h"
-#include "crypto/crypto.h"
+#include "crypto/digest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,9 +142,8 @@ static int select_certs(const mgw_store_listing *back, const char *const *only, 
         r = mgw_thumbset_add(&by1, &t, i);
         if (r == MGW_OK && want256) {
             t.len = 32;
-            r = mgw_digest(MBEDTLS_MD_SHA256, back->items[i].der, back->items[i].der_len, t.d);
-            if (r == MGW_OK)
-                r = mgw_thumbset_add(&by256, &t, i);
+            mgw_sha256(back->items[i].der, back->items[i].der_len, t.d);
+            r = mgw_thumbset_add(&by256, &t, i);
         }
     }
     mgw_thumbset_sort(&by1);

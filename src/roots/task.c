@@ -153,6 +153,17 @@ static void win_quote(mgw_dbuf *b, const char *arg)
     mgw_dbuf_putc(b, '"');
 }
 
+static bool prefix_nocase(const char *s, const char *prefix)
+{
+    for (; *prefix != '\0'; s++, prefix++) {
+        char a = *s >= 'A' && *s <= 'Z' ? (char)(*s + 32) : *s;
+        char b = *prefix >= 'A' && *prefix <= 'Z' ? (char)(*prefix + 32) : *prefix;
+        if (a != b)
+            return false;
+    }
+    return true;
+}
+
 MGW_API int mgw_taskopts_set_prune_command(mgw_taskopts_t *o, const char *program,
                                            const char *store, const char *keep_file,
                                            const char *backup_dir)
@@ -161,7 +172,10 @@ MGW_API int mgw_taskopts_set_prune_command(mgw_taskopts_t *o, const char *progra
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_taskopts_set_prune_command: NULL argument");
     const char *names[3] = {"the store", "the keep-file", "the backup directory"};
     const char *values[3] = {store, keep_file, backup_dir};
-    const char *flags[3] = {" --store ", " --keep-file ", " --backup-dir "};
+    /* LocalMachine\Root and the like are Windows system stores. */
+    bool system = prefix_nocase(store, "LocalMachine\\") || prefix_nocase(store, "CurrentUser\\");
+    const char *flags[3] = {system ? " --system-store " : " --store ", " --keep-file ",
+                            " --backup-dir "};
     mgw_dbuf args;
     mgw_dbuf_init(&args);
     mgw_dbuf_puts(&args, "roots prune");

@@ -4,16 +4,15 @@ our security.reg, `reg query` and regedit /e confirm the values, our rollback.re
 brings the exported state back byte for byte, our backup.reg is what regedit
 exports, and the .reg-file back-end ends where Wine ends. Wine is required: a
 missing wine fails these tests (.ci/run installs it)."""
-import atexit
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 import tap  # noqa: E402
+from wineprefix import WinePrefix, join_exports, run  # noqa: E402
 
 MGW = os.environ.get("MGWAUTH", "mgwauth")
 TESTDATA = os.environ.get("TESTDATA", os.path.join(os.path.dirname(__file__), "..", "data"))
@@ -26,62 +25,14 @@ AUTHROOT = SYSCERTS + r"\AuthRoot"
 CURRENT = [("schannel", SCHANNEL), ("http", HTTP), ("policies", SYSCERTS)]
 PLAN_OPTIONS = ["--negotiate-client-cert", "--issuer-store", "ClientAuthIssuer",
                 "--disable-root-autoupdate", "--keep-disallowed-updates"]
-HEADER = b"\xff\xfe" + "Windows Registry Editor Version 5.00\r\n".encode("utf-16-le")
-CRLF = "\r\n".encode("utf-16-le")
 
 
-def run(cmd, check=True, **kw):
-    """Output goes through files, not pipes: wineserver outlives the command and
-    would hold a pipe open until it exits."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        p = subprocess.run(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, **kw)
-        out.seek(0)
-        err.seek(0)
-        p.stdout, p.stderr = out.read(), err.read()
-    if check and p.returncode != 0:
-        raise AssertionError(f"{cmd} failed ({p.returncode}): {p.stderr.decode(errors='replace')}")
-    return p
-
-
-class Wine:
-    """One fresh prefix for the whole run: wineboot takes most of the time."""
-
-    def __init__(self):
-        if shutil.which("wine") is None or shutil.which("wineboot") is None:
-            raise AssertionError("wine is not installed (Debian: apt-get install wine wine64)")
-        self.tmp = tempfile.mkdtemp(prefix="mgw-wine-")
-        self.env = dict(os.environ, WINEPREFIX=os.path.join(self.tmp, "prefix"),
-                        WINEDEBUG="-all", DISPLAY="", WINEDLLOVERRIDES="mscoree,mshtml=")
-        atexit.register(self.close)
-        run(["wineboot", "-i"], env=self.env, timeout=240)
-
-    def close(self):
-        subprocess.run(["wineserver", "-k"], env=self.env, capture_output=True)
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def drive_c(self, name):
-        return os.path.join(self.env["WINEPREFIX"], "drive_c", name)
+class Wine(WinePrefix):
+    """The prefix, with regedit imports."""
 
     def import_reg(self, path):
         shutil.copyfile(path, self.drive_c("import.reg"))
-        run(["wine", "regedit", "/s", "C:\\import.reg"], env=self.env, timeout=120)
-
-    def export(self, key):
-        out = self.drive_c("export.reg")
-        if os.path.exists(out):
-            os.remove(out)
-        run(["wine", "regedit", "/e", "C:\\export.reg", key], env=self.env, timeout=120)
-        with open(out, "rb") as f:
-            return f.read()
-
-    def query(self, key, name):
-        """(type, data) as `reg query` prints them, or None when absent."""
-        p = run(["wine", "reg", "query", key, "/v", name], env=self.env, check=False, timeout=120)
-        for line in p.stdout.decode(errors="replace").splitlines():
-            parts = line.split(None, 2)
-            if len(parts) >= 2 and parts[0] == name:
-                return parts[1], parts[2].strip() if len(parts) > 2 else ""
-        return None
+        self.wine("regedit", "/s", "C:\\import.reg")
 
 
 _wine = None
@@ -105,12 +56,6 @@ def seed(w, work):
     with open(path, "wb") as f:
         f.write(b"\xff\xfe" + text.encode("utf-16-le"))
     w.import_reg(path)
-
-
-def join_exports(parts):
-    """Several regedit exports as one .reg file, as regedit would write them together."""
-    body = b"".join(p[len(HEADER):-len(CRLF)] for p in parts)
-    return HEADER + body + CRLF
 
 
 def parse_reg(data):

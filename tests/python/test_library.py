@@ -142,6 +142,7 @@ MIRRORS = [  # header prefix -> where the binding keeps the values
     # trusted roots
     ("MGW_ROOT_", lambda n: mgwauth.RootAction[n]),
     ("MGW_ROOTS_", lambda n: mgwauth.RootsEventType[n]),
+    ("MGW_STORE_", lambda n: mgwauth.StoreImportFlag[n]),
     # gateway check
     ("MGW_TLS_", lambda n: mgwauth.TlsVersion["TLS_" + n]),
     ("MGW_CHECK_", lambda n: mgwauth.CheckRequest[n]),

@@ -112,6 +112,26 @@ class Stores(unittest.TestCase):
             self.assertEqual([o.name for o in store.others], ["README.txt"])
             self.assertIn("not a certificate file name", store.others[0].reason)
 
+    def test_single_certificates_and_what_needs_windows(self):
+        with StoreDir() as s, mgwauth.Store.open_dir(s.store) as store:
+            mine = next(i for i, c in enumerate(store.certificates) if c.origin == "me.cer")
+            der = store.certificate_der(mine)
+            self.assertEqual(hashlib.sha1(der).hexdigest().upper(), s.ours)
+            self.assertFalse(store.has_key(mine))
+            self.assertEqual(store.add_certificate(der), (False, s.ours))
+            store.remove_certificate(LRM + s.ours.lower())
+            self.assertFalse(os.path.exists(os.path.join(s.store, "me.cer")))
+            with self.assertRaises(mgwauth.NotFoundError):
+                store.remove_certificate(s.ours)
+            self.assertEqual(store.add_certificate(der), (True, s.ours))
+            self.assertTrue(os.path.exists(os.path.join(s.store, s.ours + ".cer")))
+            with self.assertRaises(mgwauth.NotAvailableError):
+                store.import_pfx(b"not a pfx", "pw")
+        with self.assertRaises(mgwauth.NotAvailableError):
+            mgwauth.Store.open_system("LocalMachine\\Root")
+        with self.assertRaises(mgwauth.NotAvailableError):
+            mgwauth.RegistryState().read_live()
+
     def test_a_missing_directory(self):
         with support.TempDir() as d, self.assertRaises(mgwauth.NotFoundError):
             mgwauth.Store.open_dir(os.path.join(d, "none"))
@@ -289,7 +309,7 @@ class TaskXml(unittest.TestCase):
         self.assertEqual(text("t:Settings/t:ExecutionTimeLimit"), "PT5M")
         self.assertEqual(text("t:Actions/t:Exec/t:Command"), "C:\\mgwauth\\mgwauth.exe")
         self.assertEqual(text("t:Actions/t:Exec/t:Arguments"),
-                         'roots prune --store LocalMachine\\Root --keep-file '
+                         'roots prune --system-store LocalMachine\\Root --keep-file '
                          '"C:\\mgw auth\\keep.txt" --backup-dir C:\\mgwauth\\backups --yes')
 
     def test_task_options_and_their_limits(self):

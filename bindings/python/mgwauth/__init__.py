@@ -27,7 +27,8 @@ from .errors import (BackupError, CheckError, CheckUrlError, CryptoError, DriftE
                      NotFoundError, OutOfMemoryError, PfxError, PfxMacError, PlatformError,
                      RandomError, RegistryError, RegistryPlanError, RegistrySyntaxError,
                      RootsError, StoreChangedError, ThumbprintError, TooLargeError,
-                     WrongPasswordError)
+                     WrongPasswordError, RegistryTypeError, StoreNameError, AccessDeniedError,
+                     KeyNotAttachedError)
 from .files import (FileFlag, FileSet, file_sync_dir, password_generate, read_file,
                     read_password_file, write_file)
 from .keys import Format, Key, KeyType, default_iterations
@@ -41,7 +42,7 @@ from .registry import RegFile, RegistryOptions, RegistryPlan, RegistryState, Tru
 from . import roots
 from .roots import (ProtectedRoot, RootAction, RootOptions, RootPlan, RootPlanEntry, RootsEvent,
                     RootsEventType, Store, StoreCertificate, StoreOther, TaskOptions,
-                    normalize_thumbprint, protected_roots, task_xml)
+                    normalize_thumbprint, protected_roots, task_xml, StoreImportFlag)
 # gateway check
 from . import check
 from .check import CheckOptions, CheckRequest, CheckResult, TlsVersion
@@ -88,10 +89,12 @@ __all__ = [
     "file_sync_dir",
     "registry", "RegistryState", "RegistryOptions", "RegistryPlan", "RegFile", "TrustMode",
     "RegistrySyntaxError", "NoBindingError", "DriftError", "RegistryPlanError",
+    "RegistryTypeError",
     "roots", "normalize_thumbprint", "protected_roots", "ProtectedRoot", "Store",
     "StoreCertificate", "StoreOther", "RootOptions", "RootPlan", "RootPlanEntry", "RootAction",
     "RootsEvent", "RootsEventType", "TaskOptions", "task_xml", "ThumbprintError",
     "KeepListEmptyError", "KeepListMissingError", "KeepsNothingError", "BackupError",
-    "IncompleteError", "StoreChangedError",
+    "IncompleteError", "StoreChangedError", "StoreImportFlag", "StoreNameError",
+    "AccessDeniedError", "KeyNotAttachedError",
     "check", "CheckOptions", "CheckResult", "CheckRequest", "TlsVersion", "CheckUrlError",
 ]

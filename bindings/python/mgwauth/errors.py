@@ -59,6 +59,7 @@ ERR_REG_DRIFT = -402
 ERR_REG_VERIFY = -403
 ERR_REG_RESTORE = -404
 ERR_REG_PLAN = -405
+ERR_REG_TYPE = -406
 # Trusted roots and stores: -500 .. -599
 ERR_THUMBPRINT = -500
 ERR_ROOTS_KEEP_EMPTY = -501
@@ -68,6 +69,10 @@ ERR_ROOTS_BACKUP = -504
 ERR_ROOTS_INCOMPLETE = -505
 ERR_STORE_CHANGED = -506
 # Platform back-ends: -600 .. -699
+ERR_STORE_NAME = -600
+ERR_PLATFORM = -601
+ERR_ACCESS_DENIED = -602
+ERR_KEY_NOT_ATTACHED = -603
 # Gateway check: -700 .. -799
 ERR_CHECK_URL = -700
 ERR_CHECK_RESOLVE = -701
@@ -213,6 +218,11 @@ class RegistryPlanError(RegistryError, ValueError):
     does not match its before-state."""
 
 
+class RegistryTypeError(RegistryError, ValueError):
+    """MGW_ERR_REG_TYPE: a value the plan manages has another type than the
+    REG_DWORD it must be; fix or delete it, then plan again."""
+
+
 # trusted roots
 class ThumbprintError(RootsError, ValueError):
     """MGW_ERR_THUMBPRINT: not 40 or 64 hex digits (the message names the
@@ -245,6 +255,21 @@ class StoreChangedError(RootsError):
     """MGW_ERR_STORE_CHANGED: the plan is not for the store as it is now."""
 
 
+# platform back-ends
+class StoreNameError(PlatformError, ValueError):
+    """MGW_ERR_STORE_NAME: not LocalMachine or CurrentUser with Root, CA, My,
+    ClientAuthIssuer or TrustedPeople."""
+
+
+class AccessDeniedError(PlatformError, PermissionError):
+    """MGW_ERR_ACCESS_DENIED: Windows refused access; run as an administrator."""
+
+
+class KeyNotAttachedError(PlatformError):
+    """MGW_ERR_KEY_NOT_ATTACHED: the imported certificate has no usable
+    private key (it was taken out of the store again)."""
+
+
 # gateway check
 class CheckUrlError(CheckError, ValueError):
     """MGW_ERR_CHECK_URL: not https://host[:port][/path], or none set."""
@@ -268,6 +293,7 @@ _BY_CODE: Dict[int, Type[MgwError]] = {
     ERR_REG_NO_BINDING: NoBindingError,
     ERR_REG_DRIFT: DriftError,
     ERR_REG_PLAN: RegistryPlanError,
+    ERR_REG_TYPE: RegistryTypeError,
     # trusted roots
     ERR_THUMBPRINT: ThumbprintError,
     ERR_ROOTS_KEEP_EMPTY: KeepListEmptyError,
@@ -276,6 +302,10 @@ _BY_CODE: Dict[int, Type[MgwError]] = {
     ERR_ROOTS_BACKUP: BackupError,
     ERR_ROOTS_INCOMPLETE: IncompleteError,
     ERR_STORE_CHANGED: StoreChangedError,
+    # platform back-ends
+    ERR_STORE_NAME: StoreNameError,
+    ERR_ACCESS_DENIED: AccessDeniedError,
+    ERR_KEY_NOT_ATTACHED: KeyNotAttachedError,
     # gateway check
     ERR_CHECK_URL: CheckUrlError,
 }

@@ -47,6 +47,9 @@ _ffi.declare({
     "mgw_regplan_describe": (STATUS, [HANDLE, c_int, BUFFER_OUT]),
     "mgw_regplan_apply_file": (STATUS, [HANDLE, BYTES_IN, BYTES_IN, c_uint, POINTER(c_int)]),
     "mgw_regplan_rollback_file": (STATUS, [HANDLE, BYTES_IN, BYTES_IN, c_uint, POINTER(c_int)]),
+    "mgw_regstate_read_live": (STATUS, [HANDLE, BYTES_IN]),
+    "mgw_regplan_apply_live": (STATUS, [HANDLE, BYTES_IN, c_uint, POINTER(c_int)]),
+    "mgw_regplan_rollback_live": (STATUS, [HANDLE, BYTES_IN, c_uint, POINTER(c_int)]),
 })
 
 
@@ -94,6 +97,12 @@ class RegistryState(_ffi.Handle):
         and leaves the state as it was."""
         reg = bytes(reg)
         self._call(lib.mgw_regstate_import, reg, len(reg))
+
+    def read_live(self, key: Optional[str] = None) -> None:
+        """Import a key of the machine's registry with its subkeys (Windows
+        builds; NotAvailableError elsewhere). None reads the keys the
+        gateway planner looks at."""
+        self._call(lib.mgw_regstate_read_live, _ffi.text_arg(key))
 
     def export(self) -> bytes:
         """The whole state as regedit exports it (UTF-16LE with BOM, CRLF)."""
@@ -275,6 +284,21 @@ class RegistryPlan(_ffi.Described):
         was applied to back to the plan's before-state, with the same
         checks, backup and restore. Returns the number of values written."""
         return self._run(lib.mgw_regplan_rollback_file, registry_file, backup_path, force)
+
+    def _run_live(self, fn: Any, backup_path: PathLike, force: bool) -> int:
+        changed = c_int()
+        self._call(fn, _ffi.path_arg(backup_path), FileFlag.FORCE if force else 0,
+                   byref(changed))
+        return changed.value
+
+    def apply_live(self, backup_path: PathLike, *, force: bool = False) -> int:
+        """:meth:`apply_file` on the machine's registry (Windows builds;
+        NotAvailableError elsewhere)."""
+        return self._run_live(lib.mgw_regplan_apply_live, backup_path, force)
+
+    def rollback_live(self, backup_path: PathLike, *, force: bool = False) -> int:
+        """:meth:`rollback_file` on the machine's registry (Windows builds)."""
+        return self._run_live(lib.mgw_regplan_rollback_live, backup_path, force)
 
     def __repr__(self) -> str:
         if self.closed:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import ctypes
 from ctypes import byref, c_char_p, c_int, c_size_t, c_uint, c_uint32, c_void_p
 from typing import Any, Callable, Iterable, List, NamedTuple, Optional, Union
 
@@ -25,6 +26,13 @@ _ffi.declare({
     "mgw_roots_protected_count": (c_size_t, []),
     "mgw_roots_protected": (STATUS, [c_size_t, BUFFER_OUT, BUFFER_OUT]),
     "mgw_store_open_dir": (STATUS, [BYTES_IN, HANDLE_OUT]),
+    "mgw_store_open_system": (STATUS, [BYTES_IN, HANDLE_OUT]),
+    "mgw_store_cert_der": (STATUS, [HANDLE, c_size_t, BUFFER_OUT, SIZE_OUT]),
+    "mgw_store_cert_has_key": (c_int, [HANDLE, c_size_t]),
+    "mgw_store_add_cert": (STATUS, [HANDLE, BYTES_IN, c_size_t, POINTER(c_int), BUFFER_OUT]),
+    "mgw_store_remove_cert": (STATUS, [HANDLE, BYTES_IN]),
+    "mgw_store_import_pfx": (STATUS, [HANDLE, BYTES_IN, c_size_t, BYTES_IN, c_size_t, c_uint,
+                                      BUFFER_OUT]),
     "mgw_store_free": (None, [HANDLE_OUT]),
     "mgw_store_cert_count": (c_size_t, [HANDLE]),
     "mgw_store_cert": (STATUS, [HANDLE, c_size_t, BUFFER_OUT, BUFFER_OUT, BUFFER_OUT]),
@@ -74,6 +82,10 @@ class RootsEventType(enum.IntEnum):
     NOT_ADDED = 4  # restore stopped before adding it
     PRESENT = 5  # restore found it in the store already
     FAILED = 6  # the operation on it failed; the run stops
+
+
+class StoreImportFlag(enum.IntFlag):
+    PFX_EXPORTABLE = 0x1  # the imported private key may be exported again
 
 
 class ProtectedRoot(NamedTuple):
@@ -173,6 +185,53 @@ class Store(_ffi.Handle):
         with _ffi.using(self):
             return [StoreCertificate(*_ffi.take_strs(3, lib.mgw_store_cert, self, i))
                     for i in range(lib.mgw_store_cert_count(self))]
+
+    @classmethod
+    def open_system(cls, location_name: str) -> "Store":
+        """A Windows system store, "LocalMachine\\Root" and the like
+        (LocalMachine or CurrentUser; Root, CA, My, ClientAuthIssuer,
+        TrustedPeople). StoreNameError for other names; NotAvailableError
+        where the library was not built for Windows."""
+        return cls._adopt(lib.mgw_store_open_system, _ffi.text_arg(location_name))
+
+    def certificate_der(self, index: int) -> bytes:
+        """The DER of the ``index``-th certificate of :attr:`certificates`."""
+        with _ffi.using(self):
+            return _ffi.take_bytes(lib.mgw_store_cert_der, self, index)
+
+    def has_key(self, index: int) -> bool:
+        """Whether a usable private key belongs to the ``index``-th
+        certificate (Windows stores)."""
+        with _ffi.using(self):
+            return bool(lib.mgw_store_cert_has_key(self, index))
+
+    def add_certificate(self, data: bytes) -> "tuple[bool, str]":
+        """Add one certificate (DER or PEM) unless the store has it: (added,
+        SHA-1 thumbprint)."""
+        added = c_int()
+        out = c_void_p()
+        data = bytes(data)
+        with _ffi.using(self):
+            try:
+                lib.mgw_store_add_cert(self, data, len(data), byref(added), byref(out))
+                return bool(added.value), _text(ctypes.string_at(out.value))
+            finally:
+                lib.mgw_free(out)
+
+    def remove_certificate(self, thumbprint: str) -> None:
+        """Remove the certificate with this SHA-1 or SHA-256 thumbprint
+        (NotFoundError when the store does not hold it)."""
+        self._call(lib.mgw_store_remove_cert, _ffi.text_arg(thumbprint))
+
+    def import_pfx(self, pfx: bytes, password: Any, *, exportable: bool = False) -> str:
+        """Import a PFX with its private key into a Windows system store and
+        check that the key is usable through the certificate; returns the
+        certificate's SHA-1 thumbprint. KeyNotAttachedError when the key
+        cannot be used; NotAvailableError for directory stores."""
+        pw, pw_len = _ffi.password_arg(password)
+        pfx = bytes(pfx)
+        flags = StoreImportFlag.PFX_EXPORTABLE if exportable else 0
+        return self._str(lib.mgw_store_import_pfx, pfx, len(pfx), pw, pw_len, flags)
 
     @property
     def others(self) -> List[StoreOther]:

@@ -1,0 +1,55 @@
+/*
+ * Files: the operating-system primitives each platform file implements
+ * (file_posix.c, file_win.c). The policy built on them (atomic writes, staged
+ * sets, password files) is portable and lives in file.c; the directory store
+ * lists and removes through them. Paths are UTF-8.
+ */
+#ifndef MGW_PLATFORM_FILE_H
+#define MGW_PLATFORM_FILE_H
+
+#include "core/core.h"
+
+/* True when something exists at `path` (a final symbolic link is not followed). */
+bool mgw_path_exists(const char *path);
+
+/* What is at a path (MGW_PATH_MISSING is not an error), following a final
+ * link or not, and a file's size. */
+enum { MGW_PATH_MISSING, MGW_PATH_FILE, MGW_PATH_DIR, MGW_PATH_LINK, MGW_PATH_OTHER };
+int mgw_path_kind(const char *path, bool follow, int *kind, uint64_t *size);
+
+/* Write data to a new temporary file next to `path`, flushed to disk. Without
+ * MGW_FILE_PRIVATE it is readable by others (0644); with it only by its owner
+ * (POSIX mode 0600; Windows: a protected DACL for the user and SYSTEM).
+ * *tmp receives its name (free()). */
+int mgw_file_write_temp(const char *path, const uint8_t *data, size_t len, unsigned flags,
+                        char **tmp);
+/* Move tmp to path atomically; without MGW_FILE_FORCE never replace a file
+ * (MGW_ERR_EXISTS). */
+int mgw_file_place(const char *tmp, const char *path, unsigned flags);
+/* Remove a file (MGW_ERR_NOT_FOUND when it is not there). */
+int mgw_file_remove(const char *path);
+/* Remove a file when cleaning up: failures are ignored and the error detail
+ * of the thread is left as it is. */
+void mgw_file_discard(const char *path);
+/* The directory part of a path, "." when it has none (malloc'ed), and making
+ * a directory durable after renames or removals in it. */
+char *mgw_path_dir(const char *path);
+int mgw_dir_sync(const char *dir);
+/* The names in a directory, without "." and ".."; *names is an array of
+ * malloc'ed strings (mgw_names_free). MGW_ERR_NOT_FOUND when it does not
+ * exist. */
+int mgw_dir_list(const char *dir, char ***names, size_t *n);
+/* Reading a file: open (MGW_ERR_NOT_FOUND when it is not there), read up to
+ * `n` bytes (*got 0 at the end), close. The handle is a file descriptor or a
+ * Windows HANDLE. */
+int mgw_file_open_read(const char *path, intptr_t *h);
+int mgw_file_read_some(intptr_t h, const char *path, uint8_t *buf, size_t n, size_t *got);
+void mgw_file_close_read(intptr_t h);
+
+/* ---- shared by the platform files (file.c) ----------------------------------- */
+
+/* Append a name (the array takes it; on failure it is freed). */
+int mgw_names_push(char ***v, size_t *n, size_t *cap, char *name);
+void mgw_names_free(char **v, size_t n);
+
+#endif
