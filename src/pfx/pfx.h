@@ -64,9 +64,12 @@ typedef struct {
     size_t keyid_len;
 } mgw_pfx_content;
 
-/* Encode a PFX with the profile, iterations and random source of o. */
+/* Encode a PFX with the profile, iterations and random source of o; the
+ * second form hands it out as an mgw_free-able buffer. */
 int mgw_pfx_encode(const mgw_pfxopts_t *o, const mgw_pfx_content *c, const mgw_password *pw,
                    mgw_dbuf *out);
+int mgw_pfx_encode_out(const mgw_pfxopts_t *o, const mgw_pfx_content *c, const mgw_password *pw,
+                       uint8_t **out, size_t *out_len);
 
 /* Attribute OIDs (content bytes). */
 extern const uint8_t mgw_oid_friendly_name[9];

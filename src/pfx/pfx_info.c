@@ -239,14 +239,7 @@ MGW_API int mgw_pfx_convert(const mgw_pfx_t *src, const mgw_pfxopts_t *o, const 
         .keyid = o->local_key_id_len > 0 ? o->local_key_id : src->local_key_id,
         .keyid_len = o->local_key_id_len > 0 ? o->local_key_id_len : src->local_key_id_len,
     };
-    mgw_dbuf der;
-    mgw_dbuf_init(&der);
-    r = mgw_pfx_encode(o, &c, &pw, &der);
+    r = mgw_pfx_encode_out(o, &c, &pw, out, out_len);
     free(chain);
-    if (r == MGW_OK)
-        r = mgw_dbuf_detach(&der, out, out_len);
-    mgw_dbuf_free(&der);
-    if (r == MGW_OK)
-        mgw_err_clear();
     return r;
 }

@@ -522,6 +522,20 @@ int mgw_pfx_encode(const mgw_pfxopts_t *o, const mgw_pfx_content *c, const mgw_p
     return r;
 }
 
+int mgw_pfx_encode_out(const mgw_pfxopts_t *o, const mgw_pfx_content *c, const mgw_password *pw,
+                       uint8_t **out, size_t *out_len)
+{
+    mgw_dbuf der;
+    mgw_dbuf_init(&der);
+    int r = mgw_pfx_encode(o, c, pw, &der);
+    if (r == MGW_OK)
+        r = mgw_dbuf_detach(&der, out, out_len);
+    mgw_dbuf_free(&der);
+    if (r == MGW_OK)
+        mgw_err_clear();
+    return r;
+}
+
 int mgw_pfx_password(const char *password, size_t len, mgw_password *pw)
 {
     pw->p = (const uint8_t *)password;
@@ -569,14 +583,7 @@ MGW_API int mgw_pfx_write(const mgw_pfxopts_t *o, const mgw_cert_t *cert, const 
         .keyid = o->local_key_id,
         .keyid_len = o->local_key_id_len,
     };
-    mgw_dbuf der;
-    mgw_dbuf_init(&der);
-    r = mgw_pfx_encode(o, &c, &pw, &der);
+    r = mgw_pfx_encode_out(o, &c, &pw, out, out_len);
     free(cn);
-    if (r == MGW_OK)
-        r = mgw_dbuf_detach(&der, out, out_len);
-    mgw_dbuf_free(&der);
-    if (r == MGW_OK)
-        mgw_err_clear();
     return r;
 }
