@@ -42,8 +42,28 @@ def pc_dir():
     raise AssertionError(f"no mgwauth.pc installed under {ROOT}")
 
 
+def relocated_pc_dir():
+    """A copy of the installed mgwauth.pc whose prefix points into the destdir.
+    (PKG_CONFIG_SYSROOT_DIR would also move the paths of dependencies such as
+    an mbedTLS 3.6 outside /usr, so only our own file is relocated.)"""
+    d = pc_dir()
+    out = os.path.join(ROOT, "pc-relocated")
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(d, "mgwauth.pc"), encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    fixed = [("prefix=" + ROOT + l[len("prefix="):]) if l.startswith("prefix=") else l
+             for l in lines]
+    with open(os.path.join(out, "mgwauth.pc"), "w", encoding="utf-8") as f:
+        f.write("\n".join(fixed) + "\n")
+    return out
+
+
 def pkg_config(*args):
-    env = dict(os.environ, PKG_CONFIG_SYSROOT_DIR=ROOT, PKG_CONFIG_PATH=pc_dir())
+    path = relocated_pc_dir()
+    if os.environ.get("PKG_CONFIG_PATH"):
+        path += os.pathsep + os.environ["PKG_CONFIG_PATH"]
+    env = dict(os.environ, PKG_CONFIG_PATH=path)
+    env.pop("PKG_CONFIG_SYSROOT_DIR", None)
     return run([tool("pkg-config"), *args, "mgwauth"], env=env).split()
 
 
@@ -76,7 +96,10 @@ def test_only_the_installed_header_is_used():
 
 def test_shared_consumer_builds_and_runs():
     run([CC, *CFLAGS, "-o", "consumer-shared", "consumer.c", *pkg_config("--cflags", "--libs")])
-    env = dict(os.environ, LD_LIBRARY_PATH=libdir())
+    search = libdir()
+    if os.environ.get("LD_LIBRARY_PATH"):  # e.g. an mbedTLS outside the system paths
+        search += os.pathsep + os.environ["LD_LIBRARY_PATH"]
+    env = dict(os.environ, LD_LIBRARY_PATH=search)
     needed = run(["readelf", "-d", "consumer-shared"])
     assert "libmgwauth.so.1" in needed, needed
     loaded = run([os.path.join(WORK, "consumer-shared")], env=dict(env, LD_TRACE_LOADED_OBJECTS="1"))
