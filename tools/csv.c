@@ -119,9 +119,7 @@ int csv_parse(const uint8_t *data, size_t len, csv_table *t, char *err, size_t e
         csv_record *rec = &t->recs[t->n++];
         memset(rec, 0, sizeof(*rec));
         rec->line = line;
-        rec->fields = calloc(CSV_MAX_FIELDS, sizeof(char *));
-        if (rec->fields == NULL)
-            return fail(t, err, errsz, line, "out of memory");
+        size_t fcap = 0; /* grown as fields come: a table of tiny rows stays small */
         for (;;) {
             sbuf f = {NULL, 0, 0};
             bool quoted = i < len && data[i] == '"';
@@ -178,7 +176,16 @@ int csv_parse(const uint8_t *data, size_t len, csv_table *t, char *err, size_t e
                 free(f.p);
                 return fail(t, err, errsz, rec->line, "more than 64 fields");
             }
-            rec->fields[rec->n++] = f.p;
+            if (rec->n == fcap) {
+                size_t nc = fcap == 0 ? 8 : fcap * 2;
+                char **nf = realloc(rec->fields, nc * sizeof(char *));
+                if (nf == NULL)
+                    goto oom;
+                rec->fields = nf;
+                fcap = nc;
+            }
+            char *exact = realloc(f.p, f.len); /* give back the growth slack */
+            rec->fields[rec->n++] = exact != NULL ? exact : f.p;
             if (i < len && data[i] == ',') {
                 i++;
                 continue;

@@ -208,5 +208,59 @@ def test_interrupt_leaves_no_partial_file_and_resume_finishes():
         assert f"issued {40 - done}, already done {done}, failed 0" in p.stdout, p.stdout
 
 
+def opens_with_known_password(f, upn):
+    """The PFX of a generated-password row opens with the line in passwords.csv."""
+    passwords = {r["upn"]: r["password"] for r in f.rows("passwords.csv")}
+    pfx = open(f.p("out", upn + ".pfx"), "rb").read()
+    key, cert, _ = pkcs12.load_key_and_certificates(pfx, passwords[upn].encode())
+    return key is not None and cert is not None
+
+
+def test_passwords_survive_reruns_subsets_and_a_crash():
+    with Fleet() as f:
+        f.issue(f.csv("upn\na@imagoverum.com\nb@imagoverum.com\n", "ab.csv"))
+        # a larger CSV: a and b are already done, their passwords must stay
+        p = f.issue(f.csv("upn\na@imagoverum.com\nb@imagoverum.com\nc@imagoverum.com\n", "abc.csv"))
+        assert "issued 1, already done 2" in p.stdout, p.stdout
+        assert {r["upn"] for r in f.rows("passwords.csv")} == {"a@imagoverum.com", "b@imagoverum.com",
+                                                               "c@imagoverum.com"}
+        # another CSV into the same directory keeps the lines of UPNs it does not list
+        f.issue(f.csv("upn\nz@imagoverum.com\n", "z.csv"))
+        assert len(f.rows("passwords.csv")) == 4
+        p = f.issue(f.p("abc.csv"))
+        assert "issued 0, already done 3, failed 0" in p.stdout, p.stdout
+        for u in "abcz":
+            assert opens_with_known_password(f, u + "@imagoverum.com")
+        # after a hard kill the appended file may have no header: lines still count
+        path = f.p("out", "passwords.csv")
+        lines = open(path).read().splitlines()
+        assert lines[0] == "upn,password"
+        with open(path, "w") as fh:
+            fh.write("\n".join(lines[1:]) + "\n")
+        p = f.issue(f.p("abc.csv"))
+        assert "issued 0, already done 3, failed 0" in p.stdout, (p.stdout, p.stderr)
+        assert len(f.rows("passwords.csv")) == 4
+        # a row with its own password never has it written to passwords.csv
+        f.issue(f.csv("upn,password\nown@imagoverum.com,my-own-secret\n", "own.csv"))
+        assert "my-own-secret" not in open(path).read()
+
+
+def test_hard_kill_then_resume_keeps_every_password():
+    with Fleet() as f:
+        path = f.csv("upn\n" + "".join(f"k{i}@imagoverum.com\n" for i in range(60)))
+        proc = subprocess.Popen([MGW, "cert", "issue", "--ca", f.p("ca", "ca.pfx"),
+                                 "--ca-password-file", f.pw, "--batch", path, "--out",
+                                 f.p("out"), "--jobs", "1", "--key", "rsa2048"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.5)
+        proc.kill()
+        proc.wait()
+        done_before = len([n for n in os.listdir(f.p("out")) if n.endswith(".pfx")])
+        p = f.issue(path)
+        assert f"already done {done_before}, failed 0" in p.stdout, (p.stdout, p.stderr)
+        for i in range(60):
+            assert opens_with_known_password(f, f"k{i}@imagoverum.com")
+
+
 if __name__ == "__main__":
     tap.main(globals())
