@@ -5,7 +5,10 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -80,15 +83,111 @@ static int try_connect(mgw_net *n, const struct addrinfo *ai, int *err)
     return 0;
 }
 
-int mgw_net_connect(mgw_net *n, const char *host, const char *port, int64_t deadline_ms)
+/* Name resolution under the deadline: getaddrinfo() has no timeout, so it runs
+ * on a detached thread; whichever side finishes last frees the shared state
+ * (a resolver that answers after the deadline cleans up after itself). */
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t done_cv;
+    int refs;
+    bool done;
+    int rc;
+    struct addrinfo *res;
+    char *host, *port;
+} resolve_job;
+
+static void resolve_release(resolve_job *j)
 {
-    n->fd = -1;
-    n->deadline_ms = deadline_ms;
+    pthread_mutex_lock(&j->lock);
+    int left = --j->refs;
+    pthread_mutex_unlock(&j->lock);
+    if (left > 0)
+        return;
+    if (j->res != NULL)
+        freeaddrinfo(j->res);
+    pthread_cond_destroy(&j->done_cv);
+    pthread_mutex_destroy(&j->lock);
+    free(j->host);
+    free(j->port);
+    free(j);
+}
+
+static void *resolve_thread(void *arg)
+{
+    resolve_job *j = arg;
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    int g = getaddrinfo(host, port, &hints, &res);
+    int rc = getaddrinfo(j->host, j->port, &hints, &res);
+    pthread_mutex_lock(&j->lock);
+    j->rc = rc;
+    j->res = rc == 0 ? res : NULL;
+    j->done = true;
+    pthread_cond_signal(&j->done_cv);
+    pthread_mutex_unlock(&j->lock);
+    resolve_release(j);
+    return NULL;
+}
+
+/* 0 and *out on success, a getaddrinfo error, or EAI_AGAIN with *timed_out. */
+static int resolve(const mgw_net *n, const char *host, const char *port, struct addrinfo **out,
+                   bool *timed_out)
+{
+    *out = NULL;
+    *timed_out = false;
+    resolve_job *j = calloc(1, sizeof(*j));
+    if (j == NULL)
+        return EAI_MEMORY;
+    j->host = strdup(host);
+    j->port = strdup(port);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_mutex_init(&j->lock, NULL);
+    pthread_cond_init(&j->done_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    j->refs = 2;
+    pthread_t t;
+    pthread_attr_t ta;
+    pthread_attr_init(&ta);
+    pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+    if (j->host == NULL || j->port == NULL || pthread_create(&t, &ta, resolve_thread, j) != 0) {
+        pthread_attr_destroy(&ta);
+        j->refs = 1;
+        resolve_release(j);
+        return EAI_MEMORY;
+    }
+    pthread_attr_destroy(&ta);
+    struct timespec until;
+    until.tv_sec = (time_t)(n->deadline_ms / 1000);
+    until.tv_nsec = (long)(n->deadline_ms % 1000) * 1000000L;
+    pthread_mutex_lock(&j->lock);
+    while (!j->done)
+        if (pthread_cond_timedwait(&j->done_cv, &j->lock, &until) == ETIMEDOUT)
+            break;
+    int rc = EAI_AGAIN;
+    if (j->done) {
+        rc = j->rc;
+        *out = j->res;
+        j->res = NULL;
+    } else {
+        *timed_out = true;
+    }
+    pthread_mutex_unlock(&j->lock);
+    resolve_release(j);
+    return rc;
+}
+
+int mgw_net_connect(mgw_net *n, const char *host, const char *port, int64_t deadline_ms)
+{
+    n->fd = -1;
+    n->deadline_ms = deadline_ms;
+    struct addrinfo *res = NULL;
+    bool timed_out = false;
+    int g = resolve(n, host, port, &res, &timed_out);
+    if (timed_out)
+        return mgw_err(MGW_ERR_CHECK_TIMEOUT, "resolving %s timed out", host);
     if (g != 0)
         return mgw_err(MGW_ERR_CHECK_RESOLVE, "cannot resolve %s: %s", host, gai_strerror(g));
     int err = 0;
@@ -104,9 +203,14 @@ int mgw_net_connect(mgw_net *n, const char *host, const char *port, int64_t dead
                    strerror(err));
 }
 
+/* The deadline is checked before every call, not only when the socket would
+ * block: a peer that keeps it busy (a flood of alerts or renegotiation
+ * requests, which the TLS layer reads and drops) is still cut off. */
 long mgw_net_send(mgw_net *n, const uint8_t *buf, size_t len)
 {
     for (;;) {
+        if (remaining(n) == 0)
+            return MGW_NET_TIMEOUT;
         ssize_t w = send((int)n->fd, buf, len, MSG_NOSIGNAL);
         if (w >= 0)
             return (long)w;
@@ -123,6 +227,8 @@ long mgw_net_send(mgw_net *n, const uint8_t *buf, size_t len)
 long mgw_net_recv(mgw_net *n, uint8_t *buf, size_t len)
 {
     for (;;) {
+        if (remaining(n) == 0)
+            return MGW_NET_TIMEOUT;
         ssize_t r = recv((int)n->fd, buf, len, 0);
         if (r >= 0)
             return (long)r;

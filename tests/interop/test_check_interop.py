@@ -323,6 +323,23 @@ def test_faults_are_specific_errors():
         assert p.returncode == 1 and json.loads(p.stdout)["error"] == -703, p.stdout
     finally:
         silent.stop()
+    # a server that never lets the socket go quiet: warning alerts after the
+    # ClientHello, which the TLS layer reads and drops one by one
+    def flood(c):
+        alert = bytes([21, 3, 3, 0, 2, 1, 90]) * 2000
+        end = time.time() + 20
+        while time.time() < end:
+            c.sendall(alert)
+    noisy = TinyServer(THE_PKI, flood, tls=False)
+    try:
+        t0 = time.time()
+        p = run([MGW, "check", f"https://localhost:{noisy.port}", "--pfx", THE_PKI.client_pfx,
+                 "--password-file", THE_PKI.pw, "--cafile", THE_PKI.ca_pem, "--timeout", "2",
+                 "--json"], check=False, timeout=30)
+        assert time.time() - t0 < 6, "a flooding server kept the check past its timeout"
+        assert p.returncode == 1 and json.loads(p.stdout)["error"] in (-703, -707), p.stdout
+    finally:
+        noisy.stop()
     plain = TinyServer(THE_PKI, lambda c: c.sendall(b"HTTP/1.1 200 OK\r\n\r\nplain"), tls=False)
     try:
         rc, j, _ = check(THE_PKI, f"https://localhost:{plain.port}", THE_PKI.client_pfx)
