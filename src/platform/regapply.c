@@ -141,6 +141,59 @@ static int write_backup(const mgw_regplan_t *p, const mgw_regbackend *be, const 
     return r;
 }
 
+/* Moving to the side where a key the plan created is absent deletes that key
+ * with everything in it. Refuse when it holds more than the plan's own values
+ * (a value or subkey added since): that data would go silently. */
+static int check_key_deletions(const mgw_regplan_t *p, const mgw_regbackend *be, bool to)
+{
+    for (size_t i = 0; i < p->n_items; i++) {
+        const mgw_regitem *it = &p->items[i];
+        bool key_exists;
+        const mgw_regdata *v;
+        if (it->action != MGW_REGACT_SET)
+            continue;
+        side(it, to, &key_exists, &v);
+        if (key_exists)
+            continue;
+        bool seen = false; /* one check per key */
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = p->items[j].action == MGW_REGACT_SET && mgw_regname_eq(p->items[j].key, it->key);
+        if (seen)
+            continue;
+        const char *keys[1] = {it->key};
+        mgw_dbuf reg;
+        mgw_regdoc d;
+        mgw_dbuf_init(&reg);
+        mgw_regdoc_init(&d);
+        int r = be->export_keys(be->ctx, keys, 1, &reg);
+        if (r == MGW_OK && reg.len > 0)
+            r = mgw_regdoc_parse(reg.p, reg.len, &d);
+        if (r == MGW_OK && d.n_keys > 1)
+            r = mgw_err(MGW_ERR_REG_DRIFT,
+                        "%s has subkeys the plan did not create (%s); deleting the key would "
+                        "remove them: move them away or plan again",
+                        it->key, d.keys[1].path);
+        for (size_t k = 0; r == MGW_OK && d.n_keys > 0 && k < d.keys[0].n_vals; k++) {
+            const char *name = d.keys[0].vals[k].name;
+            bool ours = false;
+            for (size_t j = 0; j < p->n_items && !ours; j++)
+                ours = p->items[j].action == MGW_REGACT_SET &&
+                       mgw_regname_eq(p->items[j].key, it->key) &&
+                       mgw_regname_eq(p->items[j].name, name);
+            if (!ours)
+                r = mgw_err(MGW_ERR_REG_DRIFT,
+                            "%s holds a value the plan did not create (\"%s\"); deleting the key "
+                            "would remove it: move it away or plan again",
+                            it->key, name);
+        }
+        mgw_regdoc_free(&d);
+        mgw_dbuf_free(&reg);
+        if (r != MGW_OK)
+            return r;
+    }
+    return MGW_OK;
+}
+
 /* After a failed write or verification: put the starting side back. */
 static int restore(const mgw_regplan_t *p, const mgw_regbackend *be, bool from, int code,
                    const char *backup_path)
@@ -176,6 +229,8 @@ int mgw_regplan_run(const mgw_regplan_t *p, const mgw_regbackend *be, bool rever
     if (bad != SIZE_MAX)
         return drift(p, be, bad, from, MGW_ERR_REG_DRIFT,
                      "the registry changed since the plan was made: plan again");
+    if ((r = check_key_deletions(p, be, to)) != MGW_OK)
+        return r;
     if ((r = write_backup(p, be, backup_path, flags)) != MGW_OK)
         return r;
     if ((r = write_side(p, be, to)) != MGW_OK)

@@ -160,5 +160,31 @@ def test_apply_reapply_drift_and_rollback():
         assert "fingerprint does not match" in p.stderr, p.stderr
 
 
+def test_rollback_refuses_to_delete_a_created_key_that_gained_data():
+    machine = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "machine.reg")
+    authroot = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\SystemCertificates\\AuthRoot"
+    with Work() as w:
+        state = w.path("state.reg")
+        with open(machine, "rb") as f, open(state, "wb") as g:
+            g.write(f.read())
+        mgw("registry", "plan", "--current", state, "--disable-root-autoupdate", "--out", w.path("p"))
+        plan = w.path("p", "plan.json")
+        mgw("registry", "apply", "--plan", plan, "--registry-file", state, "--backup", w.path("b.reg"))
+        applied = read(state)
+        for extra, word in ((f"[{authroot}]\r\n\"Foreign\"=dword:00000005\r\n\r\n", "Foreign"),
+                            (f"[{authroot}\\Sub]\r\n\"X\"=dword:00000001\r\n\r\n", "subkeys")):
+            with open(state, "wb") as f:
+                f.write(applied + extra.encode("utf-16-le"))
+            before = read(state)
+            p = mgw("registry", "rollback", "--plan", plan, "--registry-file", state, code=1)
+            assert word in p.stderr and "plan again" in p.stderr, p.stderr
+            assert read(state) == before  # nothing deleted
+        with open(state, "wb") as f:
+            f.write(applied)
+        out = mgw("registry", "rollback", "--plan", plan, "--registry-file", state).stdout
+        assert out.startswith("Rolled back 3 values"), out
+        assert read(state) == read(machine)
+
+
 if __name__ == "__main__":
     tap.main(globals())
