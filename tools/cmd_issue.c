@@ -897,10 +897,20 @@ int cmd_issue(int argc, char **argv)
         fprintf(stderr, "mgwauth: error: cannot open %s: %s\n", pw_path, strerror(errno));
         goto done;
     }
-    /* a header first, so lines appended before a crash still read back */
+    /* a header first, so lines appended before a crash still read back; after
+     * a line cut short by a crash, a newline so the next line stands alone */
     struct stat pst;
+    char lastc = '\n';
+    if (fstat(b.pw_fd, &pst) == 0 && pst.st_size > 0) {
+        int rfd = open(pw_path, O_RDONLY | O_CLOEXEC);
+        if (rfd < 0 || pread(rfd, &lastc, 1, pst.st_size - 1) != 1)
+            lastc = '\n';
+        if (rfd >= 0)
+            close(rfd);
+    }
     if (fstat(b.pw_fd, &pst) != 0 ||
-        (pst.st_size == 0 && write(b.pw_fd, "upn,password\n", 13) != 13)) {
+        (pst.st_size == 0 && write(b.pw_fd, "upn,password\n", 13) != 13) ||
+        (pst.st_size > 0 && lastc != '\n' && write(b.pw_fd, "\n", 1) != 1)) {
         fprintf(stderr, "mgwauth: error: cannot write %s: %s\n", pw_path, strerror(errno));
         goto done;
     }

@@ -240,6 +240,12 @@ def test_passwords_survive_reruns_subsets_and_a_crash():
         p = f.issue(f.p("abc.csv"))
         assert "issued 0, already done 3, failed 0" in p.stdout, (p.stdout, p.stderr)
         assert len(f.rows("passwords.csv")) == 4
+        # a line cut short by a crash does not swallow the next one
+        with open(path, "a") as fh:
+            fh.write("d@imagoverum.com,cut-sho")
+        f.issue(f.csv("upn\nd@imagoverum.com\ne@imagoverum.com\n", "de.csv"))
+        for u in "abcdez":
+            assert opens_with_known_password(f, u + "@imagoverum.com")
         # a row with its own password never has it written to passwords.csv
         f.issue(f.csv("upn,password\nown@imagoverum.com,my-own-secret\n", "own.csv"))
         assert "my-own-secret" not in open(path).read()
