@@ -99,6 +99,7 @@ extern "C" {
 #define MGW_ERR_WRONG_PASSWORD -206  /**< wrong password or corrupted data */
 #define MGW_ERR_UNSUPPORTED_ALG -207 /**< algorithm not supported */
 #define MGW_ERR_CRYPTO -208          /**< other failure of a cryptographic operation */
+#define MGW_ERR_CERT_SIGNATURE -209  /**< the certificate was not signed by that issuer */
 /* PFX (PKCS#12): -300 .. -399 */
 #define MGW_ERR_PFX_FORMAT -300  /**< malformed or unsupported PKCS#12 structure */
 #define MGW_ERR_PFX_MAC -301     /**< MAC check failed: wrong password or corrupted file */
@@ -362,6 +363,11 @@ MGW_API int mgw_cert_key_info(const mgw_cert_t *cert, int *type, int *bits);
 MGW_API int mgw_cert_is_ca(const mgw_cert_t *cert);
 /** MGW_OK if `key` is the private key of `cert`, else MGW_ERR_KEY_MISMATCH. */
 MGW_API int mgw_cert_check_key(const mgw_cert_t *cert, const mgw_key_t *key);
+/** MGW_OK if `issuer` issued `cert`: its issuer name is `issuer`'s subject and
+ * its signature verifies with `issuer`'s public key; else MGW_ERR_CERT_SIGNATURE
+ * (MGW_ERR_UNSUPPORTED_ALG for a signature algorithm the library does not
+ * know). Validity dates and CA flags are not judged. @since 1.0 */
+MGW_API int mgw_cert_check_issuer(const mgw_cert_t *cert, const mgw_cert_t *issuer);
 /** Everything above as text (MGW_DESCRIBE_TEXT) or a JSON object. */
 MGW_API int mgw_cert_describe(const mgw_cert_t *cert, int style, char **out);
 

@@ -648,6 +648,51 @@ static size_t make_csr(mbedtls_pk_context *pk, const char *subject, uint8_t *out
     return (size_t)n;
 }
 
+START_TEST(check_issuer_verifies_name_and_signature)
+{
+    static const int types[] = {MGW_KEY_RSA2048, MGW_KEY_P256, MGW_KEY_P384};
+    for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+        mgw_key_t *ca_k = new_key(types[t]), *twin_k = new_key(MGW_KEY_P256), *k = new_key(MGW_KEY_P256);
+        mgw_cert_t *ca = make_ca(ca_k, "CN=Issuer CA,O=Imago Verum", 0);
+        mgw_cert_t *twin = make_ca(twin_k, "CN=Issuer CA,O=Imago Verum", 0); /* same name, other key */
+        mgw_cert_t *other = make_ca(twin_k, "CN=Other CA", 0);
+        mgw_certopts_t *o = mgw_certopts_new();
+        ck_assert_int_eq(mgw_certopts_set_subject(o, "CN=device"), MGW_OK);
+        mgw_cert_t *c = NULL;
+        ck_assert_int_eq(mgw_cert_create(o, k, ca, ca_k, &c), MGW_OK);
+        ck_assert_int_eq(mgw_cert_check_issuer(c, ca), MGW_OK);
+        ck_assert_int_eq(mgw_cert_check_issuer(ca, ca), MGW_OK); /* self-signed */
+        ck_assert_int_eq(mgw_cert_check_issuer(c, twin), MGW_ERR_CERT_SIGNATURE);
+        ck_assert_int_eq(mgw_cert_check_issuer(c, other), MGW_ERR_CERT_SIGNATURE);
+        ck_assert_int_eq(mgw_cert_check_issuer(ca, c), MGW_ERR_CERT_SIGNATURE);
+        ck_assert_int_eq(mgw_cert_check_issuer(NULL, ca), MGW_ERR_INVALID_ARGUMENT);
+        ck_assert_int_eq(mgw_cert_check_issuer(c, NULL), MGW_ERR_INVALID_ARGUMENT);
+        /* a flipped bit in the signature, and one in the signed part */
+        for (int where = 0; where < 2; where++) {
+            uint8_t *der = malloc(c->der_len);
+            memcpy(der, c->der, c->der_len);
+            size_t at = where == 0 ? c->der_len - 3 : (size_t)(c->tbs.p - c->der) + c->tbs.len - 5;
+            der[at] ^= 0x01;
+            mgw_cert_t *bad = NULL;
+            if (mgw_cert_parse(der, c->der_len, &bad) == MGW_OK) {
+                ck_assert_int_eq(mgw_cert_check_issuer(bad, ca), MGW_ERR_CERT_SIGNATURE);
+                ck_assert_ptr_nonnull(strstr(mgw_last_error(), "certificate"));
+            }
+            mgw_cert_free(&bad);
+            free(der);
+        }
+        mgw_cert_free(&c);
+        mgw_cert_free(&ca);
+        mgw_cert_free(&twin);
+        mgw_cert_free(&other);
+        mgw_certopts_free(&o);
+        mgw_key_free(&ca_k);
+        mgw_key_free(&twin_k);
+        mgw_key_free(&k);
+    }
+}
+END_TEST
+
 START_TEST(csr_is_verified_and_signed_with_our_policy)
 {
     mgw_key_t *ca_k = new_key(MGW_KEY_P256), *dev = new_key(MGW_KEY_P256);
@@ -869,6 +914,7 @@ int main(void)
     tcase_add_test(t, ec_leaf_has_digital_signature_only_and_ecdsa);
     tcase_add_test(t, empty_subject_needs_san_and_makes_it_critical);
     tcase_add_test(t, ca_issued_leaf_chains_and_carries_aki);
+    tcase_add_test(t, check_issuer_verifies_name_and_signature);
     tcase_add_test(t, expired_ca_is_refused);
     tcase_add_test(t, validity_limits_and_time_encodings);
     tcase_add_test(t, serials_are_positive_and_rng_failures_surface);

@@ -156,7 +156,8 @@ static bool cert_has_upn(const mgw_cert_t *c, const char *upn)
 }
 
 /* Outputs of an earlier run: usable when they open with the row's password,
- * hold the same certificate, carry the UPN and come from this CA. */
+ * hold the same certificate and its key, carry the UPN and were signed by
+ * this CA. */
 static bool verify_existing(batch *b, worker *w, row *r, const char *pfx_path,
                             const char *cer_path, char *why, size_t whysz)
 {
@@ -188,8 +189,9 @@ static bool verify_existing(batch *b, worker *w, row *r, const char *pfx_path,
             snprintf(why, whysz, "the PFX and the CER hold different certificates");
         else if (!cert_has_upn(c, r->field[COL_UPN]))
             snprintf(why, whysz, "the certificate is for another UPN");
-        else if (issuer == NULL || strcmp(issuer, w->ca_subject) != 0)
-            snprintf(why, whysz, "the certificate comes from another CA");
+        else if (issuer == NULL || strcmp(issuer, w->ca_subject) != 0 ||
+                 mgw_cert_check_issuer(c, w->ca_cert) != MGW_OK)
+            snprintf(why, whysz, "the certificate was not issued by this CA");
         else if (mgw_pfx_key(p, &key) != MGW_OK || mgw_cert_check_key(c, key) != MGW_OK)
             snprintf(why, whysz, "the PFX key does not belong to its certificate");
         else

@@ -43,6 +43,7 @@ struct mgw_cert {
     uint8_t *der;
     size_t der_len;
     mgw_span tbs, serial, issuer, subject, spki, ski, san_ext;
+    mgw_span sig_alg, sig; /* contents of signatureAlgorithm and signatureValue */
     int64_t not_before, not_after;
     bool is_ca, has_basic_constraints;
     int pathlen; /* -1 when absent */

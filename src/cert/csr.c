@@ -51,40 +51,39 @@ static const struct {
     {"1.2.840.10045.4.3.4", MBEDTLS_PK_ECKEY, MBEDTLS_MD_SHA512},
 };
 
-/* Verify the signature over certificationRequestInfo: mbedTLS parses
- * requests but never checks their signature. */
-static int verify(mgw_csr_t *c, mgw_span cri, mgw_span alg, mgw_span sig,
-                  const mgw_der_reader *parent)
+/* Verify an X.509-style signature (AlgorithmIdentifier contents `alg`,
+ * BIT STRING contents `sig`) over `data` with `pk`. Malformed fields fail with
+ * `parse_code`, a wrong signature with `code`; messages name `what`. */
+int mgw_signature_verify(mbedtls_pk_context *pk, mgw_span data, mgw_span alg, mgw_span sig,
+                         int depth, int parse_code, int code, const char *what)
 {
     mgw_der_reader r;
     mgw_span oid;
     char txt[64];
     mgw_der_reader_init(&r, alg.p, alg.len);
-    r.depth = parent->depth + 1;
+    r.depth = depth + 1;
     if (mgw_der_expect(&r, MGW_ASN1_OID, &oid) != MGW_OK ||
         mgw_oid_to_text(oid.p, oid.len, txt, sizeof(txt)) != MGW_OK)
-        return bad("malformed signature algorithm");
+        return mgw_err(parse_code, "%s: malformed signature algorithm", what);
     size_t k = 0;
     while (k < sizeof(sig_algs) / sizeof(sig_algs[0]) && strcmp(sig_algs[k].oid, txt) != 0)
         k++;
     if (k == sizeof(sig_algs) / sizeof(sig_algs[0]))
-        return mgw_err(MGW_ERR_UNSUPPORTED_ALG,
-                       "certificate request: signature algorithm %s is not supported", txt);
-    if (mbedtls_pk_get_type(&c->pk) != sig_algs[k].pk)
-        return mgw_err(MGW_ERR_CSR_SIGNATURE,
-                       "certificate request: signature algorithm does not match the key");
+        return mgw_err(MGW_ERR_UNSUPPORTED_ALG, "%s: signature algorithm %s is not supported", what,
+                       txt);
+    if (mbedtls_pk_get_type(pk) != sig_algs[k].pk)
+        return mgw_err(code, "%s: the signature algorithm does not match the key", what);
     if (sig.len < 2 || sig.p[0] != 0)
-        return bad("malformed signature");
+        return mgw_err(parse_code, "%s: malformed signature", what);
     uint8_t hash[64];
-    int rc = mgw_digest(sig_algs[k].md, cri.p, cri.len, hash);
+    int rc = mgw_digest(sig_algs[k].md, data.p, data.len, hash);
     if (rc != MGW_OK)
         return rc;
     const mbedtls_md_info_t *info = mbedtls_md_info_from_type(sig_algs[k].md);
-    if (mbedtls_pk_verify(&c->pk, sig_algs[k].md, hash, mbedtls_md_get_size(info), sig.p + 1,
+    if (mbedtls_pk_verify(pk, sig_algs[k].md, hash, mbedtls_md_get_size(info), sig.p + 1,
                           sig.len - 1) != 0)
-        return mgw_err(MGW_ERR_CSR_SIGNATURE,
-                       "certificate request: the signature does not verify (tampered request "
-                       "or wrong key)");
+        return mgw_err(code, "%s: the signature does not verify (tampered data or wrong key)",
+                       what);
     return MGW_OK;
 }
 
@@ -126,7 +125,8 @@ static int parse_der(mgw_csr_t *c)
     mgw_dbuf_free(&tmp);
     if (rc != MGW_OK)
         return bad("malformed subject name");
-    return verify(c, cri, alg, sig, &cr);
+    return mgw_signature_verify(&c->pk, cri, alg, sig, cr.depth, MGW_ERR_CSR_PARSE,
+                                MGW_ERR_CSR_SIGNATURE, "certificate request");
 }
 
 MGW_API int mgw_csr_parse(const uint8_t *data, size_t len, mgw_csr_t **out)

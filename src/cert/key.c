@@ -317,6 +317,28 @@ MGW_API int mgw_key_export_public(const mgw_key_t *key, int format, uint8_t **ou
     return r;
 }
 
+MGW_API int mgw_cert_check_issuer(const mgw_cert_t *c, const mgw_cert_t *issuer)
+{
+    if (c == NULL || issuer == NULL)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_cert_check_issuer: NULL argument");
+    if (c->issuer.len != issuer->subject.len ||
+        memcmp(c->issuer.p, issuer->subject.p, c->issuer.len) != 0)
+        return mgw_err(MGW_ERR_CERT_SIGNATURE,
+                       "the certificate names another issuer than the given certificate");
+    mbedtls_pk_context pk;
+    mbedtls_pk_init(&pk);
+    int r;
+    if (mbedtls_pk_parse_public_key(&pk, issuer->spki.p, issuer->spki.len) != 0)
+        r = mgw_err(MGW_ERR_CERT_SIGNATURE, "the issuer's public key is not usable");
+    else
+        r = mgw_signature_verify(&pk, c->tbs, c->sig_alg, c->sig, 0, MGW_ERR_CERT_SIGNATURE,
+                                 MGW_ERR_CERT_SIGNATURE, "certificate");
+    mbedtls_pk_free(&pk);
+    if (r == MGW_OK)
+        mgw_err_clear();
+    return r;
+}
+
 MGW_API int mgw_cert_check_key(const mgw_cert_t *c, const mgw_key_t *key)
 {
     if (c == NULL || key == NULL)

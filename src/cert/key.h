@@ -16,6 +16,11 @@ struct mgw_key {
 };
 
 /* MGW_KEY_* and bits of a pk context (type 0 when not a supported key). */
+/* Verify an X.509-style signature over `data` (csr.c): `alg` and `sig` are
+ * the contents of the AlgorithmIdentifier and of the BIT STRING. */
+int mgw_signature_verify(mbedtls_pk_context *pk, mgw_span data, mgw_span alg, mgw_span sig,
+                         int depth, int parse_code, int code, const char *what);
+
 void mgw_pk_info(const mbedtls_pk_context *pk, int *type, int *bits);
 /* SubjectPublicKeyInfo DER of a pk context. */
 int mgw_pk_spki(mbedtls_pk_context *pk, mgw_dbuf *out);

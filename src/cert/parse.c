@@ -373,6 +373,8 @@ int mgw_cert_from_der(const uint8_t *der, size_t n, mgw_cert_t **out)
         rc = bad("bad signature");
         goto fail;
     }
+    c->sig_alg = sigalg;
+    c->sig = sig;
     mgw_spki_info(c->spki.p, c->spki.len, &c->key_type, &c->key_bits);
     *out = c;
     return MGW_OK;

@@ -50,6 +50,7 @@ static const struct {
     {MGW_ERR_WRONG_PASSWORD, "wrong password or corrupted data"},
     {MGW_ERR_UNSUPPORTED_ALG, "unsupported algorithm"},
     {MGW_ERR_CRYPTO, "cryptographic operation failed"},
+    {MGW_ERR_CERT_SIGNATURE, "certificate not signed by that issuer"},
     /* PFX */
     {MGW_ERR_PFX_FORMAT, "malformed or unsupported PKCS#12 file"},
     {MGW_ERR_PFX_MAC, "wrong password or corrupted file (MAC check failed)"},

@@ -16,6 +16,13 @@ static int unavailable(const char *fn)
                    fn);
 }
 
+MGW_API int mgw_cert_check_issuer(const mgw_cert_t *cert, const mgw_cert_t *issuer)
+{
+    (void)cert;
+    (void)issuer;
+    return unavailable(__func__);
+}
+
 MGW_API int mgw_cert_check_key(const mgw_cert_t *cert, const mgw_key_t *key)
 {
     (void)cert;

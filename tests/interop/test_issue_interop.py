@@ -17,6 +17,7 @@ import tap  # noqa: E402
 
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 from cryptography.hazmat.primitives.serialization import pkcs12  # noqa: E402
 
 MGW = os.environ.get("MGWAUTH", "mgwauth")
@@ -266,6 +267,23 @@ def test_hard_kill_then_resume_keeps_every_password():
         assert f"already done {done_before}, failed 0" in p.stdout, (p.stdout, p.stderr)
         for i in range(60):
             assert opens_with_known_password(f, f"k{i}@imagoverum.com")
+
+
+def test_resume_refuses_outputs_of_another_ca_with_the_same_name():
+    with Fleet() as f:
+        run(["ca", "create", "--subject", "CN=Fleet CA,O=Imago Verum", "--key", "p256",
+             "--password-file", f.pw, "--out", f.p("twin")])
+        path = f.csv("upn\na@imagoverum.com\n")
+        run(["cert", "issue", "--ca", f.p("twin", "ca.pfx"), "--ca-password-file", f.pw,
+             "--batch", path, "--out", f.p("out")])
+        p = f.issue(path, check=False)
+        assert p.returncode == 1 and "not issued by this CA" in p.stderr, (p.stdout, p.stderr)
+        p = f.issue(path, "--force")
+        assert "issued 1" in p.stdout, p.stdout
+        cert = x509.load_der_x509_certificate(open(f.p("out", "a@imagoverum.com.cer"), "rb").read())
+        assert cert.issuer == f.ca.subject
+        f.ca.public_key().verify(cert.signature, cert.tbs_certificate_bytes,
+                                 ec.ECDSA(cert.signature_hash_algorithm))
 
 
 if __name__ == "__main__":

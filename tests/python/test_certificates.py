@@ -144,6 +144,63 @@ class Authority(unittest.TestCase):
         self.assertTrue(support.leaf().matches_key(support.leaf().private_key))
         self.assertFalse(support.leaf().matches_key(support.ca().private_key))
 
+    def test_issued_by_checks_signatures_made_by_cryptography(self):
+        """A chain built by the cryptography package: ours must agree with it."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec, rsa
+        from cryptography.x509.oid import NameOID
+        from cryptography.hazmat.primitives.asymmetric import padding
+        from cryptography.exceptions import InvalidSignature
+        now = datetime.datetime.now(UTC)
+
+        def peer_says_issued(cert, issuer):
+            """cryptography's own signature check (Debian's has no verify_directly_issued_by)."""
+            pub = issuer.public_key()
+            try:
+                if isinstance(pub, rsa.RSAPublicKey):
+                    pub.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(),
+                               cert.signature_hash_algorithm)
+                else:
+                    pub.verify(cert.signature, cert.tbs_certificate_bytes,
+                               ec.ECDSA(cert.signature_hash_algorithm))
+            except InvalidSignature:
+                return False
+            return cert.issuer == issuer.subject
+
+        def build(subject, issuer, pub, signer, algo):
+            return (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
+                    .public_key(pub).serial_number(x509.random_serial_number())
+                    .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=30))
+                    .sign(signer, algo))
+
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Peer CA")])
+        for ca_key, algo in ((rsa.generate_private_key(65537, 2048), hashes.SHA256()),
+                             (rsa.generate_private_key(65537, 2048), hashes.SHA384()),
+                             (ec.generate_private_key(ec.SECP384R1()), hashes.SHA384())):
+            with self.subTest(type(ca_key).__name__, algo=algo.name):
+                ca = build(name, name, ca_key.public_key(), ca_key, algo)
+                leaf_key = ec.generate_private_key(ec.SECP256R1())
+                leaf = build(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dev")]), name,
+                             leaf_key.public_key(), ca_key, algo)
+                impostor_key = ec.generate_private_key(ec.SECP256R1())
+                impostor = build(name, name, impostor_key.public_key(), impostor_key, hashes.SHA256())
+                der = lambda c: c.public_bytes(serialization.Encoding.DER)  # noqa: E731
+                ours_ca, ours_leaf = mgwauth.load_certificate(der(ca)), mgwauth.load_certificate(der(leaf))
+                ours_impostor = mgwauth.load_certificate(der(impostor))
+                self.assertTrue(ours_leaf.issued_by(ours_ca))
+                self.assertTrue(ours_ca.issued_by(ours_ca))
+                self.assertFalse(ours_leaf.issued_by(ours_impostor))  # same name, other key
+                self.assertTrue(peer_says_issued(leaf, ca))  # the peer agrees
+                self.assertFalse(peer_says_issued(leaf, impostor))
+        # and a certificate made by us is one cryptography accepts as issued by our CA
+        ca = support.ca()
+        leaf = mgwauth.create_certificate("CN=dev", key="p256", ca=ca)
+        self.assertTrue(leaf.issued_by(ca))
+        self.assertFalse(leaf.issued_by(support.leaf()))
+        self.assertTrue(peer_says_issued(x509.load_der_x509_certificate(leaf.to_der()),
+                                         x509.load_der_x509_certificate(ca.to_der())))
+
 
 def make_csr(subject="phone-002", tamper=False):
     from cryptography import x509

@@ -40,6 +40,7 @@ _ffi.declare({
     "mgw_cert_key_info": (STATUS, [HANDLE, POINTER(c_int), POINTER(c_int)]),
     "mgw_cert_is_ca": (c_int, [HANDLE]),
     "mgw_cert_check_key": (c_int, [HANDLE, HANDLE]),  # MGW_ERR_KEY_MISMATCH is an answer
+    "mgw_cert_check_issuer": (c_int, [HANDLE, HANDLE]),  # MGW_ERR_CERT_SIGNATURE is an answer
     "mgw_cert_describe": (STATUS, [HANDLE, c_int, BUFFER_OUT]),
     "mgw_csr_parse": (STATUS, [BYTES_IN, c_size_t, HANDLE_OUT]),
     "mgw_csr_free": (None, [HANDLE_OUT]),
@@ -354,6 +355,14 @@ class Certificate(_ffi.Described):
         with _ffi.using(self, key):
             r = lib.mgw_cert_check_key(self, key)
         if r not in (errors.OK, errors.ERR_KEY_MISMATCH):
+            raise errors.error_for(r, _ffi.last_error_message(r))
+        return r == errors.OK
+
+    def issued_by(self, issuer: "Certificate") -> bool:
+        """True if ``issuer`` issued this certificate (name and signature checked)."""
+        with _ffi.using(self, issuer):
+            r = lib.mgw_cert_check_issuer(self, issuer)
+        if r not in (errors.OK, errors.ERR_CERT_SIGNATURE):
             raise errors.error_for(r, _ffi.last_error_message(r))
         return r == errors.OK
 

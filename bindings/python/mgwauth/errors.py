@@ -46,6 +46,7 @@ ERR_NOT_CA = -205
 ERR_WRONG_PASSWORD = -206
 ERR_UNSUPPORTED_ALG = -207
 ERR_CRYPTO = -208
+ERR_CERT_SIGNATURE = -209
 # PFX (PKCS#12): -300 .. -399
 ERR_PFX_FORMAT = -300
 ERR_PFX_MAC = -301
@@ -185,6 +186,10 @@ class KeyMismatchError(CryptoError):
     """MGW_ERR_KEY_MISMATCH: key and certificate do not belong together."""
 
 
+class CertSignatureError(CryptoError):
+    """MGW_ERR_CERT_SIGNATURE: the certificate was not signed by that issuer."""
+
+
 class NotCaError(CryptoError):
     """MGW_ERR_NOT_CA: the issuer certificate is not a CA."""
 
@@ -286,6 +291,7 @@ _BY_CODE: Dict[int, Type[MgwError]] = {
     ERR_RANDOM: RandomError,
     ERR_KEY_MISMATCH: KeyMismatchError,
     ERR_NOT_CA: NotCaError,
+    ERR_CERT_SIGNATURE: CertSignatureError,
     ERR_WRONG_PASSWORD: WrongPasswordError,
     ERR_PFX_MAC: PfxMacError,
     # registry
