@@ -533,8 +533,9 @@ MGW_API int mgw_regopts_set_client_cert(mgw_regopts_t *opts, const mgw_cert_t *c
 MGW_API int mgw_regplan_compute(const mgw_regopts_t *opts, const mgw_regstate_t *current,
                                 mgw_regplan_t **out);
 /** Read a plan written by mgw_regplan_describe(MGW_DESCRIBE_JSON).
- * MGW_ERR_REG_PLAN when it is malformed or its fingerprint does not match
- * its before-state. A loaded plan has no backup (MGW_REGPLAN_BACKUP). */
+ * MGW_ERR_REG_PLAN when it is malformed (a member or a value listed twice
+ * included) or its fingerprint does not match what it reads and writes. A
+ * loaded plan has no backup (MGW_REGPLAN_BACKUP). */
 MGW_API int mgw_regplan_load(const uint8_t *json, size_t len, mgw_regplan_t **out);
 MGW_API void mgw_regplan_free(mgw_regplan_t **plan);
 /** Number of values the plan writes (0: the state is compliant). */
@@ -542,8 +543,10 @@ MGW_API size_t mgw_regplan_change_count(const mgw_regplan_t *plan);
 /** Number of warnings, and the i-th as one line of text. */
 MGW_API size_t mgw_regplan_warning_count(const mgw_regplan_t *plan);
 MGW_API int mgw_regplan_warning(const mgw_regplan_t *plan, size_t index, char **text);
-/** "sha256:" and 64 hex digits over the before-state of everything the plan
- * reads or writes (keys' existence, values' type and data). */
+/** "sha256:" and 64 hex digits over everything that drives apply and
+ * rollback: per value the key and name, the action, the key's existence, the
+ * value before and the value written (type and data), and the binding. It
+ * catches edits and damage; it is not a signature (anyone can recompute it). */
 MGW_API int mgw_regplan_fingerprint(const mgw_regplan_t *plan, char **out);
 
 #define MGW_REGPLAN_SECURITY 1 /**< the changes only */

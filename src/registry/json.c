@@ -9,9 +9,12 @@
 #include <string.h>
 
 #define JSON_MAX_DEPTH 16
+#define JSON_MAX_NODES 200000 /* values in one file (a plan of 1000 items has ~20,000) */
+#define JSON_MAX_MEMBERS 256  /* members of one object */
 
 typedef struct {
     const uint8_t *p, *end, *start;
+    size_t nodes;
 } jreader;
 
 static int jerr(const jreader *r, const char *what)
@@ -139,9 +142,13 @@ static int parse_value(jreader *r, mgw_json *v, unsigned depth);
 
 static int add_member(mgw_json *v, mgw_json *item, char *key)
 {
-    mgw_json *ni = realloc(v->items, (v->n + 1) * sizeof(*ni));
-    if (ni == NULL)
-        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    /* capacity is the next power of two: grown by doubling, not per member */
+    mgw_json *ni = v->items;
+    if (v->n == 0 || (v->n & (v->n - 1)) == 0) {
+        ni = realloc(v->items, (v->n == 0 ? 4 : v->n * 2) * sizeof(*ni));
+        if (ni == NULL)
+            return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    }
     v->items = ni;
     ni[v->n] = *item;
     ni[v->n].key = key;
@@ -178,6 +185,15 @@ static int parse_container(jreader *r, mgw_json *v, unsigned depth)
                 return jerr(r, "':' expected");
             }
             r->p++;
+            if (v->n >= JSON_MAX_MEMBERS) {
+                free(key);
+                return jerr(r, "an object with too many members");
+            }
+            for (size_t k = 0; k < v->n; k++)
+                if (strcmp(v->items[k].key, key) == 0) {
+                    free(key);
+                    return jerr(r, "a member name appears twice in one object");
+                }
         }
         mgw_json item;
         memset(&item, 0, sizeof(item));
@@ -214,6 +230,8 @@ static int parse_value(jreader *r, mgw_json *v, unsigned depth)
     skip_ws(r);
     if (r->p >= r->end)
         return jerr(r, "unexpected end of the file");
+    if (++r->nodes > JSON_MAX_NODES)
+        return jerr(r, "too many values for a plan file");
     uint8_t c = *r->p;
     if (c == '{' || c == '[')
         return parse_container(r, v, depth);
@@ -237,7 +255,7 @@ static int parse_value(jreader *r, mgw_json *v, unsigned depth)
 
 int mgw_json_parse(const uint8_t *p, size_t n, mgw_json *out)
 {
-    jreader r = {p, p + n, p};
+    jreader r = {p, p + n, p, 0};
     memset(out, 0, sizeof(*out));
     int rc = parse_value(&r, out, 0);
     if (rc == MGW_OK) {

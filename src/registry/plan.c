@@ -112,31 +112,47 @@ int mgw_regplan_add_warning(mgw_regplan_t *plan, const char *fmt, ...)
     return MGW_OK;
 }
 
-/* Hash input per item: key and name upper-cased (the registry ignores case),
- * whether the key existed, and the value before: present, type, length, data. */
+static void hash_data(mgw_dbuf *b, const mgw_regdata *d)
+{
+    mgw_dbuf_putc(b, d->present);
+    uint64_t len = d->len;
+    uint8_t hdr[12];
+    for (int k = 0; k < 4; k++)
+        hdr[k] = (uint8_t)(d->type >> (8 * k));
+    for (int k = 0; k < 8; k++)
+        hdr[4 + k] = (uint8_t)(len >> (8 * k));
+    mgw_dbuf_put(b, hdr, sizeof(hdr));
+    mgw_dbuf_put(b, d->data, d->len);
+}
+
+static void hash_upper(mgw_dbuf *b, const char *s)
+{
+    for (; s != NULL && *s != '\0'; s++)
+        mgw_dbuf_putc(b, (uint8_t)(*s >= 'a' && *s <= 'z' ? *s - 32 : *s));
+    mgw_dbuf_putc(b, 0);
+}
+
+/* Everything that drives apply and rollback: per item the key and name
+ * (upper-cased: the registry ignores case), the action, whether the key
+ * existed, the value before and the value the plan writes (present, type,
+ * length, data); then the binding. Labels, meanings and warnings are words
+ * for people and are not covered. */
 int mgw_regplan_hash(const mgw_regplan_t *plan, uint8_t out[32])
 {
     mgw_dbuf b;
     mgw_dbuf_init(&b);
+    mgw_dbuf_puts(&b, "mgwauth-registry-plan/2");
+    mgw_dbuf_putc(&b, 0);
     for (size_t i = 0; i < plan->n_items; i++) {
         const mgw_regitem *it = &plan->items[i];
-        for (const char *s = it->key; *s != '\0'; s++)
-            mgw_dbuf_putc(&b, (uint8_t)(*s >= 'a' && *s <= 'z' ? *s - 32 : *s));
-        mgw_dbuf_putc(&b, 0);
-        for (const char *s = it->name; *s != '\0'; s++)
-            mgw_dbuf_putc(&b, (uint8_t)(*s >= 'a' && *s <= 'z' ? *s - 32 : *s));
-        mgw_dbuf_putc(&b, 0);
+        hash_upper(&b, it->key);
+        hash_upper(&b, it->name);
+        mgw_dbuf_putc(&b, (uint8_t)it->action);
         mgw_dbuf_putc(&b, it->key_existed);
-        mgw_dbuf_putc(&b, it->before.present);
-        uint64_t len = it->before.len;
-        uint8_t hdr[12];
-        for (int k = 0; k < 4; k++)
-            hdr[k] = (uint8_t)(it->before.type >> (8 * k));
-        for (int k = 0; k < 8; k++)
-            hdr[4 + k] = (uint8_t)(len >> (8 * k));
-        mgw_dbuf_put(&b, hdr, sizeof(hdr));
-        mgw_dbuf_put(&b, it->before.data, it->before.len);
+        hash_data(&b, &it->before);
+        hash_data(&b, &it->after);
     }
+    hash_upper(&b, plan->binding);
     if (b.oom) {
         mgw_dbuf_free(&b);
         return mgw_err(MGW_ERR_NO_MEMORY, NULL);

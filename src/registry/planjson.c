@@ -10,6 +10,7 @@
 
 #define PLAN_FORMAT "mgwauth-registry-plan"
 #define PLAN_MAX_ITEMS 1000
+#define PLAN_MAX_WARNINGS 1000
 
 static void put_str(mgw_dbuf *b, const char *s)
 {
@@ -105,8 +106,10 @@ static int read_data(const mgw_json *v, size_t i, mgw_regdata *d)
     for (size_t k = 0; k < n / 2 && r == MGW_OK; k++) {
         int hi = mgw_hex_value((unsigned char)hex->str[2 * k]);
         int lo = mgw_hex_value((unsigned char)hex->str[2 * k + 1]);
-        if (hi < 0 || lo < 0)
+        if (hi < 0 || lo < 0) {
             r = bad("value data must be hex digits", i);
+            break;
+        }
         bytes[k] = (uint8_t)(hi << 4 | lo);
     }
     if (r == MGW_OK && mgw_regdata_set(d, true, (uint32_t)code->num, bytes, n / 2) != MGW_OK)
@@ -164,8 +167,10 @@ static int read_lists(const mgw_json *root, mgw_regplan_t *p)
 {
     const mgw_json *items = mgw_json_get(root, "items", MGW_JSON_ARRAY);
     const mgw_json *warnings = mgw_json_get(root, "warnings", MGW_JSON_ARRAY);
-    if (items == NULL || warnings == NULL || items->n > PLAN_MAX_ITEMS)
-        return bad("needs an items list (at most 1000) and a warnings list", SIZE_MAX);
+    if (items == NULL || warnings == NULL || items->n > PLAN_MAX_ITEMS ||
+        warnings->n > PLAN_MAX_WARNINGS)
+        return bad("needs an items list (at most 1000) and a warnings list (at most 1000)",
+                   SIZE_MAX);
     p->items = calloc(items->n + 1, sizeof(*p->items));
     if (p->items == NULL)
         return mgw_err(MGW_ERR_NO_MEMORY, NULL);
@@ -175,6 +180,12 @@ static int read_lists(const mgw_json *root, mgw_regplan_t *p)
         r = items->items[i].type == MGW_JSON_OBJECT ? read_item(&items->items[i], i, &p->items[i])
                                                     : bad("not an object", i);
     }
+    /* one item per value: a repeated one would be written (and counted) twice */
+    for (size_t i = 0; i < p->n_items && r == MGW_OK; i++)
+        for (size_t j = 0; j < i && r == MGW_OK; j++)
+            if (mgw_regname_eq(p->items[i].key, p->items[j].key) &&
+                mgw_regname_eq(p->items[i].name, p->items[j].name))
+                r = bad("the same value is listed twice", i);
     for (size_t i = 0; i < warnings->n && r == MGW_OK; i++) {
         if (warnings->items[i].type != MGW_JSON_STRING)
             r = bad("warnings must be strings", SIZE_MAX);
@@ -206,8 +217,8 @@ int mgw_regplan_from_json(const uint8_t *text, size_t n, mgw_regplan_t *p)
     char want[72] = "sha256:";
     mgw_hex_upper(p->fingerprint, 32, want + 7);
     if (r == MGW_OK && !mgw_regname_eq(fp->str, want))
-        r = bad("the fingerprint does not match the before-state the plan lists (the file was "
-                "changed after planning)",
+        r = bad("the fingerprint does not match what the plan reads and writes (the file was "
+                "changed after planning): plan again",
                 SIZE_MAX);
     mgw_json_free(&root);
     return r;

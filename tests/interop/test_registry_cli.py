@@ -186,5 +186,65 @@ def test_rollback_refuses_to_delete_a_created_key_that_gained_data():
         assert read(state) == read(machine)
 
 
+def test_edited_or_hostile_plans_are_refused_and_change_nothing():
+    import json
+    with Work() as w:
+        state = w.state()
+        original = read(state)
+        mgw("registry", "plan", *CURRENT, "--negotiate-client-cert", "--issuer-store",
+            "ClientAuthIssuer", "--out", w.path("p"))
+        text = open(w.path("p", "plan.json"), encoding="utf-8").read()
+        plan = json.loads(text)
+        sets = [i for i, it in enumerate(plan["items"]) if it["action"] == "set"]
+        checks = [i for i, it in enumerate(plan["items"]) if it["action"] == "check"]
+        assert sets and checks, plan["items"]
+
+        def refused(doc, why, raw=None):
+            path = w.path("edited.json")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(raw if raw is not None else json.dumps(doc))
+            p = mgw("registry", "apply", "--plan", path, "--registry-file", state, code=1)
+            assert why in p.stderr, (why, p.stderr)
+            assert read(state) == original
+            assert not [n for d in (w.name, w.path("p")) for n in os.listdir(d)
+                        if n.startswith("backup-before")]
+
+        # what a value is set to
+        doc = json.loads(text)
+        doc["items"][sets[0]]["after"]["data"] = "ffffffff"
+        refused(doc, "fingerprint")
+        # a value the plan only reads, turned into a write
+        doc = json.loads(text)
+        it = doc["items"][checks[0]]
+        it["action"] = "set"
+        it["after"] = {"type": "REG_BINARY", "type_code": 3, "data": "00" * 20}
+        refused(doc, "fingerprint")
+        # the binding
+        doc = json.loads(text)
+        doc["binding"] = "10.0.0.1:443"
+        refused(doc, "fingerprint")
+        # a member twice: other JSON readers take the last, so refuse
+        dup = text.replace('"fingerprint":', '"fingerprint": "sha256:00", "fingerprint":', 1)
+        assert dup != text
+        refused(None, "appears twice", raw=dup)
+        # an item twice
+        doc = json.loads(text)
+        doc["items"].append(doc["items"][sets[0]])
+        refused(doc, "listed twice")
+        # non-hex data, too many warnings, too many values
+        doc = json.loads(text)
+        doc["items"][sets[0]]["after"]["data"] = "zz000000"
+        refused(doc, "hex digits")
+        doc = json.loads(text)
+        doc["warnings"] = [""] * 5000
+        refused(doc, "warnings list")
+        refused(None, "too many values",
+                raw='{"format":"mgwauth-registry-plan","x":[' + ",".join(["0"] * 300000) + "]}")
+        # the untouched plan still applies
+        out = mgw("registry", "apply", "--plan", w.path("p", "plan.json"), "--registry-file",
+                  state).stdout
+        assert out.startswith("Applied"), out
+
+
 if __name__ == "__main__":
     tap.main(globals())

@@ -220,7 +220,7 @@ class DriftError(RegistryError):
 
 class RegistryPlanError(RegistryError, ValueError):
     """MGW_ERR_REG_PLAN: a plan file that is malformed or whose fingerprint
-    does not match its before-state."""
+    does not match what it reads and writes."""
 
 
 class RegistryTypeError(RegistryError, ValueError):

@@ -212,8 +212,8 @@ class RegistryPlan(_ffi.Described):
     @classmethod
     def load(cls, plan_json: Union[str, bytes]) -> "RegistryPlan":
         """Read a plan file written from :meth:`to_json`. RegistryPlanError
-        when it is malformed or its fingerprint does not match its
-        before-state. A loaded plan has no backup .reg."""
+        when it is malformed or its fingerprint does not match what it reads
+        and writes. A loaded plan has no backup .reg."""
         data = plan_json.encode("utf-8") if isinstance(plan_json, str) else bytes(plan_json)
         return cls._adopt(lib.mgw_regplan_load, data, len(data))
 
@@ -231,8 +231,8 @@ class RegistryPlan(_ffi.Described):
 
     @property
     def fingerprint(self) -> str:
-        """"sha256:" and 64 hex digits over the before-state of everything
-        the plan reads or writes."""
+        """"sha256:" and 64 hex digits over everything that drives apply and
+        rollback (before and after of each value, actions, binding)."""
         return self._str(lib.mgw_regplan_fingerprint)
 
     def reg_file(self, which: Union[str, int, RegFile]) -> bytes:
