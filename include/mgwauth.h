@@ -663,7 +663,8 @@ MGW_API int mgw_store_cert_has_key(const mgw_store_t *store, size_t index);
 MGW_API int mgw_store_add_cert(mgw_store_t *store, const uint8_t *data, size_t len, int *added,
                                char **thumbprint);
 /** Remove the certificate with this thumbprint (SHA-1 or SHA-256, as
- * mgw_thumbprint_normalize reads it). MGW_ERR_NOT_FOUND when the store does
+ * mgw_thumbprint_normalize reads it), every copy of it where a directory
+ * store holds it in several files. MGW_ERR_NOT_FOUND when the store does
  * not hold it; MGW_ERR_STORE_CHANGED when it vanished since the listing.
  * @since 1.0 */
 MGW_API int mgw_store_remove_cert(mgw_store_t *store, const char *thumbprint);

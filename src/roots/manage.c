@@ -80,7 +80,12 @@ MGW_API int mgw_store_remove_cert(mgw_store_t *s, const char *thumbprint)
         return mgw_err(MGW_ERR_NOT_FOUND, "%s holds no certificate with thumbprint %s", s->location,
                        hex);
     }
-    r = mgw_store_remove(s, i);
+    /* a directory store can hold the same certificate twice (a .cer and a
+     * .pem): every copy goes, or the certificate would stay trusted */
+    while (r == MGW_OK && i != SIZE_MAX) {
+        r = mgw_store_remove(s, i);
+        i = find(s, &t);
+    }
     mgw_store_compact(s);
     if (r == MGW_OK)
         mgw_err_clear();

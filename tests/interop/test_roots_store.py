@@ -341,5 +341,22 @@ def test_backup_dir_names_each_backup_by_date_and_leaves_other_files_alone():
         assert sorted(os.listdir(backups)) == names
 
 
+def test_store_remove_takes_every_copy_of_a_certificate():
+    with Store() as s:
+        # the same certificate as DER (.cer, already there) and as PEM
+        pem = run([OPENSSL, "x509", "-inform", "DER", "-in", s.path("me", "Certificate.cer"),
+                   "-outform", "PEM"]).stdout
+        with open(os.path.join(s.store, "copy-of-ours.pem"), "w") as f:
+            f.write(pem)
+        listed = mgw("store", "list", "--store", s.store).stdout
+        assert listed.count(s.ours) == 2, listed
+        mgw("store", "remove", "--store", s.store, s.pasted())
+        assert s.ours not in mgw("store", "list", "--store", s.store).stdout
+        assert s.ours not in s.certs()
+        p = mgw("store", "remove", "--store", s.store, s.ours, check=False)
+        assert p.returncode == 1
+        one_error_line(p, "no certificate with thumbprint")
+
+
 if __name__ == "__main__":
     tap.main(globals())
