@@ -30,8 +30,9 @@ CURL = shutil.which("curl") or "/usr/bin/curl"
 HEALTH = "/Microsoft-Server-ActiveSync/HealthCheck.htm"
 
 
-def run(cmd, check=True, timeout=60):
-    p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=timeout)
+def run(cmd, check=True, timeout=60, env=None):
+    p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=timeout,
+                       env=env)
     if check and p.returncode != 0:
         raise AssertionError(f"{cmd} failed ({p.returncode}): {p.stderr.strip()}")
     return p
@@ -340,6 +341,17 @@ def test_faults_are_specific_errors():
         assert p.returncode == 1 and json.loads(p.stdout)["error"] in (-703, -707), p.stdout
     finally:
         noisy.stop()
+    # a resolver that does not answer: the deadline covers name resolution
+    shim = os.environ.get("MGW_SLOW_RESOLVER", "")
+    assert shim and os.path.exists(shim), "MGW_SLOW_RESOLVER must name the resolver shim"
+    t0 = time.time()
+    p = run([MGW, "check", f"https://localhost:{port}", "--pfx", THE_PKI.client_pfx,
+             "--password-file", THE_PKI.pw, "--cafile", THE_PKI.ca_pem, "--timeout", "1",
+             "--json"], check=False, timeout=30,
+            env=dict(os.environ, LD_PRELOAD=shim, MGW_SLOW_RESOLVER_MS="8000"))
+    assert time.time() - t0 < 4, "a resolver that does not answer held the check"
+    j = json.loads(p.stdout)
+    assert p.returncode == 1 and j["error"] == -703 and "resolving" in j["reason"], j
     plain = TinyServer(THE_PKI, lambda c: c.sendall(b"HTTP/1.1 200 OK\r\n\r\nplain"), tls=False)
     try:
         rc, j, _ = check(THE_PKI, f"https://localhost:{plain.port}", THE_PKI.client_pfx)
