@@ -55,6 +55,7 @@ typedef struct {
     bool force;
     int pw_fd; /* passwords.csv, appended as rows get generated passwords */
     csv_table old_pw; /* passwords.csv as found: lines for UPNs not in this CSV are kept */
+    size_t *by_upn, n_by_upn; /* row indices sorted by UPN */
 } batch;
 
 static volatile sig_atomic_t stop_requested;
@@ -121,7 +122,6 @@ static char *safe_base(const char *upn)
 typedef struct {
     mgw_key_t *ca_key;
     mgw_cert_t *ca_cert;
-    char *ca_subject;
 } worker;
 
 static void fill_manifest(row *r, const mgw_cert_t *c)
@@ -166,7 +166,6 @@ static bool verify_existing(batch *b, worker *w, row *r, const char *pfx_path,
     mgw_pfx_t *p = NULL;
     mgw_cert_t *c = NULL, *inside = NULL;
     mgw_key_t *key = NULL;
-    char *issuer = NULL;
     bool ok = false;
     const char *pw = r->field[COL_PASSWORD] != NULL && r->field[COL_PASSWORD][0] != '\0'
                          ? r->field[COL_PASSWORD]
@@ -184,13 +183,11 @@ static bool verify_existing(batch *b, worker *w, row *r, const char *pfx_path,
         size_t al = 0, dl = 0;
         mgw_cert_export(c, MGW_FORMAT_DER, &a, &al);
         mgw_cert_export(inside, MGW_FORMAT_DER, &d, &dl);
-        mgw_cert_issuer(c, &issuer);
         if (a == NULL || d == NULL || al != dl || memcmp(a, d, al) != 0)
             snprintf(why, whysz, "the PFX and the CER hold different certificates");
         else if (!cert_has_upn(c, r->field[COL_UPN]))
             snprintf(why, whysz, "the certificate is for another UPN");
-        else if (issuer == NULL || strcmp(issuer, w->ca_subject) != 0 ||
-                 mgw_cert_check_issuer(c, w->ca_cert) != MGW_OK)
+        else if (mgw_cert_check_issuer(c, w->ca_cert) != MGW_OK)
             snprintf(why, whysz, "the certificate was not issued by this CA");
         else if (mgw_pfx_key(p, &key) != MGW_OK || mgw_cert_check_key(c, key) != MGW_OK)
             snprintf(why, whysz, "the PFX key does not belong to its certificate");
@@ -202,7 +199,6 @@ static bool verify_existing(batch *b, worker *w, row *r, const char *pfx_path,
     if (ok)
         fill_manifest(r, c);
     (void)b;
-    mgw_free(issuer);
     mgw_free(pfx);
     mgw_free(cer);
     mgw_cert_free(&c);
@@ -222,26 +218,33 @@ static void set_password(row *r, const char *pw)
     r->password = pw != NULL ? strdup(pw) : NULL;
 }
 
+/* One "upn,password" line appended at buf[len]; (size_t)-1 when cap is short. */
+static size_t append_password_line(char *buf, size_t len, size_t cap, const char *upn,
+                                   const char *pw)
+{
+    len = csv_quote(buf, len, cap, upn);
+    if (len == (size_t)-1 || len + 1 >= cap)
+        return (size_t)-1;
+    buf[len++] = ',';
+    len = csv_quote(buf, len, cap, pw);
+    if (len == (size_t)-1 || len + 1 >= cap)
+        return (size_t)-1;
+    buf[len++] = '\n';
+    return len;
+}
+
 /* Remember a generated password before the PFX it protects is committed. */
 static int remember_password(batch *b, row *r)
 {
-    size_t cap = 2 * strlen(r->field[COL_UPN]) + 2 * strlen(r->password) + 16;
+    size_t cap = 2 * (strlen(r->field[COL_UPN]) + strlen(r->password)) + 8;
     char *line = malloc(cap);
-    if (line == NULL) {
+    size_t len = line != NULL ? append_password_line(line, 0, cap, r->field[COL_UPN], r->password)
+                              : (size_t)-1;
+    if (len == (size_t)-1) {
+        free(line);
         errno = ENOMEM;
         return -1;
     }
-    size_t len = csv_quote(line, 0, cap, r->field[COL_UPN]);
-    if (len != (size_t)-1)
-        line[len++] = ',';
-    if (len != (size_t)-1)
-        len = csv_quote(line, len, cap, r->password);
-    if (len == (size_t)-1 || len + 2 >= cap) {
-        free(line);
-        errno = EOVERFLOW;
-        return -1;
-    }
-    line[len++] = '\n';
     /* One write() per line before the PFX is committed: an interrupt never loses
      * it. It reaches the disk with the final rewrite (not one fsync per row:
      * after a power failure, a PFX whose password line was lost is reported on
@@ -364,12 +367,11 @@ done:
 static void *work(void *arg)
 {
     batch *b = arg;
-    worker w = {NULL, NULL, NULL};
+    worker w = {NULL, NULL};
     mgw_pfx_t *ca = NULL;
     /* each worker opens its own copy of the CA: no object is shared between threads */
     if (mgw_pfx_parse(b->ca_pfx, b->ca_pfx_len, b->ca_pw, b->ca_pw_len, &ca) != MGW_OK ||
-        mgw_pfx_key(ca, &w.ca_key) != MGW_OK || mgw_pfx_cert(ca, &w.ca_cert) != MGW_OK ||
-        mgw_cert_subject(w.ca_cert, &w.ca_subject) != MGW_OK) {
+        mgw_pfx_key(ca, &w.ca_key) != MGW_OK || mgw_pfx_cert(ca, &w.ca_cert) != MGW_OK) {
         pthread_mutex_lock(&b->lock);
         fprintf(stderr, "mgwauth: error: CA: %s\n", mgw_last_error());
         b->next = b->n;
@@ -389,7 +391,6 @@ static void *work(void *arg)
             break;
         issue_row(b, &w, r);
     }
-    mgw_free(w.ca_subject);
     mgw_cert_free(&w.ca_cert);
     mgw_key_free(&w.ca_key);
     return NULL;
@@ -482,25 +483,24 @@ static int check_collisions(batch *b)
     return 0;
 }
 
-/* Row indices sorted by UPN, for lookups of passwords.csv lines. */
-static size_t *upn_index(const batch *b, size_t *count)
+/* b->by_upn: row indices sorted by UPN, for lookups of passwords.csv lines. */
+static int index_upns(batch *b)
 {
-    size_t *idx = malloc((b->n + 1) * sizeof(size_t)), m = 0;
-    if (idx == NULL)
-        return NULL;
+    if ((b->by_upn = malloc((b->n + 1) * sizeof(size_t))) == NULL)
+        return 1;
     for (size_t i = 0; i < b->n; i++)
         if (b->rows[i].field[COL_UPN] != NULL)
-            idx[m++] = i;
+            b->by_upn[b->n_by_upn++] = i;
     sort_rows = b->rows;
-    qsort(idx, m, sizeof(size_t), by_upn);
-    *count = m;
-    return idx;
+    qsort(b->by_upn, b->n_by_upn, sizeof(size_t), by_upn);
+    return 0;
 }
 
-/* Index (into b->rows) of the first row with this UPN, or (size_t)-1. */
-static size_t find_upn(const batch *b, const size_t *idx, size_t m, const char *upn)
+/* Position in b->by_upn of the first row with this UPN, or (size_t)-1. */
+static size_t find_upn(const batch *b, const char *upn)
 {
-    size_t lo = 0, hi = m;
+    const size_t *idx = b->by_upn;
+    size_t lo = 0, hi = b->n_by_upn;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (strcmp(b->rows[idx[mid]].field[COL_UPN], upn) < 0)
@@ -508,7 +508,8 @@ static size_t find_upn(const batch *b, const size_t *idx, size_t m, const char *
         else
             hi = mid;
     }
-    return lo < m && strcmp(b->rows[idx[lo]].field[COL_UPN], upn) == 0 ? lo : (size_t)-1;
+    return lo < b->n_by_upn && strcmp(b->rows[idx[lo]].field[COL_UPN], upn) == 0 ? lo
+                                                                                   : (size_t)-1;
 }
 
 /* A passwords.csv line is a header only when it says so: after a crash the
@@ -529,25 +530,22 @@ static void load_passwords(batch *b, const char *path)
     if (mgw_file_read(path, 64u << 20, &data, &len) != MGW_OK)
         return;
     char err[128];
-    size_t m = 0, *idx = upn_index(b, &m);
-    if (idx != NULL && csv_parse(data, len, &b->old_pw, err, sizeof(err)) == 0) {
+    const size_t *idx = b->by_upn, m = b->n_by_upn;
+    if (csv_parse(data, len, &b->old_pw, err, sizeof(err)) == 0) {
         for (size_t i = 0; i < b->old_pw.n; i++) {
             const csv_record *rec = &b->old_pw.recs[i];
             if (rec->n != 2 || (i == 0 && is_password_header(rec)))
                 continue;
-            for (size_t k = find_upn(b, idx, m, rec->fields[0]);
+            for (size_t k = find_upn(b, rec->fields[0]);
                  k < m && strcmp(b->rows[idx[k]].field[COL_UPN], rec->fields[0]) == 0; k++) {
                 set_password(&b->rows[idx[k]], rec->fields[1]);
                 b->rows[idx[k]].remembered = true;
             }
         }
-    } else if (idx == NULL) {
-        fprintf(stderr, "mgwauth: warning: out of memory reading %s\n", path);
     } else {
         fprintf(stderr, "mgwauth: warning: %s %s; its passwords are not used\n", path, err);
         memset(&b->old_pw, 0, sizeof(b->old_pw));
     }
-    free(idx);
     mgw_free(data); /* wipes */
 }
 
@@ -628,20 +626,6 @@ static int by_old_upn(const void *a, const void *b)
     return c != 0 ? c : (i > j) - (i < j);
 }
 
-static size_t append_password_line(char *buf, size_t len, size_t cap, const char *upn,
-                                   const char *pw)
-{
-    len = csv_quote(buf, len, cap, upn);
-    if (len == (size_t)-1 || len + 1 >= cap)
-        return (size_t)-1;
-    buf[len++] = ',';
-    len = csv_quote(buf, len, cap, pw);
-    if (len == (size_t)-1 || len + 1 >= cap)
-        return (size_t)-1;
-    buf[len++] = '\n';
-    return len;
-}
-
 /* passwords.csv was appended to as passwords were generated; rewrite it once,
  * one line per UPN, atomically and mode 0600. It keeps every password known:
  * made by this run, read back for rows of this CSV, and lines of UPNs that are
@@ -660,14 +644,13 @@ static int consolidate_passwords(batch *b, const char *path)
     if (buf == NULL)
         return 1;
     size_t len = (size_t)snprintf(buf, cap, "upn,password\n"), count = 0;
-    size_t m = 0, *idx = upn_index(b, &m);
     size_t *old = malloc((b->old_pw.n + 1) * sizeof(size_t)), om = 0;
-    if (idx == NULL || old == NULL)
+    if (old == NULL)
         len = (size_t)-1;
     for (size_t i = 0; i < b->old_pw.n && len != (size_t)-1; i++) {
         const csv_record *rec = &b->old_pw.recs[i];
         if (rec->n == 2 && !(i == 0 && is_password_header(rec)) &&
-            find_upn(b, idx, m, rec->fields[0]) == (size_t)-1)
+            find_upn(b, rec->fields[0]) == (size_t)-1)
             old[om++] = i;
     }
     /* lines of UPNs outside this CSV, the newest of each */
@@ -681,7 +664,6 @@ static int consolidate_passwords(batch *b, const char *path)
         len = append_password_line(buf, len, cap, rec->fields[0], rec->fields[1]);
         count++;
     }
-    free(idx);
     free(old);
     for (size_t i = 0; i < b->n && len != (size_t)-1; i++) {
         row *r = &b->rows[i];
@@ -888,7 +870,8 @@ int cmd_issue(int argc, char **argv)
         goto done;
     }
     int col[NCOLS];
-    if (map_columns(&t.recs[0], csv, col) != 0 || build_rows(&b, &t, col) != 0)
+    if (map_columns(&t.recs[0], csv, col) != 0 || build_rows(&b, &t, col) != 0 ||
+        index_upns(&b) != 0)
         goto done;
     if (cli_mkdirs(dir) != 0 || (pw_path = cli_path(dir, "passwords", ".csv")) == NULL)
         goto done;
@@ -965,6 +948,7 @@ done:
     }
     free(b.rows);
     free_old_passwords(&b);
+    free(b.by_upn);
     free(threads);
     free(pw_path);
     csv_free(&t);

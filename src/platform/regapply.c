@@ -141,55 +141,57 @@ static int write_backup(const mgw_regplan_t *p, const mgw_regbackend *be, const 
     return r;
 }
 
-/* Moving to the side where a key the plan created is absent deletes that key
- * with everything in it. Refuse when it holds more than the plan's own values
- * (a value or subkey added since): that data would go silently. */
+/* True when the plan writes value `name` of key `key`. */
+static bool plan_writes(const mgw_regplan_t *p, const char *key, const char *name)
+{
+    for (size_t i = 0; i < p->n_items; i++)
+        if (p->items[i].action == MGW_REGACT_SET && mgw_regname_eq(p->items[i].key, key) &&
+            mgw_regname_eq(p->items[i].name, name))
+            return true;
+    return false;
+}
+
+/* Key `key` is about to be deleted with everything in it: refuse when it holds
+ * a value or subkey the plan did not create (added since), which would go
+ * silently. */
+static int check_only_ours(const mgw_regplan_t *p, const mgw_regbackend *be, const char *key)
+{
+    mgw_dbuf reg;
+    mgw_regdoc d;
+    mgw_dbuf_init(&reg);
+    mgw_regdoc_init(&d);
+    int r = be->export_keys(be->ctx, &key, 1, &reg);
+    if (r == MGW_OK && reg.len > 0)
+        r = mgw_regdoc_parse(reg.p, reg.len, &d);
+    if (r == MGW_OK && d.n_keys > 1)
+        r = mgw_err(MGW_ERR_REG_DRIFT,
+                    "%s has subkeys the plan did not create (%s); deleting the key would remove "
+                    "them: move them away or plan again",
+                    key, d.keys[1].path);
+    for (size_t k = 0; r == MGW_OK && d.n_keys > 0 && k < d.keys[0].n_vals; k++)
+        if (!plan_writes(p, key, d.keys[0].vals[k].name))
+            r = mgw_err(MGW_ERR_REG_DRIFT,
+                        "%s holds a value the plan did not create (\"%s\"); deleting the key "
+                        "would remove it: move it away or plan again",
+                        key, d.keys[0].vals[k].name);
+    mgw_regdoc_free(&d);
+    mgw_dbuf_free(&reg);
+    return r;
+}
+
+/* Every key that moving to side `to` deletes (keys the plan created, on
+ * rollback) must hold only the plan's own values. */
 static int check_key_deletions(const mgw_regplan_t *p, const mgw_regbackend *be, bool to)
 {
     for (size_t i = 0; i < p->n_items; i++) {
-        const mgw_regitem *it = &p->items[i];
         bool key_exists;
         const mgw_regdata *v;
-        if (it->action != MGW_REGACT_SET)
-            continue;
-        side(it, to, &key_exists, &v);
-        if (key_exists)
-            continue;
-        bool seen = false; /* one check per key */
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = p->items[j].action == MGW_REGACT_SET && mgw_regname_eq(p->items[j].key, it->key);
-        if (seen)
-            continue;
-        const char *keys[1] = {it->key};
-        mgw_dbuf reg;
-        mgw_regdoc d;
-        mgw_dbuf_init(&reg);
-        mgw_regdoc_init(&d);
-        int r = be->export_keys(be->ctx, keys, 1, &reg);
-        if (r == MGW_OK && reg.len > 0)
-            r = mgw_regdoc_parse(reg.p, reg.len, &d);
-        if (r == MGW_OK && d.n_keys > 1)
-            r = mgw_err(MGW_ERR_REG_DRIFT,
-                        "%s has subkeys the plan did not create (%s); deleting the key would "
-                        "remove them: move them away or plan again",
-                        it->key, d.keys[1].path);
-        for (size_t k = 0; r == MGW_OK && d.n_keys > 0 && k < d.keys[0].n_vals; k++) {
-            const char *name = d.keys[0].vals[k].name;
-            bool ours = false;
-            for (size_t j = 0; j < p->n_items && !ours; j++)
-                ours = p->items[j].action == MGW_REGACT_SET &&
-                       mgw_regname_eq(p->items[j].key, it->key) &&
-                       mgw_regname_eq(p->items[j].name, name);
-            if (!ours)
-                r = mgw_err(MGW_ERR_REG_DRIFT,
-                            "%s holds a value the plan did not create (\"%s\"); deleting the key "
-                            "would remove it: move it away or plan again",
-                            it->key, name);
+        side(&p->items[i], to, &key_exists, &v);
+        if (p->items[i].action == MGW_REGACT_SET && !key_exists) {
+            int r = check_only_ours(p, be, p->items[i].key);
+            if (r != MGW_OK)
+                return r;
         }
-        mgw_regdoc_free(&d);
-        mgw_dbuf_free(&reg);
-        if (r != MGW_OK)
-            return r;
     }
     return MGW_OK;
 }
