@@ -3,9 +3,12 @@
  * its before-state and the state the plan wants. Applying moves every item
  * from the first to the second, rolling back the other way; either refuses
  * when the registry is on neither side (drift), and changes nothing when it
- * is already on the far side.
+ * is already on the far side. The steps are the apply engine's (apply.c);
+ * this file gives it access to the registry through a back-end.
  */
 #include "platform/regbackend.h"
+
+#include "platform/apply.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,53 +199,65 @@ static int check_key_deletions(const mgw_regplan_t *p, const mgw_regbackend *be,
     return MGW_OK;
 }
 
-/* After a failed write or verification: put the starting side back. */
-static int restore(const mgw_regplan_t *p, const mgw_regbackend *be, bool from, int code,
-                   const char *backup_path)
+/* The registry as a target of the apply engine (platform/apply.h). */
+typedef struct {
+    const mgw_regplan_t *plan;
+    const mgw_regbackend *be;
+} reg_target;
+
+static int target_compare(void *ctx, bool wanted, size_t *bad)
 {
-    char what[512];
-    snprintf(what, sizeof(what), "%s", mgw_last_error());
-    size_t bad = SIZE_MAX;
-    int r = write_side(p, be, from);
-    if (r == MGW_OK)
-        r = compare(p, be, from, &bad);
-    if (r != MGW_OK || bad != SIZE_MAX)
-        return mgw_err(MGW_ERR_REG_RESTORE,
-                       "%s; restoring the previous state failed as well (%s): restore the keys "
-                       "from %s",
-                       what, r != MGW_OK ? mgw_last_error() : "values differ", backup_path);
-    return mgw_err(code, "%s; the previous state was restored", what);
+    const reg_target *t = ctx;
+    return compare(t->plan, t->be, wanted, bad);
+}
+
+static int target_drift(void *ctx, size_t bad, bool wanted, int code, const char *advice)
+{
+    const reg_target *t = ctx;
+    return drift(t->plan, t->be, bad, wanted, code, advice);
+}
+
+static int target_check_move(void *ctx, bool to)
+{
+    const reg_target *t = ctx;
+    return check_key_deletions(t->plan, t->be, to);
+}
+
+static int target_backup(void *ctx, const char *path, unsigned flags)
+{
+    const reg_target *t = ctx;
+    return write_backup(t->plan, t->be, path, flags);
+}
+
+static int target_write(void *ctx, bool wanted)
+{
+    const reg_target *t = ctx;
+    return write_side(t->plan, t->be, wanted);
+}
+
+static size_t target_change_count(void *ctx)
+{
+    const reg_target *t = ctx;
+    return mgw_regplan_change_count(t->plan);
 }
 
 int mgw_regplan_run(const mgw_regplan_t *p, const mgw_regbackend *be, bool reverse,
                     const char *backup_path, unsigned flags, int *changed)
 {
-    bool from = reverse, to = !reverse;
-    size_t bad;
-    int r = compare(p, be, to, &bad);
-    if (r != MGW_OK)
-        return r;
-    if (bad == SIZE_MAX) {
-        *changed = 0;
-        return MGW_OK;
-    }
-    if ((r = compare(p, be, from, &bad)) != MGW_OK)
-        return r;
-    if (bad != SIZE_MAX)
-        return drift(p, be, bad, from, MGW_ERR_REG_DRIFT,
-                     "the registry changed since the plan was made: plan again");
-    if ((r = check_key_deletions(p, be, to)) != MGW_OK)
-        return r;
-    if ((r = write_backup(p, be, backup_path, flags)) != MGW_OK)
-        return r;
-    if ((r = write_side(p, be, to)) != MGW_OK)
-        return restore(p, be, from, r, backup_path);
-    if ((r = compare(p, be, to, &bad)) != MGW_OK)
-        return restore(p, be, from, r, backup_path);
-    if (bad != SIZE_MAX) {
-        drift(p, be, bad, to, MGW_ERR_REG_VERIFY, "the write did not take");
-        return restore(p, be, from, MGW_ERR_REG_VERIFY, backup_path);
-    }
-    *changed = (int)mgw_regplan_change_count(p);
-    return MGW_OK;
+    reg_target rt = {p, be};
+    const mgw_apply_target t = {
+        .ctx = &rt,
+        .compare = target_compare,
+        .drift = target_drift,
+        .check_move = target_check_move,
+        .backup = target_backup,
+        .write = target_write,
+        .change_count = target_change_count,
+        .drift_code = MGW_ERR_REG_DRIFT,
+        .verify_code = MGW_ERR_REG_VERIFY,
+        .restore_code = MGW_ERR_REG_RESTORE,
+        .drift_advice = "the registry changed since the plan was made: plan again",
+        .restore_what = "the keys",
+    };
+    return mgw_apply_run(&t, reverse, backup_path, flags, changed);
 }

@@ -3,7 +3,8 @@
  * applied. The portable back-end (registry_file.c) keeps the registry in a
  * .reg file; the Windows one (registry_win.c) calls advapi32, and elsewhere
  * system_none.c says that it is not available. Back-ends hold no policy:
- * drift checks, backups, verification and restore live in regapply.c.
+ * drift checks, backups, verification and restore live in the apply engine
+ * (apply.c), which regapply.c connects to a back-end.
  */
 #ifndef MGW_REGBACKEND_H
 #define MGW_REGBACKEND_H

@@ -1,0 +1,58 @@
+/*
+ * The apply engine (apply.h): drift check, backup first, write, re-read and
+ * verify, restore on any failure. The same steps for every kind of target.
+ */
+#include "platform/apply.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* After a failed write or verification: put the starting side back. */
+static int restore(const mgw_apply_target *t, bool from, int code, const char *backup_path)
+{
+    char what[512];
+    snprintf(what, sizeof(what), "%s", mgw_last_error());
+    size_t bad = SIZE_MAX;
+    int r = t->write(t->ctx, from);
+    if (r == MGW_OK)
+        r = t->compare(t->ctx, from, &bad);
+    if (r != MGW_OK || bad != SIZE_MAX)
+        return mgw_err(t->restore_code,
+                       "%s; restoring the previous state failed as well (%s): restore %s "
+                       "from %s",
+                       what, r != MGW_OK ? mgw_last_error() : "values differ", t->restore_what,
+                       backup_path);
+    return mgw_err(code, "%s; the previous state was restored", what);
+}
+
+int mgw_apply_run(const mgw_apply_target *t, bool reverse, const char *backup_path,
+                  unsigned flags, int *changed)
+{
+    bool from = reverse, to = !reverse;
+    size_t bad;
+    int r = t->compare(t->ctx, to, &bad);
+    if (r != MGW_OK)
+        return r;
+    if (bad == SIZE_MAX) {
+        *changed = 0;
+        return MGW_OK;
+    }
+    if ((r = t->compare(t->ctx, from, &bad)) != MGW_OK)
+        return r;
+    if (bad != SIZE_MAX)
+        return t->drift(t->ctx, bad, from, t->drift_code, t->drift_advice);
+    if (t->check_move != NULL && (r = t->check_move(t->ctx, to)) != MGW_OK)
+        return r;
+    if ((r = t->backup(t->ctx, backup_path, flags)) != MGW_OK)
+        return r;
+    if ((r = t->write(t->ctx, to)) != MGW_OK)
+        return restore(t, from, r, backup_path);
+    if ((r = t->compare(t->ctx, to, &bad)) != MGW_OK)
+        return restore(t, from, r, backup_path);
+    if (bad != SIZE_MAX) {
+        t->drift(t->ctx, bad, to, t->verify_code, "the write did not take");
+        return restore(t, from, t->verify_code, backup_path);
+    }
+    *changed = (int)t->change_count(t->ctx);
+    return MGW_OK;
+}

@@ -1,0 +1,44 @@
+/*
+ * The apply engine shared by the plans that change a machine's configuration
+ * (the registry plan, the IIS plan). A target is anything that can be on one
+ * of two sides, the plan's before-state and its desired state, item by item.
+ * The engine holds the discipline: nothing to do when the target is on the
+ * far side already; refuse when it is on neither (drift); write a backup
+ * first; write; read back and verify; on any failure put the starting side
+ * back and say whether that worked. Targets hold no policy, only access.
+ */
+#ifndef MGW_PLATFORM_APPLY_H
+#define MGW_PLATFORM_APPLY_H
+
+#include "core/core.h"
+
+typedef struct {
+    void *ctx;
+    /* *bad: the first item whose live state differs from side `wanted`
+     * (false: before, true: desired), or SIZE_MAX when none does. */
+    int (*compare)(void *ctx, bool wanted, size_t *bad);
+    /* Record error `code` saying how item `bad` differs from side `wanted`,
+     * followed by `advice`; return it (or the error met while reading). */
+    int (*drift)(void *ctx, size_t bad, bool wanted, int code, const char *advice);
+    /* Optional: refuse a move to side `to` that would lose data nobody
+     * planned for. */
+    int (*check_move)(void *ctx, bool to);
+    /* Save what the move is about to change to `path`. */
+    int (*backup)(void *ctx, const char *path, unsigned flags);
+    /* Bring every item to side `wanted`. */
+    int (*write)(void *ctx, bool wanted);
+    /* The number of items a move changes. */
+    size_t (*change_count)(void *ctx);
+    /* The error codes and words of this kind of target. */
+    int drift_code, verify_code, restore_code;
+    const char *drift_advice; /* "the registry changed since the plan was made: plan again" */
+    const char *restore_what; /* "the keys": what to restore from the backup by hand */
+} mgw_apply_target;
+
+/* Move the target from one side to the other (forward: apply; reverse: roll
+ * back). *changed: 0 when it was on the far side already, else the number of
+ * items changed. */
+int mgw_apply_run(const mgw_apply_target *t, bool reverse, const char *backup_path,
+                  unsigned flags, int *changed);
+
+#endif
