@@ -140,6 +140,14 @@ extern "C" {
 #define MGW_ERR_CHECK_TOO_LARGE -709    /**< response headers or body over the limits */
 #define MGW_ERR_CHECK_STATUS -710       /**< the authenticated request got another status */
 #define MGW_ERR_CHECK_NOT_ENFORCED -711 /**< a request without a certificate got through */
+/* IIS configuration (applicationHost.config): -800 .. -899 */
+#define MGW_ERR_IIS_XML -800       /**< malformed XML or XML the reader cannot keep byte for byte */
+#define MGW_ERR_IIS_CONFIG -801    /**< not a usable applicationHost.config (the detail says why) */
+#define MGW_ERR_IIS_NOT_FOUND -802 /**< the site or https binding does not exist */
+#define MGW_ERR_IIS_DRIFT -803     /**< the file changed since the plan was made */
+#define MGW_ERR_IIS_VERIFY -804    /**< the file read back differs (previous state restored) */
+#define MGW_ERR_IIS_RESTORE -805   /**< restoring after a failed apply failed too */
+#define MGW_ERR_IIS_PLAN -806      /**< malformed or inconsistent IIS plan */
 
 /* ------------------------------------------------------------------------ */
 /* Library                                                                   */
@@ -863,6 +871,101 @@ MGW_API int mgw_checkres_status(const mgw_checkres_t *res, int which);
  * CertificateRequest came and which CA names it listed, status lines and
  * body excerpts, as text or JSON. */
 MGW_API int mgw_checkres_describe(const mgw_checkres_t *res, int style, char **out);
+
+/* ------------------------------------------------------------------------ */
+/* IIS configuration (applicationHost.config)                                */
+/* ------------------------------------------------------------------------ */
+
+/** A parsed applicationHost.config, with its bytes. The reader takes UTF-8
+ * with or without BOM (XML declaration, elements, attributes with the five
+ * named and numeric character references, comments, processing
+ * instructions, CDATA) and refuses what it could not keep byte for byte or
+ * what applicationHost.config never holds: a DOCTYPE (and with it every
+ * entity declaration), other encodings (UTF-16 included), NUL and control
+ * characters. Caps: mgw_iis_max_file_size() bytes, nesting depth 64, 256
+ * attributes per element. Errors are MGW_ERR_IIS_XML with the line and
+ * column (counted in characters), or MGW_ERR_IIS_CONFIG for a document
+ * that is not an IIS configuration. @since 1.1 */
+typedef struct mgw_iisconfig mgw_iisconfig_t;
+MGW_API size_t mgw_iis_max_file_size(void);
+MGW_API int mgw_iisconfig_parse(const uint8_t *data, size_t len, mgw_iisconfig_t **out);
+MGW_API void mgw_iisconfig_free(mgw_iisconfig_t **cfg);
+/** Sites, their bindings with decoded binding sslFlags, and the
+ * system.webServer/security/access sslFlags of each site's location and of
+ * every child location that sets it, as text (MGW_DESCRIBE_TEXT) or JSON.
+ * @since 1.1 */
+MGW_API int mgw_iisconfig_describe(const mgw_iisconfig_t *cfg, int style, char **out);
+/** The machine's file, %windir%\System32\inetsrv\config\applicationHost.config
+ * (free with mgw_free); MGW_ERR_NOT_AVAILABLE when not built for Windows.
+ * @since 1.1 */
+MGW_API int mgw_iis_live_path(char **out);
+
+/** What an IIS plan wants. @since 1.1 */
+typedef struct mgw_iisopts mgw_iisopts_t;
+MGW_API mgw_iisopts_t *mgw_iisopts_new(void);
+MGW_API void mgw_iisopts_free(mgw_iisopts_t **opts);
+/** The site (default "Default Web Site"). */
+MGW_API int mgw_iisopts_set_site(mgw_iisopts_t *opts, const char *name);
+/** Restrict the binding changes to this https binding ("*:443:"); may be
+ * given several times. Default: every https binding of the site. */
+MGW_API int mgw_iisopts_add_binding(mgw_iisopts_t *opts, const char *binding_information);
+/** Set binding sslFlags bit 32 (DisableTLS13, "Disable TLS 1.3 over TCP"). */
+MGW_API int mgw_iisopts_set_disable_tls13(mgw_iisopts_t *opts, int on);
+/** Say that HTTP.sys negotiates the client certificate in the handshake
+ * (DefaultFlags 0x2): no warning about renegotiation and HTTP 413. */
+MGW_API int mgw_iisopts_set_cert_in_handshake(mgw_iisopts_t *opts, int on);
+
+/** A plan: the settings compared, the complete desired file, the current
+ * file, warnings, fingerprint. @since 1.1 */
+typedef struct mgw_iisplan mgw_iisplan_t;
+/** The site's location and every child location under it that sets
+ * access/@sslFlags get Ssl, SslNegotiateCert and SslRequireCert (other bits
+ * kept); with disable_tls13 the chosen https bindings get bit 32. The
+ * desired file differs from the current one only where a setting changes.
+ * A site or binding that does not exist is MGW_ERR_IIS_NOT_FOUND naming
+ * those that do; the planner never creates a site or a binding. */
+MGW_API int mgw_iisplan_compute(const mgw_iisopts_t *opts, const mgw_iisconfig_t *current,
+                                mgw_iisplan_t **out);
+/** Read a plan written by mgw_iisplan_describe(MGW_DESCRIBE_JSON) with the
+ * desired and the current (backup) file it names; MGW_ERR_IIS_PLAN when
+ * anything does not match its fingerprint. */
+MGW_API int mgw_iisplan_load(const uint8_t *json, size_t json_len, const uint8_t *desired,
+                             size_t desired_len, const uint8_t *backup, size_t backup_len,
+                             mgw_iisplan_t **out);
+MGW_API void mgw_iisplan_free(mgw_iisplan_t **plan);
+MGW_API size_t mgw_iisplan_change_count(const mgw_iisplan_t *plan);
+MGW_API size_t mgw_iisplan_warning_count(const mgw_iisplan_t *plan);
+MGW_API int mgw_iisplan_warning(const mgw_iisplan_t *plan, size_t index, char **text);
+/** "sha256:" and 64 hex digits over the site, both files' SHA-256 and
+ * every setting's before and after value. */
+MGW_API int mgw_iisplan_fingerprint(const mgw_iisplan_t *plan, char **out);
+/** The table (setting, current, desired, action, meaning; warnings) or the
+ * JSON plan file. */
+MGW_API int mgw_iisplan_describe(const mgw_iisplan_t *plan, int style, char **out);
+
+#define MGW_IISPLAN_DESIRED 1         /**< the complete desired applicationHost.config */
+#define MGW_IISPLAN_BACKUP 2          /**< the current file, byte for byte */
+#define MGW_IISPLAN_APPCMD 3          /**< the changes as appcmd lines (.cmd) */
+#define MGW_IISPLAN_APPCMD_ROLLBACK 4 /**< appcmd lines that undo them */
+MGW_API int mgw_iisplan_output(const mgw_iisplan_t *plan, int which, uint8_t **out,
+                               size_t *out_len);
+
+/** Apply the plan to a configuration file: if it is the desired file
+ * already nothing changes (*changed = 0); if it is not the file the plan
+ * was made from, MGW_ERR_IIS_DRIFT. Otherwise the current file is copied to
+ * `backup_path` (MGW_FILE_FORCE to replace one; mode 0600), the desired
+ * file replaces it atomically, is read back, and on any failure the file is
+ * restored (MGW_ERR_IIS_VERIFY or the write's error; MGW_ERR_IIS_RESTORE if
+ * that fails too). *changed (may be NULL): settings changed. @since 1.1 */
+MGW_API int mgw_iisplan_apply_file(const mgw_iisplan_t *plan, const char *config_path,
+                                   const char *backup_path, unsigned flags, int *changed);
+MGW_API int mgw_iisplan_rollback_file(const mgw_iisplan_t *plan, const char *config_path,
+                                      const char *backup_path, unsigned flags, int *changed);
+/** The same on mgw_iis_live_path(). @since 1.1 */
+MGW_API int mgw_iisplan_apply_live(const mgw_iisplan_t *plan, const char *backup_path,
+                                   unsigned flags, int *changed);
+MGW_API int mgw_iisplan_rollback_live(const mgw_iisplan_t *plan, const char *backup_path,
+                                      unsigned flags, int *changed);
 
 #ifdef __cplusplus
 }

@@ -63,6 +63,9 @@ int cmd_pfx(int argc, char **argv);
 /* registry */
 int cmd_registry(int argc, char **argv);
 
+/* IIS configuration */
+int cmd_iis(int argc, char **argv);
+
 /* roots, task, store */
 int cmd_roots(int argc, char **argv);
 int cmd_task(int argc, char **argv);

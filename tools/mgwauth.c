@@ -53,6 +53,14 @@ static const char usage_platform[] =
     "      Apply (or undo) a plan on a .reg file standing for the registry, or with --live on\n"
     "      the machine's registry (Windows): refuses if it changed since planning, backs up\n"
     "      the touched keys first, verifies, restores on failure.\n"
+    "  iis show (--config FILE | --live) [--json]\n"
+    "  iis plan (--config FILE | --live) [--site NAME (Default Web Site)] [--disable-tls13]\n"
+    "           [--binding INFO]... [--negotiate-client-cert-in-handshake] --out DIR [--force]\n"
+    "      Require SSL and client certificates on the site and on every child location that\n"
+    "      sets its own access sslFlags; writes DIR/applicationHost.config (desired),\n"
+    "      backup.config, appcmd.cmd, appcmd-rollback.cmd and plan.json.\n"
+    "  iis apply|rollback --plan DIR/plan.json (--config FILE | --live) [--backup FILE]\n"
+    "                 [--force]\n"
     "  A store is --store DIR (one certificate per file) or, on Windows,\n"
     "  --system-store LOCATION\\NAME: LocalMachine or CurrentUser, and Root, CA, My,\n"
     "  ClientAuthIssuer or TrustedPeople (e.g. LocalMachine\\Root).\n"
@@ -107,6 +115,10 @@ int main(int argc, char **argv)
     /* registry */
     if (strcmp(argv[1], "registry") == 0)
         return cmd_registry(argc - 2, argv + 2);
+
+    /* IIS configuration */
+    if (strcmp(argv[1], "iis") == 0)
+        return cmd_iis(argc - 2, argv + 2);
 
     /* roots, task */
     if (strcmp(argv[1], "roots") == 0)

@@ -67,6 +67,15 @@ static const struct {
     {MGW_ERR_REG_PLAN, "malformed or inconsistent registry plan"},
     {MGW_ERR_REG_TYPE, "a registry value has an unexpected type"},
 
+    /* IIS configuration */
+    {MGW_ERR_IIS_XML, "malformed XML, or XML that cannot be kept byte for byte"},
+    {MGW_ERR_IIS_CONFIG, "not a usable IIS applicationHost.config"},
+    {MGW_ERR_IIS_NOT_FOUND, "the IIS site or https binding does not exist"},
+    {MGW_ERR_IIS_DRIFT, "the IIS configuration changed since the plan was made"},
+    {MGW_ERR_IIS_VERIFY, "the IIS configuration read back differs from the one written"},
+    {MGW_ERR_IIS_RESTORE, "restoring the IIS configuration after a failed apply failed"},
+    {MGW_ERR_IIS_PLAN, "malformed or inconsistent IIS plan"},
+
     /* trusted roots */
     {MGW_ERR_THUMBPRINT, "malformed thumbprint"},
     {MGW_ERR_ROOTS_KEEP_EMPTY, "the keep-list is empty"},

@@ -1,0 +1,298 @@
+/* mgwauth iis show|plan|apply|rollback. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* --config FILE or, on Windows, --live: the path of the file to read. */
+static int config_path(cli_opt *o, size_t n, char **path)
+{
+    const char *file = cli_value(o, n, "config");
+    bool live = cli_get(o, n, "live")->seen;
+    if ((file == NULL) == !live)
+        return cli_usage("give either --config FILE or --live");
+    if (file != NULL) {
+        *path = strdup(file);
+        return *path != NULL ? 0 : cli_fail(MGW_ERR_NO_MEMORY, NULL);
+    }
+    char *p = NULL;
+    int r = mgw_iis_live_path(&p);
+    if (r != MGW_OK)
+        return cli_fail(r, "--live");
+    *path = strdup(p);
+    mgw_free(p);
+    return *path != NULL ? 0 : cli_fail(MGW_ERR_NO_MEMORY, NULL);
+}
+
+static int load_config(const char *path, mgw_iisconfig_t **cfg)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int r = mgw_file_read(path, mgw_iis_max_file_size(), &data, &len);
+    if (r == MGW_OK)
+        r = mgw_iisconfig_parse(data, len, cfg);
+    mgw_free(data);
+    return r == MGW_OK ? 0 : cli_fail(r, path);
+}
+
+static int show_cmd(int argc, char **argv)
+{
+    cli_opt o[] = {
+        {"config", true, false, {0}, 0, false},
+        {"live", false, false, {0}, 0, false},
+        {"json", false, false, {0}, 0, false},
+    };
+    size_t n = N(o), npos;
+    const char *pos[1];
+    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+        return EXIT_USAGE;
+    char *path = NULL, *text = NULL;
+    mgw_iisconfig_t *cfg = NULL;
+    int rc = config_path(o, n, &path);
+    if (rc == 0 && (rc = load_config(path, &cfg)) == 0) {
+        int r = mgw_iisconfig_describe(
+            cfg, cli_get(o, n, "json")->seen ? MGW_DESCRIBE_JSON : MGW_DESCRIBE_TEXT, &text);
+        if (r == MGW_OK)
+            fputs(text, stdout);
+        else
+            rc = cli_fail(r, NULL);
+    }
+    mgw_free(text);
+    mgw_iisconfig_free(&cfg);
+    free(path);
+    return rc;
+}
+
+static const struct {
+    const char *name;
+    int which;
+    unsigned flags;
+} outputs[] = {
+    /* the configuration may hold (encrypted) secrets: owner only */
+    {"applicationHost.config", MGW_IISPLAN_DESIRED, MGW_FILE_PRIVATE},
+    {"backup.config", MGW_IISPLAN_BACKUP, MGW_FILE_PRIVATE},
+    {"appcmd.cmd", MGW_IISPLAN_APPCMD, 0},
+    {"appcmd-rollback.cmd", MGW_IISPLAN_APPCMD_ROLLBACK, 0},
+    {"plan.json", 0, 0},
+};
+
+/* Stage the five outputs and write them all, or none. */
+static int write_plan(const mgw_iisplan_t *plan, const char *dir, unsigned force)
+{
+    mgw_fileset_t *fs = mgw_fileset_new();
+    int r = fs != NULL ? MGW_OK : MGW_ERR_NO_MEMORY;
+    for (size_t i = 0; i < N(outputs) && r == MGW_OK; i++) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        char *path = cli_path(dir, outputs[i].name, "");
+        if (path == NULL)
+            r = MGW_ERR_NO_MEMORY;
+        else if (outputs[i].which != 0)
+            r = mgw_iisplan_output(plan, outputs[i].which, &data, &len);
+        else if ((r = mgw_iisplan_describe(plan, MGW_DESCRIBE_JSON, (char **)&data)) == MGW_OK)
+            len = strlen((char *)data);
+        if (r == MGW_OK)
+            r = mgw_fileset_add(fs, path, data, len, force | outputs[i].flags);
+        mgw_free(data);
+        free(path);
+    }
+    if (r == MGW_OK)
+        r = mgw_fileset_commit(fs);
+    mgw_fileset_free(&fs);
+    return r == MGW_OK ? 0 : cli_fail(r, NULL);
+}
+
+static int set_options(cli_opt *o, size_t n, mgw_iisopts_t *opts)
+{
+    const char *site = cli_value(o, n, "site");
+    int r = MGW_OK;
+    if (site != NULL && (r = mgw_iisopts_set_site(opts, site)) != MGW_OK)
+        return cli_usage("--site: %s", mgw_last_error());
+    cli_opt *b = cli_get(o, n, "binding");
+    for (size_t i = 0; i < b->count; i++)
+        if ((r = mgw_iisopts_add_binding(opts, b->values[i])) != MGW_OK)
+            return cli_usage("--binding: %s", mgw_last_error());
+    r = mgw_iisopts_set_disable_tls13(opts, cli_get(o, n, "disable-tls13")->seen);
+    if (r == MGW_OK)
+        r = mgw_iisopts_set_cert_in_handshake(
+            opts, cli_get(o, n, "negotiate-client-cert-in-handshake")->seen);
+    return r == MGW_OK ? 0 : cli_fail(r, NULL);
+}
+
+static int plan_cmd(int argc, char **argv)
+{
+    cli_opt o[] = {
+        {"config", true, false, {0}, 0, false},
+        {"live", false, false, {0}, 0, false},
+        {"site", true, false, {0}, 0, false},
+        {"binding", true, true, {0}, 0, false},
+        {"disable-tls13", false, false, {0}, 0, false},
+        {"negotiate-client-cert-in-handshake", false, false, {0}, 0, false},
+        {"out", true, false, {0}, 0, false},
+        {"force", false, false, {0}, 0, false},
+    };
+    size_t n = N(o), npos;
+    const char *pos[1];
+    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+        return EXIT_USAGE;
+    const char *dir = cli_value(o, n, "out");
+    if (dir == NULL)
+        return cli_usage("--out DIR is required");
+    mgw_iisopts_t *opts = mgw_iisopts_new();
+    mgw_iisconfig_t *cfg = NULL;
+    mgw_iisplan_t *plan = NULL;
+    char *path = NULL, *table = NULL;
+    int rc = 1, r;
+    if (opts == NULL) {
+        cli_fail(MGW_ERR_NO_MEMORY, NULL);
+        goto done;
+    }
+    if ((rc = set_options(o, n, opts)) != 0 || (rc = config_path(o, n, &path)) != 0 ||
+        (rc = load_config(path, &cfg)) != 0)
+        goto done;
+    rc = 1;
+    if ((r = mgw_iisplan_compute(opts, cfg, &plan)) != MGW_OK ||
+        (r = mgw_iisplan_describe(plan, MGW_DESCRIBE_TEXT, &table)) != MGW_OK) {
+        cli_fail(r, NULL);
+        goto done;
+    }
+    if (cli_mkdirs(dir) != 0 ||
+        write_plan(plan, dir, cli_get(o, n, "force")->seen ? MGW_FILE_FORCE : 0) != 0)
+        goto done;
+    fputs(table, stdout);
+    printf("\nwrote: %s/applicationHost.config (the desired file), %s/backup.config (the current "
+           "one),\n       %s/appcmd.cmd and appcmd-rollback.cmd (the same with appcmd), "
+           "%s/plan.json\n",
+           dir, dir, dir, dir);
+    rc = 0;
+done:
+    mgw_free(table);
+    free(path);
+    mgw_iisplan_free(&plan);
+    mgw_iisconfig_free(&cfg);
+    mgw_iisopts_free(&opts);
+    return rc;
+}
+
+/* DIR-of-plan/backup-before-iis-<what>-YYYYMMDDThhmmssZ.config */
+static char *default_backup(const char *plan_path, const char *what)
+{
+    const char *slash = strrchr(plan_path, '/'), *bslash = strrchr(plan_path, '\\');
+    if (bslash != NULL && (slash == NULL || bslash > slash))
+        slash = bslash;
+    char stamp[32] = "";
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm) != NULL)
+        strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+    int dir = slash != NULL ? (int)(slash - plan_path) + 1 : 0;
+    size_t len = (size_t)dir + strlen(what) + 64;
+    char *p = malloc(len);
+    if (p != NULL)
+        snprintf(p, len, "%.*sbackup-before-iis-%s-%s.config", dir, plan_path, what, stamp);
+    return p;
+}
+
+/* plan.json with the desired file and the backup beside it. */
+static int load_plan(const char *plan_path, mgw_iisplan_t **plan)
+{
+    const char *slash = strrchr(plan_path, '/'), *bslash = strrchr(plan_path, '\\');
+    if (bslash != NULL && (slash == NULL || bslash > slash))
+        slash = bslash;
+    int dir = slash != NULL ? (int)(slash - plan_path) + 1 : 0;
+    static const char *const names[] = {"applicationHost.config", "backup.config"};
+    uint8_t *data[3] = {NULL, NULL, NULL};
+    size_t len[3] = {0, 0, 0};
+    int rc = cli_read(plan_path, &data[0], &len[0]);
+    for (size_t i = 0; rc == 0 && i < 2; i++) {
+        size_t plen = (size_t)dir + strlen(names[i]) + 1;
+        char *p = malloc(plen);
+        if (p == NULL) {
+            rc = cli_fail(MGW_ERR_NO_MEMORY, NULL);
+            break;
+        }
+        snprintf(p, plen, "%.*s%s", dir, plan_path, names[i]);
+        int r = mgw_file_read(p, mgw_iis_max_file_size(), &data[i + 1], &len[i + 1]);
+        if (r != MGW_OK)
+            rc = cli_fail(r, p);
+        free(p);
+    }
+    if (rc == 0) {
+        int r = mgw_iisplan_load(data[0], len[0], data[1], len[1], data[2], len[2], plan);
+        if (r != MGW_OK)
+            rc = cli_fail(r, plan_path);
+    }
+    for (size_t i = 0; i < 3; i++)
+        mgw_free(data[i]);
+    return rc;
+}
+
+static int run_cmd(int argc, char **argv, bool reverse)
+{
+    cli_opt o[] = {
+        {"plan", true, false, {0}, 0, false},
+        {"config", true, false, {0}, 0, false},
+        {"live", false, false, {0}, 0, false},
+        {"backup", true, false, {0}, 0, false},
+        {"force", false, false, {0}, 0, false},
+    };
+    size_t n = N(o), npos;
+    const char *pos[1];
+    const char *what = reverse ? "rollback" : "apply";
+    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+        return EXIT_USAGE;
+    const char *plan_path = cli_value(o, n, "plan");
+    if (plan_path == NULL)
+        return cli_usage("iis %s needs --plan DIR/plan.json and either --config FILE or --live",
+                         what);
+    char *path = NULL;
+    mgw_iisplan_t *plan = NULL;
+    char *backup = NULL;
+    int changed = 0, rc = config_path(o, n, &path);
+    if (rc != 0)
+        goto done;
+    rc = 1;
+    backup = cli_value(o, n, "backup") != NULL ? strdup(cli_value(o, n, "backup"))
+                                               : default_backup(plan_path, what);
+    if (backup == NULL || load_plan(plan_path, &plan) != 0)
+        goto done;
+    unsigned force = cli_get(o, n, "force")->seen ? MGW_FILE_FORCE : 0;
+    int r = reverse ? mgw_iisplan_rollback_file(plan, path, backup, force, &changed)
+                    : mgw_iisplan_apply_file(plan, path, backup, force, &changed);
+    if (r != MGW_OK) {
+        cli_fail(r, NULL);
+        goto done;
+    }
+    if (changed == 0)
+        printf("Nothing changed: %s already is the %s file of the plan.\n", path,
+               reverse ? "original" : "desired");
+    else
+        printf("%s %d setting%s in %s.\nbackup of the file before: %s\n",
+               reverse ? "Rolled back" : "Applied", changed, changed == 1 ? "" : "s", path,
+               backup);
+    rc = 0;
+done:
+    free(backup);
+    free(path);
+    mgw_iisplan_free(&plan);
+    return rc;
+}
+
+int cmd_iis(int argc, char **argv)
+{
+    if (argc < 1)
+        return cli_usage("iis needs a subcommand: show, plan, apply or rollback");
+    if (strcmp(argv[0], "show") == 0)
+        return show_cmd(argc - 1, argv + 1);
+    if (strcmp(argv[0], "plan") == 0)
+        return plan_cmd(argc - 1, argv + 1);
+    if (strcmp(argv[0], "apply") == 0)
+        return run_cmd(argc - 1, argv + 1, false);
+    if (strcmp(argv[0], "rollback") == 0)
+        return run_cmd(argc - 1, argv + 1, true);
+    return cli_usage("unknown iis subcommand '%s'", argv[0]);
+}
