@@ -89,16 +89,18 @@ static int check_text(xparser *x)
     if (x->n >= 2 && ((x->p[0] == 0xFF && x->p[1] == 0xFE) || (x->p[0] == 0xFE && x->p[1] == 0xFF)))
         return fail_at(x, 0, "the file is UTF-16 (byte order mark FF FE or FE FF); "
                              "applicationHost.config is UTF-8, and only UTF-8 is kept byte for byte");
-    size_t bad;
-    if (!mgw_utf8_valid(x->p, x->n, &bad))
-        return fail_at(x, bad, "not UTF-8 (an invalid byte sequence)");
-    for (size_t i = 0; i < x->n; i++) {
+    size_t bad = SIZE_MAX;
+    if (mgw_utf8_valid(x->p, x->n, &bad))
+        bad = SIZE_MAX;
+    for (size_t i = 0; i < x->n && i < bad; i++) {
         uint8_t c = x->p[i];
         if (c == 0)
             return fail_at(x, i, "a NUL byte (is the file UTF-16 without a byte order mark?)");
         if (c < 0x20 && c != '\t' && c != '\r' && c != '\n')
             return fail_at(x, i, "a control character XML does not allow");
     }
+    if (bad != SIZE_MAX)
+        return fail_at(x, bad, "not UTF-8 (an invalid byte sequence)");
     return MGW_OK;
 }
 
