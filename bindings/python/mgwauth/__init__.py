@@ -38,6 +38,11 @@ from .pfx import (KeySpec, Pfx, PfxAlgorithm, PfxOptions, PfxPart, PfxProfile, l
 # registry
 from . import registry
 from .registry import RegFile, RegistryOptions, RegistryPlan, RegistryState, TrustMode
+# IIS configuration
+from . import iis
+from .errors import (IisConfigError, IisDriftError, IisError, IisNotFoundError, IisPlanError,
+                     IisXmlError)
+from .iis import IisConfig, IisOptions, IisOutput, IisPlan
 # trusted roots
 from . import roots
 from .roots import (ProtectedRoot, RootAction, RootOptions, RootPlan, RootPlanEntry, RootsEvent,
@@ -96,5 +101,7 @@ __all__ = [
     "KeepListEmptyError", "KeepListMissingError", "KeepsNothingError", "BackupError",
     "IncompleteError", "StoreChangedError", "StoreImportFlag", "StoreNameError",
     "AccessDeniedError", "KeyNotAttachedError",
+    "iis", "IisConfig", "IisOptions", "IisOutput", "IisPlan", "IisError", "IisXmlError",
+    "IisConfigError", "IisNotFoundError", "IisDriftError", "IisPlanError",
     "check", "CheckOptions", "CheckResult", "CheckRequest", "TlsVersion", "CheckUrlError",
 ]

@@ -92,6 +92,14 @@ CODE_NAMES: Dict[int, str] = {
     value: "MGW_" + name for name, value in globals().items() if name.startswith("ERR_")
 }
 
+# IIS configuration: -800 .. -899
+ERR_IIS_XML = -800
+ERR_IIS_CONFIG = -801
+ERR_IIS_NOT_FOUND = -802
+ERR_IIS_DRIFT = -803
+ERR_IIS_VERIFY = -804
+ERR_IIS_RESTORE = -805
+ERR_IIS_PLAN = -806
 
 class MgwError(Exception):
     """A libmgwauth call failed.
@@ -280,6 +288,33 @@ class CheckUrlError(CheckError, ValueError):
     """MGW_ERR_CHECK_URL: not https://host[:port][/path], or none set."""
 
 
+class IisError(MgwError):
+    """Codes -800 .. -899: IIS configuration plans."""
+
+
+class IisXmlError(IisError, ValueError):
+    """MGW_ERR_IIS_XML: malformed XML, or XML the reader cannot keep byte for
+    byte (the message names the line and column)."""
+
+
+class IisConfigError(IisError, ValueError):
+    """MGW_ERR_IIS_CONFIG: not a usable applicationHost.config."""
+
+
+class IisNotFoundError(IisError):
+    """MGW_ERR_IIS_NOT_FOUND: the site or https binding does not exist (the
+    message names those that do)."""
+
+
+class IisDriftError(IisError):
+    """MGW_ERR_IIS_DRIFT: the file changed since the plan was made."""
+
+
+class IisPlanError(IisError, ValueError):
+    """MGW_ERR_IIS_PLAN: a plan file, or its files, not matching its
+    fingerprint."""
+
+
 _BY_CODE: Dict[int, Type[MgwError]] = {
     ERR_INVALID_ARGUMENT: InvalidArgumentError,
     ERR_NO_MEMORY: OutOfMemoryError,
@@ -314,11 +349,17 @@ _BY_CODE: Dict[int, Type[MgwError]] = {
     ERR_KEY_NOT_ATTACHED: KeyNotAttachedError,
     # gateway check
     ERR_CHECK_URL: CheckUrlError,
+    # IIS configuration
+    ERR_IIS_XML: IisXmlError,
+    ERR_IIS_CONFIG: IisConfigError,
+    ERR_IIS_NOT_FOUND: IisNotFoundError,
+    ERR_IIS_DRIFT: IisDriftError,
+    ERR_IIS_PLAN: IisPlanError,
 }
 
 _FAMILIES = [(-99, GeneralError), (-199, InputError), (-299, CryptoError), (-399, PfxError),
              (-499, RegistryError), (-599, RootsError), (-699, PlatformError),
-             (-799, CheckError)]
+             (-799, CheckError), (-899, IisError)]
 
 
 def error_class(code: int) -> Type[MgwError]:
