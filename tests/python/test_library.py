@@ -139,6 +139,8 @@ MIRRORS = [  # header prefix -> where the binding keeps the values
     ("MGW_PFX_PART_", lambda n: mgwauth.PfxPart[n]),
     # registry
     ("MGW_REGPLAN_", lambda n: mgwauth.RegFile[n]),
+    # IIS configuration
+    ("MGW_IISPLAN_", lambda n: mgwauth.IisOutput[n]),
     # trusted roots
     ("MGW_ROOT_", lambda n: mgwauth.RootAction[n]),
     ("MGW_ROOTS_", lambda n: mgwauth.RootsEventType[n]),
@@ -174,7 +176,8 @@ class Constants(unittest.TestCase):
                              ("MGW_PFX_PROFILE_", mgwauth.PfxProfile),
                              ("MGW_PFX_KEYSPEC_", mgwauth.KeySpec),
                              ("MGW_PFX_PART_", mgwauth.PfxPart), ("MGW_FILE_", mgwauth.FileFlag),
-                             ("MGW_REGPLAN_", mgwauth.RegFile), ("MGW_ROOT_", mgwauth.RootAction),
+                             ("MGW_REGPLAN_", mgwauth.RegFile),
+                             ("MGW_IISPLAN_", mgwauth.IisOutput), ("MGW_ROOT_", mgwauth.RootAction),
                              ("MGW_ROOTS_", mgwauth.RootsEventType),
                              ("MGW_", mgwauth.TlsVersion),
                              ("MGW_CHECK_", mgwauth.CheckRequest)]:
