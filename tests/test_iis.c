@@ -60,10 +60,9 @@ static void refused_str(const char *text, const char *detail)
 
 START_TEST(every_fixture_reads_with_its_sites_bindings_and_locations)
 {
-    static const char *const names[] = {"applicationHost.config", "bom-crlf.config",
-                                        "bom-lf.config",          "crlf.config",
-                                        "sni.config",             "weakening-child.config",
-                                        "compliant.config"};
+    static const char *const names[] = {
+        "applicationHost.config", "bom-crlf.config", "bom-lf.config", "crlf.config", "sni.config",
+        "weakening-child.config", "compliant.config"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         mgw_iisconfig_t *c = parse_fixture(names[i]);
         ck_assert_uint_eq(c->n_sites, 1);
@@ -97,9 +96,9 @@ START_TEST(sslflags_read_as_names_or_numbers_and_unknown_names_are_refused)
 {
     uint32_t f;
     bool numeric;
-    ck_assert_int_eq(mgw_iisflags_parse(MGW_FLAGS_ACCESS, "Ssl, SslNegotiateCert,SslRequireCert",
-                                        &f, &numeric),
-                     MGW_OK);
+    ck_assert_int_eq(
+        mgw_iisflags_parse(MGW_FLAGS_ACCESS, "Ssl, SslNegotiateCert,SslRequireCert", &f, &numeric),
+        MGW_OK);
     ck_assert_uint_eq(f, 104);
     ck_assert(!numeric);
     ck_assert_int_eq(mgw_iisflags_parse(MGW_FLAGS_ACCESS, "ssl128", &f, &numeric), MGW_OK);
@@ -152,7 +151,7 @@ START_TEST(hostile_xml_gets_line_and_column)
     refused_str("<configuration><![CDATA[ open", "the CDATA section is not closed");
     refused_str("<configuration>]]></configuration>", "\"]]>\" in text");
     refused_str("\n<?xml version=\"1.0\"?><configuration/>", "line 2, column 1: an XML "
-                                                           "declaration");
+                                                             "declaration");
     refused_str("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><configuration/>",
                 "line 1, column 31: an encoding other than UTF-8");
     refused_str("<configuration>\n\x01</configuration>", "line 2, column 1: a control character");
@@ -178,8 +177,9 @@ START_TEST(caps_on_depth_attributes_and_size)
     mgw_dbuf_init(&b);
     for (int i = 0; i < 65; i++)
         mgw_dbuf_puts(&b, "<a>");
-    refused((const char *)b.p, b.len, MGW_ERR_IIS_XML, "line 1, column 193: elements nested "
-                                                       "deeper than 64");
+    refused((const char *)b.p, b.len, MGW_ERR_IIS_XML,
+            "line 1, column 193: elements nested "
+            "deeper than 64");
     mgw_dbuf_free(&b);
     mgw_dbuf_init(&b);
     mgw_dbuf_puts(&b, "<configuration");
@@ -233,7 +233,7 @@ START_TEST(the_site_gets_its_access_element_indented_like_its_neighbours)
     mgw_iisplan_t *p = plan_with("applicationHost.config", false);
     ck_assert_uint_eq(mgw_iisplan_change_count(p), 1);
     assert_only_change(p, "\n                <access sslFlags=\"Ssl, SslNegotiateCert, "
-                              "SslRequireCert\" />");
+                          "SslRequireCert\" />");
     ck_assert_str_eq(p->items[0].before_text, "");
     ck_assert_uint_eq(p->items[0].after, 104);
     ck_assert_int_eq(p->items[1].action, MGW_IISACT_KEEP);
@@ -241,7 +241,7 @@ START_TEST(the_site_gets_its_access_element_indented_like_its_neighbours)
     p = plan_with("bom-crlf.config", false);
     ck_assert_mem_eq(p->desired, "\xef\xbb\xbf<?xml", 8);
     assert_only_change(p, "\r\n                <access sslFlags=\"Ssl, SslNegotiateCert, "
-                              "SslRequireCert\" />");
+                          "SslRequireCert\" />");
     mgw_iisplan_free(&p);
 }
 END_TEST
@@ -252,8 +252,8 @@ START_TEST(disable_tls13_rewrites_the_binding_attribute_in_place_and_keeps_other
     ck_assert_uint_eq(mgw_iisplan_change_count(p), 3);
     ck_assert_ptr_nonnull(test_memmem(p->desired, p->desired_len,
                                       "bindingInformation=\"*:443:\" sslFlags=\"32\" />", 41));
-    ck_assert_ptr_nonnull(test_memmem(p->desired, p->desired_len,
-                                      "mail.example.com\" sslFlags=\"33\" />", 34));
+    ck_assert_ptr_nonnull(
+        test_memmem(p->desired, p->desired_len, "mail.example.com\" sslFlags=\"33\" />", 34));
     /* no location for the site: a new one after the last, before </configuration> */
     const char *loc = "    </location>\n    <location path=\"Default Web Site\">\n"
                       "        <system.webServer>\n            <security>\n"
@@ -537,7 +537,8 @@ START_TEST(failed_and_corrupt_writes_are_restored_and_a_failed_restore_names_the
     ck_assert_ptr_nonnull(strstr(mgw_last_error(), "the write did not take"));
     assert_file(cfg, p->before, p->before_len);
     mgw_iis_inject_fault(MGW_IISFAULT_CORRUPT, 0);
-    ck_assert_int_eq(mgw_iisplan_apply_file(p, cfg, backup, MGW_FILE_FORCE, &changed), MGW_ERR_IIS_VERIFY);
+    ck_assert_int_eq(mgw_iisplan_apply_file(p, cfg, backup, MGW_FILE_FORCE, &changed),
+                     MGW_ERR_IIS_VERIFY);
     mgw_iis_inject_fault(MGW_IISFAULT_FAIL_ALL, 0);
     ck_assert_int_eq(mgw_iisplan_apply_file(p, cfg, backup, MGW_FILE_FORCE, &changed),
                      MGW_ERR_IIS_RESTORE);
@@ -559,15 +560,16 @@ START_TEST(appcmd_scripts_carry_the_changes)
     size_t n = 0;
     ck_assert_int_eq(mgw_iisplan_output(p, MGW_IISPLAN_APPCMD, &s, &n), MGW_OK);
     ck_assert_ptr_nonnull(find(s, n, "add backup \"mgwauth-before-apply-", 33));
-    ck_assert_ptr_nonnull(find(
-        s, n,
-        "set config \"Default Web Site/EWS\" -section:system.webServer/security/access "
-        "/sslFlags:\"Ssl, SslNegotiateCert, SslRequireCert\" /commit:apphost\r\n",
-        139));
-    ck_assert_ptr_nonnull(find(
-        s, n, "\"/[name='Default Web Site'].bindings.[protocol='https',bindingInformation='*:443:'"
-              "].sslFlags:32\" /commit:apphost",
-        113));
+    ck_assert_ptr_nonnull(
+        find(s, n,
+             "set config \"Default Web Site/EWS\" -section:system.webServer/security/access "
+             "/sslFlags:\"Ssl, SslNegotiateCert, SslRequireCert\" /commit:apphost\r\n",
+             139));
+    ck_assert_ptr_nonnull(
+        find(s, n,
+             "\"/[name='Default Web Site'].bindings.[protocol='https',bindingInformation='*:443:'"
+             "].sslFlags:32\" /commit:apphost",
+             113));
     mgw_free(s);
     ck_assert_int_eq(mgw_iisplan_output(p, MGW_IISPLAN_APPCMD_ROLLBACK, &s, &n), MGW_OK);
     ck_assert_ptr_nonnull(find(s, n, "clear config \"Default Web Site\" -section:", 41));

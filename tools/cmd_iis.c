@@ -234,10 +234,8 @@ static int load_plan(const char *plan_path, mgw_iisplan_t **plan)
 static int run_cmd(int argc, char **argv, bool reverse)
 {
     cli_opt o[] = {
-        {"plan", true, false, {0}, 0, false},
-        {"config", true, false, {0}, 0, false},
-        {"live", false, false, {0}, 0, false},
-        {"backup", true, false, {0}, 0, false},
+        {"plan", true, false, {0}, 0, false},   {"config", true, false, {0}, 0, false},
+        {"live", false, false, {0}, 0, false},  {"backup", true, false, {0}, 0, false},
         {"force", false, false, {0}, 0, false},
     };
     size_t n = N(o), npos;
@@ -272,8 +270,7 @@ static int run_cmd(int argc, char **argv, bool reverse)
                reverse ? "original" : "desired");
     else
         printf("%s %d setting%s in %s.\nbackup of the file before: %s\n",
-               reverse ? "Rolled back" : "Applied", changed, changed == 1 ? "" : "s", path,
-               backup);
+               reverse ? "Rolled back" : "Applied", changed, changed == 1 ? "" : "s", path, backup);
     rc = 0;
 done:
     free(backup);

@@ -164,8 +164,8 @@ int mgw_xedit_add_chain(const mgw_xdoc *d, size_t parent, const char *const *nam
         if (p->empty)
             mgw_dbuf_printf(&t, "</%.*s>", (int)p->name.len, (const char *)d->data + p->name.off);
     }
-    int r = pin.oom || cin.oom || unit.oom ? mgw_err(MGW_ERR_NO_MEMORY, NULL)
-                                           : push(e, off, del, &t);
+    int r =
+        pin.oom || cin.oom || unit.oom ? mgw_err(MGW_ERR_NO_MEMORY, NULL) : push(e, off, del, &t);
     mgw_dbuf_free(&pin);
     mgw_dbuf_free(&cin);
     mgw_dbuf_free(&unit);

@@ -46,7 +46,7 @@ typedef struct {
     uint8_t *data; /* the document, as read */
     size_t len;
     bool bom;
-    const char *eol; /* the first line ending in the file: "\r\n" or "\n" */
+    const char *eol;  /* the first line ending in the file: "\r\n" or "\n" */
     mgw_xelem *elems; /* document order; elems[0] is the root */
     size_t n_elems;
 } mgw_xdoc;
@@ -145,7 +145,7 @@ typedef struct {
     char *label;
     char *meaning;
     int action;
-    bool present;          /* the attribute existed */
+    bool present; /* the attribute existed */
     uint32_t before, after;
     char *before_text, *after_text; /* as the file spells them; "" when absent */
 } mgw_iisitem;

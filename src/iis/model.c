@@ -16,15 +16,12 @@ typedef struct {
 } flag_name;
 
 /* system.webServer/security/access/@sslFlags */
-static const flag_name access_flags[] = {{"Ssl", 8},
-                                         {"SslNegotiateCert", 32},
-                                         {"SslRequireCert", 64},
-                                         {"Ssl128", 256}};
+static const flag_name access_flags[] = {
+    {"Ssl", 8}, {"SslNegotiateCert", 32}, {"SslRequireCert", 64}, {"Ssl128", 256}};
 /* system.applicationHost/sites/site/bindings/binding/@sslFlags */
-static const flag_name binding_flags[] = {{"Sni", 1},          {"CentralCertStore", 2},
-                                          {"DisableHTTP2", 4}, {"DisableOCSPStp", 8},
-                                          {"DisableQUIC", 16}, {"DisableTLS13", 32},
-                                          {"DisableLegacyTLS", 64}};
+static const flag_name binding_flags[] = {
+    {"Sni", 1},          {"CentralCertStore", 2}, {"DisableHTTP2", 4},     {"DisableOCSPStp", 8},
+    {"DisableQUIC", 16}, {"DisableTLS13", 32},    {"DisableLegacyTLS", 64}};
 
 static const flag_name *table(int kind, size_t *n)
 {
@@ -144,8 +141,9 @@ static int bad_value(const mgw_xdoc *d, const mgw_xattr *a, const char *what)
 {
     unsigned long line, col;
     mgw_xml_position(d->data, d->len, a->value.off, &line, &col);
-    return mgw_err(MGW_ERR_IIS_CONFIG, "line %lu, column %lu: %s \"%s\" is not a value this "
-                                       "planner knows; it is left to IIS Manager",
+    return mgw_err(MGW_ERR_IIS_CONFIG,
+                   "line %lu, column %lu: %s \"%s\" is not a value this "
+                   "planner knows; it is left to IIS Manager",
                    line, col, what, a->text);
 }
 
@@ -221,8 +219,8 @@ int mgw_iisconfig_build(mgw_iisconfig_t *cfg)
                        "applicationHost.config",
                        (int)(d->elems[0].name.len > 60 ? 60 : d->elems[0].name.len),
                        (const char *)d->data + d->elems[0].name.off);
-    size_t sites = mgw_xchild(d, mgw_xchild(d, 0, "system.applicationHost", SIZE_MAX), "sites",
-                              SIZE_MAX);
+    size_t sites =
+        mgw_xchild(d, mgw_xchild(d, 0, "system.applicationHost", SIZE_MAX), "sites", SIZE_MAX);
     int r = MGW_OK;
     for (size_t s = mgw_xchild(d, sites, "site", SIZE_MAX); s != SIZE_MAX && r == MGW_OK;
          s = mgw_xchild(d, sites, "site", s)) {
@@ -253,8 +251,7 @@ int mgw_iisconfig_build(mgw_iisconfig_t *cfg)
     size_t global = access_of(d, 0);
     bool numeric;
     if (r == MGW_OK && global != SIZE_MAX)
-        r = read_flags(d, global, MGW_FLAGS_ACCESS, &cfg->has_global, &cfg->global_flags,
-                       &numeric);
+        r = read_flags(d, global, MGW_FLAGS_ACCESS, &cfg->has_global, &cfg->global_flags, &numeric);
     return r;
 }
 

@@ -67,9 +67,8 @@ static void describe_text(const mgw_iisplan_t *p, mgw_dbuf *b)
             for (int k = 0; k < 3; k++)
                 w[k] = len[k] > w[k] ? len[k] : w[k];
             if (pass == 1)
-                mgw_dbuf_printf(b, "%-*s  %-*s  %-*s  %-6s  %s\n", w[0], it->label, w[1], cur,
-                                w[2], want, it->action == MGW_IISACT_SET ? "set" : "keep",
-                                it->meaning);
+                mgw_dbuf_printf(b, "%-*s  %-*s  %-*s  %-6s  %s\n", w[0], it->label, w[1], cur, w[2],
+                                want, it->action == MGW_IISACT_SET ? "set" : "keep", it->meaning);
         }
     }
     for (size_t i = 0; i < p->n_warnings; i++)
@@ -150,8 +149,7 @@ static int appcmd_line(const mgw_iisplan_t *p, const mgw_iisitem *it, bool rollb
         filter_value(b, p->site);
         mgw_dbuf_puts(b, "'].bindings.[protocol='https',bindingInformation='");
         filter_value(b, it->where);
-        mgw_dbuf_printf(b, "'].sslFlags:%s\" /commit:apphost\r\n",
-                        value[0] != '\0' ? value : "0");
+        mgw_dbuf_printf(b, "'].sslFlags:%s\" /commit:apphost\r\n", value[0] != '\0' ? value : "0");
     }
     mgw_dbuf_puts(b, "if errorlevel 1 goto failed\r\n");
     return b->oom ? MGW_ERR_NO_MEMORY : MGW_OK;
@@ -166,8 +164,9 @@ static int appcmd_script(const mgw_iisplan_t *p, bool rollback, mgw_dbuf *b)
         return r;
     mgw_dbuf_puts(b, "@echo off\r\n");
     mgw_dbuf_printf(b, "rem mgwauth IIS plan for site \"%s\", sha256:%s\r\n", p->site, fp);
-    mgw_dbuf_printf(b, "rem %s with appcmd; run elevated. A backup of the configuration is "
-                       "taken first\r\nrem (appcmd restore backup NAME undoes everything).\r\n",
+    mgw_dbuf_printf(b,
+                    "rem %s with appcmd; run elevated. A backup of the configuration is "
+                    "taken first\r\nrem (appcmd restore backup NAME undoes everything).\r\n",
                     rollback ? "Undoes the plan's changes" : "The plan's changes");
     mgw_dbuf_puts(b, "setlocal\r\nset APPCMD=%windir%\\system32\\inetsrv\\appcmd.exe\r\n");
     mgw_dbuf_printf(b, "\"%%APPCMD%%\" add backup \"mgwauth-before-%s-%.12s\"\r\n",
@@ -270,7 +269,7 @@ static void describe_site_text(const mgw_iisconfig_t *c, const mgw_iissite *s, m
             mgw_dbuf_puts(b, "  sslFlags ");
             flags_text(b, MGW_FLAGS_BINDING, true, bi->flags);
             mgw_dbuf_puts(b, bi->flags & MGW_IISBINDING_DISABLE_TLS13 ? " (TLS 1.3 over TCP off)"
-                                                                   : " (TLS 1.3 over TCP on)");
+                                                                      : " (TLS 1.3 over TCP on)");
         }
         mgw_dbuf_putc(b, '\n');
     }
@@ -320,7 +319,9 @@ static void describe_site_json(const mgw_iisconfig_t *c, const mgw_iissite *s, m
     mgw_dbuf_puts(b, "], \"access\": {\"effective\": ");
     put_flags_json(b, MGW_FLAGS_ACCESS, true, eff);
     mgw_dbuf_printf(b, ", \"source\": \"%s\"}, \"child_locations\": [",
-                    own != NULL ? "location" : c->has_global ? "server" : "default");
+                    own != NULL     ? "location"
+                    : c->has_global ? "server"
+                                    : "default");
     bool first = true;
     for (size_t i = 0; i < c->n_locations; i++) {
         const mgw_iislocation *l = &c->locations[i];

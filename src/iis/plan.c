@@ -46,8 +46,9 @@ static int check_text(const char *what, const char *s)
     size_t bad;
     if (s == NULL || s[0] == '\0' || strlen(s) > 1024 ||
         !mgw_utf8_valid((const uint8_t *)s, strlen(s), &bad))
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "%s must be non-empty UTF-8 of at most 1024 "
-                                                 "bytes",
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT,
+                       "%s must be non-empty UTF-8 of at most 1024 "
+                       "bytes",
                        what);
     for (const char *p = s; *p != '\0'; p++)
         if ((unsigned char)*p < 0x20)
@@ -149,8 +150,7 @@ int mgw_iisplan_add_warning(mgw_iisplan_t *plan, const char *fmt, ...)
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
     char *copy = mgw_strdup(text);
-    char **nw = copy != NULL ? realloc(plan->warnings, (plan->n_warnings + 1) * sizeof(*nw))
-                             : NULL;
+    char **nw = copy != NULL ? realloc(plan->warnings, (plan->n_warnings + 1) * sizeof(*nw)) : NULL;
     if (nw == NULL) {
         free(copy);
         return MGW_ERR_NO_MEMORY;
@@ -234,12 +234,12 @@ static char *meaning_of(int kind, uint32_t flags)
         bool ssl = flags & MGW_ACCESS_SSL, req = flags & MGW_ACCESS_REQUIRE_CERT;
         bool neg = flags & MGW_ACCESS_NEGOTIATE_CERT;
         mgw_dbuf_puts(&b, ssl ? "SSL required" : "plain HTTP allowed");
-        mgw_dbuf_puts(&b, req ? "; client certificate required"
+        mgw_dbuf_puts(&b, req   ? "; client certificate required"
                           : neg ? "; client certificate accepted, not required"
                                 : "; client certificates ignored");
     } else {
         mgw_dbuf_puts(&b, flags & MGW_IISBINDING_DISABLE_TLS13 ? "TLS 1.3 over TCP off"
-                                                            : "TLS 1.3 over TCP on");
+                                                               : "TLS 1.3 over TCP on");
         if (flags & MGW_IISBINDING_SNI)
             mgw_dbuf_puts(&b, "; SNI");
     }
@@ -424,8 +424,7 @@ static int plan_bindings(planner *pl, const mgw_iissite *s)
                      b->numeric);
         const mgw_iisitem *it = r == MGW_OK ? &pl->plan->items[pl->plan->n_items - 1] : NULL;
         if (it != NULL && it->action == MGW_IISACT_SET)
-            r = mgw_xedit_set_attr(&pl->cfg->doc, b->elem, "sslFlags", it->after_text,
-                                   &pl->edits);
+            r = mgw_xedit_set_attr(&pl->cfg->doc, b->elem, "sslFlags", it->after_text, &pl->edits);
         if (r == MGW_OK && !(after & MGW_IISBINDING_DISABLE_TLS13))
             r = mgw_iisplan_add_warning(
                 pl->plan,
@@ -467,8 +466,8 @@ static int warnings(planner *pl)
         if (r != MGW_OK || l->path[0] == '\0')
             continue;
         const char *slash = strchr(l->path, '/');
-        char *site = slash != NULL ? mgw_strndup(l->path, (size_t)(slash - l->path))
-                                   : mgw_strdup(l->path);
+        char *site =
+            slash != NULL ? mgw_strndup(l->path, (size_t)(slash - l->path)) : mgw_strdup(l->path);
         if (site == NULL)
             return mgw_err(MGW_ERR_NO_MEMORY, NULL);
         if (mgw_iis_find_site(c, site) == NULL)

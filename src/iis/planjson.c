@@ -3,7 +3,7 @@
  * the files and the fingerprint. */
 #include "iis/iis.h"
 
-#include "cert/cert.h"      /* mgw_json_string */
+#include "cert/cert.h" /* mgw_json_string */
 #include "crypto/digest.h"
 #include "registry/plan.h" /* the JSON reader */
 
@@ -32,12 +32,14 @@ int mgw_iisplan_to_json(const mgw_iisplan_t *p, mgw_dbuf *b)
     put_str(b, p->site);
     mgw_dbuf_puts(b, ",\n  \"fingerprint\": ");
     put_hash(b, p->fingerprint);
-    mgw_dbuf_printf(b, ",\n  \"changes\": %zu,\n  \"desired\": {\"file\": \"applicationHost.config\", "
-                       "\"size\": %zu, \"sha256\": ",
+    mgw_dbuf_printf(b,
+                    ",\n  \"changes\": %zu,\n  \"desired\": {\"file\": \"applicationHost.config\", "
+                    "\"size\": %zu, \"sha256\": ",
                     mgw_iisplan_change_count(p), p->desired_len);
     put_hash(b, p->desired_hash);
-    mgw_dbuf_printf(b, "},\n  \"backup\": {\"file\": \"backup.config\", \"size\": %zu, "
-                       "\"sha256\": ",
+    mgw_dbuf_printf(b,
+                    "},\n  \"backup\": {\"file\": \"backup.config\", \"size\": %zu, "
+                    "\"sha256\": ",
                     p->before_len);
     put_hash(b, p->before_hash);
     mgw_dbuf_puts(b, "},\n  \"items\": [");
@@ -231,8 +233,7 @@ static int check_items(const mgw_iisplan_t *p, const uint8_t *data, size_t len, 
     if (r != MGW_OK)
         r = mgw_err_prefix(MGW_ERR_IIS_PLAN, what);
     else if (mgw_iisplan_first_difference(p, c, wanted, NULL, NULL) != SIZE_MAX)
-        r = mgw_err(MGW_ERR_IIS_PLAN, "IIS plan: %s does not hold the values the plan lists",
-                    what);
+        r = mgw_err(MGW_ERR_IIS_PLAN, "IIS plan: %s does not hold the values the plan lists", what);
     mgw_iisconfig_free(&c);
     return r;
 }
@@ -252,8 +253,8 @@ MGW_API int mgw_iisplan_load(const uint8_t *json, size_t json_len, const uint8_t
         return mgw_err(MGW_ERR_NO_MEMORY, NULL);
     int r = mgw_iisplan_from_json(json, json_len, p);
     if (r == MGW_OK)
-        r = check_file("applicationHost.config", desired, desired_len, p->desired_hash,
-                       &p->desired, &p->desired_len);
+        r = check_file("applicationHost.config", desired, desired_len, p->desired_hash, &p->desired,
+                       &p->desired_len);
     if (r == MGW_OK)
         r = check_file("backup.config", backup, backup_len, p->before_hash, &p->before,
                        &p->before_len);

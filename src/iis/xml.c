@@ -87,8 +87,9 @@ static int read_name(xparser *x, mgw_xspan *s)
 static int check_text(xparser *x)
 {
     if (x->n >= 2 && ((x->p[0] == 0xFF && x->p[1] == 0xFE) || (x->p[0] == 0xFE && x->p[1] == 0xFF)))
-        return fail_at(x, 0, "the file is UTF-16 (byte order mark FF FE or FE FF); "
-                             "applicationHost.config is UTF-8, and only UTF-8 is kept byte for byte");
+        return fail_at(x, 0,
+                       "the file is UTF-16 (byte order mark FF FE or FE FF); "
+                       "applicationHost.config is UTF-8, and only UTF-8 is kept byte for byte");
     size_t bad = SIZE_MAX;
     if (mgw_utf8_valid(x->p, x->n, &bad))
         bad = SIZE_MAX;
@@ -140,8 +141,9 @@ static int reference(xparser *x, mgw_dbuf *out)
             return fail_at(x, start, "a character reference to a character XML does not allow");
         return out != NULL ? mgw_utf8_put(out, cp) : MGW_OK;
     }
-    return fail_at(x, start, "an entity reference other than &lt; &gt; &amp; &quot; &apos; "
-                             "(entities from a DTD are refused)");
+    return fail_at(x, start,
+                   "an entity reference other than &lt; &gt; &amp; &quot; &apos; "
+                   "(entities from a DTD are refused)");
 }
 
 static int attribute(xparser *x, mgw_xelem *e)
@@ -289,8 +291,8 @@ static int end_tag(xparser *x)
         mgw_xml_position(x->p, x->n, e->start, &line, &col);
         char what[200];
         snprintf(what, sizeof(what), "the end tag does not match <%.*s> (line %lu, column %lu)",
-                 (int)(e->name.len > 60 ? 60 : e->name.len), (const char *)x->p + e->name.off,
-                 line, col);
+                 (int)(e->name.len > 60 ? 60 : e->name.len), (const char *)x->p + e->name.off, line,
+                 col);
         return fail_at(x, lt, what);
     }
     e->close_start = lt;
@@ -360,8 +362,9 @@ static int processing_instruction(xparser *x)
             bool utf8 = e - v == 5 && (x->p[v] | 0x20) == 'u' && (x->p[v + 1] | 0x20) == 't' &&
                         (x->p[v + 2] | 0x20) == 'f' && x->p[v + 3] == '-' && x->p[v + 4] == '8';
             if (!utf8)
-                return fail_at(x, v, "an encoding other than UTF-8 is declared; only UTF-8 "
-                                     "files are kept byte for byte");
+                return fail_at(x, v,
+                               "an encoding other than UTF-8 is declared; only UTF-8 "
+                               "files are kept byte for byte");
             break;
         }
     return MGW_OK;
@@ -372,8 +375,9 @@ static int text(xparser *x)
     while (x->i < x->n && x->p[x->i] != '<') {
         uint8_t c = x->p[x->i];
         if (x->depth == 0 && !is_space(c))
-            return fail_at(x, x->i, x->root_done ? "text after the root element"
-                                                 : "text before the root element");
+            return fail_at(x, x->i,
+                           x->root_done ? "text after the root element"
+                                        : "text before the root element");
         if (c == '&') {
             int r = reference(x, NULL);
             if (r != MGW_OK)
@@ -397,8 +401,9 @@ static int markup(xparser *x)
         return skip_past(x, "]]>", x->i, "the CDATA section is not closed (end of file)");
     }
     if (at(x, "<!DOCTYPE"))
-        return fail_at(x, x->i, "a DOCTYPE: document type and entity declarations are refused "
-                                "(applicationHost.config has none)");
+        return fail_at(x, x->i,
+                       "a DOCTYPE: document type and entity declarations are refused "
+                       "(applicationHost.config has none)");
     if (at(x, "<!"))
         return fail_at(x, x->i, "markup declarations are refused");
     if (at(x, "<?"))

@@ -25,8 +25,8 @@ static int restore(const mgw_apply_target *t, bool from, int code, const char *b
     return mgw_err(code, "%s; the previous state was restored", what);
 }
 
-int mgw_apply_run(const mgw_apply_target *t, bool reverse, const char *backup_path,
-                  unsigned flags, int *changed)
+int mgw_apply_run(const mgw_apply_target *t, bool reverse, const char *backup_path, unsigned flags,
+                  int *changed)
 {
     bool from = reverse, to = !reverse;
     size_t bad;

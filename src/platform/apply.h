@@ -38,7 +38,7 @@ typedef struct {
 /* Move the target from one side to the other (forward: apply; reverse: roll
  * back). *changed: 0 when it was on the far side already, else the number of
  * items changed. */
-int mgw_apply_run(const mgw_apply_target *t, bool reverse, const char *backup_path,
-                  unsigned flags, int *changed);
+int mgw_apply_run(const mgw_apply_target *t, bool reverse, const char *backup_path, unsigned flags,
+                  int *changed);
 
 #endif

@@ -58,8 +58,7 @@ static int target_compare(void *ctx, bool wanted, size_t *bad)
         return r;
     mgw_sha256(data, len, h);
     mgw_free(data);
-    *bad = memcmp(h, wanted ? t->plan->desired_hash : t->plan->before_hash, 32) == 0 ? SIZE_MAX
-                                                                                       : 0;
+    *bad = memcmp(h, wanted ? t->plan->desired_hash : t->plan->before_hash, 32) == 0 ? SIZE_MAX : 0;
     return MGW_OK;
 }
 
@@ -83,9 +82,8 @@ static void difference(const iis_target *t, const uint8_t *data, size_t len, boo
         const mgw_iisitem *it = &t->plan->items[i];
         mgw_dbuf_printf(b, "%s is ", it->label);
         if (present)
-            mgw_iisflags_format(it->kind == MGW_IISITEM_ACCESS ? MGW_FLAGS_ACCESS
-                                                               : MGW_FLAGS_BINDING,
-                                v, true, b);
+            mgw_iisflags_format(
+                it->kind == MGW_IISITEM_ACCESS ? MGW_FLAGS_ACCESS : MGW_FLAGS_BINDING, v, true, b);
         else
             mgw_dbuf_puts(b, "absent");
         mgw_dbuf_printf(b, " where the plan expects %s",
@@ -169,8 +167,8 @@ int mgw_iisplan_run(const mgw_iisplan_t *plan, const char *path, bool reverse,
     return mgw_apply_run(&t, reverse, backup_path, flags, changed);
 }
 
-static int run(const mgw_iisplan_t *plan, const char *path, const char *backup_path,
-               unsigned flags, int *changed, bool reverse, const char *fn)
+static int run(const mgw_iisplan_t *plan, const char *path, const char *backup_path, unsigned flags,
+               int *changed, bool reverse, const char *fn)
 {
     if (plan == NULL || path == NULL || backup_path == NULL)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "%s: NULL argument", fn);

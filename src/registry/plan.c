@@ -548,6 +548,12 @@ static int warn_pitfalls(planner *pl)
             "the certificate in the first handshake (DefaultFlags 0x2) or disable TLS 1.3 on "
             "the binding (DefaultFlags 0x40)",
             b);
+    if (r == MGW_OK && o->disable_tls13)
+        r = mgw_regplan_add_warning(
+            p, "DefaultFlags 0x40 and the IIS binding's sslFlags bit 32 (DisableTLS13) belong "
+               "together: IIS Manager sets both, and may drop a value written here alone when "
+               "it rewrites the binding; plan the IIS side with mgwauth iis plan "
+               "--disable-tls13");
     return r;
 }
 
