@@ -181,7 +181,8 @@ static int by_offset(const void *a, const void *b)
 
 int mgw_xedits_apply(const mgw_xdoc *d, mgw_xedits *e, mgw_dbuf *out)
 {
-    qsort(e->v, e->n, sizeof(*e->v), by_offset);
+    if (e->n > 1)
+        qsort(e->v, e->n, sizeof(*e->v), by_offset);
     size_t pos = 0;
     for (size_t i = 0; i < e->n; i++) {
         if (e->v[i].off < pos)
