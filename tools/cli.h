@@ -74,5 +74,17 @@ int cli_open_store(cli_opt *opts, size_t n, mgw_store_t **store);
 /* gateway check */
 int cmd_check(int argc, char **argv);
 
+/* One command (or subcommand) of the tool: see the table in commands.c. */
+typedef struct {
+    const char *command, *sub;
+    int (*run)(int argc, char **argv);
+    const char *synopsis, *text;
+} cli_command;
+
+/* Run argv[0] [argv[1]] from the table, or print its usage for --help. */
+int cli_dispatch(int argc, char **argv);
+/* The usage of every command. */
+void cli_print_usage(FILE *f);
+
 
 #endif
