@@ -195,9 +195,18 @@ MGW_API int mgw_file_sync_dir(const char *dir);
 MGW_API int mgw_file_read(const char *path, size_t max_len, uint8_t **out, size_t *out_len);
 
 /** Read a password file: its first line without the line ending. An empty file
- * is the empty password. The password must be valid UTF-8 without NUL and at
- * most 1024 bytes. *out is NUL-terminated; free with mgw_free. @since 1.0 */
+ * is the empty password. The file is text as mgw_text_file_read() reads it
+ * (UTF-8, or UTF-16 with BOM); the password is at most 1024 bytes. *out is NUL-terminated; free with mgw_free. @since 1.0 */
 MGW_API int mgw_password_file_read(const char *path, char **out, size_t *out_len);
+
+/** Read a text file of at most `max_len` bytes as UTF-8 without BOM. Accepted:
+ * UTF-8 with or without BOM, UTF-16LE or UTF-16BE with BOM (what Windows
+ * PowerShell's Out-File and Notepad's "Unicode" write). Anything else --
+ * UTF-16 without BOM, UTF-32, NUL bytes, invalid UTF-8 such as the ANSI code
+ * page -- fails with MGW_ERR_UTF8 and a detail naming the encoding found and
+ * how to save the file. Password files and keep-files are read the same way.
+ * *out is NUL-terminated; free with mgw_free. @since 1.1 */
+MGW_API int mgw_text_file_read(const char *path, size_t max_len, char **out, size_t *out_len);
 
 /** A random password of `length` characters (16 to 256) from the OS entropy
  * source, drawn without bias from 55 letters and digits that cannot be

@@ -171,6 +171,12 @@ int cli_read(const char *path, uint8_t **data, size_t *len)
     return r == MGW_OK ? 0 : cli_fail(r, NULL);
 }
 
+int cli_read_text(const char *path, uint8_t **data, size_t *len)
+{
+    int r = mgw_text_file_read(path, 16u * 1024 * 1024, (char **)data, len);
+    return r == MGW_OK ? 0 : cli_fail(r, NULL);
+}
+
 int cli_password(const char *path, char **pw, size_t *len)
 {
     int r = mgw_password_file_read(path, pw, len);

@@ -45,6 +45,9 @@ const char *cli_value(cli_opt *opts, size_t n, const char *name);
 
 /* Read a whole input file (at most 16 MiB) or print why not and return non-zero. */
 int cli_read(const char *path, uint8_t **data, size_t *len);
+/* Read a text input as UTF-8 (UTF-8, or UTF-16 with BOM; see
+ * mgw_text_file_read) or print why not and return non-zero. */
+int cli_read_text(const char *path, uint8_t **data, size_t *len);
 /* Read a password file; prints the problem on failure. */
 int cli_password(const char *path, char **pw, size_t *len);
 /* Create a directory (and its parents) if missing. */

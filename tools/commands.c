@@ -123,10 +123,10 @@ static const struct {
      "ClientAuthIssuer or TrustedPeople (e.g. LocalMachine\\Root)."},
     {"FILES",
      "A password file holds the password on its first line; an empty file is the empty\n"
-     "password. Password files, keep-lists, CSV files and .reg exports may be UTF-8\n"
-     "(with or without BOM) or UTF-16LE with BOM (Notepad's \"Unicode\", PowerShell's\n"
-     "Out-File); .reg exports also UTF-16LE without BOM. Anything else is refused with\n"
-     "its encoding named. Existing outputs are never replaced without --force."},
+     "password. Password files, keep-lists and CSV files may be UTF-8 (with or\n"
+     "without BOM) or UTF-16 with BOM (Notepad's \"Unicode\", PowerShell's Out-File);\n"
+     "anything else is refused with its encoding named. Existing outputs are never\n"
+     "replaced without --force."},
 };
 
 static bool is_help_flag(const char *a)
