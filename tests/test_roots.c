@@ -547,10 +547,10 @@ START_TEST(prune_backs_up_verifies_and_then_removes)
     ck_assert_int_eq(mgw_gunzip(gz, gzlen, 1u << 20, &text), MGW_OK);
     mgw_dbuf_putc(&text, 0);
     for (int i = 0; i < 3; i++) {
-        char hdr[160];
+        char hdr[200];
         snprintf(hdr, sizeof(hdr),
                  "# subject: CN=cert-%d\n# sha1: %s\n# from: %s/cert-%d.cer\n"
-                 "-----BEGIN CERTIFICATE-----\n",
+                 "# format: DER\n-----BEGIN CERTIFICATE-----\n",
                  i, f.tp[i], f.dir, i);
         ck_assert_msg(strstr((char *)text.p, hdr) != NULL, "%s", text.p);
     }

@@ -23,6 +23,8 @@
 void cli_utf8_args(int *argc, char ***argv);
 /* Print "mgwauth: error: ..." for a failed library call and return 1. */
 int cli_fail(int code, const char *what);
+/* one when n is 1, else many ("1 certificate", "2 certificates"). */
+const char *cli_plural(size_t n, const char *one, const char *many);
 /* Print a usage error and return EXIT_USAGE. */
 int cli_usage(const char *fmt, ...) CLI_PRINTF(1, 2);
 

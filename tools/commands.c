@@ -231,11 +231,9 @@ int cli_dispatch(int argc, char **argv)
         return c->run(argc - 1, argv + 1);
     }
     list_subs(subs, sizeof(subs), c->command);
-    if (argc < 2) {
-        fprintf(stderr, "mgwauth: usage error: %s needs a subcommand: %s\n", c->command, subs);
-        print_list(stderr, c->command);
-        return EXIT_USAGE;
-    }
+    if (argc < 2)
+        return cli_usage("%s needs a subcommand: %s (mgwauth %s --help shows their usage)",
+                         c->command, subs, c->command);
     if (is_help_flag(argv[1])) {
         print_list(stdout, c->command);
         return 0;

@@ -57,7 +57,7 @@ def test_a_command_alone_lists_its_subcommands_and_exits_2():
     p = mgw("cert", check=False)
     assert p.returncode == 2 and p.stdout == "", p
     assert "cert needs a subcommand: create, sign, issue or show" in p.stderr, p.stderr
-    assert "  cert issue --ca CA.pfx" in p.stderr, p.stderr
+    assert len(p.stderr.splitlines()) == 1, p.stderr  # a usage error is one line
 
 
 def test_every_entry_has_help_and_it_is_in_the_man_page():
