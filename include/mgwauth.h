@@ -516,8 +516,14 @@ MGW_API int mgw_regopts_set_binding(mgw_regopts_t *opts, const char *ip_port);
 /** An SNI binding "HOST:PORT" instead, found under SslSniBindingInfo by its
  * HostnamePort value. */
 MGW_API int mgw_regopts_set_sni_binding(mgw_regopts_t *opts, const char *host_port);
-/** 1 (default): DefaultSslCertCheckMode 0, client certificate revocation is
- * checked; 0: DefaultSslCertCheckMode 1, no revocation check. */
+/** A Central Certificate Store binding for a port ("443") instead, found under
+ * SslCcsBindingInfo by the port of its key name ("0.0.0.0:443" or "443").
+ * It has no SslCertHash of its own. @since 1.1 */
+MGW_API int mgw_regopts_set_ccs_binding(mgw_regopts_t *opts, const char *port);
+/** 1 (default): clear DefaultSslCertCheckMode bit 0x1, client certificate
+ * revocation is checked; 0: set bit 0x1, no revocation check. The other bits
+ * (0x2 cached only, 0x4 freshness time, 0x10000 no usage check) are kept;
+ * an absent value is taken as 0. */
 MGW_API int mgw_regopts_set_revocation_check(mgw_regopts_t *opts, int on);
 /** Set DefaultFlags bit 0x40 (DISABLE_TLS13); other bits are kept. */
 MGW_API int mgw_regopts_set_disable_tls13(mgw_regopts_t *opts, int on);

@@ -62,13 +62,15 @@ static const cli_command commands[] = {
      "certificate must match the URL's host name or IP address."},
     {"registry", "plan", cmd_registry,
      "registry plan ([--current FILE.reg]... | --live) [--trust-mode 0|1|2]\n"
-     "              [--binding IP:PORT (0.0.0.0:443) | --sni-binding HOST:PORT]\n"
+     "              [--binding IP:PORT (0.0.0.0:443) | --sni-binding HOST:PORT |\n"
+     "               --ccs-binding PORT]\n"
      "              [--no-revocation-check] [--disable-tls13] [--negotiate-client-cert]\n"
      "              [--issuer-store NAME] [--disable-root-autoupdate [--keep-disallowed-updates]]\n"
      "              [--client-cert FILE] --out DIR [--force]",
      "Compares the current registry (regedit exports, or with --live the machine's\n"
      "registry on Windows) with the gateway settings and writes DIR/security.reg,\n"
-     "rollback.reg, backup.reg and plan.json; prints the table."},
+     "rollback.reg, backup.reg and plan.json; prints the table. --no-revocation-check\n"
+     "sets bit 0x1 of DefaultSslCertCheckMode and keeps its other bits."},
     {"registry", "apply", cmd_registry,
      "registry apply --plan DIR/plan.json (--registry-file STATE.reg | --live)\n"
      "               [--backup FILE] [--force]",
