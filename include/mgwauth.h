@@ -806,11 +806,15 @@ MGW_API int mgw_taskopts_set_start(mgw_taskopts_t *opts, const char *local_time)
  * NULL), taken as they are. */
 MGW_API int mgw_taskopts_set_command(mgw_taskopts_t *opts, const char *program,
                                      const char *arguments);
-/** The default command: `program` (NULL: "mgwauth.exe") with
+/** The default command: `program` (NULL: "C:\\Program Files\\mgwauth\\mgwauth.exe",
+ * where a Windows installation puts it) with
  * "roots prune --store S --keep-file F --backup-dir D --yes", each value
  * quoted by the rules of CommandLineToArgvW; a store named LocalMachine\\...
  * or CurrentUser\\... is a Windows system store (--system-store S). Each run
- * writes its backup under a new dated name in D. */
+ * writes its backup under a new dated name in D. The program, F, D and a
+ * directory store S must be absolute Windows paths ("C:\\..." or a UNC path
+ * "\\\\server\\share\\..."), since the task runs as SYSTEM in System32;
+ * anything else is MGW_ERR_INVALID_ARGUMENT. */
 MGW_API int mgw_taskopts_set_prune_command(mgw_taskopts_t *opts, const char *program,
                                            const char *store, const char *keep_file,
                                            const char *backup_dir);
