@@ -133,7 +133,7 @@ static const char *guess_wide(const uint8_t *p, size_t n)
     size_t zeros[4] = {0, 0, 0, 0};
     for (size_t i = 0; i < n; i++)
         zeros[i % 4] += p[i] == 0;
-    size_t quads = n / 4 + 1;
+    size_t quads = (n + 3) / 4;
     if (zeros[1] * 10 >= quads * 9 && zeros[2] * 10 >= quads * 9 && zeros[3] * 10 >= quads * 9)
         return "UTF-32LE";
     if (zeros[0] * 10 >= quads * 9 && zeros[1] * 10 >= quads * 9 && zeros[2] * 10 >= quads * 9)
@@ -173,7 +173,7 @@ int mgw_text_decode(const uint8_t *p, size_t n, const char *what, mgw_dbuf *out)
     }
     if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
         p += 3, n -= 3;
-    const char *wide = memchr(p, 0, n) != NULL ? guess_wide(p, n) : NULL;
+    const char *wide = n > 0 && memchr(p, 0, n) != NULL ? guess_wide(p, n) : NULL;
     if (wide != NULL)
         return wrong_encoding(what, wide);
     size_t bad;

@@ -115,7 +115,7 @@ MGW_API int mgw_text_file_read(const char *path, size_t max_len, char **out, siz
     mgw_dbuf_init(&text);
     r = mgw_text_decode(data, len, path, &text);
     mgw_free(data);
-    if (r == MGW_OK && memchr(text.p, 0, text.len) != NULL)
+    if (r == MGW_OK && text.len > 0 && memchr(text.p, 0, text.len) != NULL)
         r = mgw_err(MGW_ERR_UTF8, "%s: a NUL byte in text", path);
     if (r == MGW_OK)
         r = mgw_out_copy(text.p, text.len, (uint8_t **)out, out_len);
@@ -144,7 +144,7 @@ MGW_API int mgw_password_file_read(const char *path, char **out, size_t *out_len
         mgw_dbuf_free(&text);
         return r;
     }
-    const uint8_t *p = text.p;
+    const uint8_t *p = text.len > 0 ? text.p : (const uint8_t *)"";
     size_t n = 0;
     while (n < text.len && p[n] != '\n')
         n++;
