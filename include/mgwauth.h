@@ -203,9 +203,18 @@ MGW_API int mgw_file_sync_dir(const char *dir);
 MGW_API int mgw_file_read(const char *path, size_t max_len, uint8_t **out, size_t *out_len);
 
 /** Read a password file: its first line without the line ending. An empty file
- * is the empty password. The password must be valid UTF-8 without NUL and at
- * most 1024 bytes. *out is NUL-terminated; free with mgw_free. @since 1.0 */
+ * is the empty password. The file is text as mgw_text_file_read() reads it
+ * (UTF-8, or UTF-16 with BOM); the password is at most 1024 bytes. *out is NUL-terminated; free with mgw_free. @since 1.0 */
 MGW_API int mgw_password_file_read(const char *path, char **out, size_t *out_len);
+
+/** Read a text file of at most `max_len` bytes as UTF-8 without BOM. Accepted:
+ * UTF-8 with or without BOM, UTF-16LE or UTF-16BE with BOM (what Windows
+ * PowerShell's Out-File and Notepad's "Unicode" write). Anything else --
+ * UTF-16 without BOM, UTF-32, NUL bytes, invalid UTF-8 such as the ANSI code
+ * page -- fails with MGW_ERR_UTF8 and a detail naming the encoding found and
+ * how to save the file. Password files and keep-files are read the same way.
+ * *out is NUL-terminated; free with mgw_free. @since 1.1 */
+MGW_API int mgw_text_file_read(const char *path, size_t max_len, char **out, size_t *out_len);
 
 /** A random password of `length` characters (16 to 256) from the OS entropy
  * source, drawn without bias from 55 letters and digits that cannot be
@@ -515,8 +524,14 @@ MGW_API int mgw_regopts_set_binding(mgw_regopts_t *opts, const char *ip_port);
 /** An SNI binding "HOST:PORT" instead, found under SslSniBindingInfo by its
  * HostnamePort value. */
 MGW_API int mgw_regopts_set_sni_binding(mgw_regopts_t *opts, const char *host_port);
-/** 1 (default): DefaultSslCertCheckMode 0, client certificate revocation is
- * checked; 0: DefaultSslCertCheckMode 1, no revocation check. */
+/** A Central Certificate Store binding for a port ("443") instead, found under
+ * SslCcsBindingInfo by the port of its key name ("0.0.0.0:443" or "443").
+ * It has no SslCertHash of its own. @since 1.1 */
+MGW_API int mgw_regopts_set_ccs_binding(mgw_regopts_t *opts, const char *port);
+/** 1 (default): clear DefaultSslCertCheckMode bit 0x1, client certificate
+ * revocation is checked; 0: set bit 0x1, no revocation check. The other bits
+ * (0x2 cached only, 0x4 freshness time, 0x10000 no usage check) are kept;
+ * an absent value is taken as 0. */
 MGW_API int mgw_regopts_set_revocation_check(mgw_regopts_t *opts, int on);
 /** Set DefaultFlags bit 0x40 (DISABLE_TLS13); other bits are kept. */
 MGW_API int mgw_regopts_set_disable_tls13(mgw_regopts_t *opts, int on);
@@ -799,11 +814,15 @@ MGW_API int mgw_taskopts_set_start(mgw_taskopts_t *opts, const char *local_time)
  * NULL), taken as they are. */
 MGW_API int mgw_taskopts_set_command(mgw_taskopts_t *opts, const char *program,
                                      const char *arguments);
-/** The default command: `program` (NULL: "mgwauth.exe") with
+/** The default command: `program` (NULL: "C:\\Program Files\\mgwauth\\mgwauth.exe",
+ * where a Windows installation puts it) with
  * "roots prune --store S --keep-file F --backup-dir D --yes", each value
  * quoted by the rules of CommandLineToArgvW; a store named LocalMachine\\...
  * or CurrentUser\\... is a Windows system store (--system-store S). Each run
- * writes its backup under a new dated name in D. */
+ * writes its backup under a new dated name in D. The program, F, D and a
+ * directory store S must be absolute Windows paths ("C:\\..." or a UNC path
+ * "\\\\server\\share\\..."), since the task runs as SYSTEM in System32;
+ * anything else is MGW_ERR_INVALID_ARGUMENT. */
 MGW_API int mgw_taskopts_set_prune_command(mgw_taskopts_t *opts, const char *program,
                                            const char *store, const char *keep_file,
                                            const char *backup_dir);

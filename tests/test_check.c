@@ -191,6 +191,44 @@ START_TEST(options_are_validated_and_run_needs_them)
 }
 END_TEST
 
+START_TEST(ip_address_literals)
+{
+    static const struct {
+        const char *text;
+        size_t len;
+        const char *hex;
+    } good[] = {
+        {"127.0.0.1", 4, "7F000001"},
+        {"255.255.255.255", 4, "FFFFFFFF"},
+        {"::1", 16, "00000000000000000000000000000001"},
+        {"::", 16, "00000000000000000000000000000000"},
+        {"fe80::1:2", 16, "FE800000000000000000000000010002"},
+        {"2001:DB8:0:0:0:0:0:1", 16, "20010DB8000000000000000000000001"},
+        {"1::", 16, "00010000000000000000000000000000"},
+        {"::ffff:192.0.2.1", 16, "00000000000000000000FFFFC0000201"},
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        uint8_t ip[16];
+        size_t len = 0;
+        char hex[33];
+        ck_assert_msg(mgw_check_ip_literal(good[i].text, ip, &len), "%s", good[i].text);
+        ck_assert_uint_eq(len, good[i].len);
+        mgw_hex_upper(ip, len, hex);
+        ck_assert_str_eq(hex, good[i].hex);
+    }
+    static const char *const bad[] = {
+        "", "localhost", "127.0.0", "127.0.0.1.", "127.0.0.256", "127.0.0.01", "1.2.3.4.5",
+        "1..2.3", " 127.0.0.1", "127.0.0.1 ", ":::", "1:2:3:4:5:6:7:8:9", "1::2::3", ":1",
+        "1:", "12345::", "fe80::1%eth0", "::ffff:1.2.3", "1:2:3:4:5:6:7:1.2.3.4", "g::1",
+        "127.0.0.1x", "::1.2.3.4.5"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        uint8_t ip[16];
+        size_t len = 0;
+        ck_assert_msg(!mgw_check_ip_literal(bad[i], ip, &len), "accepted '%s'", bad[i]);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("check");
@@ -200,6 +238,7 @@ int main(void)
     tcase_add_test(t, status_lines);
     tcase_add_test(t, certificate_request_ca_names_tls12_and_tls13);
     tcase_add_test(t, options_are_validated_and_run_needs_them);
+    tcase_add_test(t, ip_address_literals);
     suite_add_tcase(s, t);
     return test_run(s);
 }

@@ -251,6 +251,116 @@ START_TEST(sni_binding_is_found_by_its_hostname_port)
 }
 END_TEST
 
+START_TEST(sni_binding_without_hostname_port_is_found_by_its_key_name)
+{
+    mgw_regstate_t *st = gateway();
+    import_text(st, "[" BINDINGS "\\SslSniBindingInfo\\legacy.example.com:8443]\n"
+                    "\"SslCertHash\"=hex:01,02\n");
+    mgw_regopts_t *o = mgw_regopts_new();
+    ck_assert_int_eq(mgw_regopts_set_sni_binding(o, "LEGACY.example.com:8443"), MGW_OK);
+    mgw_regplan_t *p = plan_for(o, st);
+    ck_assert_str_eq(item(p, "DefaultSslCertCheckMode")->key,
+                     BINDINGS "\\SslSniBindingInfo\\legacy.example.com:8443");
+    ck_assert(!item(p, "HostnamePort")->before.present);
+    mgw_regplan_free(&p);
+    mgw_regopts_free(&o);
+    mgw_regstate_free(&st);
+}
+END_TEST
+
+START_TEST(ccs_bindings_are_planned_like_the_others)
+{
+    mgw_regstate_t *st = gateway();
+    import_text(st, "[" BINDINGS "\\SslCcsBindingInfo\\0.0.0.0:443]\n"
+                    "\"DefaultSslCertCheckMode\"=dword:00000004\n"
+                    "\"DefaultFlags\"=dword:00000000\n");
+    mgw_regopts_t *o = mgw_regopts_new();
+    ck_assert_int_eq(mgw_regopts_set_ccs_binding(o, "443"), MGW_OK);
+    ck_assert_int_eq(mgw_regopts_set_negotiate_client_cert(o, 1), MGW_OK);
+    mgw_regplan_t *p = plan_for(o, st);
+    const mgw_regitem *cm = item(p, "DefaultSslCertCheckMode");
+    ck_assert_str_eq(cm->key, BINDINGS "\\SslCcsBindingInfo\\0.0.0.0:443");
+    ck_assert_uint_eq(dword_after(p, "DefaultSslCertCheckMode"), 4);
+    ck_assert_int_eq(cm->action, MGW_REGACT_KEEP);
+    ck_assert_uint_eq(dword_after(p, "DefaultFlags"), 0x2);
+    ck_assert_ptr_null(find_item(p, "SslCertHash")); /* certificates come from the share */
+    ck_assert(!has_warning(p, "SslCertHash"));
+    mgw_regplan_free(&p);
+    ck_assert_int_eq(mgw_regopts_set_ccs_binding(o, "8443"), MGW_OK);
+    ck_assert_int_eq(mgw_regplan_compute(o, st, &p), MGW_ERR_REG_NO_BINDING);
+    ck_assert_ptr_nonnull(strstr(mgw_last_error(), "Central Certificate Store bindings present: "
+                                                   "0.0.0.0:443"));
+    const char *bad[] = {"", "0", "0443", "65536", "44x", "0.0.0.0:443", "123456"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(mgw_regopts_set_ccs_binding(o, bad[i]) == MGW_ERR_INVALID_ARGUMENT, "%s",
+                      bad[i]);
+    ck_assert_int_eq(mgw_regopts_set_ccs_binding(NULL, "443"), MGW_ERR_INVALID_ARGUMENT);
+    mgw_regopts_free(&o);
+    mgw_regstate_free(&st);
+}
+END_TEST
+
+START_TEST(check_mode_is_a_set_of_bits)
+{
+    static const struct {
+        const char *before; /* NULL: absent */
+        int revocation_check;
+        uint32_t after;
+    } cases[] = {
+        {NULL, 1, 0},       {NULL, 0, 1},       {"00000006", 0, 7},       {"00000007", 1, 6},
+        {"00010001", 1, 0x10000}, {"00010000", 0, 0x10001}, {"00000002", 1, 2},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        mgw_regstate_t *st = gateway();
+        char text[256];
+        if (cases[i].before != NULL)
+            snprintf(text, sizeof(text), "[" IP_BINDING "]\n\"DefaultSslCertCheckMode\"=dword:%s\n",
+                     cases[i].before);
+        else
+            snprintf(text, sizeof(text), "[" IP_BINDING "]\n\"DefaultSslCertCheckMode\"=-\n");
+        import_text(st, text);
+        mgw_regopts_t *o = mgw_regopts_new();
+        ck_assert_int_eq(mgw_regopts_set_revocation_check(o, cases[i].revocation_check), MGW_OK);
+        mgw_regplan_t *p = plan_for(o, st);
+        ck_assert_msg(dword_after(p, "DefaultSslCertCheckMode") == cases[i].after, "case %zu", i);
+        mgw_regplan_free(&p);
+        mgw_regopts_free(&o);
+        mgw_regstate_free(&st);
+    }
+}
+END_TEST
+
+START_TEST(the_table_names_every_bit)
+{
+    mgw_dbuf m;
+    mgw_dbuf_init(&m);
+    uint8_t le[4] = {0x06, 0x00, 0x01, 0x00}; /* 0x10006 */
+    mgw_regdata v = {true, MGW_REGT_DWORD, le, 4};
+    ck_assert_int_eq(mgw_regmeaning("DefaultSslCertCheckMode", &v, &m), MGW_OK);
+    mgw_dbuf_putc(&m, 0);
+    const char *t = (const char *)m.p;
+    ck_assert_ptr_nonnull(strstr(t, "IS checked"));
+    ck_assert_ptr_nonnull(strstr(t, "0x1 no revocation check off"));
+    ck_assert_ptr_nonnull(strstr(t, "0x2 cached revocation data only on"));
+    ck_assert_ptr_nonnull(strstr(t, "0x4 DefaultSslRevocationFreshnessTime applies on"));
+    ck_assert_ptr_nonnull(strstr(t, "0x10000 no usage check on"));
+    ck_assert_ptr_null(strstr(t, "other bits"));
+    m.len = 0;
+    uint8_t flags[4] = {0x00, 0x6B, 0x00, 0x00}; /* 0x6B00 */
+    v.data = flags;
+    ck_assert_int_eq(mgw_regmeaning("DefaultFlags", &v, &m), MGW_OK);
+    mgw_dbuf_putc(&m, 0);
+    t = (const char *)m.p;
+    const char *names[] = {"ENABLE_TOKEN_BINDING", "LOG_EXTENDED_EVENTS",
+                           "ENABLE_SESSION_TICKET", "ENABLE_CLIENT_CORRELATION",
+                           "DISABLE_SESSION_ID"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        ck_assert_msg(strstr(t, names[i]) != NULL, "%s in %s", names[i], t);
+    ck_assert_ptr_null(strstr(t, "other bits"));
+    mgw_dbuf_free(&m);
+}
+END_TEST
+
 START_TEST(missing_binding_is_an_error_naming_the_sni_bindings)
 {
     mgw_regstate_t *st = mgw_regstate_new();
@@ -283,12 +393,17 @@ START_TEST(pitfall_warnings)
     mgw_regopts_t *o = mgw_regopts_new();
     ck_assert_int_eq(mgw_regopts_set_client_cert(o, c), MGW_OK);
     mgw_regplan_t *p = plan_for(o, st);
-    ck_assert(has_warning(p, "self-signed and has no revocation source"));
+    /* a self-signed certificate names no CRL distribution point: nothing to fail on */
+    ck_assert(!has_warning(p, "CRL distribution point"));
+    ck_assert(!has_warning(p, "self-signed"));
     ck_assert(has_warning(p, "has no SslCertHash: it is broken"));
+    ck_assert(!has_warning(p, "gpedit.msc"));
     mgw_regplan_free(&p);
     ck_assert_int_eq(mgw_regopts_set_revocation_check(o, 0), MGW_OK);
+    ck_assert_int_eq(mgw_regopts_set_root_autoupdate(o, 1, 0), MGW_OK);
     p = plan_for(o, st);
-    ck_assert(!has_warning(p, "self-signed"));
+    ck_assert(has_warning(p, "gpedit.msc will not show it"));
+    ck_assert(has_warning(p, "a domain GPO"));
     mgw_regplan_free(&p);
     mgw_regopts_free(&o);
     mgw_cert_free(&c);
@@ -667,6 +782,10 @@ int main(void)
     tcase_add_test(t, sni_binding_is_found_by_its_hostname_port);
     tcase_add_test(t, missing_binding_is_an_error_naming_the_sni_bindings);
     tcase_add_test(t, pitfall_warnings);
+    tcase_add_test(t, sni_binding_without_hostname_port_is_found_by_its_key_name);
+    tcase_add_test(t, ccs_bindings_are_planned_like_the_others);
+    tcase_add_test(t, check_mode_is_a_set_of_bits);
+    tcase_add_test(t, the_table_names_every_bit);
     tcase_add_test(t, planning_a_compliant_state_yields_no_writes);
     tcase_add_test(t, rollback_file_restores_the_exported_state_exactly);
     tcase_add_test(t, plan_json_round_trips_and_detects_tampering);

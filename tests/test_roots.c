@@ -547,10 +547,10 @@ START_TEST(prune_backs_up_verifies_and_then_removes)
     ck_assert_int_eq(mgw_gunzip(gz, gzlen, 1u << 20, &text), MGW_OK);
     mgw_dbuf_putc(&text, 0);
     for (int i = 0; i < 3; i++) {
-        char hdr[160];
+        char hdr[200];
         snprintf(hdr, sizeof(hdr),
                  "# subject: CN=cert-%d\n# sha1: %s\n# from: %s/cert-%d.cer\n"
-                 "-----BEGIN CERTIFICATE-----\n",
+                 "# format: DER\n-----BEGIN CERTIFICATE-----\n",
                  i, f.tp[i], f.dir, i);
         ck_assert_msg(strstr((char *)text.p, hdr) != NULL, "%s", text.p);
     }
@@ -908,7 +908,7 @@ START_TEST(task_xml_carries_every_setting)
         "<AllowStartOnDemand>true</AllowStartOnDemand>",
         "<RestartOnFailure>\r\n      <Interval>PT1M</Interval>\r\n      <Count>3</Count>",
         "<ExecutionTimeLimit>PT10M</ExecutionTimeLimit>",
-        "<Command>mgwauth.exe</Command>",
+        "<Command>C:\\Program Files\\mgwauth\\mgwauth.exe</Command>",
         "<Arguments>roots prune --store C:\\ProgramData\\mgw\\Root --keep-file &quot;C:\\mgw\\keep "
         "list.txt&quot; --backup-dir C:\\mgw\\backups\\ --yes</Arguments>",
     };
@@ -952,13 +952,13 @@ START_TEST(task_values_are_escaped_quoted_and_checked)
 {
     mgw_taskopts_t *t = mgw_taskopts_new();
     ck_assert_int_eq(mgw_taskopts_set_prune_command(t, "C:\\Program Files\\mgwauth\\mgwauth.exe",
-                                                    "Root<&>'", "C:\\a \"b\"\\c\\",
+                                                    "C:\\Root<&>'", "C:\\a \"b\"\\c\\",
                                                     "D:\\back ups\\\\"),
                      MGW_OK);
     char *s = task_utf8(t);
     ck_assert_ptr_nonnull(strstr(s, "<Command>C:\\Program Files\\mgwauth\\mgwauth.exe</Command>"));
     /* CommandLineToArgvW: backslashes double before a quote, quotes are \" */
-    ck_assert_msg(strstr(s, "--store Root&lt;&amp;&gt;&apos; --keep-file &quot;C:\\a "
+    ck_assert_msg(strstr(s, "--store C:\\Root&lt;&amp;&gt;&apos; --keep-file &quot;C:\\a "
                             "\\&quot;b\\&quot;\\c\\\\&quot; --backup-dir &quot;D:\\back "
                             "ups\\\\\\\\&quot; --yes") != NULL,
                   "%s", s);
@@ -977,6 +977,31 @@ START_TEST(task_values_are_escaped_quoted_and_checked)
     ck_assert_int_eq(mgw_taskopts_set_command(t, "", NULL), MGW_ERR_INVALID_ARGUMENT);
     ck_assert_int_eq(mgw_taskopts_set_prune_command(t, NULL, "", "k", "d"),
                      MGW_ERR_INVALID_ARGUMENT);
+    /* Windows paths of a task must be absolute: bash turns C:\mgw\keep.txt into C:mgwkeep.txt */
+    static const char *const relative[] = {"C:mgwkeep.txt", "keep.txt", "\\keep.txt", "mgw\\k",
+                                           "1:\\k", "\\\\", ""};
+    for (size_t i = 0; i < sizeof(relative) / sizeof(relative[0]); i++) {
+        ck_assert_int_eq(mgw_taskopts_set_prune_command(t, NULL, "LocalMachine\\Root",
+                                                        relative[i], "C:\\b"),
+                         MGW_ERR_INVALID_ARGUMENT);
+        ck_assert_int_eq(mgw_taskopts_set_prune_command(t, NULL, "LocalMachine\\Root",
+                                                        "C:\\k", relative[i]),
+                         MGW_ERR_INVALID_ARGUMENT);
+        ck_assert_int_eq(mgw_taskopts_set_prune_command(t, relative[i], "LocalMachine\\Root",
+                                                        "C:\\k", "C:\\b"),
+                         MGW_ERR_INVALID_ARGUMENT);
+        ck_assert_int_eq(mgw_taskopts_set_prune_command(t, NULL, relative[i], "C:\\k", "C:\\b"),
+                         MGW_ERR_INVALID_ARGUMENT);
+    }
+    ck_assert_int_eq(mgw_taskopts_set_prune_command(t, NULL, "LocalMachine\\Root",
+                                                    "C:mgwkeep.txt", "C:\\b"),
+                     MGW_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(mgw_last_error(), "'C:mgwkeep.txt' is not an absolute"));
+    static const char *const absolute[] = {"C:\\k", "z:/k", "\\\\srv\\share\\k"};
+    for (size_t i = 0; i < sizeof(absolute) / sizeof(absolute[0]); i++)
+        ck_assert_int_eq(mgw_taskopts_set_prune_command(t, absolute[i], absolute[i], absolute[i],
+                                                        absolute[i]),
+                         MGW_OK);
     char longpath[300];
     memset(longpath, 'p', 261);
     longpath[261] = '\0';

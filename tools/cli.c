@@ -83,11 +83,28 @@ static size_t drive_len(const char *p)
 }
 #endif
 
+const char *cli_plural(size_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+/* The detail names `what` already ("x.reg: no such file" for x.reg,
+ * "subject: ..." for --subject). */
+static bool names(const char *detail, const char *what)
+{
+    if (what[0] == '-' && what[1] == '-')
+        what += 2;
+    size_t n = strlen(what);
+    return strncmp(detail, what, n) == 0 && (detail[n] == ':' || detail[n] == ' ');
+}
+
 int cli_fail(int code, const char *what)
 {
     const char *detail = mgw_last_error();
     if (detail[0] == '\0')
         detail = mgw_strerror(code);
+    if (what != NULL && names(detail, what))
+        what = NULL;
     if (what != NULL)
         fprintf(stderr, "mgwauth: error: %s: %s\n", what, detail);
     else
@@ -168,6 +185,12 @@ int cli_parse(int argc, char **argv, cli_opt *opts, size_t n_opts, const char **
 int cli_read(const char *path, uint8_t **data, size_t *len)
 {
     int r = mgw_file_read(path, 16u * 1024 * 1024, data, len);
+    return r == MGW_OK ? 0 : cli_fail(r, NULL);
+}
+
+int cli_read_text(const char *path, uint8_t **data, size_t *len)
+{
+    int r = mgw_text_file_read(path, 16u * 1024 * 1024, (char **)data, len);
     return r == MGW_OK ? 0 : cli_fail(r, NULL);
 }
 

@@ -23,6 +23,8 @@
 void cli_utf8_args(int *argc, char ***argv);
 /* Print "mgwauth: error: ..." for a failed library call and return 1. */
 int cli_fail(int code, const char *what);
+/* one when n is 1, else many ("1 certificate", "2 certificates"). */
+const char *cli_plural(size_t n, const char *one, const char *many);
 /* Print a usage error and return EXIT_USAGE. */
 int cli_usage(const char *fmt, ...) CLI_PRINTF(1, 2);
 
@@ -45,6 +47,9 @@ const char *cli_value(cli_opt *opts, size_t n, const char *name);
 
 /* Read a whole input file (at most 16 MiB) or print why not and return non-zero. */
 int cli_read(const char *path, uint8_t **data, size_t *len);
+/* Read a text input as UTF-8 (UTF-8, or UTF-16 with BOM; see
+ * mgw_text_file_read) or print why not and return non-zero. */
+int cli_read_text(const char *path, uint8_t **data, size_t *len);
 /* Read a password file; prints the problem on failure. */
 int cli_password(const char *path, char **pw, size_t *len);
 /* Create a directory (and its parents) if missing. */
@@ -76,6 +81,18 @@ int cli_open_store(cli_opt *opts, size_t n, mgw_store_t **store);
 
 /* gateway check */
 int cmd_check(int argc, char **argv);
+
+/* One command (or subcommand) of the tool: see the table in commands.c. */
+typedef struct {
+    const char *command, *sub;
+    int (*run)(int argc, char **argv);
+    const char *synopsis, *text;
+} cli_command;
+
+/* Run argv[0] [argv[1]] from the table, or print its usage for --help. */
+int cli_dispatch(int argc, char **argv);
+/* The usage of every command. */
+void cli_print_usage(FILE *f);
 
 
 #endif

@@ -478,6 +478,15 @@ done:
     return rc;
 }
 
+/* A PFX opens (or fails only on its password) without one. */
+static bool is_pfx(const uint8_t *data, size_t len)
+{
+    mgw_pfx_t *p = NULL;
+    int r = mgw_pfx_parse(data, len, "", 0, &p);
+    mgw_pfx_free(&p);
+    return r == MGW_OK || r == MGW_ERR_PFX_MAC;
+}
+
 static int show(int argc, char **argv)
 {
     cli_opt o[] = {OPT("json", false, false)};
@@ -494,6 +503,14 @@ static int show(int argc, char **argv)
     mgw_cert_t *c = NULL;
     char *text = NULL;
     int r = mgw_cert_parse(data, len, &c);
+    if (r != MGW_OK && is_pfx(data, len)) {
+        mgw_free(data);
+        fprintf(stderr,
+                "mgwauth: error: %s is a PFX (PKCS#12) file, not a certificate: use "
+                "mgwauth pfx show %s --password-file F\n",
+                pos[0], pos[0]);
+        return 1;
+    }
     mgw_free(data);
     if (r != MGW_OK)
         return cli_fail(r, pos[0]);

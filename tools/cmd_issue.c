@@ -847,7 +847,7 @@ int cmd_issue(int argc, char **argv)
     pthread_t *threads = NULL;
     pthread_mutex_init(&b.lock, NULL);
     if (cli_password(cli_value(o, n, "ca-password-file"), &b.ca_pw, &b.ca_pw_len) != 0 ||
-        cli_read(ca, &b.ca_pfx, &b.ca_pfx_len) != 0 || cli_read(csv, &data, &len) != 0)
+        cli_read(ca, &b.ca_pfx, &b.ca_pfx_len) != 0 || cli_read_text(csv, &data, &len) != 0)
         goto done;
     /* open the CA once here so a wrong password is one clear error */
     mgw_pfx_t *check = NULL;

@@ -45,8 +45,11 @@ static int set_options(cli_opt *o, size_t n, mgw_regopts_t *opts)
         r = mgw_regopts_set_trust_mode(opts, mode[0] - '0');
     }
     const char *ip = cli_value(o, n, "binding"), *sni = cli_value(o, n, "sni-binding");
-    if (ip != NULL && sni != NULL)
-        return cli_usage("--binding and --sni-binding exclude each other");
+    const char *ccs = cli_value(o, n, "ccs-binding");
+    if ((ip != NULL) + (sni != NULL) + (ccs != NULL) > 1)
+        return cli_usage("--binding, --sni-binding and --ccs-binding exclude each other");
+    if (r == MGW_OK && ccs != NULL && (r = mgw_regopts_set_ccs_binding(opts, ccs)) != MGW_OK)
+        return cli_usage("--ccs-binding: %s", mgw_last_error());
     if (r == MGW_OK && ip != NULL && (r = mgw_regopts_set_binding(opts, ip)) != MGW_OK)
         return cli_usage("--binding: %s", mgw_last_error());
     if (r == MGW_OK && sni != NULL && (r = mgw_regopts_set_sni_binding(opts, sni)) != MGW_OK)
@@ -120,6 +123,7 @@ static int plan_cmd(int argc, char **argv)
         {"trust-mode", true, false, {0}, 0, false},
         {"binding", true, false, {0}, 0, false},
         {"sni-binding", true, false, {0}, 0, false},
+        {"ccs-binding", true, false, {0}, 0, false},
         {"no-revocation-check", false, false, {0}, 0, false},
         {"disable-tls13", false, false, {0}, 0, false},
         {"negotiate-client-cert", false, false, {0}, 0, false},

@@ -141,7 +141,8 @@ static void on_prune_event(void *ctx, int event, const char *thumbprint, const c
     prune_report *pr = ctx;
     if (!pr->announced) {
         /* The first event comes after the backup was written and verified. */
-        printf("backup: %s (%zu certificates, written and verified)\n", pr->backup, pr->backed_up);
+        printf("backup: %s (%zu %s, written and verified)\n", pr->backup, pr->backed_up,
+               cli_plural(pr->backed_up, "certificate", "certificates"));
         pr->announced = true;
     }
     const char *what = event == MGW_ROOTS_REMOVED  ? "removed"
@@ -199,8 +200,8 @@ static int run_prune(roots_job *j, const char *flag, const char *store, const ch
     if (r != MGW_OK) {
         rc = cli_fail(r, NULL);
     } else {
-        printf("removed %zu certificates; to undo: mgwauth roots restore %s %s --backup %s\n",
-               n_remove, flag, store, path);
+        printf("removed %zu %s; to undo: mgwauth roots restore %s %s --backup %s\n", n_remove,
+               cli_plural(n_remove, "certificate", "certificates"), flag, store, path);
     }
     free(path);
     return rc;
@@ -230,9 +231,11 @@ static int prune(int argc, char **argv)
         }
     }
     if (rc == 0 && !cli_get(o, n, "yes")->seen)
-        printf("dry run: nothing changed; with --yes, %zu certificates would be backed up to %s "
+        printf("dry run: nothing changed; with --yes, %zu %s would be backed up to %s "
                "and removed\n",
                mgw_rootplan_count(j.plan, MGW_ROOT_REMOVE),
+               cli_plural(mgw_rootplan_count(j.plan, MGW_ROOT_REMOVE), "certificate",
+                          "certificates"),
                backup != NULL ? backup : "a dated file in the backup directory");
     else if (rc == 0)
         rc = run_prune(&j, store_flag(o, n), store_value(o, n), backup, dir, force);
@@ -280,7 +283,8 @@ static int restore(int argc, char **argv)
         if (r != MGW_OK)
             rc = cli_fail(r, NULL);
         else
-            printf("restored %zu certificates, %zu already present\n", rr.added, rr.present);
+            printf("restored %zu %s, %zu already present\n", rr.added,
+                   cli_plural(rr.added, "certificate", "certificates"), rr.present);
     }
     job_free(&j);
     return rc;

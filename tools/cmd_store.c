@@ -69,8 +69,9 @@ static int list(int argc, char **argv)
         mgw_free(why);
     }
     if (rc == 0)
-        printf("%zu certificates, %zu other entries\n", mgw_store_cert_count(s),
-               mgw_store_other_count(s));
+        printf("%zu %s, %zu other %s\n", mgw_store_cert_count(s),
+               cli_plural(mgw_store_cert_count(s), "certificate", "certificates"),
+               mgw_store_other_count(s), cli_plural(mgw_store_other_count(s), "entry", "entries"));
     mgw_store_free(&s);
     return rc;
 }

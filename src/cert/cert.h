@@ -53,6 +53,7 @@ struct mgw_cert {
     char **ekus;
     size_t n_ekus;
     int key_type, key_bits; /* of the public key, as mgw_cert_key_info reports them */
+    bool has_crl_dp;        /* a cRLDistributionPoints extension */
 };
 
 /* Parse certificate DER (a copy is kept). */

@@ -251,6 +251,7 @@ static int parse_extensions(mgw_cert_t *c, mgw_span exts, const mgw_der_reader *
         for (int i = 0; i < 6; i++)
             if (strcmp(txt, known[i]) == 0)
                 k = i;
+        c->has_crl_dp = c->has_crl_dp || strcmp(txt, "2.5.29.31") == 0;
         if (k < 0)
             continue;
         if (seen[k]++)

@@ -463,3 +463,106 @@ MGW_API int mgw_checkres_status(const mgw_checkres_t *r, int which)
         return 0;
     return which == MGW_CHECK_WITH_CERT ? r->with.status : r->without.status;
 }
+
+/* ---- IP addresses ------------------------------------------------------------- */
+
+static bool ipv4(const char *s, uint8_t out[4])
+{
+    for (int k = 0; k < 4; k++) {
+        unsigned v = 0;
+        size_t d = 0;
+        for (; s[d] >= '0' && s[d] <= '9' && d < 3; d++)
+            v = v * 10 + (unsigned)(s[d] - '0');
+        /* no leading zeros: 010 would be octal to some resolvers */
+        if (d == 0 || v > 255 || (d > 1 && s[0] == '0'))
+            return false;
+        out[k] = (uint8_t)v;
+        s += d;
+        if (k < 3 && *s++ != '.')
+            return false;
+    }
+    return *s == '\0';
+}
+
+static int hex_group(const char *s, unsigned *v)
+{
+    int d = 0;
+    *v = 0;
+    for (int h; d < 4 && (h = mgw_hex_value((unsigned char)s[d])) >= 0; d++)
+        *v = *v << 4 | (unsigned)h;
+    return d;
+}
+
+static bool ipv6(const char *s, uint8_t out[16])
+{
+    uint8_t head[16], tail[16];
+    size_t nh = 0, nt = 0;
+    bool gap = false;
+    if (s[0] == ':' && s[1] == ':') {
+        gap = true;
+        s += 2;
+    }
+    while (*s != '\0') {
+        uint8_t *g = gap ? tail : head;
+        size_t *n = gap ? &nt : &nh;
+        unsigned v;
+        int d = hex_group(s, &v);
+        if (nh + nt + 4 <= 16 && s[d] == '.' && ipv4(s, g + *n)) {
+            *n += 4;
+            break;
+        }
+        if (d == 0 || nh + nt + 2 > 16)
+            return false;
+        g[(*n)++] = (uint8_t)(v >> 8);
+        g[(*n)++] = (uint8_t)v;
+        s += d;
+        if (*s == '\0')
+            break;
+        if (*s++ != ':')
+            return false;
+        if (*s == ':') {
+            if (gap)
+                return false;
+            gap = true;
+            s++;
+        } else if (*s == '\0') {
+            return false;
+        }
+    }
+    if (gap ? nh + nt > 14 : nh != 16)
+        return false;
+    memset(out, 0, 16);
+    memcpy(out, head, nh);
+    memcpy(out + 16 - nt, tail, nt);
+    return true;
+}
+
+bool mgw_check_ip_literal(const char *host, uint8_t ip[16], size_t *len)
+{
+    if (ipv4(host, ip)) {
+        *len = 4;
+        return true;
+    }
+    if (strchr(host, ':') != NULL && ipv6(host, ip)) {
+        *len = 16;
+        return true;
+    }
+    return false;
+}
+
+bool mgw_check_cert_has_ip(const uint8_t *der, size_t n, const uint8_t *ip, size_t len)
+{
+    mgw_cert_t *c = NULL;
+    if (mgw_cert_from_der(der, n, &c) != MGW_OK)
+        return false;
+    bool found = false;
+    for (size_t i = 0; i < c->n_sans && !found; i++) {
+        uint8_t want[16];
+        size_t wl;
+        found = c->sans[i].type == MGW_SAN_IP &&
+                mgw_check_ip_literal(c->sans[i].value, want, &wl) && wl == len &&
+                memcmp(want, ip, len) == 0;
+    }
+    mgw_cert_free(&c);
+    return found;
+}

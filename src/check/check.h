@@ -42,6 +42,7 @@ typedef struct {
     uint8_t *server_der;
     size_t server_der_len;
     bool server_verified;
+    bool not_verified; /* --insecure without a CA file: nothing to verify against */
     char verify_info[256];
 } mgw_check_request;
 
@@ -62,6 +63,12 @@ void mgw_check_request_free(mgw_check_request *req);
  * names; tls13 selects the TLS 1.3 layout. */
 int mgw_check_parse_cert_request(const uint8_t *msg, size_t n, bool tls13,
                                  mgw_check_request *req);
+/* An IP address literal (dotted IPv4, or IPv6 as inside URL brackets, no zone)
+ * as its 4 or 16 bytes; false for a host name. */
+bool mgw_check_ip_literal(const char *host, uint8_t ip[16], size_t *len);
+/* Whether certificate DER has an iPAddress SAN equal to ip (no CN fallback:
+ * RFC 6125 takes IP addresses from iPAddress SANs only). */
+bool mgw_check_cert_has_ip(const uint8_t *der, size_t n, const uint8_t *ip, size_t len);
 /* Parse the start of an HTTP response (status line); MGW_ERR_CHECK_HTTP if not HTTP. */
 int mgw_check_parse_status(const uint8_t *p, size_t n, int *status, char *line, size_t linesz);
 

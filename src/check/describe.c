@@ -80,8 +80,11 @@ static void describe_json(const mgw_checkres_t *res, const server_info *s,
         jstr(b, "issuer", s->issuer, true);
         jstr(b, "not_after", s->not_after, true);
         jstr(b, "thumbprint_sha1", s->sha1, true);
-        mgw_dbuf_printf(b, "\"verified\":%s,", sr->server_verified ? "true" : "false");
-        jstr(b, "verify_problems", sr->verify_info[0] ? sr->verify_info : NULL, false);
+        mgw_dbuf_printf(b, "\"verified\":%s,\"verification_skipped\":%s,",
+                        sr->server_verified ? "true" : "false",
+                        sr->not_verified ? "true" : "false");
+        jstr(b, "verify_problems",
+             sr->verify_info[0] && !sr->not_verified ? sr->verify_info : NULL, false);
         mgw_dbuf_puts(b, "},");
     } else {
         mgw_dbuf_puts(b, "null,");
@@ -126,7 +129,12 @@ static void describe_text(const mgw_checkres_t *res, const server_info *s,
                         s->subject ? s->subject : "?", s->issuer ? s->issuer : "?");
         mgw_dbuf_printf(b, "  expires:         %s\n  SHA-1:           %s\n  verified:        %s\n",
                         s->not_after, s->sha1 ? s->sha1 : "?",
-                        sr->server_verified ? "yes" : sr->verify_info[0] ? sr->verify_info : "no");
+                        sr->server_verified ? "yes"
+                        : sr->not_verified
+                            ? "no: not checked (--insecure without a CA file; anyone could "
+                              "be answering)"
+                        : sr->verify_info[0] ? sr->verify_info
+                                             : "no");
     }
     request_text(b, "With the client certificate", &res->with);
     request_text(b, "Without a client certificate", &res->without);

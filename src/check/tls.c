@@ -24,8 +24,21 @@ typedef struct {
     mgw_rng rng;
     mgw_check_request *req;
     const char *host;
+    uint8_t ip[16]; /* the host as an IP address */
+    size_t ip_len;  /* 4 or 16; 0 for a host name */
     bool timed_out;
 } session;
+
+/* The server certificate of a URL with an IP address must name it in an
+ * iPAddress SAN; a mismatch is reported as mbedTLS reports a wrong name. */
+static int verify_ip(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    const session *s = ctx;
+    if (depth == 0 && s->ip_len > 0 &&
+        !mgw_check_cert_has_ip(crt->raw.p, crt->raw.len, s->ip, s->ip_len))
+        *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    return 0;
+}
 
 static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
@@ -106,6 +119,10 @@ static int setup(session *s, const mgw_checkopts_t *o, bool with_cert)
     }
     mbedtls_ssl_conf_authmode(&s->conf, o->insecure ? MBEDTLS_SSL_VERIFY_OPTIONAL
                                                     : MBEDTLS_SSL_VERIFY_REQUIRED);
+    s->ip_len = 0;
+    if (mgw_check_ip_literal(o->host, s->ip, &s->ip_len))
+        mbedtls_ssl_conf_verify(&s->conf, verify_ip, s);
+    r->not_verified = o->insecure && o->cafile == NULL;
     if (with_cert) {
         ret = mbedtls_x509_crt_parse_der(&s->own, o->cert->der, o->cert->der_len);
         for (size_t i = 0; ret == 0 && i < o->n_chain; i++)
@@ -116,7 +133,8 @@ static int setup(session *s, const mgw_checkopts_t *o, bool with_cert)
             return fail(r, MGW_ERR_CRYPTO, "cannot use the client certificate");
     }
     if (mbedtls_ssl_setup(&s->ssl, &s->conf) != 0 ||
-        mbedtls_ssl_set_hostname(&s->ssl, o->host) != 0)
+        (s->ip_len > 0 ? mgw_compat_ssl_no_hostname(&s->ssl)
+                       : mbedtls_ssl_set_hostname(&s->ssl, o->host)) != 0)
         return fail(r, MGW_ERR_CRYPTO, "TLS set-up failed");
     mbedtls_ssl_set_bio(&s->ssl, s, bio_send, bio_recv, NULL);
     return MGW_OK;

@@ -147,6 +147,13 @@ int mgw_utf8_to_utf16(const uint8_t *p, size_t n, bool be, mgw_dbuf *out);
 /* UTF-16 to UTF-8; MGW_ERR_UTF8 on odd length or broken surrogate pairs. */
 int mgw_utf16_to_utf8(const uint8_t *p, size_t n, bool be, mgw_dbuf *out);
 
+/* A text input as UTF-8 without BOM: UTF-8 (with or without BOM) or UTF-16
+ * with BOM (LE or BE). Anything else (UTF-16 without BOM, UTF-32, invalid
+ * UTF-8 such as Windows-1252) is MGW_ERR_UTF8 with a message naming `what`,
+ * the encoding found and how to save the file instead. A NUL byte that is
+ * not part of such a pattern is left in the text. Appends to out. */
+int mgw_text_decode(const uint8_t *p, size_t n, const char *what, mgw_dbuf *out);
+
 /* Upper-case hex of p, NUL-terminated, into buf (2n+1 bytes). */
 void mgw_hex_upper(const uint8_t *p, size_t n, char *buf);
 int mgw_hex_value(int c); /* -1 if not a hex digit */

@@ -1,6 +1,7 @@
 /* Text encodings: UTF-8, UTF-16, hex, Base64 and PEM armour. */
 #include "core.h"
 
+#include <stdio.h>
 #include <string.h>
 
 size_t mgw_utf8_decode(const uint8_t *p, size_t n, uint32_t *cp)
@@ -122,6 +123,66 @@ int mgw_utf16_to_utf8(const uint8_t *p, size_t n, bool be, mgw_dbuf *out)
         mgw_utf8_put(out, u);
     }
     return out->oom ? mgw_err(MGW_ERR_NO_MEMORY, NULL) : MGW_OK;
+}
+
+/* What text with NUL bytes but no BOM most likely is: UTF-32 or UTF-16 of
+ * mostly ASCII, told apart by where the zero bytes fall; NULL if neither (a
+ * stray NUL is left to the caller). */
+static const char *guess_wide(const uint8_t *p, size_t n)
+{
+    size_t zeros[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < n; i++)
+        zeros[i % 4] += p[i] == 0;
+    size_t quads = (n + 3) / 4;
+    if (zeros[1] * 10 >= quads * 9 && zeros[2] * 10 >= quads * 9 && zeros[3] * 10 >= quads * 9)
+        return "UTF-32LE";
+    if (zeros[0] * 10 >= quads * 9 && zeros[1] * 10 >= quads * 9 && zeros[2] * 10 >= quads * 9)
+        return "UTF-32BE";
+    if ((zeros[1] + zeros[3]) * 10 >= (n / 2) * 9)
+        return "UTF-16LE without BOM";
+    if ((zeros[0] + zeros[2]) * 10 >= (n / 2) * 9)
+        return "UTF-16BE without BOM";
+    return NULL;
+}
+
+#define TEXT_HOW                                                                                 \
+    "save it as UTF-8 (Notepad: Save As, Encoding UTF-8; PowerShell: Set-Content -Encoding "   \
+    "UTF8) or as UTF-16LE with BOM (Notepad's Unicode, PowerShell's Out-File)"
+
+static int wrong_encoding(const char *what, const char *encoding)
+{
+    return mgw_err(MGW_ERR_UTF8, "%s is %s text: %s", what, encoding, TEXT_HOW);
+}
+
+int mgw_text_decode(const uint8_t *p, size_t n, const char *what, mgw_dbuf *out)
+{
+    if (n >= 4 && p[0] == 0xFF && p[1] == 0xFE && p[2] == 0 && p[3] == 0)
+        return wrong_encoding(what, "UTF-32LE");
+    if (n >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 0xFE && p[3] == 0xFF)
+        return wrong_encoding(what, "UTF-32BE");
+    if (n >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF))) {
+        bool be = p[0] == 0xFE;
+        int r = mgw_utf16_to_utf8(p + 2, n - 2, be, out);
+        if (r == MGW_ERR_UTF8) {
+            char detail[128];
+            snprintf(detail, sizeof(detail), "%s", mgw_last_error());
+            return mgw_err(MGW_ERR_UTF8, "%s: broken UTF-16%s text (%s)", what, be ? "BE" : "LE",
+                           detail);
+        }
+        return r;
+    }
+    if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+        p += 3, n -= 3;
+    const char *wide = n > 0 && memchr(p, 0, n) != NULL ? guess_wide(p, n) : NULL;
+    if (wide != NULL)
+        return wrong_encoding(what, wide);
+    size_t bad;
+    if (!mgw_utf8_valid(p, n, &bad))
+        return mgw_err(MGW_ERR_UTF8,
+                       "%s is not UTF-8 (byte %zu; probably the ANSI code page, e.g. "
+                       "Windows-1252): %s",
+                       what, bad + 1, TEXT_HOW);
+    return mgw_dbuf_put(out, p, n) == MGW_OK ? MGW_OK : mgw_err(MGW_ERR_NO_MEMORY, NULL);
 }
 
 void mgw_hex_upper(const uint8_t *p, size_t n, char *buf)

@@ -101,6 +101,16 @@ static inline void mgw_compat_ssl_versions(mbedtls_ssl_config *conf, int tls13)
 #endif
 }
 
+/* Connect to an IP address: no SNI (RFC 6066 allows host names only) and no
+ * host-name check by mbedTLS, whose 2.28 never matches iPAddress SANs (3.6
+ * does); the caller checks the address itself, the same way on both. 3.6.3
+ * and later fail verification when the name was never set, so the NULL is
+ * given explicitly there; 2.28 takes it as "no name". */
+static inline int mgw_compat_ssl_no_hostname(mbedtls_ssl_context *ssl)
+{
+    return mbedtls_ssl_set_hostname(ssl, NULL);
+}
+
 /* Whether this mbedTLS build can speak TLS 1.3 as a client. */
 static inline int mgw_compat_ssl_has_tls13(void)
 {

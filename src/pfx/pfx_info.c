@@ -163,23 +163,23 @@ static void describe_json(const mgw_pfx_t *p, mgw_dbuf *b)
 static void describe_text(const mgw_pfx_t *p, mgw_dbuf *b)
 {
     char kbuf[32], hex[129];
-    mgw_dbuf_printf(b, "MAC:            %s, %lu iterations, %zu-byte salt\n", p->mac_alg,
+    mgw_dbuf_printf(b, "MAC:              %s, %lu iterations, %zu-byte salt\n", p->mac_alg,
                     (unsigned long)p->mac_iterations, p->mac_salt_len);
-    mgw_dbuf_printf(b, "Key bag:        %s, %lu iterations\n", p->key_alg[0] ? p->key_alg : "none",
+    mgw_dbuf_printf(b, "Key bag:          %s, %lu iterations\n", p->key_alg[0] ? p->key_alg : "none",
                     (unsigned long)p->key_iterations);
     mgw_dbuf_printf(b, "Certificate bags: %s, %lu iterations\n", p->cert_alg,
                     (unsigned long)p->cert_iterations);
     if (p->null_password)
-        mgw_dbuf_puts(b, "Password:       none (opened with no password)\n");
-    mgw_dbuf_printf(b, "Friendly name:  %s\n", p->friendly_name ? p->friendly_name : "(none)");
+        mgw_dbuf_puts(b, "Password:         none (opened with no password)\n");
+    mgw_dbuf_printf(b, "Friendly name:    %s\n", p->friendly_name ? p->friendly_name : "(none)");
     mgw_hex_upper(p->local_key_id, p->local_key_id_len, hex);
-    mgw_dbuf_printf(b, "Local key ID:   %s\n", p->local_key_id_len ? hex : "(none)");
-    mgw_dbuf_printf(b, "Key:            %s (KeySpec %s)\n", key_name(p, kbuf, sizeof(kbuf)),
+    mgw_dbuf_printf(b, "Local key ID:     %s\n", p->local_key_id_len ? hex : "(none)");
+    mgw_dbuf_printf(b, "Key:              %s (KeySpec %s)\n", key_name(p, kbuf, sizeof(kbuf)),
                     key_spec_name(p->key_spec));
     if (p->csp_name != NULL)
-        mgw_dbuf_printf(b, "CSP:            %s\n", p->csp_name);
+        mgw_dbuf_printf(b, "CSP:              %s\n", p->csp_name);
     if (p->machine_keyset)
-        mgw_dbuf_puts(b, "Key set:        LocalMachine\n");
+        mgw_dbuf_puts(b, "Key set:          LocalMachine\n");
     mgw_dbuf_puts(b, "Certificate:\n");
     cert_line(b, p->leaf, false);
     if (p->n_others > 0)

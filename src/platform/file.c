@@ -102,6 +102,29 @@ void mgw_names_free(char **v, size_t n)
     free(v);
 }
 
+MGW_API int mgw_text_file_read(const char *path, size_t max_len, char **out, size_t *out_len)
+{
+    if (path == NULL || out == NULL)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_text_file_read: NULL argument");
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int r = mgw_file_read(path, max_len, &data, &len);
+    if (r != MGW_OK)
+        return r;
+    mgw_dbuf text;
+    mgw_dbuf_init(&text);
+    r = mgw_text_decode(data, len, path, &text);
+    mgw_free(data);
+    if (r == MGW_OK && text.len > 0 && memchr(text.p, 0, text.len) != NULL)
+        r = mgw_err(MGW_ERR_UTF8, "%s: a NUL byte in text", path);
+    if (r == MGW_OK)
+        r = mgw_out_copy(text.p, text.len, (uint8_t **)out, out_len);
+    mgw_dbuf_free(&text);
+    if (r == MGW_OK)
+        mgw_err_clear();
+    return r;
+}
+
 MGW_API int mgw_password_file_read(const char *path, char **out, size_t *out_len)
 {
     if (path == NULL || out == NULL)
@@ -111,22 +134,30 @@ MGW_API int mgw_password_file_read(const char *path, char **out, size_t *out_len
     int r = mgw_file_read(path, 65536, &data, &len);
     if (r != MGW_OK)
         return mgw_err_prefix(r, "password file");
+    mgw_dbuf text;
+    mgw_dbuf_init(&text);
+    char what[300];
+    snprintf(what, sizeof(what), "password file %.250s", path);
+    r = mgw_text_decode(data, len, what, &text);
+    mgw_free(data);
+    if (r != MGW_OK) {
+        mgw_dbuf_free(&text);
+        return r;
+    }
+    const uint8_t *p = text.len > 0 ? text.p : (const uint8_t *)"";
     size_t n = 0;
-    while (n < len && data[n] != '\n')
+    while (n < text.len && p[n] != '\n')
         n++;
-    if (n > 0 && data[n - 1] == '\r')
+    if (n > 0 && p[n - 1] == '\r')
         n--;
-    size_t bad;
-    if (memchr(data, 0, n) != NULL)
+    if (memchr(p, 0, n) != NULL)
         r = mgw_err(MGW_ERR_PASSWORD, "password file %s: the password contains a NUL byte", path);
     else if (n > 1024)
         r = mgw_err(MGW_ERR_PASSWORD, "password file %s: the password is longer than 1024 bytes",
                     path);
-    else if (!mgw_utf8_valid(data, n, &bad))
-        r = mgw_err(MGW_ERR_UTF8, "password file %s: invalid UTF-8 at byte %zu", path, bad + 1);
     else
-        r = mgw_out_copy(data, n, (uint8_t **)out, out_len);
-    mgw_free(data);
+        r = mgw_out_copy(p, n, (uint8_t **)out, out_len);
+    mgw_dbuf_free(&text);
     if (r == MGW_OK)
         mgw_err_clear();
     return r;

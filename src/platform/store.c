@@ -303,17 +303,28 @@ void mgw_store_set_fault(mgw_store_t *s, mgw_store_fault_fn fn, void *ctx)
 int mgw_store_add(mgw_store_t *s, const uint8_t *der, size_t n, const uint8_t sha1[20],
                   size_t *index)
 {
+    bool renamed;
+    return mgw_store_add_named(s, der, n, sha1, NULL, false, index, &renamed);
+}
+
+int mgw_store_add_named(mgw_store_t *s, const uint8_t *der, size_t n, const uint8_t sha1[20],
+                        const char *name, bool pem, size_t *index, bool *renamed)
+{
     char *origin = NULL;
     mgw_store_item item;
     memset(&item, 0, sizeof(item));
+    *renamed = false;
     int r = mgw_store_fault_point(s, "add", s->n_added);
-    if (r == MGW_OK)
+    if (r == MGW_OK && name != NULL && s->ops->add_named != NULL)
+        r = s->ops->add_named(s->be, der, n, sha1, name, pem, &origin, renamed);
+    else if (r == MGW_OK)
         r = s->ops->add(s->be, der, n, sha1, &origin);
     if (r != MGW_OK)
         return r;
     s->n_added++;
     s->generation++;
     r = mgw_store_item_from_der(der, n, origin, &item);
+    item.pem = pem && name != NULL && !*renamed && s->ops->add_named != NULL;
     free(origin);
     if (r == MGW_OK)
         r = mgw_store_listing_add(&s->list, &item);

@@ -19,6 +19,7 @@ typedef struct {
     char *subject; /* RFC 4514 */
     char *origin;  /* where the back-end keeps it (the directory store: a file name) */
     bool has_key;  /* a usable private key belongs to it (Windows stores) */
+    bool pem;      /* kept as PEM text (the directory store), else DER */
     bool gone;     /* removed since it was listed (until the listing is compacted) */
 } mgw_store_item;
 
@@ -54,6 +55,12 @@ typedef struct {
                       size_t password_len, unsigned flags, uint8_t **der, size_t *der_len,
                       char **origin);
     void (*close)(void *be);
+    /* Add a certificate under `name` (PEM text when pem, else DER), never
+     * over an existing entry: if the name is taken (or is no name this store
+     * can use), add it as add() does and set *renamed. NULL for back-ends
+     * without names of their own. */
+    int (*add_named)(void *be, const uint8_t *der, size_t n, const uint8_t sha1[20],
+                     const char *name, bool pem, char **origin, bool *renamed);
 } mgw_store_ops;
 
 /* Test hook (internal, never exported): called at named points of an
@@ -121,6 +128,10 @@ int mgw_store_attach(const mgw_store_ops *ops, void *be, const char *location, m
 /* Add a certificate and list it; *index receives its place in the listing. */
 int mgw_store_add(mgw_store_t *s, const uint8_t *der, size_t n, const uint8_t sha1[20],
                   size_t *index);
+/* mgw_store_add under a name of the back-end's (see add_named), as far as
+ * the back-end has names; *renamed says the name was taken or unusable. */
+int mgw_store_add_named(mgw_store_t *s, const uint8_t *der, size_t n, const uint8_t sha1[20],
+                        const char *name, bool pem, size_t *index, bool *renamed);
 /* Remove a listed item; it stays in the listing marked gone until
  * mgw_store_compact(). */
 int mgw_store_remove(mgw_store_t *s, size_t index);

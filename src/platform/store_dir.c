@@ -42,12 +42,15 @@ static bool cert_file_name(const char *name)
     return false;
 }
 
-/* Read a store file and return its certificate's DER (detail set on failure). */
-static int read_cert_file(const char *path, mgw_dbuf *der)
+/* Read a store file and return its certificate's DER (detail set on
+ * failure); *pem (when not NULL) says the file is PEM text. */
+static int read_cert_file(const char *path, mgw_dbuf *der, bool *pem)
 {
     uint8_t *data = NULL;
     size_t len = 0;
     int r = mgw_file_read(path, MAX_CERT_FILE, &data, &len);
+    if (r == MGW_OK && pem != NULL)
+        *pem = mgw_is_pem(data, len);
     if (r == MGW_OK)
         r = mgw_cert_file_der(data, len, der);
     mgw_free(data);
@@ -89,9 +92,11 @@ static int list_one(const dir_store *d, const char *name, mgw_store_listing *l)
         mgw_dbuf_init(&der);
         mgw_store_item item;
         memset(&item, 0, sizeof(item));
-        r = read_cert_file(path, &der);
+        bool pem = false;
+        r = read_cert_file(path, &der, &pem);
         if (r == MGW_OK)
             r = mgw_store_item_from_der(der.p, der.len, name, &item);
+        item.pem = pem;
         if (r == MGW_OK)
             r = mgw_store_listing_add(l, &item);
         mgw_store_item_clear(&item);
@@ -142,6 +147,32 @@ static int dir_add(void *be, const uint8_t *der, size_t n, const uint8_t sha1[20
     return r;
 }
 
+static int dir_add_named(void *be, const uint8_t *der, size_t n, const uint8_t sha1[20],
+                         const char *name, bool pem, char **origin, bool *renamed)
+{
+    const dir_store *d = be;
+    *renamed = true;
+    if (name[0] == '.' || strpbrk(name, "/\\:") != NULL || !cert_file_name(name))
+        return dir_add(be, der, n, sha1, origin);
+    mgw_dbuf text;
+    mgw_dbuf_init(&text);
+    char *path = join(d->dir, name);
+    int r = path == NULL ? mgw_err(MGW_ERR_NO_MEMORY, NULL) : MGW_OK;
+    if (r == MGW_OK && pem)
+        r = mgw_pem_write("CERTIFICATE", der, n, &text);
+    /* Atomic and synced, and never over an existing file. */
+    if (r == MGW_OK)
+        r = mgw_file_write(path, pem ? text.p : der, pem ? text.len : n, 0);
+    free(path);
+    mgw_dbuf_free(&text);
+    if (r == MGW_ERR_EXISTS)
+        return dir_add(be, der, n, sha1, origin);
+    *renamed = false;
+    if (r == MGW_OK && (*origin = mgw_strdup(name)) == NULL)
+        r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    return r;
+}
+
 static int dir_remove(void *be, const mgw_store_item *item)
 {
     const dir_store *d = be;
@@ -154,7 +185,7 @@ static int dir_remove(void *be, const mgw_store_item *item)
     int kind = MGW_PATH_MISSING;
     uint64_t size;
     /* Delete only the certificate that was listed (and backed up). */
-    int r = read_cert_file(path, &der);
+    int r = read_cert_file(path, &der, NULL);
     if (r == MGW_OK)
         mgw_sha1(der.p, der.len, sha1);
     if (r == MGW_ERR_NOT_FOUND)
@@ -189,6 +220,7 @@ static const mgw_store_ops dir_ops = {
     .remove = dir_remove,
     .import_pfx = NULL, /* a directory holds no private keys */
     .close = dir_close,
+    .add_named = dir_add_named,
 };
 
 int mgw_store_dir_open(const char *path, const mgw_store_ops **ops, void **be)

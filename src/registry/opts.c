@@ -1,6 +1,8 @@
 /* Desired registry state: the options of a plan. */
 #include "registry/plan.h"
 
+#include "cert/cert.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +20,7 @@ MGW_API mgw_regopts_t *mgw_regopts_new(void)
     o->binding_kind = MGW_BINDING_IP;
     o->revocation_check = true;
     o->client_self_signed = -1;
+    o->client_names_cdp = -1;
     return o;
 }
 
@@ -90,6 +93,27 @@ MGW_API int mgw_regopts_set_sni_binding(mgw_regopts_t *o, const char *host_port)
     return set_binding(o, host_port, MGW_BINDING_SNI, "sni_binding");
 }
 
+MGW_API int mgw_regopts_set_ccs_binding(mgw_regopts_t *o, const char *port)
+{
+    if (o == NULL || port == NULL)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_regopts_set_ccs_binding: NULL argument");
+    unsigned long v = 0;
+    size_t n = strlen(port);
+    for (size_t i = 0; i < n && v <= 65535; i++)
+        v = port[i] >= '0' && port[i] <= '9' ? v * 10 + (unsigned long)(port[i] - '0') : 65536;
+    if (n == 0 || n > 5 || port[0] == '0' || v == 0 || v > 65535)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT,
+                       "ccs_binding must be a port from 1 to 65535 (e.g. 443), not '%.80s'", port);
+    char *copy = mgw_strdup(port);
+    if (copy == NULL)
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    free(o->binding);
+    o->binding = copy;
+    o->binding_kind = MGW_BINDING_CCS;
+    mgw_err_clear();
+    return MGW_OK;
+}
+
 /* The flag setters: o must exist; `on` is taken as a boolean. */
 static int set_flag(mgw_regopts_t *o, bool *field, int on)
 {
@@ -153,8 +177,10 @@ MGW_API int mgw_regopts_set_client_cert(mgw_regopts_t *o, const mgw_cert_t *cert
     int r = mgw_cert_subject(cert, &subject);
     if (r == MGW_OK)
         r = mgw_cert_issuer(cert, &issuer);
-    if (r == MGW_OK)
+    if (r == MGW_OK) {
         o->client_self_signed = strcmp(subject, issuer) == 0;
+        o->client_names_cdp = cert->has_crl_dp;
+    }
     mgw_free(subject);
     mgw_free(issuer);
     if (r == MGW_OK)

@@ -16,11 +16,13 @@
 #define HTTP_PARAMS HKLM_SYSTEM "\\Services\\HTTP\\Parameters"
 #define IP_BINDINGS HTTP_PARAMS "\\SslBindingInfo"
 #define SNI_BINDINGS HTTP_PARAMS "\\SslSniBindingInfo"
+#define CCS_BINDINGS HTTP_PARAMS "\\SslCcsBindingInfo"
 #define SYSCERTS_POLICY "HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\SystemCertificates"
 #define AUTHROOT_KEY SYSCERTS_POLICY "\\AuthRoot"
 
 #define FLAG_NEGOTIATE_CLIENT_CERT 0x2u
 #define FLAG_DISABLE_TLS13 0x40u
+#define CHECK_MODE_NO_REVOCATION 0x1u
 
 const char *const *mgw_regplan_read_keys(size_t *n)
 {
@@ -187,23 +189,33 @@ static void bits_in_words(mgw_dbuf *out, uint32_t v, const uint32_t *bits, const
         mgw_dbuf_printf(out, "%sother bits 0x%x", first ? "" : "; ", (unsigned)v);
 }
 
+/* Every bit of DefaultSslCertCheckMode, set or not (HTTP_SERVICE_CONFIG_SSL_PARAM,
+ * DefaultCertCheckMode), then any bit without a name. */
 static void check_mode_meaning(uint32_t v, mgw_dbuf *out)
 {
     static const uint32_t bits[] = {0x1, 0x2, 0x4, 0x10000};
-    static const char *const names[] = {
-        "no revocation check of client certificates", "cached revocation data only",
-        "DefaultSslRevocationFreshnessTime applies", "no usage check"};
-    if (v == 0) {
-        mgw_dbuf_puts(out, "revocation of client certificates IS checked (0 is the default, "
-                           "not 'off'); a self-signed certificate has no revocation source");
-        return;
+    static const char *const names[] = {"no revocation check", "cached revocation data only",
+                                        "DefaultSslRevocationFreshnessTime applies",
+                                        "no usage check"};
+    mgw_dbuf_puts(out, v & CHECK_MODE_NO_REVOCATION
+                           ? "revocation of client certificates is not checked: "
+                           : "revocation of client certificates IS checked (0 is the default, "
+                             "not 'off'; it fails only a certificate naming a CRL distribution "
+                             "point Windows cannot reach): ");
+    for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+        mgw_dbuf_printf(out, "%s0x%x %s %s", i > 0 ? "; " : "", (unsigned)bits[i], names[i],
+                        v & bits[i] ? "on" : "off");
+        v &= ~bits[i];
     }
-    bits_in_words(out, v, bits, names, sizeof(bits) / sizeof(bits[0]));
+    if (v != 0)
+        mgw_dbuf_printf(out, "; other bits 0x%x", (unsigned)v);
 }
 
 static void flags_meaning(uint32_t v, mgw_dbuf *out)
 {
-    static const uint32_t bits[] = {0x1, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40, 0x80, 0x400, 0x1000};
+    /* HTTP_SERVICE_CONFIG_SSL_FLAG_* of http.h */
+    static const uint32_t bits[] = {0x1,   0x2,   0x4,   0x8,    0x10,   0x20,  0x40, 0x80,
+                                    0x100, 0x200, 0x400, 0x800, 0x1000, 0x2000, 0x4000};
     static const char *const names[] = {
         "USE_DS_MAPPER",
         "NEGOTIATE_CLIENT_CERT: the client certificate is asked for in the "
@@ -214,8 +226,13 @@ static void flags_meaning(uint32_t v, mgw_dbuf *out)
         "DISABLE_QUIC",
         "DISABLE_TLS13: TLS 1.3 off for this binding",
         "DISABLE_OCSP_STAPLING",
+        "ENABLE_TOKEN_BINDING",
+        "LOG_EXTENDED_EVENTS",
         "DISABLE_LEGACY_TLS",
-        "DISABLE_TLS12"};
+        "ENABLE_SESSION_TICKET",
+        "DISABLE_TLS12",
+        "ENABLE_CLIENT_CORRELATION",
+        "DISABLE_SESSION_ID"};
     if (v == 0) {
         mgw_dbuf_puts(out, "no flags: the client certificate is asked for by renegotiation, "
                            "which TLS 1.3 does not have");
@@ -388,7 +405,8 @@ static void sni_name(const mgw_regkey *k, mgw_dbuf *out)
 static int no_binding(planner *pl)
 {
     const mgw_regopts_t *o = pl->opts;
-    mgw_dbuf ip, sni, name;
+    mgw_dbuf ip, sni, ccs, name;
+    mgw_dbuf_init(&ccs);
     mgw_dbuf_init(&ip);
     mgw_dbuf_init(&sni);
     mgw_dbuf_init(&name);
@@ -402,21 +420,55 @@ static int no_binding(planner *pl)
             mgw_dbuf_printf(&sni, "%s%.*s", sni.len > 0 ? ", " : "", (int)name.len,
                             (const char *)name.p);
         }
+        if (is_child(k->path, CCS_BINDINGS))
+            mgw_dbuf_printf(&ccs, "%s%s", ccs.len > 0 ? ", " : "", leaf(k->path));
     }
+    mgw_dbuf_putc(&ccs, 0);
     mgw_dbuf_putc(&ip, 0);
     mgw_dbuf_putc(&sni, 0);
     int r =
         mgw_err(MGW_ERR_REG_NO_BINDING,
                 "the %s binding %s is not in the current registry state; the planner never "
                 "creates a binding key (one without SslCertHash is broken): create the "
-                "binding with 'netsh http add sslcert' or IIS first%s%s%s%s",
-                o->binding_kind == MGW_BINDING_IP ? "IP" : "SNI", o->binding,
-                ip.len > 1 ? "; IP bindings present: " : "", ip.len > 1 ? (char *)ip.p : "",
-                sni.len > 1 ? "; SNI bindings present: " : "", sni.len > 1 ? (char *)sni.p : "");
+                "binding with 'netsh http add sslcert' or IIS first%s%s%s%s%s%s",
+                o->binding_kind == MGW_BINDING_IP    ? "IP"
+                : o->binding_kind == MGW_BINDING_SNI ? "SNI"
+                                                     : "Central Certificate Store",
+                o->binding, ip.len > 1 ? "; IP bindings present: " : "",
+                ip.len > 1 ? (char *)ip.p : "", sni.len > 1 ? "; SNI bindings present: " : "",
+                sni.len > 1 ? (char *)sni.p : "",
+                ccs.len > 1 ? "; Central Certificate Store bindings present: " : "",
+                ccs.len > 1 ? (char *)ccs.p : "");
+    mgw_dbuf_free(&ccs);
     mgw_dbuf_free(&ip);
     mgw_dbuf_free(&sni);
     mgw_dbuf_free(&name);
     return r;
+}
+
+/* A Central Certificate Store binding is per port: its key under
+ * SslCcsBindingInfo is "ADDRESS:PORT" (any address) or the port alone. */
+static int find_ccs_binding(planner *pl)
+{
+    const char *port = pl->opts->binding;
+    size_t found = 0, n = strlen(port);
+    for (size_t i = 0; i < pl->st->n_keys; i++) {
+        const mgw_regkey *k = &pl->st->keys[i];
+        if (!is_child(k->path, CCS_BINDINGS))
+            continue;
+        const char *name = leaf(k->path), *colon = strrchr(name, ':');
+        const char *p = colon != NULL ? colon + 1 : name;
+        if (strlen(p) == n && memcmp(p, port, n) == 0) {
+            pl->binding = k;
+            found++;
+        }
+    }
+    if (found > 1)
+        return mgw_err(MGW_ERR_REG_NO_BINDING,
+                       "%zu Central Certificate Store binding keys are for port %s; remove the "
+                       "stale ones first",
+                       found, port);
+    return found == 1 ? MGW_OK : no_binding(pl);
 }
 
 static int find_binding(planner *pl)
@@ -428,16 +480,21 @@ static int find_binding(planner *pl)
         pl->binding = mgw_regdoc_find(pl->st, path);
         return pl->binding != NULL ? MGW_OK : no_binding(pl);
     }
+    if (o->binding_kind == MGW_BINDING_CCS)
+        return find_ccs_binding(pl);
     size_t found = 0;
     mgw_dbuf name;
     mgw_dbuf_init(&name);
     for (size_t i = 0; i < pl->st->n_keys; i++) {
         const mgw_regkey *k = &pl->st->keys[i];
-        const mgw_regval *hp = mgw_regkey_find(k, "HostnamePort");
-        if (!is_child(k->path, SNI_BINDINGS) || hp == NULL)
+        if (!is_child(k->path, SNI_BINDINGS))
             continue;
+        /* HostnamePort names the binding; a key without it, by its own name */
+        const mgw_regval *hp = mgw_regkey_find(k, "HostnamePort");
         name.len = 0;
-        if (mgw_regsz_to_utf8(hp->data, hp->len, &name) == MGW_OK &&
+        if (hp == NULL)
+            mgw_dbuf_puts(&name, leaf(k->path));
+        if ((hp == NULL || mgw_regsz_to_utf8(hp->data, hp->len, &name) == MGW_OK) &&
             mgw_dbuf_putc(&name, 0) == MGW_OK && mgw_regname_eq((char *)name.p, o->binding)) {
             pl->binding = k;
             found++;
@@ -446,7 +503,8 @@ static int find_binding(planner *pl)
     mgw_dbuf_free(&name);
     if (found > 1)
         return mgw_err(MGW_ERR_REG_NO_BINDING,
-                       "%zu SNI binding keys have HostnamePort %s; remove the stale ones first",
+                       "%zu SNI binding keys are for %s (by HostnamePort or key name); remove "
+                       "the stale ones first",
                        found, o->binding);
     return found == 1 ? MGW_OK : no_binding(pl);
 }
@@ -464,10 +522,18 @@ static int plan_binding(planner *pl)
     int r = MGW_OK;
     if (o->binding_kind == MGW_BINDING_SNI)
         r = add_item(pl, key, "HostnamePort", MGW_REGACT_CHECK, 0, NULL, 0);
-    if (r == MGW_OK)
+    /* Central Certificate Store bindings take their certificates from the share */
+    if (r == MGW_OK && o->binding_kind != MGW_BINDING_CCS)
         r = add_item(pl, key, "SslCertHash", MGW_REGACT_CHECK, 0, NULL, 0);
-    if (r == MGW_OK)
-        r = add_dword(pl, key, "DefaultSslCertCheckMode", o->revocation_check ? 0 : 1);
+    if (r == MGW_OK) {
+        /* a set of bits: only "no revocation check" is ours, the others stay */
+        mgw_regdata cur = value_in(pl->st, key, "DefaultSslCertCheckMode");
+        uint32_t mode = 0;
+        dword_of(&cur, &mode); /* add_dword refuses another type */
+        mode = o->revocation_check ? mode & ~CHECK_MODE_NO_REVOCATION
+                                   : mode | CHECK_MODE_NO_REVOCATION;
+        r = add_dword(pl, key, "DefaultSslCertCheckMode", mode);
+    }
     uint32_t bits = (o->disable_tls13 ? FLAG_DISABLE_TLS13 : 0) |
                     (o->negotiate_client_cert ? FLAG_NEGOTIATE_CLIENT_CERT : 0);
     if (r == MGW_OK && bits != 0) {
@@ -528,11 +594,18 @@ static int warn_pitfalls(planner *pl)
             "binding %s names none (DefaultSslCtlStoreName); what Schannel then does is not "
             "documented: set an issuer store (e.g. ClientAuthIssuer) holding the company CA",
             o->trust_mode, b);
-    if (r == MGW_OK && o->revocation_check && o->client_self_signed == 1)
+    if (r == MGW_OK && o->revocation_check && o->client_names_cdp == 1)
         r = mgw_regplan_add_warning(
-            p, "DefaultSslCertCheckMode=0 checks revocation, but the client certificate is "
-               "self-signed and has no revocation source: disable the revocation check or issue "
-               "the certificate from a CA that publishes revocation");
+            p, "revocation of client certificates is checked (DefaultSslCertCheckMode bit 0x1 "
+               "clear) and the client certificate names a CRL distribution point: Windows "
+               "refuses the certificate whenever it cannot reach that CRL; make sure the "
+               "gateway can, or plan with --no-revocation-check");
+    if (r == MGW_OK && o->disable_root_autoupdate)
+        r = mgw_regplan_add_warning(
+            p, "DisableRootAutoUpdate is written to the policy key directly: this is not a "
+               "local Group Policy setting (gpedit.msc will not show it), and a domain GPO "
+               "(\"Turn off Automatic Root Certificates Update\") overrides it; on a domain "
+               "member set it in the GPO instead");
     const mgw_regitem *fl = item_named(p, "DefaultFlags");
     mgw_regdata cur = value_in(pl->st, pl->binding->path, "DefaultFlags");
     uint32_t flags = 0;

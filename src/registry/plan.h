@@ -9,17 +9,18 @@ struct mgw_regstate {
     mgw_regdoc doc;
 };
 
-enum { MGW_BINDING_IP = 1, MGW_BINDING_SNI = 2 };
+enum { MGW_BINDING_IP = 1, MGW_BINDING_SNI = 2, MGW_BINDING_CCS = 3 };
 
 struct mgw_regopts {
     int trust_mode;
     int binding_kind;
-    char *binding; /* "IP:PORT" or "HOST:PORT" */
+    char *binding; /* "IP:PORT", "HOST:PORT" or (Central Certificate Store) "PORT" */
     bool revocation_check;
     bool disable_tls13, negotiate_client_cert;
     char *issuer_store; /* NULL: untouched */
     bool disable_root_autoupdate, keep_disallowed;
     int client_self_signed; /* -1 unknown, 0, 1 */
+    int client_names_cdp;   /* -1 unknown, 0, 1: a CRL distribution point */
 };
 
 /* A value's content at one moment: absent, or type and data. */

@@ -123,6 +123,7 @@ int mgw_backup_text(const mgw_store_t *s, const size_t *index, size_t n, mgw_dbu
         mgw_dbuf_puts(text, s->location);
         mgw_dbuf_putc(text, '/');
         put_value(text, it->origin);
+        mgw_dbuf_printf(text, "# format: %s\n", it->pem ? "PEM" : "DER");
         if (mgw_pem_write("CERTIFICATE", it->der, it->der_len, text) != MGW_OK)
             break;
     }
@@ -136,6 +137,7 @@ typedef struct {
     bool have_sha1;
     mgw_thumb sha1;
     char from[1024];
+    int format; /* 0 unknown, 1 DER, 2 PEM */
 } backup_reader;
 
 static bool header(const char *l, size_t n, const char *key, const char **value, size_t *vn)
@@ -169,8 +171,25 @@ static int backup_line(void *ctx, const char *l, size_t n, size_t lineno)
         br->have_sha1 = true;
     } else if (header(l, n, "# from:", &v, &vn)) {
         snprintf(br->from, sizeof(br->from), "%.*s", (int)(vn < 1000 ? vn : 1000), v);
+    } else if (header(l, n, "# format:", &v, &vn)) {
+        br->format = vn == 3 && memcmp(v, "PEM", 3) == 0   ? 2
+                     : vn == 3 && memcmp(v, "DER", 3) == 0 ? 1
+                                                          : 0;
     }
     return MGW_OK;
+}
+
+/* Backups made before the format was recorded: .pem and .crt files are
+ * taken for PEM (Debian's CA files are .crt in PEM), others for DER. */
+static bool pem_by_name(const char *from)
+{
+    size_t n = strlen(from);
+    char ext[5] = "";
+    for (size_t i = 0; n > 4 && i < 4; i++) {
+        char c = from[n - 4 + i];
+        ext[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+    }
+    return strcmp(ext, ".pem") == 0 || strcmp(ext, ".crt") == 0;
 }
 
 static int backup_block(void *ctx, const char *label, const uint8_t *der, size_t n, size_t lineno)
@@ -182,6 +201,7 @@ static int backup_block(void *ctx, const char *label, const uint8_t *der, size_t
     mgw_store_item item;
     memset(&item, 0, sizeof(item));
     int r = mgw_store_item_from_der(der, n, br->from, &item);
+    item.pem = br->format == 2 || (br->format == 0 && pem_by_name(br->from));
     if (r != MGW_OK && r != MGW_ERR_NO_MEMORY) {
         char where[80];
         snprintf(where, sizeof(where), "certificate %zu (line %zu) does not parse", br->out->n + 1,
@@ -201,6 +221,7 @@ static int backup_block(void *ctx, const char *label, const uint8_t *der, size_t
     mgw_store_item_clear(&item);
     br->have_sha1 = false;
     br->from[0] = '\0';
+    br->format = 0;
     return r;
 }
 

@@ -145,27 +145,6 @@ MGW_API int mgw_rootopts_set_allow_missing(mgw_rootopts_t *opts, int on)
 
 /* ---- keep-files ------------------------------------------------------------------ */
 
-/* The keep-file as UTF-8: UTF-8 with or without BOM, or UTF-16 with BOM. */
-static int keep_file_text(const uint8_t *data, size_t len, mgw_dbuf *text)
-{
-    size_t bad;
-    if (len >= 2 &&
-        ((data[0] == 0xFF && data[1] == 0xFE) || (data[0] == 0xFE && data[1] == 0xFF))) {
-        int r = mgw_utf16_to_utf8(data + 2, len - 2, data[0] == 0xFE, text);
-        return r == MGW_ERR_NO_MEMORY ? r : r != MGW_OK ? mgw_err(r, "invalid UTF-16") : MGW_OK;
-    }
-    if (len >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF) {
-        data += 3;
-        len -= 3;
-    }
-    if (!mgw_utf8_valid(data, len, &bad))
-        return mgw_err(MGW_ERR_UTF8,
-                       "invalid UTF-8 at byte %zu (keep-files are UTF-8 or UTF-16 "
-                       "with BOM)",
-                       bad + 1);
-    return mgw_dbuf_put(text, data, len) == MGW_OK ? MGW_OK : mgw_err(MGW_ERR_NO_MEMORY, NULL);
-}
-
 static bool is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
@@ -246,10 +225,8 @@ MGW_API int mgw_rootopts_add_keep_file(mgw_rootopts_t *opts, const uint8_t *data
     mgw_dbuf_init(&text);
     mgw_thumb *v = NULL;
     size_t n = 0, cap = 0;
-    int r = keep_file_text(data, len, &text);
-    if (r != MGW_OK)
-        r = mgw_err_prefix(r, name);
-    else
+    int r = mgw_text_decode(data, len, name, &text);
+    if (r == MGW_OK)
         r = parse_keep_lines((const char *)text.p, text.len, name, &v, &n, &cap);
     /* All the file's thumbprints, or none. */
     if (r == MGW_OK && n > 0)

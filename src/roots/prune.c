@@ -169,6 +169,13 @@ static int select_certs(const mgw_store_listing *back, const char *const *only, 
     return r;
 }
 
+/* The file name of a backup's "# from: LOCATION/NAME", NULL without one. */
+static const char *base_name(const char *from)
+{
+    const char *slash = from != NULL ? strrchr(from, '/') : NULL;
+    return slash != NULL && slash[1] != '\0' ? slash + 1 : NULL;
+}
+
 static int add_selected(mgw_store_t *s, const mgw_store_listing *back, const bool *selected,
                         const mgw_thumbset *present, const reporter *rp)
 {
@@ -179,12 +186,19 @@ static int add_selected(mgw_store_t *s, const mgw_store_listing *back, const boo
         mgw_thumb_sha1(&t, it->sha1);
         const mgw_thumbref *have = selected[i] ? mgw_thumbset_find(present, &t) : NULL;
         size_t at;
+        bool renamed = false;
         if (!selected[i])
             continue;
         if (have != NULL) {
             report(rp, MGW_ROOTS_PRESENT, it, s->list.items[have->index].origin, NULL);
-        } else if (mgw_store_add(s, it->der, it->der_len, it->sha1, &at) == MGW_OK) {
-            report(rp, MGW_ROOTS_ADDED, it, s->list.items[at].origin, NULL);
+        } else if (mgw_store_add_named(s, it->der, it->der_len, it->sha1, base_name(it->origin),
+                                       it->pem, &at, &renamed) == MGW_OK) {
+            char note[600];
+            const char *name = base_name(it->origin);
+            snprintf(note, sizeof(note), "%.500s holds another certificate now; written as %s",
+                     name != NULL ? name : "", s->list.items[at].origin);
+            report(rp, MGW_ROOTS_ADDED, it, s->list.items[at].origin,
+                   renamed && name != NULL && s->ops->add_named != NULL ? note : NULL);
             added++;
         } else {
             char detail[512];

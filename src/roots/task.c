@@ -9,6 +9,8 @@
 
 #define MAX_MINUTES_SPAN (31u * 86400u) /* the schema's P31D */
 #define MAX_PATH_CHARS 260              /* the schema's pathType */
+/* where the Windows installation puts the tool (README, "Windows") */
+#define MGW_TASK_DEFAULT_PROGRAM "C:\\Program Files\\mgwauth\\mgwauth.exe"
 
 struct mgw_taskopts {
     uint32_t interval, time_limit;
@@ -164,6 +166,26 @@ static bool prefix_nocase(const char *s, const char *prefix)
     return true;
 }
 
+/* "C:\\..." (or "C:/...") or a UNC path "\\\\server\\share\\...": the task runs
+ * as SYSTEM, whose working directory (System32) is nobody's choice. */
+static bool windows_absolute(const char *s)
+{
+    bool drive = ((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z')) && s[1] == ':' &&
+                 (s[2] == '\\' || s[2] == '/');
+    return drive || (s[0] == '\\' && s[1] == '\\' && s[2] != '\0');
+}
+
+static int check_absolute(const char *value, const char *what)
+{
+    if (windows_absolute(value))
+        return MGW_OK;
+    return mgw_err(MGW_ERR_INVALID_ARGUMENT,
+                   "%s '%.200s' is not an absolute Windows path (C:\\... or \\\\server\\...): "
+                   "the task runs as SYSTEM in C:\\Windows\\System32; in bash, quote Windows "
+                   "paths ('C:\\mgwauth\\keep.txt' - unquoted, bash makes C:mgwauthkeep.txt of it)",
+                   what, value);
+}
+
 MGW_API int mgw_taskopts_set_prune_command(mgw_taskopts_t *o, const char *program,
                                            const char *store, const char *keep_file,
                                            const char *backup_dir)
@@ -185,6 +207,8 @@ MGW_API int mgw_taskopts_set_prune_command(mgw_taskopts_t *o, const char *progra
             r = mgw_err(MGW_ERR_INVALID_ARGUMENT, "%s is empty", names[i]);
         else
             r = check_value(values[i], names[i], 0);
+        if (r == MGW_OK && !(i == 0 && system))
+            r = check_absolute(values[i], names[i]);
         mgw_dbuf_puts(&args, flags[i]);
         win_quote(&args, values[i]);
     }
@@ -192,9 +216,12 @@ MGW_API int mgw_taskopts_set_prune_command(mgw_taskopts_t *o, const char *progra
     mgw_dbuf_putc(&args, '\0');
     if (r == MGW_OK && args.oom)
         r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    if (program == NULL)
+        program = MGW_TASK_DEFAULT_PROGRAM;
+    if (r == MGW_OK && (r = check_value(program, "the program", 0)) == MGW_OK)
+        r = check_absolute(program, "the program");
     if (r == MGW_OK)
-        r = mgw_taskopts_set_command(o, program != NULL ? program : "mgwauth.exe",
-                                     (const char *)args.p);
+        r = mgw_taskopts_set_command(o, program, (const char *)args.p);
     mgw_dbuf_free(&args);
     return r;
 }

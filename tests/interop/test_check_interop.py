@@ -4,6 +4,7 @@ ssl_verify_client, against `openssl s_server -Verify` with TLS 1.2 and 1.3,
 and against small misbehaving servers for every fault; curl proves the PFX
 works with a second TLS stack."""
 import datetime
+import ipaddress
 import json
 import os
 import shutil
@@ -84,6 +85,10 @@ class PKI:
 
     def expired_server(self):
         """A server certificate for localhost that expired yesterday, made by cryptography."""
+        return self.server_cert("expired", "localhost", [x509.DNSName("localhost")], -10, -1)
+
+    def server_cert(self, name, cn, sans, start_days=-1, end_days=30):
+        """A server certificate of the company CA with these SANs, made by cryptography."""
         with open(self.p("ca", "ca.key"), "rb") as f:
             ca_key = serialization.load_pem_private_key(f.read(), b"pw")
         with open(self.ca_pem, "rb") as f:
@@ -91,14 +96,14 @@ class PKI:
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.utcnow()
         cert = (x509.CertificateBuilder()
-                .subject_name(x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME,
-                                                            "localhost")]))
-                .issuer_name(ca.subject).public_key(key.public_key()).serial_number(7)
-                .not_valid_before(now - datetime.timedelta(days=10))
-                .not_valid_after(now - datetime.timedelta(days=1))
-                .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), False)
+                .subject_name(x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, cn)]))
+                .issuer_name(ca.subject).public_key(key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now + datetime.timedelta(days=start_days))
+                .not_valid_after(now + datetime.timedelta(days=end_days))
+                .add_extension(x509.SubjectAlternativeName(sans), False)
                 .sign(ca_key, hashes.SHA256()))
-        cp, kp = self.p("expired.pem"), self.p("expired.key")
+        cp, kp = self.p(name + ".pem"), self.p(name + ".key")
         with open(cp, "wb") as f:
             f.write(cert.public_bytes(serialization.Encoding.PEM))
         with open(kp, "wb") as f:
@@ -230,21 +235,72 @@ def test_expired_and_wrong_host_server_certificates_fail_with_the_reason():
         assert rc == 1 and j["error"] == -704 and "not trusted" in j["reason"]
         rc, j, _ = check(THE_PKI, f"https://localhost:{n.port}", THE_PKI.client_pfx,
                          "--insecure")
-        # accepted, but reported as unverified
+        # accepted, but reported as not verified (not as a signature problem)
         assert rc == 0 and j["server_certificate"]["verified"] is False, j
-        assert j["server_certificate"]["verify_problems"], j
+        assert j["server_certificate"]["verification_skipped"] is True, j
+        assert j["server_certificate"]["verify_problems"] is None, j
+        p = run([MGW, "check", f"https://localhost:{n.port}", "--pfx", THE_PKI.client_pfx,
+                 "--password-file", THE_PKI.pw, "--insecure", "--timeout", "5"])
+        assert "verified:        no: not checked (--insecure" in p.stdout, p.stdout
+        assert "not correctly signed" not in p.stdout, p.stdout
     finally:
         n.stop()
 
 
-def s_server(pki, proto):
-    port = free_port()
-    proc = subprocess.Popen([OPENSSL, "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
-                             pki.srv_pem, "-key", pki.srv_key, "-Verify", "1", "-CAfile",
-                             pki.ca_pem, "-www", proto], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-    wait_port(port)
+def s_server(pki, proto, cert=None, key=None, host="127.0.0.1"):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as sock:
+        sock.bind((host, 0))
+        port = sock.getsockname()[1]
+    accept = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    proc = subprocess.Popen([OPENSSL, "s_server", "-accept", accept, "-cert",
+                             cert or pki.srv_pem, "-key", key or pki.srv_key, "-Verify", "1",
+                             "-CAfile", pki.ca_pem, "-www", proto] + (["-6"] if ":" in host else []),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL)
+    end = time.time() + 10
+    while True:
+        assert proc.poll() is None and time.time() < end, f"s_server on {accept} did not start"
+        try:
+            with socket.create_connection((host, port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.05)
     return proc, port
+
+
+def test_urls_with_ip_addresses_are_checked_against_ip_sans():
+    """https://127.0.0.1:PORT/ and https://[::1]:PORT/: the server certificate must name the
+    address in an iPAddress SAN (mbedTLS 2.28 does not look at those; the project does)."""
+    ip4, ip6 = ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1")
+    good = THE_PKI.server_cert("ip-good", "gateway", [x509.IPAddress(ip4), x509.IPAddress(ip6),
+                                                      x509.DNSName("localhost")])
+    # the right address only as CN and DNS name text, the SAN naming another address
+    wrong = THE_PKI.server_cert("ip-wrong", "127.0.0.1", [
+        x509.IPAddress(ipaddress.ip_address("127.0.0.2")), x509.DNSName("127.0.0.1"),
+        x509.IPAddress(ipaddress.ip_address("::2"))])
+    for host, url_host in (("127.0.0.1", "127.0.0.1"), ("::1", "[::1]")):
+        proc, port = s_server(THE_PKI, "-tls1_2", *good, host=host)
+        try:
+            rc, j, p = check(THE_PKI, f"https://{url_host}:{port}/", THE_PKI.client_pfx)
+            assert rc == 0 and j["server_certificate"]["verified"] is True, (host, j, p.stderr)
+            assert j["with_certificate"]["status"] == 200, j
+        finally:
+            proc.terminate()
+            proc.wait()
+        proc, port = s_server(THE_PKI, "-tls1_2", *wrong, host=host)
+        try:
+            rc, j, p = check(THE_PKI, f"https://{url_host}:{port}/", THE_PKI.client_pfx)
+            assert rc == 1 and j["error"] == -705, (host, j)
+            assert f"not valid for {host}" in j["reason"], j["reason"]
+            # --insecure still connects, and says the server was not verified
+            rc, j, p = check(THE_PKI, f"https://{url_host}:{port}/", THE_PKI.client_pfx,
+                             "--insecure")
+            assert rc == 0 and j["server_certificate"]["verified"] is False, j
+            assert j["server_certificate"]["verification_skipped"] is True, j
+        finally:
+            proc.terminate()
+            proc.wait()
 
 
 def test_openssl_s_server_tls12_and_tls13():

@@ -122,7 +122,21 @@ def test_sni_binding_and_client_certificate_warnings():
         out = mgw("registry", "plan", *CURRENT, "--sni-binding", "mail.example.com:443",
                   "--client-cert", w.path("c", "Certificate.cer"), "--out", w.path("p")).stdout
         assert "mail.example.com:443\\DefaultSslCertCheckMode" in out, out
-        assert "self-signed and has no revocation source" in out, out
+        # a self-signed certificate names no CRL distribution point: nothing that can fail
+        assert "CRL distribution point:" not in out and "self-signed" not in out, out
+        # one that names a CRL distribution point (made by openssl) is warned about
+        openssl = os.environ.get("OPENSSL", "openssl")
+        subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-keyout", w.path("k.pem"), "-out",
+                        w.path("cdp.pem"), "-subj", "/CN=phone", "-days", "30", "-addext",
+                        "crlDistributionPoints=URI:http://crl.example.com/ca.crl"],
+                       check=True, capture_output=True)
+        out = mgw("registry", "plan", *CURRENT, "--client-cert", w.path("cdp.pem"), "--out",
+                  w.path("p2")).stdout
+        assert "names a CRL distribution point: Windows refuses" in out, out
+        out = mgw("registry", "plan", *CURRENT, "--client-cert", w.path("cdp.pem"),
+                  "--no-revocation-check", "--out", w.path("p3")).stdout
+        assert "CRL distribution point:" not in out, out
 
 
 def test_apply_reapply_drift_and_rollback():

@@ -14,7 +14,7 @@ import warnings
 
 sys.path.insert(0, os.path.dirname(__file__))
 import tap  # noqa: E402
-from workdir import WorkDir  # noqa: E402
+from workdir import WorkDir, ossl  # noqa: E402
 
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
@@ -214,7 +214,8 @@ def removed_by(stdout):
 
 def pem_blocks(text):
     """(header sha1, PEM) pairs of a backup."""
-    return re.findall(r"# sha1: ([0-9A-F]{40})\n# from: [^\n]*\n(-----BEGIN CERTIFICATE-----\n"
+    return re.findall(r"# sha1: ([0-9A-F]{40})\n# from: [^\n]*\n# format: PEM\n"
+                      r"(-----BEGIN CERTIFICATE-----\n"
                       r".*?-----END CERTIFICATE-----\n)", text, flags=re.S)
 
 
@@ -258,9 +259,13 @@ def test_backup_is_not_overwritten_and_restore_returns_the_identical_set():
         after = s.certs()
         assert sorted(after) == sorted(before)
         assert all(after[t] == before[t] for t in before)
-        # restored files are <SHA1>.cer in DER
+        # restored under their own names, in their own format: Debian's .crt files come back
+        # byte for byte (PEM), none as <SHA1>.cer
+        for c in glob.glob(os.path.join(MOZILLA, "*.crt")):
+            with open(c, "rb") as f, open(os.path.join(s.store, os.path.basename(c)), "rb") as g:
+                assert f.read() == g.read(), c
         restored = [n for n in os.listdir(s.store) if re.fullmatch(r"[0-9A-F]{40}\.cer", n)]
-        assert len(restored) == len(before) - 1
+        assert restored == [], restored
         p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
         assert "restored 0 certificates, %d already present" % (len(before) - 1) in p.stdout
         # the same backup name again: refused, the old backup intact
@@ -277,6 +282,42 @@ def test_backup_is_not_overwritten_and_restore_returns_the_identical_set():
         p = mgw("roots", "restore", "--store", s.store, "--backup", backup, "--only",
                 LRM + one.lower())
         assert sorted(s.certs()) == sorted([s.ours, one]), p.stdout
+
+
+def test_restore_keeps_names_formats_and_never_overwrites_other_content():
+    with WorkDir("mgw-restore-") as w:
+        store = w.path("store")
+        os.mkdir(store)
+        pw = w.path("pw")
+        with open(pw, "w") as f:
+            f.write("pw\n")
+        for name in ("keep", "der", "pem", "taken"):
+            mgw("cert", "create", "--subject", f"CN={name}", "--key", "p256", "--password-file",
+                pw, "--out", w.path(name))
+        shutil.copy(w.path("keep", "Certificate.cer"), os.path.join(store, "keep.cer"))
+        shutil.copy(w.path("der", "Certificate.cer"), os.path.join(store, "gateway ca.der"))
+        ossl("x509", "-inform", "DER", "-in", w.path("pem", "Certificate.cer"), "-out",
+             os.path.join(store, "Root.PEM"))
+        shutil.copy(w.path("taken", "Certificate.cer"), os.path.join(store, "taken.cer"))
+        originals = {n: open(os.path.join(store, n), "rb").read() for n in os.listdir(store)}
+        keep = sha1(load(os.path.join(store, "keep.cer")))
+        backup = w.path("b.pem.gz")
+        mgw("roots", "prune", "--store", store, "--keep", keep, "--backup", backup, "--yes")
+        assert os.listdir(store) == ["keep.cer"]
+        # someone puts another certificate under one of the names
+        shutil.copy(w.path("keep", "Certificate.cer"), os.path.join(store, "taken.cer"))
+        p = mgw("roots", "restore", "--store", store, "--backup", backup)
+        taken = sha1(load(w.path("taken", "Certificate.cer")))
+        assert f"taken.cer holds another certificate now; written as {taken}.cer" in p.stdout, \
+            p.stdout
+        assert p.stdout.strip().endswith("restored 3 certificates, 0 already present"), p.stdout
+        assert sorted(os.listdir(store)) == sorted(["keep.cer", "gateway ca.der", "Root.PEM",
+                                                    "taken.cer", f"{taken}.cer"])
+        for n in ("gateway ca.der", "Root.PEM"):
+            assert open(os.path.join(store, n), "rb").read() == originals[n], n
+        assert open(os.path.join(store, "taken.cer"), "rb").read() == originals["keep.cer"]
+        assert open(os.path.join(store, f"{taken}.cer"), "rb").read() == originals["taken.cer"]
+        assert openssl_sha1(os.path.join(store, "Root.PEM")) == sha1(load(w.path("pem", "Certificate.cer")))
 
 
 def test_removal_failure_stops_with_an_exact_account():

@@ -236,7 +236,8 @@ def test_task_xml_has_every_setting():
             assert settings[name].text == want, (name, settings[name].text)
         assert text_of(settings["RestartOnFailure"], "Interval") == "PT1M"
         assert text_of(settings["RestartOnFailure"], "Count") == "3"
-        assert text_of(root, "Actions/Exec/Command") == "mgwauth.exe"
+        # where a Windows installation puts the tool: SYSTEM need not find it on its PATH
+        assert text_of(root, "Actions/Exec/Command") == r"C:\Program Files\mgwauth\mgwauth.exe"
         assert windows_argv(text_of(root, "Actions/Exec/Arguments")) == [
             "roots", "prune", "--store", PRUNE[1], "--keep-file", PRUNE[3], "--backup-dir",
             PRUNE[5], "--yes"]
@@ -244,7 +245,7 @@ def test_task_xml_has_every_setting():
 
 def test_values_are_escaped_and_quoted_for_windows():
     with Work() as w:
-        store, keep, backups = r"Root & <Co>", r'C:\My Keep\"x".txt', "D:\\back ups\\"
+        store, keep, backups = r"C:\Root & <Co>", r'C:\My Keep\"x".txt', "D:\\back ups\\"
         _, root = w.xml("--store", store, "--keep-file", keep, "--backup-dir", backups,
                         "--exe", r"C:\Program Files\mgwauth\mgwauth.exe")
         validate(root)
@@ -298,6 +299,19 @@ def test_task_xml_refuses_bad_use_and_keeps_existing_files():
         p = run([MGW, "task", "xml", "--store", "S\x01", "--keep-file", "k", "--backup-dir", "d",
                  "--out", w.path("ctl.xml")], check=False)
         assert p.returncode == 1 and b"control character" in p.stderr
+        # what bash makes of an unquoted C:\mgw\keep.txt, and other relative paths
+        for i, (opt, bad) in enumerate((("--keep-file", "C:mgwkeep.txt"),
+                                        ("--backup-dir", "backups"), ("--exe", "mgwauth.exe"),
+                                        ("--store", r"ProgramData\Root"))):
+            args = list(PRUNE)
+            if opt == "--exe":
+                args += [opt, bad]
+            else:
+                args[args.index(opt) + 1] = bad
+            p = run([MGW, "task", "xml", *args, "--out", w.path(f"rel{i}.xml")], check=False)
+            assert p.returncode == 1, (opt, p)
+            assert f"'{bad}' is not an absolute Windows path".encode() in p.stderr, p.stderr
+            assert not os.path.exists(w.path(f"rel{i}.xml"))
         assert open(out).read() == "mine" and not os.path.exists(w.path("ctl.xml"))
 
 

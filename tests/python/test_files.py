@@ -45,6 +45,49 @@ class Files(unittest.TestCase):
             with self.assertRaises(mgwauth.InputError):
                 mgwauth.read_password_file(path)
 
+    def test_password_files_as_windows_writes_them(self):
+        pw = "Pässwort-€"
+        with support.TempDir() as d:
+            path = os.path.join(d, "pw.txt")
+            # Set-Content -Encoding UTF8 (PowerShell 5), then Out-File / ">" (UTF-16LE, BOM)
+            for data in (b"\xef\xbb\xbf" + (pw + "\r\n").encode(),
+                         b"\xff\xfe" + (pw + "\r\n").encode("utf-16-le"),
+                         b"\xfe\xff" + (pw + "\r\n").encode("utf-16-be")):
+                with open(path, "wb") as f:
+                    f.write(data)
+                self.assertEqual(mgwauth.read_password_file(path), pw, data)
+
+    def test_other_encodings_are_named_with_how_to_save(self):
+        text = "Pässwort\r\n"
+        cases = [(text.encode("utf-16-be"), "UTF-16BE without BOM"),
+                 (text.encode("utf-16-le"), "UTF-16LE without BOM"),
+                 (text.encode("utf-32"), "UTF-32LE"),
+                 (text.encode("utf-32-be"), "UTF-32BE"),
+                 (text.encode("cp1252"), "Windows-1252")]
+        with support.TempDir() as d:
+            path = os.path.join(d, "in.txt")
+            for data, name in cases:
+                with open(path, "wb") as f:
+                    f.write(data)
+                for read in (mgwauth.read_password_file, mgwauth.read_text_file):
+                    with self.assertRaises(mgwauth.InputError) as e:
+                        read(path)
+                    self.assertEqual(e.exception.code, mgwauth.errors.ERR_UTF8)
+                    self.assertIn(name, str(e.exception))
+                    self.assertIn("Set-Content -Encoding UTF8", str(e.exception))
+
+    def test_text_files(self):
+        with support.TempDir() as d:
+            path = os.path.join(d, "t.csv")
+            body = "upn,email\nä@x,ö@x\n"
+            for data in (body.encode(), b"\xef\xbb\xbf" + body.encode(),
+                         b"\xff\xfe" + body.encode("utf-16-le")):
+                with open(path, "wb") as f:
+                    f.write(data)
+                self.assertEqual(mgwauth.read_text_file(path), body)
+            with self.assertRaises(mgwauth.TooLargeError):
+                mgwauth.read_text_file(path, max_len=4)
+
 
 class Passwords(unittest.TestCase):
     # letters and digits without those mistaken for one another (0/O, 1/l/I)

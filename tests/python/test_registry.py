@@ -132,8 +132,38 @@ class Plans(unittest.TestCase):
         self.assertEqual(got["0.0.0.0:443\\DefaultFlags"], ("set", "0x00000002 (2)"))
         self.assertNotIn("0.0.0.0:443\\DefaultSslCtlStoreName", got)
         self.assertNotIn("AuthRoot\\DisableRootAutoUpdate", got)
-        self.assertTrue(any("self-signed and has no revocation source" in w
-                            for w in plan.warnings), plan.warnings)
+        # self-signed, no CRL distribution point: revocation checking cannot fail it
+        self.assertFalse(any("CRL distribution point" in w for w in plan.warnings),
+                         plan.warnings)
+
+    def test_a_client_certificate_naming_a_crl_is_warned_about(self):
+        import datetime
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "phone")])
+        now = datetime.datetime.utcnow()
+        cdp = x509.CRLDistributionPoints([x509.DistributionPoint(
+            [x509.UniformResourceIdentifier("http://crl.example.com/ca.crl")], None, None, None)])
+        der = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+               .public_key(key.public_key()).serial_number(1).not_valid_before(now)
+               .not_valid_after(now + datetime.timedelta(days=9)).add_extension(cdp, False)
+               .sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+        cert = mgwauth.load_certificate(der)
+        for check, warned in ((True, True), (False, False)):
+            with state() as st, mgwauth.RegistryOptions(client_cert=cert,
+                                                        revocation_check=check) as opts:
+                plan = mgwauth.RegistryPlan.compute(opts, st)
+            self.assertEqual(any("names a CRL distribution point" in w for w in plan.warnings),
+                             warned, plan.warnings)
+
+    def test_ccs_binding_option(self):
+        with mgwauth.RegistryOptions(ccs_binding="443") as opts:
+            with self.assertRaises(mgwauth.NoBindingError):
+                mgwauth.RegistryPlan.compute(opts, mgwauth.RegistryState())
+            with self.assertRaises(mgwauth.InvalidArgumentError):
+                opts.set_ccs_binding("0.0.0.0:443")
 
     def test_bad_options_raise(self):
         with mgwauth.RegistryOptions() as opts:

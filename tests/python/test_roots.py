@@ -219,13 +219,13 @@ class PruneAndRestore(unittest.TestCase):
             # the plan was for the store as it was
             with self.assertRaises(mgwauth.StoreChangedError):
                 store.prune(plan, s.path("again.pem.gz"))
-            # restore: each certificate added, as <SHA1>.cer
+            # restore: each certificate added under the name it had
             events = []
             store.restore(backup, on_event=events.append)
             self.assertEqual([(e.type, e.thumbprint, e.origin) for e in events],
-                             [(mgwauth.RootsEventType.ADDED, e.thumbprint, e.thumbprint + ".cer")
+                             [(mgwauth.RootsEventType.ADDED, e.thumbprint, before[e.thumbprint])
                               for e in to_remove])
-            self.assertEqual(set(s.files()), set(before))
+            self.assertEqual(s.files(), before)
             # again: all present, nothing added
             events = []
             store.restore(backup, on_event=events.append)

@@ -30,7 +30,7 @@ from .errors import (BackupError, CheckError, CheckUrlError, CryptoError, DriftE
                      WrongPasswordError, RegistryTypeError, StoreNameError, AccessDeniedError,
                      KeyNotAttachedError)
 from .files import (FileFlag, FileSet, file_sync_dir, password_generate, read_file,
-                    read_password_file, write_file)
+                    read_password_file, read_text_file, write_file)
 from .keys import Format, Key, KeyType, default_iterations
 from .pfx import (KeySpec, Pfx, PfxAlgorithm, PfxOptions, PfxPart, PfxProfile, load_pfx,
                   max_iterations, write_pfx)
@@ -91,7 +91,7 @@ __all__ = [
     "Pfx", "PfxOptions", "PfxProfile", "PfxPart", "PfxAlgorithm", "KeySpec", "load_pfx",
     "write_pfx", "max_iterations",
     "FileSet", "FileFlag", "write_file", "read_file", "read_password_file", "password_generate",
-    "file_sync_dir",
+    "file_sync_dir", "read_text_file",
     "registry", "RegistryState", "RegistryOptions", "RegistryPlan", "RegFile", "TrustMode",
     "RegistrySyntaxError", "NoBindingError", "DriftError", "RegistryPlanError",
     "RegistryTypeError",

@@ -15,6 +15,7 @@ _ffi.declare({
     "mgw_file_sync_dir": (STATUS, [BYTES_IN]),
     "mgw_file_read": (STATUS, [BYTES_IN, c_size_t, BUFFER_OUT, SIZE_OUT]),
     "mgw_password_file_read": (STATUS, [BYTES_IN, BUFFER_OUT, SIZE_OUT]),
+    "mgw_text_file_read": (STATUS, [BYTES_IN, c_size_t, BUFFER_OUT, SIZE_OUT]),
     "mgw_password_generate": (STATUS, [c_size_t, BUFFER_OUT]),
     "mgw_fileset_new": (HANDLE, []),
     "mgw_fileset_free": (None, [HANDLE_OUT]),
@@ -57,9 +58,15 @@ def read_file(path: PathLike, max_len: int = DEFAULT_MAX_LEN) -> bytes:
     return _ffi.take_bytes(lib.mgw_file_read, _ffi.path_arg(path), max_len)
 
 
+def read_text_file(path: PathLike, max_len: int = DEFAULT_MAX_LEN) -> str:
+    """A text file as str: UTF-8 with or without BOM, or UTF-16 with BOM. Any
+    other encoding raises Utf8Error naming it and how to save the file."""
+    return _ffi.take_bytes(lib.mgw_text_file_read, _ffi.path_arg(path), max_len).decode("utf-8")
+
+
 def read_password_file(path: PathLike) -> str:
-    """The first line of a password file without its line ending (UTF-8, at
-    most 1024 bytes; an empty file is the empty password)."""
+    """The first line of a password file without its line ending (UTF-8, or
+    UTF-16 with BOM; at most 1024 bytes; an empty file is the empty password)."""
     return _ffi.take_bytes(lib.mgw_password_file_read, _ffi.path_arg(path)).decode("utf-8")
 
 

@@ -30,6 +30,7 @@ _ffi.declare({
     "mgw_regopts_set_trust_mode": (STATUS, [HANDLE, c_int]),
     "mgw_regopts_set_binding": (STATUS, [HANDLE, BYTES_IN]),
     "mgw_regopts_set_sni_binding": (STATUS, [HANDLE, BYTES_IN]),
+    "mgw_regopts_set_ccs_binding": (STATUS, [HANDLE, BYTES_IN]),
     "mgw_regopts_set_revocation_check": (STATUS, [HANDLE, c_int]),
     "mgw_regopts_set_disable_tls13": (STATUS, [HANDLE, c_int]),
     "mgw_regopts_set_negotiate_client_cert": (STATUS, [HANDLE, c_int]),
@@ -120,7 +121,7 @@ class RegistryOptions(_ffi.Handle):
 
     def __init__(self, *, trust_mode: Union[int, TrustMode, None] = None,
                  binding: Optional[str] = None, sni_binding: Optional[str] = None,
-                 revocation_check: Optional[bool] = None, disable_tls13: Optional[bool] = None,
+                 ccs_binding: Optional[str] = None, revocation_check: Optional[bool] = None, disable_tls13: Optional[bool] = None,
                  negotiate_client_cert: Optional[bool] = None,
                  issuer_store: Optional[str] = None,
                  disable_root_autoupdate: bool = False, keep_disallowed_updates: bool = False,
@@ -132,6 +133,8 @@ class RegistryOptions(_ffi.Handle):
             self.set_binding(binding)
         if sni_binding is not None:
             self.set_sni_binding(sni_binding)
+        if ccs_binding is not None:
+            self.set_ccs_binding(ccs_binding)
         if revocation_check is not None:
             self.set_revocation_check(revocation_check)
         if disable_tls13 is not None:
@@ -157,12 +160,18 @@ class RegistryOptions(_ffi.Handle):
 
     def set_sni_binding(self, host_port: str) -> None:
         """An SNI binding "HOST:PORT" instead, found under SslSniBindingInfo
-        by its HostnamePort value."""
+        by its HostnamePort value (or, without one, its key name)."""
         self._call(lib.mgw_regopts_set_sni_binding, _ffi.text_arg(host_port))
 
+    def set_ccs_binding(self, port: str) -> None:
+        """A Central Certificate Store binding for a port ("443") instead,
+        found under SslCcsBindingInfo by the port of its key name."""
+        self._call(lib.mgw_regopts_set_ccs_binding, _ffi.text_arg(str(port)))
+
     def set_revocation_check(self, on: bool = True) -> None:
-        """True (default): DefaultSslCertCheckMode 0, client certificate
-        revocation is checked; False: 1, no revocation check."""
+        """True (default): clear DefaultSslCertCheckMode bit 0x1, client
+        certificate revocation is checked; False: set it, no revocation
+        check. The other bits of the value are kept."""
         self._call(lib.mgw_regopts_set_revocation_check, int(bool(on)))
 
     def set_disable_tls13(self, on: bool = True) -> None:

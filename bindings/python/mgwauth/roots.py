@@ -419,8 +419,9 @@ class TaskOptions(_ffi.Handle):
 
     def set_prune_command(self, store: str, keep_file: str, backup_dir: str,
                           program: Optional[str] = None) -> None:
-        """``program`` (None: mgwauth.exe) with "roots prune --store S
-        --keep-file F --backup-dir D --yes", quoted for CommandLineToArgvW."""
+        """``program`` (None: C:\\Program Files\\mgwauth\\mgwauth.exe) with
+        "roots prune --store S --keep-file F --backup-dir D --yes", quoted for
+        CommandLineToArgvW. The paths must be absolute Windows paths."""
         self._call(lib.mgw_taskopts_set_prune_command, _ffi.text_arg(program),
                    _ffi.text_arg(store), _ffi.text_arg(keep_file), _ffi.text_arg(backup_dir))
 
@@ -435,8 +436,8 @@ def task_xml(store: str, keep_file: str, backup_dir: str, *, program: Optional[s
              interval: Optional[Span] = None, time_limit: Optional[Span] = None,
              start: Union[str, datetime.datetime, None] = None) -> bytes:
     """The re-prune task as ``mgwauth task xml`` writes it: Task Scheduler
-    XML (UTF-16LE with BOM) running ``program`` (None: mgwauth.exe) roots
-    prune on ``store`` with ``keep_file``, backups under ``backup_dir``.
+    XML (UTF-16LE with BOM) running ``program`` (None:
+    C:\\Program Files\\mgwauth\\mgwauth.exe) roots prune on ``store`` with ``keep_file``, backups under ``backup_dir``.
     For another command use :class:`TaskOptions` and its ``to_xml()``."""
     with TaskOptions(interval=interval, time_limit=time_limit, start=start) as options:
         options.set_prune_command(store, keep_file, backup_dir, program)
