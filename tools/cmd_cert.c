@@ -215,7 +215,7 @@ static int prepare_out(job *j, cli_opt *o, size_t n, const char *default_base)
     for (size_t i = 0; i < j->n_out; i++) {
         if ((j->out[i].path = cli_path(dir, base, j->out[i].ext)) == NULL)
             return cli_fail(MGW_ERR_NO_MEMORY, NULL);
-        FILE *f = force ? NULL : fopen(j->out[i].path, "rb");
+        FILE *f = force ? NULL : cli_fopen(j->out[i].path, "rb");
         if (f != NULL) {
             fclose(f);
             fprintf(stderr, "mgwauth: error: %s exists (use --force to overwrite)\n",

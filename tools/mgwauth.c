@@ -82,6 +82,7 @@ static const char usage_platform[] =
 int main(int argc, char **argv)
 {
     cli_utf8_args(&argc, &argv);
+    cli_console_utf8();
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         fputs(usage_crypto, argc < 2 ? stderr : stdout);
