@@ -151,6 +151,10 @@ MGW_API const char *mgw_version(void);
 /** Version as 0xMMmmpp (major, minor, patch). @since 1.0 */
 MGW_API uint32_t mgw_version_number(void);
 
+/** The crypto library this build runs on, as loaded at run time, e.g.
+ * "mbedTLS 3.6.6". Never NULL; a constant string. @since 1.1 */
+MGW_API const char *mgw_crypto_version(void);
+
 /** Short, constant description of an error code. Never NULL; unknown codes
  * get "unknown error". @since 1.0 */
 MGW_API const char *mgw_strerror(int err);

@@ -90,11 +90,9 @@ int main(int argc, char **argv)
         return argc < 2 ? EXIT_USAGE : 0;
     }
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-        int tls = mgw_check_max_tls();
-        printf("mgwauth %s (%s)\n", mgw_version(),
-               tls == MGW_TLS_1_3   ? "TLS up to 1.3"
-               : tls == MGW_TLS_1_2 ? "TLS up to 1.2"
-                                    : "built without mbedTLS: no certificates, PFX or TLS");
+        printf("mgwauth %s on %s (%s)\n", mgw_version(), mgw_crypto_version(),
+               mgw_check_max_tls() == MGW_TLS_1_3 ? "TLS 1.2 and 1.3"
+                                                  : "TLS 1.2; TLS 1.3 needs mbedTLS 3.x");
         return 0;
     }
     if (strcmp(argv[1], "cert") == 0)

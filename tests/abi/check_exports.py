@@ -60,9 +60,9 @@ def test_symbol_map_lists_exactly_the_header():
 
 def test_symbols_carry_the_version_node():
     out = subprocess.run(["objdump", "-T", LIB], capture_output=True, text=True, check=True).stdout
-    versioned = {l.split()[-1] for l in out.splitlines() if "MGWAUTH_1.0" in l}
+    versioned = {l.split()[-1] for l in out.splitlines() if re.search(r"\bMGWAUTH_1\.\d+\b", l)}
     missing = header_names() - versioned
-    assert not missing, f"not in node MGWAUTH_1.0: {sorted(missing)}"
+    assert not missing, f"not in a node MGWAUTH_1.x: {sorted(missing)}"
 
 
 def test_soname_is_libmgwauth_so_1():
