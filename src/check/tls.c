@@ -94,6 +94,7 @@ static int setup(session *s, const mgw_checkopts_t *o, bool with_cert)
     if (ret != 0)
         return fail(r, MGW_ERR_CRYPTO, "TLS configuration failed");
     mgw_compat_ssl_versions(&s->conf, o->max_tls == MGW_TLS_1_3);
+    mgw_compat_ssl_sig_algs(&s->conf);
     mbedtls_ssl_conf_rng(&s->conf, mgw_rng_mbedtls, &s->rng);
     mbedtls_ssl_conf_dbg(&s->conf, on_debug, s);
     mbedtls_ssl_conf_renegotiation(&s->conf, MBEDTLS_SSL_RENEGOTIATION_ENABLED);
