@@ -59,6 +59,17 @@ static void on_debug(void *ctx, int level, const char *file, int line, const cha
 {
     (void)level, (void)file, (void)line;
     session *s = ctx;
+    if (strstr(str, "received post-handshake message") != NULL) {
+        /* TLS 1.3 post-handshake authentication, which mbedTLS does not have */
+        const unsigned char *msg;
+        size_t n;
+        mgw_compat_ssl_handshake_msg(&s->ssl, &msg, &n);
+        if (msg != NULL && n >= 4 && msg[0] == 13) {
+            s->req->cert_requested = true;
+            s->req->post_handshake = true;
+        }
+        return;
+    }
     if (strstr(str, "got a certificate request") == NULL)
         return;
     s->req->cert_requested = true;
@@ -208,6 +219,8 @@ static int read_response(session *s)
         if (n < 0) {
             if (s->timed_out) {
                 rc = fail(r, MGW_ERR_CHECK_TIMEOUT, "reading the response timed out");
+            } else if (r->post_handshake) {
+                rc = fail(r, MGW_ERR_CHECK_HANDSHAKE, "%s", MGW_CHECK_PHA_ADVICE);
             } else if (b.len == 0) {
                 /* TLS 1.3 servers refuse a missing certificate only now */
                 r->alert = true;

@@ -339,6 +339,46 @@ class TinyServer:
         self.sock.close()
 
 
+def test_tls13_server_wanting_the_certificate_after_the_handshake_is_named():
+    """A TLS 1.3 server that asks for the certificate only after the handshake
+    (as IIS does without negotiating it): mbedTLS does not offer post-handshake
+    authentication, the server's attempt fails and it answers 403; the check
+    says why and names the fixes instead of a bare 403. Without TLS 1.3 in
+    this build's mbedTLS the TLS 1.3-only server is a handshake failure."""
+    def respond(conn):
+        try:
+            conn.verify_client_post_handshake()
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            attempted = "it was asked for"
+        except ssl.SSLError as e:
+            attempted = e.reason or str(e)
+            conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\n"
+                         b"Connection: close\r\n\r\nForbidden")
+        attempts.append(attempted)
+
+    attempts = []
+    srv = TinyServer(THE_PKI, respond)
+    srv.ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    srv.ctx.verify_mode = ssl.CERT_OPTIONAL
+    srv.ctx.post_handshake_auth = True  # no CertificateRequest in the handshake
+    srv.ctx.load_verify_locations(THE_PKI.ca_pem)
+    try:
+        rc, j, _ = check(THE_PKI, f"https://localhost:{srv.port}", THE_PKI.client_pfx)
+    finally:
+        srv.stop()
+    if not has_tls13():
+        assert rc == 1 and j["error"] == -707 and not attempts, (j, attempts)
+        return
+    # the server really tried, and OpenSSL refused because the client has no PHA
+    assert attempts and "EXTENSION_NOT_RECEIVED" in attempts[0].upper(), attempts
+    assert rc == 1 and j["error"] == -710, j
+    assert j["with_certificate"]["tls_version"] == "TLSv1.3", j
+    reason = j["reason"]
+    for words in ("HTTP 403", "post-handshake authentication", "--negotiate-client-cert",
+                  "disable TLS 1.3", "--tls12"):
+        assert words in reason, reason
+
+
 def test_faults_are_specific_errors():
     port = free_port()  # nothing listens
     t0 = time.time()
