@@ -897,6 +897,10 @@ int cmd_issue(int argc, char **argv)
     for (long i = 0; i < jobs; i++)
         pthread_join(threads[i], NULL);
     progress(&b, start, tty, true, &last);
+    /* the append handle goes before passwords.csv is replaced (Windows does
+     * not rename over an open file) */
+    close(b.pw_fd);
+    b.pw_fd = -1;
     /* the rows' files were renamed without a directory sync each: one now */
     int wrote = mgw_file_sync_dir(dir) == MGW_OK ? 0 : cli_fail(MGW_ERR_IO, dir);
     wrote |= write_manifest(&b) | consolidate_passwords(&b, pw_path);

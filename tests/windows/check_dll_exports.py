@@ -13,8 +13,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
 import tap  # noqa: E402
 
 OBJDUMP, DLL, EXE, HEADER, MAP = sys.argv[1:6]
-SYSTEM_DLLS = {"advapi32.dll", "crypt32.dll", "kernel32.dll", "msvcrt.dll", "ncrypt.dll",
-               "shell32.dll"}
+# Windows' own DLLs only: mbedTLS, zlib, winpthreads and libgcc are linked in.
+# bcrypt for the entropy source, ws2_32 for the gateway check's sockets.
+SYSTEM_DLLS = {"advapi32.dll", "bcrypt.dll", "crypt32.dll", "kernel32.dll", "msvcrt.dll",
+               "ncrypt.dll", "shell32.dll", "ws2_32.dll"}
 
 
 def header_names():
