@@ -134,9 +134,10 @@ static inline int mgw_compat_ssl_has_tls13(void)
 #endif
 }
 
-/* The handshake message being processed (type byte first). mbedTLS has no
- * API for the CertificateRequest's CA list; its debug hook tells when the
- * message arrives and this reads it. */
+/* The handshake message being processed (type byte first). Private fields
+ * on 3.x (reached through MBEDTLS_PRIVATE, only here): mbedTLS has no API
+ * for the CertificateRequest's CA list or a post-handshake message; its debug
+ * hook tells when one arrives and this reads it. */
 static inline void mgw_compat_ssl_handshake_msg(const mbedtls_ssl_context *ssl,
                                                 const unsigned char **p, size_t *len)
 {
@@ -145,11 +146,18 @@ static inline void mgw_compat_ssl_handshake_msg(const mbedtls_ssl_context *ssl,
 }
 #endif
 
-/* Curve of an EC key held in a pk context. */
+/* Curve of an EC key held in a pk context: the public accessor on 3.6; 2.28
+ * has none and its struct fields are public. */
 static inline mbedtls_ecp_group_id mgw_compat_pk_ec_group(const mbedtls_pk_context *pk)
 {
     const mbedtls_ecp_keypair *ec = mbedtls_pk_ec(*pk);
-    return ec != NULL ? ec->MBEDTLS_PRIVATE(grp).id : MBEDTLS_ECP_DP_NONE;
+    if (ec == NULL)
+        return MBEDTLS_ECP_DP_NONE;
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    return mbedtls_ecp_keypair_get_group_id(ec);
+#else
+    return ec->grp.id;
+#endif
 }
 
 #endif
