@@ -18,12 +18,9 @@
  *    was given as they were.
  *  - Distinct objects may be used from different threads at the same time;
  *    one object must not be used by two threads at once.
- *  - A build without mbedTLS (-Dcrypto=none, the Windows build made with
- *    mingw-w64) exports the same functions. Those of keys, certificate
- *    options and issuance, requests, PFX, mgw_password_generate and the
- *    gateway check fail with MGW_ERR_NOT_AVAILABLE there (constructors return
- *    NULL; counts, limits and yes/no queries 0). Certificates are still
- *    parsed, described and thumbprinted.
+ *  - Every build has every function. The Windows system stores and the
+ *    live registry exist only in the Windows build; elsewhere their
+ *    functions fail with MGW_ERR_NOT_AVAILABLE.
  */
 #ifndef MGWAUTH_H
 #define MGWAUTH_H

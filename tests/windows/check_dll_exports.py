@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """ABI check of the Windows build (TAP): the DLL exports exactly the names of
-the symbol map, which are exactly the MGW_API declarations of the header, in
-the build without mbedTLS too; and neither the DLL nor mgwauth.exe needs a DLL
-beyond Windows' own (no zlib1.dll, no mingw run time). Arguments: objdump,
+the symbol map, which are exactly the MGW_API declarations of the header; and
+neither the DLL nor mgwauth.exe needs a DLL beyond Windows' own (no zlib1.dll,
+no mingw run time, no winpthreads). Arguments: objdump,
 the DLL, mgwauth.exe, the header, the map."""
 import os
 import re
