@@ -745,6 +745,7 @@ static void progress(batch *b, double start, bool tty, bool final, double *last)
         fprintf(stderr, "\r[%s] %zu/%zu %.1f/s ETA %.0fs ", bar, done, total, rate, eta);
         if (final)
             fputc('\n', stderr);
+        fflush(stderr); /* a Windows console's stderr is buffered (os.c) */
     } else if (final || t - *last >= 5) {
         fprintf(stderr, "progress: %zu/%zu rows, %.1f certificates/s, ETA %.0f s\n", done, total,
                 rate, eta);

@@ -164,23 +164,38 @@ bool cli_stderr_is_terminal(void)
 }
 
 /* Console output: the tool writes UTF-8 everywhere. A console is switched to
- * the UTF-8 code page (65001) for the run and set back at exit; redirected
- * output (a file or a pipe) gets the UTF-8 bytes as they are, without BOM. */
+ * the UTF-8 code page (65001) for the run and set back at exit; its streams
+ * go to binary mode (the C run time's text mode converts through the ANSI
+ * code page on some systems) and are fully buffered, so that a character is
+ * never split across two writes. Redirected output (a file or a pipe) gets
+ * the UTF-8 bytes as they are, without BOM, with CRLF line ends. */
 static UINT saved_cp;
 static void restore_cp(void)
 {
+    fflush(stdout);
+    fflush(stderr);
     SetConsoleOutputCP(saved_cp);
 }
 
 void cli_console_utf8(void)
 {
     DWORD mode;
-    HANDLE out = GetStdHandle(STD_OUTPUT_HANDLE), err = GetStdHandle(STD_ERROR_HANDLE);
-    if (!GetConsoleMode(out, &mode) && !GetConsoleMode(err, &mode))
+    bool out = GetConsoleMode(GetStdHandle(STD_OUTPUT_HANDLE), &mode) != 0;
+    bool err = GetConsoleMode(GetStdHandle(STD_ERROR_HANDLE), &mode) != 0;
+    if (!out && !err)
         return;
     saved_cp = GetConsoleOutputCP();
-    if (saved_cp != CP_UTF8 && SetConsoleOutputCP(CP_UTF8))
-        atexit(restore_cp);
+    if (!SetConsoleOutputCP(CP_UTF8))
+        return;
+    atexit(restore_cp);
+    if (out) {
+        _setmode(_fileno(stdout), _O_BINARY);
+        setvbuf(stdout, NULL, _IOFBF, 1u << 14);
+    }
+    if (err) {
+        _setmode(_fileno(stderr), _O_BINARY);
+        setvbuf(stderr, NULL, _IOFBF, 1u << 14);
+    }
 }
 #else
 FILE *cli_fopen(const char *path, const char *mode)

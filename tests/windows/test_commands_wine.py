@@ -8,6 +8,9 @@ small crypt32-only program)."""
 import csv
 import hashlib
 import os
+import pty
+import re
+import select
 import shutil
 import subprocess
 import sys
@@ -290,6 +293,44 @@ def test_non_ascii_subject_redirected_to_a_file_is_utf8():
     raw = w.wine(EXE, "cert", "show", cer, cwd=w.work).stdout
     assert not raw.startswith(b"\xef\xbb\xbf")
     assert SUBJECT.encode("utf-8") in raw, raw[:300]
+
+
+def in_a_console(w, *args):
+    """mgwauth.exe on a pseudo-terminal: Wine gives it a console (conhost),
+    which draws on the terminal in UTF-8; the drawing's escape sequences are
+    taken out."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(w.work)
+        env = dict(w.env, LANG="C.UTF-8", LC_ALL="C.UTF-8")
+        os.execvpe("wine", ["wine", EXE, *args], env)
+    out = b""
+    while True:
+        ready, _, _ = select.select([fd], [], [], 120)
+        if not ready:
+            break
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", out)
+
+
+def test_non_ascii_subject_in_a_console_is_shown_right():
+    w = wine()
+    if not os.path.exists(w.path("created", "p256.cer")):
+        w.mgw("cert", "create", "--subject", SUBJECT, "--key", "p256", "--password-file",
+              "pw.txt", "--out", "created", "--name", "p256")
+    rc, out = in_a_console(w, "cert", "show", "created\\p256.cer")
+    assert rc == 0, out
+    # one of the console's lines is the subject, character for character
+    lines = [l.strip() for l in out.decode("utf-8", errors="replace").splitlines()]
+    assert any(l.endswith(SUBJECT) for l in lines), lines[:12]
 
 
 if __name__ == "__main__":
