@@ -32,6 +32,7 @@ typedef struct {
     bool handshake_done;
     bool cert_requested;   /* a CertificateRequest arrived */
     bool post_handshake;   /* ... after a TLS 1.3 handshake, which mbedTLS refuses */
+    bool without_pss;      /* TLS 1.2 again without RSA-PSS (mbedTLS issue 10668) */
     char **ca_names;       /* its certificate_authorities, RFC 4514 */
     size_t n_ca_names;
     char tls_version[16];

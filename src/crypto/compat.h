@@ -101,6 +101,8 @@ static inline void mgw_compat_ssl_versions(mbedtls_ssl_config *conf, int tls13)
 #endif
 }
 
+#include <string.h>
+
 /* The signature algorithms the client offers. mbedTLS 3.6 (3.6.6 at least)
  * offers the RSA-PSS algorithms in a ClientHello that allows TLS 1.2 (TLS 1.3
  * needs them), but its TLS 1.2 code accepts only PKCS#1 v1.5 and ECDSA
@@ -108,20 +110,33 @@ static inline void mgw_compat_ssl_versions(mbedtls_ssl_config *conf, int tls13)
  * 10668), which OpenSSL does with an RSA certificate. 3.x offers this list
  * instead: PKCS#1 v1.5 before PSS, so that a TLS 1.2 server choosing in the
  * client's order picks PKCS#1 v1.5 (TLS 1.3 allows only PSS for RSA and still
- * finds it), and no rsa_pss_rsae_sha512. 2.28 offers no PSS and needs nothing. */
-static inline void mgw_compat_ssl_sig_algs(mbedtls_ssl_config *conf)
+ * finds it), and no rsa_pss_rsae_sha512. A server that picks PSS anyway (its
+ * own preference) is asked again over TLS 1.2 with pss = 0: no PSS at all.
+ * 2.28 offers no PSS and needs nothing. */
+static inline void mgw_compat_ssl_sig_algs(mbedtls_ssl_config *conf, int pss)
 {
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    static const uint16_t algs[] = {
-        MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256, MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
-        MBEDTLS_TLS1_3_SIG_ECDSA_SECP521R1_SHA512, MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,
-        MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,       MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,
-        MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,
-        MBEDTLS_TLS1_3_SIG_NONE};
-    mbedtls_ssl_conf_sig_algs(conf, algs);
+#define MGW_SIG_ALGS_NO_PSS                                                                   \
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256, MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,     \
+        MBEDTLS_TLS1_3_SIG_ECDSA_SECP521R1_SHA512, MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,       \
+        MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384, MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512
+    static const uint16_t with_pss[] = {MGW_SIG_ALGS_NO_PSS, MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,
+                                        MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,
+                                        MBEDTLS_TLS1_3_SIG_NONE};
+    static const uint16_t without_pss[] = {MGW_SIG_ALGS_NO_PSS, MBEDTLS_TLS1_3_SIG_NONE};
+#undef MGW_SIG_ALGS_NO_PSS
+    mbedtls_ssl_conf_sig_algs(conf, pss ? with_pss : without_pss);
 #else
-    (void)conf;
+    (void)conf, (void)pss;
 #endif
+}
+
+/* Whether the handshake failed because a TLS 1.2 server chose a signature
+ * algorithm this mbedTLS offered but cannot use there (see above); the
+ * debug message is the only sign of it. */
+static inline int mgw_compat_ssl_sigalg_refused(const char *debug_message)
+{
+    return strstr(debug_message, "Server used unsupported value in SigAlg") != NULL;
 }
 
 /* Whether this mbedTLS build can speak TLS 1.3 as a client. */

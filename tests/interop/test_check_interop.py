@@ -301,6 +301,34 @@ def test_openssl_s_server_rsa_certificate_tls13():
     s_server_case(True, "-tls1_3")
 
 
+def test_tls12_server_preferring_rsa_pss_is_asked_again_without_it():
+    """A TLS 1.2 server that picks RSA-PSS by its own preference (as a server
+    may whatever the client's order): mbedTLS 3.6 refuses PSS in TLS 1.2, so
+    the check asks again over TLS 1.2 without offering PSS and passes; 2.28
+    never offers PSS and passes at once."""
+    port = free_port()
+    proc = subprocess.Popen([OPENSSL, "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
+                             THE_PKI.srv_rsa_pem, "-key", THE_PKI.srv_rsa_key, "-Verify", "1",
+                             "-CAfile", THE_PKI.ca_pem, "-www", "-tls1_2", "-serverpref",
+                             "-sigalgs", "rsa_pss_rsae_sha256:rsa_pkcs1_sha256",
+                             # what the client's CertificateVerify may use: anything usual
+                             "-client_sigalgs", "ecdsa_secp256r1_sha256:ecdsa_secp384r1_sha384:"
+                             "ecdsa_secp521r1_sha512:rsa_pkcs1_sha256:rsa_pkcs1_sha384:"
+                             "rsa_pkcs1_sha512:rsa_pss_rsae_sha256:rsa_pss_rsae_sha384"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL)
+    wait_port(port)
+    try:
+        rc, j, p = check(THE_PKI, f"https://localhost:{port}", THE_PKI.client_pfx)
+        assert rc == 0, (j, p.stderr)
+        w = j["with_certificate"]
+        assert w["tls_version"] == "TLSv1.2", j
+        assert w["tls12_without_pss"] is has_tls13(), j  # the second attempt on 3.6 only
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
 class TinyServer:
     """A one-purpose TLS (or plain) server on a free loopback port."""
 
