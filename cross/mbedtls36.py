@@ -41,10 +41,10 @@ def run(cmd, cwd=None, env=None, quiet=True, logfile=None):
         sys.exit("mbedtls36: failed (%d): %s" % (r.returncode, " ".join(cmd)))
 
 
-def machine_sources():
+def machine_sources(etc="/etc/apt"):
     """(uris, suites, components, signed_by) of every `deb` source of this machine."""
     entries = []
-    for path in sorted(glob.glob("/etc/apt/sources.list.d/*.sources")):
+    for path in sorted(glob.glob(os.path.join(etc, "sources.list.d", "*.sources"))):
         with open(path) as f:
             text = f.read()
         for stanza in re.split(r"\n\s*\n", text):
@@ -66,7 +66,8 @@ def machine_sources():
                 continue
             entries.append((fields.get("uris", "").split(), fields.get("suites", "").split(),
                             fields.get("components", "").split(), fields.get("signed-by", "")))
-    lists = ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.d/*.list"))
+    lists = [os.path.join(etc, "sources.list")] + \
+        sorted(glob.glob(os.path.join(etc, "sources.list.d", "*.list")))
     for path in lists:
         if not os.path.isfile(path):
             continue
@@ -91,15 +92,23 @@ def machine_sources():
     return entries
 
 
-def debian_entries(entries):
-    """The entries of Debian's own archive: a suite of the form codename[-pocket]."""
-    codename = ""
+def os_codename(os_release="/etc/os-release"):
+    """The codename of a Debian system ("" on any other: Ubuntu's codenames
+    are not Debian's suites)."""
     try:
-        with open("/etc/os-release") as f:
-            m = re.search(r"^VERSION_CODENAME=\"?(\w+)", f.read(), re.M)
-            codename = m.group(1) if m else ""
+        with open(os_release) as f:
+            text = f.read()
     except OSError:
-        pass
+        return ""
+    if not re.search(r"^ID=\"?debian\"?$", text, re.M):
+        return ""
+    m = re.search(r"^VERSION_CODENAME=\"?(\w+)", text, re.M)
+    return m.group(1) if m else ""
+
+
+def debian_entries(entries, codename):
+    """The entries of Debian's own archive (a suite of the form
+    codename[-updates|-security] with the component main), moved to SUITE."""
     out = []
     for uris, suites, comps, signed in entries:
         new = []
@@ -111,6 +120,18 @@ def debian_entries(entries):
         if new and "main" in comps:
             out.append((uris, sorted(set(new)), ["main"], signed))
     return out
+
+
+def deb_src_text(entries):
+    """The deb822 text of deb-src entries."""
+    text = ""
+    for uris, suites, comps, signed in entries:
+        text += "Types: deb-src\nURIs: %s\nSuites: %s\nComponents: %s\n" % (
+            " ".join(uris), " ".join(suites), " ".join(comps))
+        if signed:
+            text += "Signed-By: %s\n" % signed
+        text += "\n"
+    return text
 
 
 def apt_opts(aptdir):
@@ -129,7 +150,7 @@ def fetch(deps):
     trees = [t for t in trees if os.path.isfile(os.path.join(t, ".unpacked"))]
     if trees:
         return trees[-1]
-    entries = debian_entries(machine_sources())
+    entries = debian_entries(machine_sources(), os_codename())
     if not entries:
         sys.exit("mbedtls36: no Debian archive among this machine's apt sources "
                  "(/etc/apt/sources.list.d/*.sources, /etc/apt/sources.list)")
@@ -138,12 +159,7 @@ def fetch(deps):
     for d in ("sl.d", "lists/partial", "cache/archives/partial"):
         os.makedirs(os.path.join(aptdir, d))
     with open(os.path.join(aptdir, "sl.d", "trixie-src.sources"), "w") as f:
-        for uris, suites, comps, signed in entries:
-            f.write("Types: deb-src\nURIs: %s\nSuites: %s\nComponents: %s\n" %
-                    (" ".join(uris), " ".join(suites), " ".join(comps)))
-            if signed:
-                f.write("Signed-By: %s\n" % signed)
-            f.write("\n")
+        f.write(deb_src_text(entries))
     opts = apt_opts(aptdir)
     log("apt-get update (deb-src %s, derived from this machine's apt sources)" % SUITE)
     run(["apt-get", "-q"] + opts + ["update"], logfile=os.path.join(aptdir, "update.log"))
