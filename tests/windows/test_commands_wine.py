@@ -133,7 +133,7 @@ def test_cert_create_rsa2048_and_p256_with_upn_and_email():
         assert out.strip().endswith(": OK"), out
 
 
-def test_import_cer_into_localmachine_root_is_seen_by_crypt32():
+def test_import_cer_into_system_stores_is_seen_by_crypt32():
     w = wine()
     # a wrong store name: refused before anything is made or written
     p = w.mgw("cert", "create", "--subject", "CN=gateway", "--password-file", "pw.txt",
@@ -154,6 +154,14 @@ def test_import_cer_into_localmachine_root_is_seen_by_crypt32():
     # adding it again changes nothing
     p = w.mgw("store", "add", "--system-store", "LocalMachine\\Root", "gw\\Certificate.cer")
     assert p.stdout.startswith("present " + tp), p.stdout
+    # any Location\\Name: a CA certificate into CurrentUser\\TrustedPeople
+    p = w.mgw("ca", "create", "--subject", "CN=People CA", "--key", "p256", "--password-file",
+              "pw.txt", "--out", "people", "--import-cer", "currentuser/trustedpeople")
+    tp2 = sha1(read(w.path("people", "ca.cer")))
+    assert f"imported:   {tp2} into currentuser/trustedpeople" in p.stdout, p.stdout
+    found = w.wine(READER, "CurrentUser", "TrustedPeople", tp2, check=False)
+    assert found.returncode == 0 and b"CN=People CA" in found.stdout, found.stdout
+    assert w.wine(READER, "LocalMachine", "Root", tp2, check=False).returncode == 1
 
 
 def test_pfx_convert_to_modern_keeps_key_and_certificate():
