@@ -33,6 +33,7 @@ UPN_OID = x509.ObjectIdentifier("1.3.6.1.4.1.311.20.2.3")
 PASSWORD = "Wine-Test-Pass-1"
 # a subject beyond ASCII: the command line, the certificate and the output
 SUBJECT = "CN=Jürgen Müller-Łukasz,O=Imago Verum"
+FLEET = "Flotte-Geräte"
 
 
 class Wine(WinePrefix):
@@ -184,6 +185,7 @@ def test_pfx_convert_to_modern_keeps_key_and_certificate():
 
 
 def test_cert_issue_batch_with_two_jobs():
+    """Into a directory with a non-ASCII name: the re-run lists it (wide API)."""
     w = wine()
     w.mgw("ca", "create", "--subject", "CN=Wine Device CA,O=Imago Verum", "--key", "p256",
           "--password-file", "pw.txt", "--out", "ca")
@@ -196,25 +198,25 @@ def test_cert_issue_batch_with_two_jobs():
         wr.writerow(["upn", "email", "subject"])
         wr.writerows(rows)
     p = w.mgw("cert", "issue", "--ca", "ca\\ca.pfx", "--ca-password-file", "pw.txt",
-              "--batch", "users.csv", "--out", "fleet", "--jobs", "2")
+              "--batch", "users.csv", "--out", FLEET, "--jobs", "2")
     assert "issued 4, already done 0, failed 0" in p.stdout and "2 jobs" in p.stdout, p.stdout
-    with open(w.path("fleet", "passwords.csv"), encoding="utf-8") as f:
+    with open(w.path(FLEET, "passwords.csv"), encoding="utf-8") as f:
         passwords = {r["upn"]: r["password"] for r in csv.DictReader(f)}
-    with open(w.path("fleet", "manifest.csv"), encoding="utf-8") as f:
+    with open(w.path(FLEET, "manifest.csv"), encoding="utf-8") as f:
         manifest = list(csv.DictReader(f))
     assert sorted(passwords) == sorted(r[0] for r in rows), passwords
     assert len(manifest) == 4
     ca_pem = pem_of(w.path("ca", "ca.cer"))
     for m in manifest:
-        cer = w.path("fleet", os.path.basename(m["cer"].replace("\\", "/")))
-        pfx = w.path("fleet", os.path.basename(m["pfx"].replace("\\", "/")))
+        cer = w.path(FLEET, os.path.basename(m["cer"].replace("\\", "/")))
+        pfx = w.path(FLEET, os.path.basename(m["pfx"].replace("\\", "/")))
         _, cert = check_pfx(pfx, passwords[m["upn"]], cer)
         assert sha1(read(cer)) == m["sha1_thumbprint"].replace(":", "").upper(), m
         out = openssl("verify", "-purpose", "sslclient", "-CAfile", ca_pem, pem_of(cer))
         assert out.strip().endswith(": OK"), out
     # a re-run resumes: nothing to do
     p = w.mgw("cert", "issue", "--ca", "ca\\ca.pfx", "--ca-password-file", "pw.txt",
-              "--batch", "users.csv", "--out", "fleet", "--jobs", "2")
+              "--batch", "users.csv", "--out", FLEET, "--jobs", "2")
     assert "issued 0, already done 4" in p.stdout, p.stdout
 
 
