@@ -135,12 +135,15 @@ def deb_src_text(entries):
 
 
 def apt_opts(aptdir):
-    return ["-o", "Dir::Etc::sourcelist=/dev/null",
+    opts = ["-o", "Dir::Etc::sourcelist=/dev/null",
             "-o", "Dir::Etc::sourceparts=" + os.path.join(aptdir, "sl.d"),
             "-o", "Dir::State::Lists=" + os.path.join(aptdir, "lists"),
-            "-o", "Dir::Cache=" + os.path.join(aptdir, "cache"),
-            # the private directories belong to whoever runs this, not to _apt
-            "-o", "APT::Sandbox::User=" + ("root" if os.getuid() == 0 else os.environ.get("USER", "nobody"))]
+            "-o", "Dir::Cache=" + os.path.join(aptdir, "cache")]
+    if os.getuid() == 0:
+        # root's apt downloads as _apt, which cannot write the private
+        # directories; an ordinary user's apt downloads as that user
+        opts += ["-o", "APT::Sandbox::User=root"]
+    return opts
 
 
 def fetch(deps):
