@@ -18,12 +18,9 @@
  *    was given as they were.
  *  - Distinct objects may be used from different threads at the same time;
  *    one object must not be used by two threads at once.
- *  - A build without mbedTLS (-Dcrypto=none, the Windows build made with
- *    mingw-w64) exports the same functions. Those of keys, certificate
- *    options and issuance, requests, PFX, mgw_password_generate and the
- *    gateway check fail with MGW_ERR_NOT_AVAILABLE there (constructors return
- *    NULL; counts, limits and yes/no queries 0). Certificates are still
- *    parsed, described and thumbprinted.
+ *  - Every build has every function. The Windows system stores and the
+ *    live registry exist only in the Windows build; elsewhere their
+ *    functions fail with MGW_ERR_NOT_AVAILABLE.
  */
 #ifndef MGWAUTH_H
 #define MGWAUTH_H
@@ -158,6 +155,10 @@ MGW_API const char *mgw_version(void);
 
 /** Version as 0xMMmmpp (major, minor, patch). @since 1.0 */
 MGW_API uint32_t mgw_version_number(void);
+
+/** The crypto library this build runs on, as loaded at run time, e.g.
+ * "mbedTLS 3.6.6". Never NULL; a constant string. @since 1.1 */
+MGW_API const char *mgw_crypto_version(void);
 
 /** Short, constant description of an error code. Never NULL; unknown codes
  * get "unknown error". @since 1.0 */

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Count test results from Meson's testlog.json files (the Linux, ASan and
-Windows builds) and print the closing line `N passed, N failed`. A log that
+"""Count test results from Meson's testlog.json files (the Linux builds on
+mbedTLS 2.28 and 3.6, the ASan build and the Windows build) and print the closing line `N passed, N failed`. A log that
 is missing counts as one failure. TAP tests count per subtest; a TAP test whose
 process failed without reporting a failing subtest counts one failure more."""
 import json

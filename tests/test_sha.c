@@ -1,6 +1,6 @@
 /* Suite "sha": the KDFs' SHA-1/SHA-256 compression (hardware and portable)
  * against mbedTLS on random messages, both KDFs with the hardware off, and
- * the whole-message digests that the build without mbedTLS relies on. */
+ * the whole-message digests of thumbprints and fingerprints. */
 #include "crypto/crypto.h"
 #include "crypto/digest.h"
 #include "crypto/sha_fast.h"

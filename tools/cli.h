@@ -93,6 +93,25 @@ typedef struct {
 int cli_dispatch(int argc, char **argv);
 /* The usage of every command. */
 void cli_print_usage(FILE *f);
+/* The operating system (os.c). Paths are UTF-8 everywhere. */
+FILE *cli_fopen(const char *path, const char *mode);
+bool cli_exists(const char *path);
+int cli_remove(const char *path);
+/* The names in a directory, sorted (strcmp), or NULL; free with cli_free_list. */
+char **cli_list_dir(const char *dir, size_t *n);
+void cli_free_list(char **names, size_t n);
+/* A file descriptor appending to path, created private (0600, or on Windows
+ * the protected user+SYSTEM DACL) if missing; -1 with errno on failure. */
+int cli_open_append_private(const char *path);
+/* The last byte of a file; 0, or -1 when empty or unreadable. */
+int cli_last_byte(const char *path, char *c);
+long cli_cpu_count(void);
+/* Call handler on SIGINT/SIGTERM (Windows: Ctrl+C, Ctrl+Break). */
+void cli_on_interrupt(void (*handler)(int));
+bool cli_stderr_is_terminal(void);
+/* Windows: a console shows the tool's UTF-8 output as UTF-8 (code page 65001
+ * for the run); elsewhere nothing to do. */
+void cli_console_utf8(void);
 
 
 #endif

@@ -215,7 +215,7 @@ static int prepare_out(job *j, cli_opt *o, size_t n, const char *default_base)
     for (size_t i = 0; i < j->n_out; i++) {
         if ((j->out[i].path = cli_path(dir, base, j->out[i].ext)) == NULL)
             return cli_fail(MGW_ERR_NO_MEMORY, NULL);
-        FILE *f = force ? NULL : fopen(j->out[i].path, "rb");
+        FILE *f = force ? NULL : cli_fopen(j->out[i].path, "rb");
         if (f != NULL) {
             fclose(f);
             fprintf(stderr, "mgwauth: error: %s exists (use --force to overwrite)\n",
@@ -331,11 +331,12 @@ static int create(int argc, char **argv, bool ca)
         OPT("profile", true, false),       OPT("friendly-name", true, false),
         OPT("chain", false, false),        OPT("key-pem", false, false),
         OPT("keyspec", true, false),       OPT("csp", true, false),
-        OPT("machine-keyset", false, false),
+        OPT("machine-keyset", false, false), OPT("import-cer", true, false),
     };
     size_t n = N(o), npos;
     const char *pos[1];
     bool issued;
+    mgw_store_t *store = NULL;
     if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
         return EXIT_USAGE;
     if (cli_value(o, n, "subject") == NULL)
@@ -388,6 +389,12 @@ static int create(int argc, char **argv, bool ca)
         add_output(&j, ".key", "encrypted PKCS#8 key, mode 0600", MGW_FILE_PRIVATE);
     if (prepare_out(&j, o, n, ca ? "ca" : "Certificate") != 0)
         goto done;
+    /* the store is opened first: a wrong name costs no key and writes nothing */
+    const char *import = cli_value(o, n, "import-cer");
+    if (import != NULL && (r = mgw_store_open_system(import, &store)) != MGW_OK) {
+        cli_fail(r, "--import-cer");
+        goto done;
+    }
     if (cli_password(cli_value(o, n, "password-file"), &j.password, &j.password_len) != 0)
         goto done;
     if (issued && load_ca(&j, o, n) != 0)
@@ -414,7 +421,19 @@ static int create(int argc, char **argv, bool ca)
         goto done;
     print_summary(&j);
     rc = 0;
+    if (store != NULL) {
+        /* the CER into the store (the procedure's second step); adding a
+         * certificate the store holds already changes nothing */
+        int added = 0;
+        char *tp = NULL;
+        if ((r = mgw_store_add_cert(store, cer->data, cer->len, &added, &tp)) != MGW_OK)
+            rc = cli_fail(r, import);
+        else
+            printf("%s %s into %s\n", added ? "imported:  " : "present:   ", tp, import);
+        mgw_free(tp);
+    }
 done:
+    mgw_store_free(&store);
     job_free(&j);
     return rc;
 }

@@ -6,17 +6,15 @@
 #include "cli.h"
 #include "csv.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
-#include <strings.h>
-#include <sys/stat.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -250,7 +248,7 @@ static int remember_password(batch *b, row *r)
      * after a power failure, a PFX whose password line was lost is reported on
      * the next run and reissued with --force). */
     pthread_mutex_lock(&b->lock);
-    ssize_t w = write(b->pw_fd, line, len);
+    ssize_t w = write(b->pw_fd, line, (unsigned)len);
     int rc = w == (ssize_t)len ? 0 : -1;
     if (w >= 0 && rc != 0)
         errno = EIO;
@@ -686,14 +684,14 @@ static int consolidate_passwords(batch *b, const char *path)
 /* No password was made or kept: no file (a header alone is no file). */
 static void drop_empty_password_file(const char *path)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = cli_fopen(path, "rb");
     if (f == NULL)
         return;
     char head[16];
     size_t got = fread(head, 1, sizeof(head), f);
     fclose(f);
     if (got == 0 || (got == 13 && memcmp(head, "upn,password\n", 13) == 0))
-        unlink(path);
+        cli_remove(path);
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -705,24 +703,10 @@ static int cmp_names(const void *a, const void *b)
  * system calls per row. */
 static void scan_outputs(batch *b)
 {
-    DIR *d = opendir(b->dir);
-    if (d == NULL)
+    size_t n = 0;
+    char **names = cli_list_dir(b->dir, &n);
+    if (names == NULL)
         return;
-    size_t cap = 0, n = 0;
-    char **names = NULL;
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 256;
-            char **nn = realloc(names, cap * sizeof(*nn));
-            if (nn == NULL)
-                break;
-            names = nn;
-        }
-        if ((names[n] = strdup(e->d_name)) != NULL)
-            n++;
-    }
-    closedir(d);
-    qsort(names, n, sizeof(*names), cmp_names);
     for (size_t i = 0; i < b->n; i++) {
         row *r = &b->rows[i];
         if (r->base == NULL)
@@ -734,9 +718,7 @@ static void scan_outputs(batch *b)
         snprintf(name, sizeof(name), "%s.cer", r->base);
         r->had_cer = bsearch(&key, names, n, sizeof(*names), cmp_names) != NULL;
     }
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    cli_free_list(names, n);
 }
 
 static double now_s(void)
@@ -763,6 +745,7 @@ static void progress(batch *b, double start, bool tty, bool final, double *last)
         fprintf(stderr, "\r[%s] %zu/%zu %.1f/s ETA %.0fs ", bar, done, total, rate, eta);
         if (final)
             fputc('\n', stderr);
+        fflush(stderr); /* a Windows console's stderr is buffered (os.c) */
     } else if (final || t - *last >= 5) {
         fprintf(stderr, "progress: %zu/%zu rows, %.1f certificates/s, ETA %.0f s\n", done, total,
                 rate, eta);
@@ -797,7 +780,7 @@ int cmd_issue(int argc, char **argv)
     b.days = 730;
     b.force = cli_get(o, n, "force")->seen;
     b.pw_fd = -1;
-    long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+    long jobs = cli_cpu_count();
     const char *v;
     char *end;
     if ((v = cli_value(o, n, "jobs")) != NULL) {
@@ -877,7 +860,7 @@ int cmd_issue(int argc, char **argv)
         goto done;
     load_passwords(&b, pw_path);
     scan_outputs(&b);
-    b.pw_fd = open(pw_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    b.pw_fd = cli_open_append_private(pw_path);
     if (b.pw_fd < 0) {
         fprintf(stderr, "mgwauth: error: cannot open %s: %s\n", pw_path, strerror(errno));
         goto done;
@@ -886,29 +869,20 @@ int cmd_issue(int argc, char **argv)
      * a line cut short by a crash, a newline so the next line stands alone */
     struct stat pst;
     char lastc = '\n';
-    if (fstat(b.pw_fd, &pst) == 0 && pst.st_size > 0) {
-        int rfd = open(pw_path, O_RDONLY | O_CLOEXEC);
-        if (rfd < 0 || pread(rfd, &lastc, 1, pst.st_size - 1) != 1)
-            lastc = '\n';
-        if (rfd >= 0)
-            close(rfd);
-    }
+    if (fstat(b.pw_fd, &pst) == 0 && pst.st_size > 0 && cli_last_byte(pw_path, &lastc) != 0)
+        lastc = '\n';
     if (fstat(b.pw_fd, &pst) != 0 ||
         (pst.st_size == 0 && write(b.pw_fd, "upn,password\n", 13) != 13) ||
         (pst.st_size > 0 && lastc != '\n' && write(b.pw_fd, "\n", 1) != 1)) {
         fprintf(stderr, "mgwauth: error: cannot write %s: %s\n", pw_path, strerror(errno));
         goto done;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    cli_on_interrupt(on_signal);
     threads = calloc((size_t)jobs, sizeof(*threads));
     if (threads == NULL)
         goto done;
     double start = now_s(), last = start;
-    bool tty = isatty(STDERR_FILENO);
+    bool tty = cli_stderr_is_terminal();
     for (long i = 0; i < jobs; i++)
         pthread_create(&threads[i], NULL, work, &b);
     for (;;) {
@@ -924,6 +898,10 @@ int cmd_issue(int argc, char **argv)
     for (long i = 0; i < jobs; i++)
         pthread_join(threads[i], NULL);
     progress(&b, start, tty, true, &last);
+    /* the append handle goes before passwords.csv is replaced (Windows does
+     * not rename over an open file) */
+    close(b.pw_fd);
+    b.pw_fd = -1;
     /* the rows' files were renamed without a directory sync each: one now */
     int wrote = mgw_file_sync_dir(dir) == MGW_OK ? 0 : cli_fail(MGW_ERR_IO, dir);
     wrote |= write_manifest(&b) | consolidate_passwords(&b, pw_path);
@@ -934,7 +912,7 @@ int cmd_issue(int argc, char **argv)
            b.issued, b.skipped, b.failed, b.n - b.issued - b.skipped - b.failed, el,
            el > 0 ? (double)b.issued / el : 0.0, jobs);
     printf("wrote:      %s/manifest.csv%s\n", dir,
-           access(pw_path, F_OK) == 0 ? ", passwords.csv (mode 0600)" : "");
+           cli_exists(pw_path) ? ", passwords.csv (mode 0600)" : "");
     rc = stop_requested ? 130 : (b.failed > 0 || wrote != 0) ? 1 : 0;
 done:
     if (b.pw_fd >= 0)

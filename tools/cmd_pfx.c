@@ -77,7 +77,7 @@ static int convert(int argc, char **argv)
     }
     unsigned force = cli_get(o, n, "force")->seen ? MGW_FILE_FORCE : 0;
     if (!force) {
-        FILE *f = fopen(pos[1], "rb");
+        FILE *f = cli_fopen(pos[1], "rb");
         if (f != NULL) {
             fclose(f);
             fprintf(stderr, "mgwauth: error: %s exists (use --force to overwrite)\n", pos[1]);

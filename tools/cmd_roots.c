@@ -167,7 +167,7 @@ static char *dated_backup(const char *dir, int k)
     return cli_path(dir, base, ".pem.gz");
 }
 
-static int cli_exists(const char *path)
+static int report_exists(const char *path)
 {
     fprintf(stderr, "mgwauth: error: %s exists (use --force to overwrite)\n", path);
     return 1;
@@ -224,10 +224,10 @@ static int prune(int argc, char **argv)
     roots_job j = {0};
     int rc = make_plan(&j, o, n, MGW_DESCRIBE_TEXT);
     if (rc == 0 && backup != NULL && !force) {
-        FILE *f = fopen(backup, "rb");
+        FILE *f = cli_fopen(backup, "rb");
         if (f != NULL) {
             fclose(f);
-            rc = cli_exists(backup);
+            rc = report_exists(backup);
         }
     }
     if (rc == 0 && !cli_get(o, n, "yes")->seen)
@@ -443,7 +443,7 @@ static int task_xml(int argc, char **argv)
     if (rc == 0 &&
         (r = mgw_file_write(out, xml, len, cli_get(o, n, "force")->seen ? MGW_FILE_FORCE : 0)) !=
             MGW_OK)
-        rc = r == MGW_ERR_EXISTS ? cli_exists(out) : cli_fail(r, NULL);
+        rc = r == MGW_ERR_EXISTS ? report_exists(out) : cli_fail(r, NULL);
     if (rc == 0)
         printf("wrote %s (Task Scheduler 1.2, UTF-16LE)\nregister it on the gateway with:\n"
                "  schtasks /create /tn \"mgwauth roots prune\" /xml %s\n",

@@ -25,10 +25,13 @@ static const cli_command commands[] = {
      "            [--ca FILE.pfx | --ca-cert FILE --ca-key FILE] [--ca-password-file F]\n"
      "            [--chain] --password-file F --out DIR [--name BASE] [--force]\n"
      "            [--profile compat|modern] [--friendly-name NAME] [--iterations N]\n"
-     "            [--keyspec exchange|signature] [--csp NAME] [--machine-keyset] [--key-pem]",
+     "            [--keyspec exchange|signature] [--csp NAME] [--machine-keyset] [--key-pem]\n"
+     "            [--import-cer LOCATION\\NAME]",
      "Writes DIR/BASE.pfx (key and certificate, mode 0600) and DIR/BASE.cer (DER);\n"
      "with --key-pem also DIR/BASE.key (encrypted PKCS#8). BASE defaults to\n"
-     "Certificate; validity to 730 days; EKU to clientAuth; profile to compat."},
+     "Certificate; validity to 730 days; EKU to clientAuth; profile to compat.\n"
+     "--import-cer (Windows) then adds the CER to a system store, e.g.\n"
+     "LocalMachine\\Root, unless it is there already, and names its thumbprint."},
     {"cert", "sign", cmd_cert,
      "cert sign --csr FILE (--ca FILE.pfx | --ca-cert FILE --ca-key FILE)\n"
      "          [--ca-password-file F] [--subject DN] [--upn U]... [--email E]...\n"
@@ -46,8 +49,9 @@ static const cli_command commands[] = {
      "ca create --subject DN [--key TYPE] [--days N (3650)] [--pathlen N (0)]\n"
      "          --password-file F --out DIR [--name BASE (ca)] [--force]\n"
      "          [--profile compat|modern] [--friendly-name NAME] [--iterations N]\n"
-     "          [--keyspec exchange|signature] [--csp NAME] [--machine-keyset]",
-     "Writes ca.pfx, ca.cer and ca.key."},
+     "          [--keyspec exchange|signature] [--csp NAME] [--machine-keyset]\n"
+     "          [--import-cer LOCATION\\NAME]",
+     "Writes ca.pfx, ca.cer and ca.key; --import-cer as for cert create."},
     {"pfx", "show", cmd_pfx, "pfx show FILE --password-file F [--json]",
      "Lists the PFX's encryption, MAC, certificates and key."},
     {"pfx", "convert", cmd_pfx,
@@ -273,11 +277,9 @@ static int cmd_version(int argc, char **argv)
     (void)argv;
     if (argc > 0)
         return cli_usage("version takes no arguments");
-    int tls = mgw_check_max_tls();
-    printf("mgwauth %s (%s)\n", mgw_version(),
-           tls == MGW_TLS_1_3   ? "TLS up to 1.3"
-           : tls == MGW_TLS_1_2 ? "TLS up to 1.2"
-                                : "built without mbedTLS: no certificates, PFX or TLS");
+    printf("mgwauth %s on %s (%s)\n", mgw_version(), mgw_crypto_version(),
+           mgw_check_max_tls() == MGW_TLS_1_3 ? "TLS 1.2 and 1.3"
+                                              : "TLS 1.2; TLS 1.3 needs mbedTLS 3.x");
     return 0;
 }
 

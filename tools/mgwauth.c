@@ -8,6 +8,7 @@
 int main(int argc, char **argv)
 {
     cli_utf8_args(&argc, &argv);
+    cli_console_utf8();
     if (argc < 2) {
         cli_print_usage(stderr);
         return EXIT_USAGE;

@@ -1,6 +1,5 @@
 /* Internal key layer (mbedTLS): private keys, the public keys of requests and
- * issuance helpers. Left out, with everything that includes it, from the
- * build without mbedTLS. */
+ * issuance helpers. */
 #ifndef MGW_KEY_H
 #define MGW_KEY_H
 

@@ -363,6 +363,17 @@ static void verdict(const mgw_checkopts_t *o, mgw_checkres_t *res)
         snprintf(res->reason, sizeof(res->reason), "request with the certificate: %s", w->detail);
         return;
     }
+    if (w->status != o->expect_status && !w->cert_requested &&
+        strcmp(w->tls_version, "TLSv1.3") == 0 && w->status >= 400 && w->status < 500) {
+        /* a TLS 1.3 server that wants the certificate later cannot get it from
+         * mbedTLS (no post_handshake_auth extension) and answers 403 or so */
+        res->error = MGW_ERR_CHECK_STATUS;
+        snprintf(res->reason, sizeof(res->reason),
+                 "request with the certificate got HTTP %d, expected %d, and the server did "
+                 "not ask for a certificate in the TLS 1.3 handshake: probably %s",
+                 w->status, o->expect_status, MGW_CHECK_PHA_ADVICE);
+        return;
+    }
     if (w->status != o->expect_status) {
         res->error = MGW_ERR_CHECK_STATUS;
         snprintf(res->reason, sizeof(res->reason),

@@ -31,6 +31,8 @@ typedef struct {
     bool alert;            /* the server refused with a TLS alert or reset */
     bool handshake_done;
     bool cert_requested;   /* a CertificateRequest arrived */
+    bool post_handshake;   /* ... after a TLS 1.3 handshake, which mbedTLS refuses */
+    bool without_pss;      /* TLS 1.2 again without RSA-PSS (mbedTLS issue 10668) */
     char **ca_names;       /* its certificate_authorities, RFC 4514 */
     size_t n_ca_names;
     char tls_version[16];
@@ -49,10 +51,19 @@ typedef struct {
 struct mgw_checkres {
     bool passed;
     int error;
-    char reason[320];
+    char reason[640];
     char url[512];
     mgw_check_request with, without;
 };
+
+/* What to do about a server that wants the certificate after the TLS 1.3
+ * handshake (post-handshake authentication, which mbedTLS does not support). */
+#define MGW_CHECK_PHA_ADVICE                                                                   \
+    "the server asks for the client certificate after the TLS 1.3 handshake "                 \
+    "(post-handshake authentication), which mbedTLS does not support; fix the server: "       \
+    "negotiate the client certificate in the handshake (IIS: mgwauth registry plan "          \
+    "--negotiate-client-cert) or disable TLS 1.3 (--disable-tls13); mgwauth check --tls12 "    \
+    "checks over TLS 1.2"
 
 /* Whether the crypto library can speak TLS 1.3 (tls.c). */
 bool mgw_check_tls13_available(void);

@@ -58,6 +58,7 @@ static void request_json(mgw_dbuf *b, const mgw_check_request *r)
     }
     mgw_dbuf_puts(b, "],");
     jstr(b, "tls_version", r->tls_version[0] ? r->tls_version : NULL, true);
+    mgw_dbuf_printf(b, "\"tls12_without_pss\":%s,", r->without_pss ? "true" : "false");
     jstr(b, "cipher_suite", r->cipher[0] ? r->cipher : NULL, true);
     mgw_dbuf_printf(b, "\"status\":%d,", r->status);
     jstr(b, "status_line", r->status_line[0] ? r->status_line : NULL, true);
@@ -104,7 +105,10 @@ static void request_text(mgw_dbuf *b, const char *title, const mgw_check_request
         return;
     }
     if (r->tls_version[0])
-        mgw_dbuf_printf(b, "  TLS:             %s, %s\n", r->tls_version, r->cipher);
+        mgw_dbuf_printf(b, "  TLS:             %s, %s%s\n", r->tls_version, r->cipher,
+                        r->without_pss ? " (second attempt, TLS 1.2 without RSA-PSS: the "
+                                         "server chose RSA-PSS, which mbedTLS refuses in TLS 1.2)"
+                                       : "");
     mgw_dbuf_printf(b, "  cert requested:  %s\n", r->cert_requested ? "yes" : "no");
     for (size_t i = 0; i < r->n_ca_names; i++)
         mgw_dbuf_printf(b, "  accepted CA:     %s\n", r->ca_names[i]);

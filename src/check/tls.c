@@ -27,6 +27,8 @@ typedef struct {
     uint8_t ip[16]; /* the host as an IP address */
     size_t ip_len;  /* 4 or 16; 0 for a host name */
     bool timed_out;
+    bool no_pss;         /* the second attempt: TLS 1.2 without RSA-PSS */
+    bool sigalg_refused; /* mbedTLS refused the server's signature algorithm */
 } session;
 
 /* The server certificate of a URL with an IP address must name it in an
@@ -72,6 +74,21 @@ static void on_debug(void *ctx, int level, const char *file, int line, const cha
 {
     (void)level, (void)file, (void)line;
     session *s = ctx;
+    if (mgw_compat_ssl_sigalg_refused(str)) {
+        s->sigalg_refused = true;
+        return;
+    }
+    if (strstr(str, "received post-handshake message") != NULL) {
+        /* TLS 1.3 post-handshake authentication, which mbedTLS does not have */
+        const unsigned char *msg;
+        size_t n;
+        mgw_compat_ssl_handshake_msg(&s->ssl, &msg, &n);
+        if (msg != NULL && n >= 4 && msg[0] == 13) {
+            s->req->cert_requested = true;
+            s->req->post_handshake = true;
+        }
+        return;
+    }
     if (strstr(str, "got a certificate request") == NULL)
         return;
     s->req->cert_requested = true;
@@ -106,7 +123,8 @@ static int setup(session *s, const mgw_checkopts_t *o, bool with_cert)
                                           MBEDTLS_SSL_PRESET_DEFAULT);
     if (ret != 0)
         return fail(r, MGW_ERR_CRYPTO, "TLS configuration failed");
-    mgw_compat_ssl_versions(&s->conf, o->max_tls == MGW_TLS_1_3);
+    mgw_compat_ssl_versions(&s->conf, o->max_tls == MGW_TLS_1_3 && !s->no_pss);
+    mgw_compat_ssl_sig_algs(&s->conf, !s->no_pss);
     mbedtls_ssl_conf_rng(&s->conf, mgw_rng_mbedtls, &s->rng);
     mbedtls_ssl_conf_dbg(&s->conf, on_debug, s);
     mbedtls_ssl_conf_renegotiation(&s->conf, MBEDTLS_SSL_RENEGOTIATION_ENABLED);
@@ -225,6 +243,8 @@ static int read_response(session *s)
         if (n < 0) {
             if (s->timed_out) {
                 rc = fail(r, MGW_ERR_CHECK_TIMEOUT, "reading the response timed out");
+            } else if (r->post_handshake) {
+                rc = fail(r, MGW_ERR_CHECK_HANDSHAKE, "%s", MGW_CHECK_PHA_ADVICE);
             } else if (b.len == 0) {
                 /* TLS 1.3 servers refuse a missing certificate only now */
                 r->alert = true;
@@ -270,14 +290,18 @@ static int read_response(session *s)
     return rc;
 }
 
-void mgw_check_request_run(const mgw_checkopts_t *o, bool with_cert, mgw_check_request *req)
+/* One attempt; true when it should be made again without RSA-PSS. */
+static bool run_once(const mgw_checkopts_t *o, bool with_cert, mgw_check_request *req,
+                     int64_t deadline, bool no_pss)
 {
     session s;
     memset(&s, 0, sizeof(s));
     memset(req, 0, sizeof(*req));
     req->ran = true;
+    req->without_pss = no_pss;
     s.req = req;
     s.host = o->host;
+    s.no_pss = no_pss;
     s.net.fd = -1;
     mbedtls_ssl_init(&s.ssl);
     mbedtls_ssl_config_init(&s.conf);
@@ -286,7 +310,6 @@ void mgw_check_request_run(const mgw_checkopts_t *o, bool with_cert, mgw_check_r
     mgw_rng_init(&s.rng);
     /* level 3 carries "got a certificate request"; the threshold is global to mbedTLS */
     mbedtls_debug_set_threshold(3);
-    int64_t deadline = mgw_net_now_ms() + o->timeout_ms;
     int rc = setup(&s, o, with_cert);
     if (rc == MGW_OK) {
         rc = mgw_net_connect(&s.net, o->connect_to != NULL ? o->connect_to : o->host, o->port,
@@ -319,6 +342,18 @@ void mgw_check_request_run(const mgw_checkopts_t *o, bool with_cert, mgw_check_r
     mbedtls_x509_crt_free(&s.own);
     mgw_rng_free(&s.rng);
     mgw_err_clear();
+    return s.sigalg_refused && !req->handshake_done && !no_pss && !s.timed_out;
+}
+
+/* A TLS 1.2 server that picks RSA-PSS, which mbedTLS 3.6 offers but refuses
+ * there, is asked once more over TLS 1.2 without PSS, within the deadline. */
+void mgw_check_request_run(const mgw_checkopts_t *o, bool with_cert, mgw_check_request *req)
+{
+    int64_t deadline = mgw_net_now_ms() + o->timeout_ms;
+    if (run_once(o, with_cert, req, deadline, false)) {
+        mgw_check_request_free(req);
+        run_once(o, with_cert, req, deadline, true);
+    }
 }
 
 bool mgw_check_tls13_available(void)

@@ -109,6 +109,42 @@ static inline void mgw_compat_ssl_versions(mbedtls_ssl_config *conf, int tls13)
 static inline int mgw_compat_ssl_no_hostname(mbedtls_ssl_context *ssl)
 {
     return mbedtls_ssl_set_hostname(ssl, NULL);
+#include <string.h>
+
+/* The signature algorithms the client offers. mbedTLS 3.6 (3.6.6 at least)
+ * offers the RSA-PSS algorithms in a ClientHello that allows TLS 1.2 (TLS 1.3
+ * needs them), but its TLS 1.2 code accepts only PKCS#1 v1.5 and ECDSA
+ * signatures and refuses a server that picks PSS (Mbed-TLS/mbedtls issue
+ * 10668), which OpenSSL does with an RSA certificate. 3.x offers this list
+ * instead: PKCS#1 v1.5 before PSS, so that a TLS 1.2 server choosing in the
+ * client's order picks PKCS#1 v1.5 (TLS 1.3 allows only PSS for RSA and still
+ * finds it), and no rsa_pss_rsae_sha512. A server that picks PSS anyway (its
+ * own preference) is asked again over TLS 1.2 with pss = 0: no PSS at all.
+ * 2.28 offers no PSS and needs nothing. */
+static inline void mgw_compat_ssl_sig_algs(mbedtls_ssl_config *conf, int pss)
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#define MGW_SIG_ALGS_NO_PSS                                                                   \
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256, MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,     \
+        MBEDTLS_TLS1_3_SIG_ECDSA_SECP521R1_SHA512, MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,       \
+        MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384, MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512
+    static const uint16_t with_pss[] = {MGW_SIG_ALGS_NO_PSS, MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,
+                                        MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,
+                                        MBEDTLS_TLS1_3_SIG_NONE};
+    static const uint16_t without_pss[] = {MGW_SIG_ALGS_NO_PSS, MBEDTLS_TLS1_3_SIG_NONE};
+#undef MGW_SIG_ALGS_NO_PSS
+    mbedtls_ssl_conf_sig_algs(conf, pss ? with_pss : without_pss);
+#else
+    (void)conf, (void)pss;
+#endif
+}
+
+/* Whether the handshake failed because a TLS 1.2 server chose a signature
+ * algorithm this mbedTLS offered but cannot use there (see above); the
+ * debug message is the only sign of it. */
+static inline int mgw_compat_ssl_sigalg_refused(const char *debug_message)
+{
+    return strstr(debug_message, "Server used unsupported value in SigAlg") != NULL;
 }
 
 /* Whether this mbedTLS build can speak TLS 1.3 as a client. */
@@ -121,9 +157,10 @@ static inline int mgw_compat_ssl_has_tls13(void)
 #endif
 }
 
-/* The handshake message being processed (type byte first). mbedTLS has no
- * API for the CertificateRequest's CA list; its debug hook tells when the
- * message arrives and this reads it. */
+/* The handshake message being processed (type byte first). Private fields
+ * on 3.x (reached through MBEDTLS_PRIVATE, only here): mbedTLS has no API
+ * for the CertificateRequest's CA list or a post-handshake message; its debug
+ * hook tells when one arrives and this reads it. */
 static inline void mgw_compat_ssl_handshake_msg(const mbedtls_ssl_context *ssl,
                                                 const unsigned char **p, size_t *len)
 {
@@ -132,11 +169,18 @@ static inline void mgw_compat_ssl_handshake_msg(const mbedtls_ssl_context *ssl,
 }
 #endif
 
-/* Curve of an EC key held in a pk context. */
+/* Curve of an EC key held in a pk context: the public accessor on 3.6; 2.28
+ * has none and its struct fields are public. */
 static inline mbedtls_ecp_group_id mgw_compat_pk_ec_group(const mbedtls_pk_context *pk)
 {
     const mbedtls_ecp_keypair *ec = mbedtls_pk_ec(*pk);
-    return ec != NULL ? ec->MBEDTLS_PRIVATE(grp).id : MBEDTLS_ECP_DP_NONE;
+    if (ec == NULL)
+        return MBEDTLS_ECP_DP_NONE;
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    return mbedtls_ecp_keypair_get_group_id(ec);
+#else
+    return ec->grp.id;
+#endif
 }
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * SHA-1 and SHA-256 of whole messages without mbedTLS. Thumbprints, plan
- * fingerprints and store listings need them in every build, also in the one
- * that leaves mbedTLS out (-Dcrypto=none); they run on the compression
- * functions of sha_fast.c (the CPU's SHA instructions where present).
+ * fingerprints and store listings hash many certificates; these run on the
+ * compression functions of sha_fast.c (the CPU's SHA instructions where
+ * present).
  */
 #ifndef MGW_DIGEST_H
 #define MGW_DIGEST_H

@@ -56,6 +56,15 @@ class PKI:
         self.srv_key = self.p("srv.key")
         run([OPENSSL, "pkey", "-in", self.p("srv", "Certificate.key"), "-passin",
              f"file:{self.pw}", "-out", self.srv_key])
+        # most IIS certificates are RSA: the same server as RSA 2048
+        run([MGW, "cert", "create", "--subject", "CN=localhost", "--dns", "localhost", "--eku",
+             "serverAuth", "--key", "rsa2048", "--ca", self.p("ca", "ca.pfx"),
+             "--ca-password-file", self.pw, "--password-file", self.pw, "--key-pem", "--out",
+             self.p("srv-rsa")])
+        self.srv_rsa_pem = self.pem(self.p("srv-rsa", "Certificate.cer"), "srv-rsa.pem")
+        self.srv_rsa_key = self.p("srv-rsa.key")
+        run([OPENSSL, "pkey", "-in", self.p("srv-rsa", "Certificate.key"), "-passin",
+             f"file:{self.pw}", "-out", self.srv_rsa_key])
         self.client_pfx = self.client("ca", "phone-1")
         self.foreign_pfx = self.client("other", "intruder")
         run([MGW, "cert", "create", "--subject", "CN=imagoverum.com", "--upn",
@@ -247,14 +256,16 @@ def test_expired_and_wrong_host_server_certificates_fail_with_the_reason():
         n.stop()
 
 
-def s_server(pki, proto, cert=None, key=None, host="127.0.0.1"):
+def s_server(pki, proto, cert=None, key=None, host="127.0.0.1", rsa=False):
+    if cert is None:
+        cert, key = (pki.srv_rsa_pem, pki.srv_rsa_key) if rsa else (pki.srv_pem, pki.srv_key)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family) as sock:
         sock.bind((host, 0))
         port = sock.getsockname()[1]
     accept = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     proc = subprocess.Popen([OPENSSL, "s_server", "-accept", accept, "-cert",
-                             cert or pki.srv_pem, "-key", key or pki.srv_key, "-Verify", "1",
+                             cert, "-key", key, "-Verify", "1",
                              "-CAfile", pki.ca_pem, "-www", proto] + (["-6"] if ":" in host else []),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             stdin=subprocess.DEVNULL)
@@ -303,24 +314,73 @@ def test_urls_with_ip_addresses_are_checked_against_ip_sans():
             proc.wait()
 
 
-def test_openssl_s_server_tls12_and_tls13():
-    proc, port = s_server(THE_PKI, "-tls1_2")
+def has_tls13():
+    out = run([MGW, "version"]).stdout
+    assert "mbedTLS " in out, out
+    return "TLS 1.2 and 1.3" in out
+
+
+def s_server_case(rsa, proto):
+    """PASS against openssl s_server with an RSA or EC server certificate on
+    TLS 1.2 or 1.3 (mbedTLS 3.6.6 offers rsa_pss_rsae_sha512 on TLS 1.2 and
+    then refuses it: Mbed-TLS/mbedtls issue 10668)."""
+    proc, port = s_server(THE_PKI, proto, rsa=rsa)
     try:
-        rc, j, _ = check(THE_PKI, f"https://localhost:{port}", THE_PKI.client_pfx)
-        assert rc == 0 and j["with_certificate"]["tls_version"] == "TLSv1.2", j
-        assert j["without_certificate"]["refused_by_tls"] is True
+        rc, j, p = check(THE_PKI, f"https://localhost:{port}", THE_PKI.client_pfx)
+        want = "TLSv1.3" if proto == "-tls1_3" else "TLSv1.2"
+        if proto == "-tls1_3" and not has_tls13():
+            # this build's mbedTLS has no TLS 1.3: a clear handshake failure
+            assert rc == 1 and j["error"] == -707, j
+            return
+        assert rc == 0, (j, p.stderr)
+        assert j["with_certificate"]["tls_version"] == want, j
+        assert j["without_certificate"]["refused_by_tls"] is True, j
+        assert j["server_certificate"]["verified"] is True, j
+        print(f"# {'RSA' if rsa else 'EC'} {want}: {j['with_certificate']['cipher_suite']}")
     finally:
         proc.terminate()
         proc.wait()
-    has13 = "TLS up to 1.3" in run([MGW, "version"]).stdout
-    proc, port = s_server(THE_PKI, "-tls1_3")
+
+
+def test_openssl_s_server_ec_certificate_tls12():
+    s_server_case(False, "-tls1_2")
+
+
+def test_openssl_s_server_ec_certificate_tls13():
+    s_server_case(False, "-tls1_3")
+
+
+def test_openssl_s_server_rsa_certificate_tls12():
+    s_server_case(True, "-tls1_2")
+
+
+def test_openssl_s_server_rsa_certificate_tls13():
+    s_server_case(True, "-tls1_3")
+
+
+def test_tls12_server_preferring_rsa_pss_is_asked_again_without_it():
+    """A TLS 1.2 server that picks RSA-PSS by its own preference (as a server
+    may whatever the client's order): mbedTLS 3.6 refuses PSS in TLS 1.2, so
+    the check asks again over TLS 1.2 without offering PSS and passes; 2.28
+    never offers PSS and passes at once."""
+    port = free_port()
+    proc = subprocess.Popen([OPENSSL, "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
+                             THE_PKI.srv_rsa_pem, "-key", THE_PKI.srv_rsa_key, "-Verify", "1",
+                             "-CAfile", THE_PKI.ca_pem, "-www", "-tls1_2", "-serverpref",
+                             "-sigalgs", "rsa_pss_rsae_sha256:rsa_pkcs1_sha256",
+                             # what the client's CertificateVerify may use: anything usual
+                             "-client_sigalgs", "ecdsa_secp256r1_sha256:ecdsa_secp384r1_sha384:"
+                             "ecdsa_secp521r1_sha512:rsa_pkcs1_sha256:rsa_pkcs1_sha384:"
+                             "rsa_pkcs1_sha512:rsa_pss_rsae_sha256:rsa_pss_rsae_sha384"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL)
+    wait_port(port)
     try:
-        rc, j, _ = check(THE_PKI, f"https://localhost:{port}", THE_PKI.client_pfx)
-        if has13:
-            assert rc == 0 and j["with_certificate"]["tls_version"] == "TLSv1.3", j
-        else:
-            # this build's mbedTLS has no TLS 1.3: a clear handshake failure
-            assert rc == 1 and j["error"] == -707, j
+        rc, j, p = check(THE_PKI, f"https://localhost:{port}", THE_PKI.client_pfx)
+        assert rc == 0, (j, p.stderr)
+        w = j["with_certificate"]
+        assert w["tls_version"] == "TLSv1.2", j
+        assert w["tls12_without_pss"] is has_tls13(), j  # the second attempt on 3.6 only
     finally:
         proc.terminate()
         proc.wait()
@@ -362,6 +422,46 @@ class TinyServer:
     def stop(self):
         self.stopped = True
         self.sock.close()
+
+
+def test_tls13_server_wanting_the_certificate_after_the_handshake_is_named():
+    """A TLS 1.3 server that asks for the certificate only after the handshake
+    (as IIS does without negotiating it): mbedTLS does not offer post-handshake
+    authentication, the server's attempt fails and it answers 403; the check
+    says why and names the fixes instead of a bare 403. Without TLS 1.3 in
+    this build's mbedTLS the TLS 1.3-only server is a handshake failure."""
+    def respond(conn):
+        try:
+            conn.verify_client_post_handshake()
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            attempted = "it was asked for"
+        except ssl.SSLError as e:
+            attempted = e.reason or str(e)
+            conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\n"
+                         b"Connection: close\r\n\r\nForbidden")
+        attempts.append(attempted)
+
+    attempts = []
+    srv = TinyServer(THE_PKI, respond)
+    srv.ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    srv.ctx.verify_mode = ssl.CERT_OPTIONAL
+    srv.ctx.post_handshake_auth = True  # no CertificateRequest in the handshake
+    srv.ctx.load_verify_locations(THE_PKI.ca_pem)
+    try:
+        rc, j, _ = check(THE_PKI, f"https://localhost:{srv.port}", THE_PKI.client_pfx)
+    finally:
+        srv.stop()
+    if not has_tls13():
+        assert rc == 1 and j["error"] == -707 and not attempts, (j, attempts)
+        return
+    # the server really tried, and OpenSSL refused because the client has no PHA
+    assert attempts and "EXTENSION_NOT_RECEIVED" in attempts[0].upper(), attempts
+    assert rc == 1 and j["error"] == -710, j
+    assert j["with_certificate"]["tls_version"] == "TLSv1.3", j
+    reason = j["reason"]
+    for words in ("HTTP 403", "post-handshake authentication", "--negotiate-client-cert",
+                  "disable TLS 1.3", "--tls12"):
+        assert words in reason, reason
 
 
 def test_faults_are_specific_errors():

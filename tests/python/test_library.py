@@ -189,6 +189,10 @@ class Constants(unittest.TestCase):
 
 
 class Version(unittest.TestCase):
+    def test_crypto_version_is_the_mbedtls_built_against(self):
+        # build-36 must load the 3.6 libraries, not Debian's 2.28 (rpath)
+        self.assertEqual(mgwauth.crypto_version(), "mbedTLS " + os.environ["MGW_MBEDTLS_VERSION"])
+
     def test_version_string_and_number_agree(self):
         v = mgwauth.version()
         self.assertRegex(v, r"^\d+\.\d+\.\d+$")

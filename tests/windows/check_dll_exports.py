@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """ABI check of the Windows build (TAP): the DLL exports exactly the names of
-the symbol map, which are exactly the MGW_API declarations of the header, in
-the build without mbedTLS too; and neither the DLL nor mgwauth.exe needs a DLL
-beyond Windows' own (no zlib1.dll, no mingw run time). Arguments: objdump,
+the symbol map, which are exactly the MGW_API declarations of the header; and
+neither the DLL nor mgwauth.exe needs a DLL beyond Windows' own (no zlib1.dll,
+no mingw run time, no winpthreads). Arguments: objdump,
 the DLL, mgwauth.exe, the header, the map."""
 import os
 import re
@@ -13,8 +13,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
 import tap  # noqa: E402
 
 OBJDUMP, DLL, EXE, HEADER, MAP = sys.argv[1:6]
-SYSTEM_DLLS = {"advapi32.dll", "crypt32.dll", "kernel32.dll", "msvcrt.dll", "ncrypt.dll",
-               "shell32.dll"}
+# Windows' own DLLs only: mbedTLS, zlib, winpthreads and libgcc are linked in.
+# bcrypt for the entropy source, ws2_32 for the gateway check's sockets.
+SYSTEM_DLLS = {"advapi32.dll", "bcrypt.dll", "crypt32.dll", "kernel32.dll", "msvcrt.dll",
+               "ncrypt.dll", "shell32.dll", "ws2_32.dll"}
 
 
 def header_names():

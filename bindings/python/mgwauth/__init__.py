@@ -58,6 +58,11 @@ def version() -> str:
     return _lib.mgw_version().decode("ascii")
 
 
+def crypto_version() -> str:
+    """The crypto library the loaded library runs on, e.g. "mbedTLS 3.6.6"."""
+    return _lib.mgw_crypto_version().decode("ascii")
+
+
 def version_number() -> int:
     """Version of the loaded library as 0xMMmmpp."""
     return int(_lib.mgw_version_number())
@@ -79,7 +84,7 @@ def load_key(data: bytes, password: "str | bytes | None" = None) -> Key:
 
 
 __all__ = [
-    "LIBRARY_PATH", "version", "version_number", "strerror", "errors",
+    "LIBRARY_PATH", "version", "version_number", "crypto_version", "strerror", "errors",
     "MgwError", "GeneralError", "InputError", "CryptoError", "PfxError", "RegistryError",
     "RootsError", "PlatformError", "CheckError", "InvalidArgumentError", "OutOfMemoryError",
     "NotAvailableError", "TooLargeError", "FileError", "ExistsError", "NotFoundError",

@@ -132,6 +132,7 @@ def declare(table: Dict[str, Tuple[Any, Sequence[Any]]]) -> None:
 declare({
     "mgw_version": (c_char_p, []),  # constant strings: not allocated per call
     "mgw_version_number": (c_uint32, []),
+    "mgw_crypto_version": (c_char_p, []),
     "mgw_strerror": (c_char_p, [c_int]),
     "mgw_last_error": (c_char_p, []),
     "mgw_free": (None, [c_void_p]),

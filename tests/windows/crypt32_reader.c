@@ -1,0 +1,51 @@
+/*
+ * An independent reader of a Windows system certificate store for the Wine
+ * tests: crypt32 alone, none of libmgwauth. Prints the certificate whose
+ * SHA-1 thumbprint is given, as crypt32 names it, and exits 0 when found,
+ * 1 when not, 2 on a usage or store error.
+ *
+ *   crypt32_reader.exe LocalMachine|CurrentUser STORE SHA1HEX
+ */
+#include <windows.h>
+#include <wincrypt.h>
+#include <stdio.h>
+#include <wchar.h>
+
+int wmain(int argc, wchar_t **argv);
+int wmain(int argc, wchar_t **argv)
+{
+    if (argc != 4 || wcslen(argv[3]) != 40)
+        return 2;
+    DWORD where = _wcsicmp(argv[1], L"LocalMachine") == 0 ? CERT_SYSTEM_STORE_LOCAL_MACHINE
+                                                           : CERT_SYSTEM_STORE_CURRENT_USER;
+    BYTE hash[20];
+    for (int i = 0; i < 20; i++) {
+        unsigned v;
+        if (swscanf(argv[3] + 2 * i, L"%2x", &v) != 1)
+            return 2;
+        hash[i] = (BYTE)v;
+    }
+    HCERTSTORE store = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
+                                     where | CERT_STORE_READONLY_FLAG |
+                                         CERT_STORE_OPEN_EXISTING_FLAG,
+                                     argv[2]);
+    if (store == NULL) {
+        fprintf(stderr, "cannot open the store (%lu)\n", (unsigned long)GetLastError());
+        return 2;
+    }
+    CRYPT_HASH_BLOB blob = {sizeof(hash), hash};
+    PCCERT_CONTEXT c =
+        CertFindCertificateInStore(store, X509_ASN_ENCODING, 0, CERT_FIND_SHA1_HASH, &blob, NULL);
+    int rc = 1;
+    if (c != NULL) {
+        wchar_t name[512];
+        CertNameToStrW(X509_ASN_ENCODING, &c->pCertInfo->Subject, CERT_X500_NAME_STR, name, 512);
+        char utf8[1536];
+        WideCharToMultiByte(CP_UTF8, 0, name, -1, utf8, sizeof(utf8), NULL, NULL);
+        printf("found %s\n", utf8);
+        CertFreeCertificateContext(c);
+        rc = 0;
+    }
+    CertCloseStore(store, 0);
+    return rc;
+}
