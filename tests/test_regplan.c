@@ -589,6 +589,17 @@ START_TEST(a_failing_restore_says_so_and_names_the_backup)
     ck_assert_int_eq(mgw_regplan_apply_file(f.plan, f.state, f.backup, 0, NULL),
                      MGW_ERR_REG_RESTORE);
     ck_assert_ptr_nonnull(strstr(mgw_last_error(), f.backup));
+    /* the message says each part once: the failure, the failed restore and why */
+    const char *msg = mgw_last_error();
+    ck_assert_msg(strncmp(msg, "writing ", 8) == 0 || strncmp(msg, "deleting ", 9) == 0, "%s", msg);
+    size_t faults = 0;
+    for (const char *q = msg; (q = strstr(q, "injected fault")) != NULL; q++)
+        faults++;
+    ck_assert_uint_eq(faults, 2);
+    const char *mid = strstr(msg, "; restoring the previous state failed as well (");
+    ck_assert_ptr_nonnull(mid);
+    ck_assert_msg(strstr(mid + 3, "restoring the previous state") == NULL, "%s", msg);
+    ck_assert_ptr_nonnull(strstr(msg, "): restore the keys from "));
     mgw_regbackend_file_inject_fault(MGW_REGFAULT_NONE, 0);
     /* the state is half applied: neither side, so a new apply refuses */
     ck_assert_int_eq(mgw_regplan_apply_file(f.plan, f.state, f.backup, MGW_FILE_FORCE, NULL),

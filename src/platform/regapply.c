@@ -200,17 +200,19 @@ static int check_key_deletions(const mgw_regplan_t *p, const mgw_regbackend *be,
 static int restore(const mgw_regplan_t *p, const mgw_regbackend *be, bool from, int code,
                    const char *backup_path)
 {
-    char what[512];
+    char what[512], why[512] = "values differ";
     snprintf(what, sizeof(what), "%s", mgw_last_error());
     size_t bad = SIZE_MAX;
     int r = write_side(p, be, from);
     if (r == MGW_OK)
         r = compare(p, be, from, &bad);
+    if (r != MGW_OK)
+        snprintf(why, sizeof(why), "%s", mgw_last_error());
     if (r != MGW_OK || bad != SIZE_MAX)
         return mgw_err(MGW_ERR_REG_RESTORE,
-                       "%s; restoring the previous state failed as well (%s): restore the keys "
-                       "from %s",
-                       what, r != MGW_OK ? mgw_last_error() : "values differ", backup_path);
+                       "%.200s; restoring the previous state failed as well (%.160s): restore "
+                       "the keys from %s",
+                       what, why, backup_path);
     return mgw_err(code, "%s; the previous state was restored", what);
 }
 
