@@ -528,6 +528,21 @@ START_TEST(an_error_built_from_the_last_error_is_not_garbled)
 }
 END_TEST
 
+START_TEST(pem_labels_with_control_characters_are_shown_escaped)
+{
+    static const char text[] = "-----BEGIN \x1b[2J\x9b-----\nMAA=\n-----END \x1b[2J\x9b-----\n";
+    mgw_dbuf der;
+    mgw_dbuf_init(&der);
+    ck_assert_int_eq(mgw_pem_read((const uint8_t *)text, sizeof(text) - 1, NULL, &der, NULL, 0),
+                     MGW_ERR_PEM);
+    ck_assert_str_eq(mgw_last_error(), "PEM: malformed BEGIN line (label '<U+001B>[2J<0x9B>')");
+    mgw_dbuf_free(&der);
+    char buf[16];
+    ck_assert_str_eq(mgw_show_text("abcdefghijklmnop", 16, 64, buf, sizeof(buf)), "abcdefghijkl...");
+    ck_assert_str_eq(mgw_show_text("ab\ncd", 5, 3, buf, sizeof(buf)), "ab<U+000A>...");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("core");
@@ -535,6 +550,7 @@ int main(void)
     tcase_add_test(t, every_error_code_has_a_text);
     tcase_add_test(t, last_error_is_per_call_and_cleared);
     tcase_add_test(t, an_error_built_from_the_last_error_is_not_garbled);
+    tcase_add_test(t, pem_labels_with_control_characters_are_shown_escaped);
     tcase_add_test(t, version_matches_header);
     tcase_add_test(t, free_accepts_null_and_out_buffers_are_terminated);
     tcase_add_test(t, dbuf_grows_and_inserts);

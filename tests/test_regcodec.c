@@ -356,6 +356,15 @@ START_TEST(bad_encodings_headers_and_sizes_are_refused)
     const uint8_t nul[] = "REGEDIT4\n[HKEY_USERS\\A\0]\n";
     ck_assert_int_eq(mgw_regdoc_parse(nul, sizeof(nul) - 1, &d), MGW_ERR_REG_SYNTAX);
     ck_assert_str_eq(mgw_last_error(), "line 2: NUL character");
+    /* UTF-16 saved without its byte-order mark says so, not "NUL character" */
+    const uint8_t le_nobom[] = {'W', 0, 'i', 0, 'n', 0, 'd', 0, '\r', 0, '\n', 0};
+    ck_assert_int_eq(mgw_regdoc_parse(le_nobom, sizeof(le_nobom), &d), MGW_ERR_REG_SYNTAX);
+    ck_assert_ptr_nonnull(strstr(mgw_last_error(), "line 1: UTF-16 little-endian text without a "
+                                                   "byte-order mark"));
+    ck_assert_ptr_nonnull(strstr(mgw_last_error(), "FF FE, or UTF-8"));
+    const uint8_t be_nobom[] = {0, 'R', 0, 'E', 0, 'G', 0, 'E'};
+    ck_assert_int_eq(mgw_regdoc_parse(be_nobom, sizeof(be_nobom), &d), MGW_ERR_REG_SYNTAX);
+    ck_assert_ptr_nonnull(strstr(mgw_last_error(), "UTF-16 big-endian text without"));
     ck_assert_int_eq(mgw_regdoc_parse((const uint8_t *)"REGEDIT", 7, &d), MGW_ERR_REG_SYNTAX);
     ck_assert_int_eq(mgw_regdoc_parse((const uint8_t *)"", 0, &d), MGW_ERR_REG_SYNTAX);
     ck_assert(strncmp(mgw_last_error(), "line 1: not a registry file", 27) == 0);
@@ -370,6 +379,30 @@ START_TEST(bad_encodings_headers_and_sizes_are_refused)
     uint8_t *huge = calloc(1, MGW_REG_MAX_FILE + 1);
     ck_assert_int_eq(mgw_regdoc_parse(huge, MGW_REG_MAX_FILE + 1, &d), MGW_ERR_TOO_LARGE);
     free(huge);
+}
+END_TEST
+
+/* Error messages quote the offending input with its control characters
+ * shown as <U+XXXX>: a hostile file cannot drive the admin's terminal. */
+START_TEST(control_characters_in_errors_are_escaped)
+{
+    static const char *const cases[][2] = {
+        {"[HKEY_USERS\\X]\r\n\x1b[2J\x1b]0;owned\a\r\n", "unexpected text '<U+001B>[2J<U+001B>]0;"},
+        {"[HKEY_USERS\\X\x1b[31m\\\\Y]\r\n", "invalid key name 'HKEY_USERS\\X<U+001B>[31m"},
+        {"[HKEY_USERS\\X]\r\n\"a\"=\x1b[1m\r\n", "unknown value type in '<U+001B>[1m'"},
+        {"[HKEY_USERS\\X]\r\n\"a\"=hex:01,\x07\r\n", "invalid hex byte '<U+0007>'"},
+        {"[HKEY_USERS\\X]\r\n\"a\"=\"x\\\x1b\"\r\n", "unknown escape '\\<U+001B>'"},
+        {"[HKEY_USERS\\X]\r\n\xc2\x9b" "31m\r\n", "unexpected text '<U+009B>31m'"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        mgw_regdoc d;
+        ck_assert_int_eq(parse_text(cases[i][0], &d), MGW_ERR_REG_SYNTAX);
+        const char *msg = mgw_last_error();
+        ck_assert_msg(strstr(msg, cases[i][1]) != NULL, "case %zu: %s", i, msg);
+        for (const char *c = msg; *c != '\0'; c++)
+            ck_assert_msg((unsigned char)*c >= 0x20 && *c != 0x7F, "case %zu: %s", i, msg);
+        ck_assert_ptr_null(strstr(msg, "\xc2\x9b"));
+    }
 }
 END_TEST
 
@@ -470,6 +503,7 @@ int main(void)
     tcase_add_test(t, malformed_lines_give_their_line_number);
     tcase_add_test(t, bad_encodings_headers_and_sizes_are_refused);
     tcase_add_test(t, value_data_is_capped);
+    tcase_add_test(t, control_characters_in_errors_are_escaped);
     tcase_add_test(t, random_and_mutated_input_never_crashes);
     suite_add_tcase(s, t);
     return test_run(s);

@@ -343,7 +343,8 @@ int mgw_cert_from_der(const uint8_t *der, size_t n, mgw_cert_t **out)
         free(c);
         return mgw_err(MGW_ERR_NO_MEMORY, NULL);
     }
-    memcpy(c->der, der, n);
+    if (n > 0)
+        memcpy(c->der, der, n);
     c->der_len = n;
     c->pathlen = -1;
     c->key_usage = -1;
