@@ -325,6 +325,7 @@ static const bad_case bad_cases[] = {
     {"[HKEY_USERS\\\\X]\r\n", MGW_ERR_REG_SYNTAX, "line 2: invalid key name"},
     {"[HKEY_USERS\\X\\]\r\n", MGW_ERR_REG_SYNTAX, "line 2: invalid key name"},
     {"[]\r\n", MGW_ERR_REG_SYNTAX, "line 2: invalid key name"},
+    {"[HKEY_USERS\\X\001Y]\r\n", MGW_ERR_REG_SYNTAX, "line 2: invalid key name"},
     {"[HKEY_USERS\\X] junk\r\n", MGW_ERR_REG_SYNTAX, "line 2: unexpected text after ']'"},
     {"[HKEY_USERS\\X]\r\n\"a\"=hex:ff\xff\r\n", MGW_ERR_UTF8, "line 3, column 11: invalid UTF-8"},
 };

@@ -164,6 +164,16 @@ static const char *show_char(const char *s, char *buf, size_t bufsz)
     return mgw_show_text(s, l > 0 ? l : 1, 1, buf, bufsz);
 }
 
+/* A C0 control character or DEL (a CR or LF would end the line of a .reg
+ * file, the rest are never part of a key name). */
+static bool has_control(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F)
+            return true;
+    return false;
+}
+
 /* Nothing but blanks or a comment may follow. */
 static bool at_end(char *s)
 {
@@ -173,7 +183,7 @@ static bool at_end(char *s)
 
 static bool valid_path(const char *path, size_t n)
 {
-    if (n == 0 || n > MGW_REG_MAX_PATH || path[n - 1] == '\\')
+    if (n == 0 || n > MGW_REG_MAX_PATH || path[n - 1] == '\\' || has_control(path, n))
         return false;
     size_t root_len = 0;
     while (root_len < n && path[root_len] != '\\')
@@ -188,6 +198,11 @@ static bool valid_path(const char *path, size_t n)
         if (path[i] == '\\' && path[i - 1] == '\\')
             return false;
     return known;
+}
+
+bool mgw_regpath_valid(const char *path)
+{
+    return valid_path(path, strlen(path));
 }
 
 static int parse_key(parser *ps, char *s)
@@ -618,6 +633,15 @@ int mgw_regdoc_write(const mgw_regdoc *d, mgw_dbuf *out)
     mgw_dbuf_printf(&t, "%s\r\n", header_v5);
     for (size_t i = 0; i < d->n_keys; i++) {
         const mgw_regkey *k = &d->keys[i];
+        /* whatever its source, a path must not break the format */
+        if (has_control(k->path, strlen(k->path))) {
+            char shown[400];
+            mgw_dbuf_free(&t);
+            return mgw_err(MGW_ERR_REG_SYNTAX,
+                           "key '%s' has a control character: it cannot be written to a .reg "
+                           "file",
+                           mgw_show_text(k->path, strlen(k->path), 80, shown, sizeof(shown)));
+        }
         mgw_dbuf_printf(&t, "\r\n[%s%s]\r\n", k->deleted ? "-" : "", k->path);
         for (size_t j = 0; j < k->n_vals; j++)
             put_value(&t, &k->vals[j]);

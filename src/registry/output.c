@@ -111,7 +111,7 @@ MGW_API int mgw_regplan_reg_file(const mgw_regplan_t *p, int which, uint8_t **ou
     mgw_dbuf_free(&b);
     mgw_regdoc_free(&tmp);
     if (r != MGW_OK)
-        return mgw_err(r, NULL);
+        return r == MGW_ERR_REG_SYNTAX ? r : mgw_err(r, NULL); /* the writer said why */
     mgw_err_clear();
     return MGW_OK;
 }

@@ -118,6 +118,15 @@ static int read_data(const mgw_json *v, size_t i, mgw_regdata *d)
     return r;
 }
 
+/* Text a plan shows on the terminal holds no control characters. */
+static bool has_control(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7F)
+            return true;
+    return false;
+}
+
 static char *dup_member(const mgw_json *obj, const char *name)
 {
     const mgw_json *s = mgw_json_get(obj, name, MGW_JSON_STRING);
@@ -139,8 +148,14 @@ static int read_item(const mgw_json *j, size_t i, mgw_regitem *it)
     if (it->key == NULL || it->name == NULL || it->label == NULL || it->meaning == NULL ||
         action == NULL || existed == NULL || before == NULL || after == NULL)
         return bad("needs key, value, label, action, key_existed, before, after and meaning", i);
-    if (it->key[0] == '\0' || strlen(it->key) > MGW_REG_MAX_PATH)
-        return bad("invalid key", i);
+    if (!mgw_regpath_valid(it->key))
+        return bad("invalid key (it must start with a root such as HKEY_LOCAL_MACHINE and have "
+                   "no empty parts and no control characters)",
+                   i);
+    if (has_control(it->name) || strlen(it->name) > MGW_REG_MAX_NAME)
+        return bad("invalid value name (control characters, or longer than 16383 bytes)", i);
+    if (has_control(it->label) || has_control(it->meaning))
+        return bad("label and meaning must not hold control characters", i);
     it->key_existed = existed->num != 0;
     if (strcmp(action->str, "set") == 0)
         it->action = MGW_REGACT_SET;
@@ -187,8 +202,8 @@ static int read_lists(const mgw_json *root, mgw_regplan_t *p)
                 mgw_regname_eq(p->items[i].name, p->items[j].name))
                 r = bad("the same value is listed twice", i);
     for (size_t i = 0; i < warnings->n && r == MGW_OK; i++) {
-        if (warnings->items[i].type != MGW_JSON_STRING)
-            r = bad("warnings must be strings", SIZE_MAX);
+        if (warnings->items[i].type != MGW_JSON_STRING || has_control(warnings->items[i].str))
+            r = bad("warnings must be strings without control characters", SIZE_MAX);
         else if (mgw_regplan_add_warning(p, "%s", warnings->items[i].str) != MGW_OK)
             r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
     }
@@ -198,20 +213,29 @@ static int read_lists(const mgw_json *root, mgw_regplan_t *p)
 int mgw_regplan_from_json(const uint8_t *text, size_t n, mgw_regplan_t *p)
 {
     mgw_json root;
+    /* an editor may have saved the plan with a UTF-8 byte-order mark */
+    if (n >= 3 && text[0] == 0xEF && text[1] == 0xBB && text[2] == 0xBF)
+        text += 3, n -= 3;
     int r = mgw_json_parse(text, n, &root);
     if (r != MGW_OK)
         return r;
     const mgw_json *format = mgw_json_get(&root, "format", MGW_JSON_STRING);
     const mgw_json *version = mgw_json_get(&root, "version", MGW_JSON_NUMBER);
     const mgw_json *fp = mgw_json_get(&root, "fingerprint", MGW_JSON_STRING);
+    const mgw_json *changes = mgw_json_get(&root, "changes", MGW_JSON_NUMBER);
     if (format == NULL || strcmp(format->str, PLAN_FORMAT) != 0)
         r = bad("not a registry plan (format " PLAN_FORMAT ")", SIZE_MAX);
     else if (version == NULL || version->num != 1)
         r = bad("unsupported version (this library reads version 1)", SIZE_MAX);
-    else if ((p->binding = dup_member(&root, "binding")) == NULL || fp == NULL)
-        r = bad("needs binding and fingerprint", SIZE_MAX);
+    else if ((p->binding = dup_member(&root, "binding")) == NULL || fp == NULL ||
+             changes == NULL)
+        r = bad("needs binding, fingerprint and changes", SIZE_MAX);
+    else if (has_control(p->binding))
+        r = bad("the binding must not hold control characters", SIZE_MAX);
     if (r == MGW_OK)
         r = read_lists(&root, p);
+    if (r == MGW_OK && changes->num != (long long)mgw_regplan_change_count(p))
+        r = bad("changes does not match the number of values the plan writes", SIZE_MAX);
     if (r == MGW_OK)
         r = mgw_regplan_hash(p, p->fingerprint);
     char want[72] = "sha256:";
