@@ -41,6 +41,11 @@ typedef struct {
     bool deleted;
     mgw_regval *vals;
     size_t n_vals;
+    /* model.c's bookkeeping: capacity of vals, and a hash index of the value
+     * names (NULL until a key has many values; dropped when vals change
+     * other than by mgw_regkey_put). */
+    size_t cap_vals;
+    size_t *vslots, n_vslots;
 } mgw_regkey;
 
 /* A .reg document: its sections in file order. Used also as a registry state
@@ -48,6 +53,7 @@ typedef struct {
 typedef struct {
     mgw_regkey *keys;
     size_t n_keys;
+    size_t cap_keys; /* model.c's bookkeeping */
 } mgw_regdoc;
 
 /* ---- model (model.c) ------------------------------------------------------ */
