@@ -277,6 +277,19 @@ static int parse_extensions(mgw_cert_t *c, mgw_span exts, const mgw_der_reader *
     return MGW_OK;
 }
 
+/* A Name the certificate's accessors can show: what they will do later
+ * must not fail on a certificate that parsed. */
+static int check_name(mgw_span name, const char *what)
+{
+    mgw_dbuf b;
+    mgw_dbuf_init(&b);
+    int r = mgw_dn_format(name.p, name.len, &b);
+    mgw_dbuf_free(&b);
+    if (r == MGW_ERR_NO_MEMORY)
+        return mgw_err(r, NULL);
+    return r == MGW_OK ? MGW_OK : bad(what);
+}
+
 static int parse_tbs(mgw_cert_t *c, mgw_der_reader *t)
 {
     mgw_span v, alg, validity, exts;
@@ -297,6 +310,9 @@ static int parse_tbs(mgw_cert_t *c, mgw_der_reader *t)
     if (mgw_der_expect(t, MGW_ASN1_SEQUENCE, &v) != MGW_OK)
         return bad("bad issuer");
     c->issuer.p = mark, c->issuer.len = (size_t)(t->p - mark);
+    int rn = check_name(c->issuer, "malformed issuer name");
+    if (rn != MGW_OK)
+        return rn;
     mgw_der_reader vr;
     mgw_span tb, ta;
     unsigned t1, t2;
@@ -310,6 +326,8 @@ static int parse_tbs(mgw_cert_t *c, mgw_der_reader *t)
     if (mgw_der_expect(t, MGW_ASN1_SEQUENCE, &v) != MGW_OK)
         return bad("bad subject");
     c->subject.p = mark, c->subject.len = (size_t)(t->p - mark);
+    if ((rn = check_name(c->subject, "malformed subject name")) != MGW_OK)
+        return rn;
     mark = t->p;
     if (mgw_der_expect(t, MGW_ASN1_SEQUENCE, &v) != MGW_OK)
         return bad("bad subjectPublicKeyInfo");
