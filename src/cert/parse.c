@@ -201,9 +201,11 @@ static int parse_san(mgw_cert_t *c, mgw_span v, const mgw_der_reader *parent)
         mgw_dbuf text;
         mgw_dbuf_init(&text);
         int type;
-        if (mgw_gname_decode(tag, gn, &type, &text) != MGW_OK) {
+        int rg = mgw_gname_decode(tag, gn, &type, &text);
+        if (rg != MGW_OK || text.oom) {
             mgw_dbuf_free(&text);
-            return bad("malformed subjectAltName entry");
+            return rg == MGW_ERR_NO_MEMORY || text.oom ? mgw_err(MGW_ERR_NO_MEMORY, NULL)
+                                                         : bad("malformed subjectAltName entry");
         }
         mgw_san_entry *n = realloc(c->sans, (c->n_sans + 1) * sizeof(*n));
         char *value = mgw_strndup((const char *)text.p, text.len);

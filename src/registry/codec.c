@@ -38,8 +38,11 @@ static int decode_line(encoding enc, const uint8_t *p, size_t n, size_t line, mg
 {
     size_t start = out->len, bad;
     if (enc == ENC_UTF16LE) {
-        if (mgw_utf16_to_utf8(p, n, false, out) != MGW_OK)
-            return mgw_err(MGW_ERR_UTF8, "line %zu: invalid UTF-16 (unpaired surrogate)", line);
+        int r = mgw_utf16_to_utf8(p, n, false, out);
+        if (r != MGW_OK)
+            return r == MGW_ERR_NO_MEMORY
+                       ? r
+                       : mgw_err(MGW_ERR_UTF8, "line %zu: invalid UTF-16 (unpaired surrogate)", line);
     } else if (enc == ENC_UTF8) {
         if (!mgw_utf8_valid(p, n, &bad))
             return mgw_err(MGW_ERR_UTF8, "line %zu, column %zu: invalid UTF-8", line, bad + 1);
@@ -622,6 +625,8 @@ static void put_value(mgw_dbuf *b, const mgw_regval *v)
     } else {
         put_hex(b, v->type, line_len, v->data, v->len);
     }
+    if (text.oom) /* the string would be written as hex: do not hand that out */
+        b->oom = true;
     mgw_dbuf_free(&text);
     mgw_dbuf_puts(b, "\r\n");
 }

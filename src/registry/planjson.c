@@ -32,7 +32,8 @@ static void put_data(mgw_dbuf *b, const mgw_regdata *v)
     mgw_dbuf_puts(b, "\", \"display\": ");
     mgw_dbuf disp;
     mgw_dbuf_init(&disp);
-    mgw_regval_format(v->type, v->data, v->len, &disp);
+    if (mgw_regval_format(v->type, v->data, v->len, &disp) != MGW_OK || disp.oom)
+        b->oom = true;
     mgw_json_string(b, (const char *)disp.p, disp.len);
     mgw_dbuf_free(&disp);
     mgw_dbuf_puts(b, "}");
@@ -133,6 +134,12 @@ static char *dup_member(const mgw_json *obj, const char *name)
     return s != NULL ? mgw_strdup(s->str) : NULL;
 }
 
+/* A member that is there but could not be copied: out of memory. */
+static bool copy_failed(const mgw_json *obj, const char *name, const char *copy)
+{
+    return copy == NULL && mgw_json_get(obj, name, MGW_JSON_STRING) != NULL;
+}
+
 static int read_item(const mgw_json *j, size_t i, mgw_regitem *it)
 {
     const mgw_json *action = mgw_json_get(j, "action", MGW_JSON_STRING);
@@ -145,6 +152,9 @@ static int read_item(const mgw_json *j, size_t i, mgw_regitem *it)
     it->name = dup_member(j, "value");
     it->label = dup_member(j, "label");
     it->meaning = dup_member(j, "meaning");
+    if (copy_failed(j, "key", it->key) || copy_failed(j, "value", it->name) ||
+        copy_failed(j, "label", it->label) || copy_failed(j, "meaning", it->meaning))
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
     if (it->key == NULL || it->name == NULL || it->label == NULL || it->meaning == NULL ||
         action == NULL || existed == NULL || before == NULL || after == NULL)
         return bad("needs key, value, label, action, key_existed, before, after and meaning", i);
@@ -227,8 +237,10 @@ int mgw_regplan_from_json(const uint8_t *text, size_t n, mgw_regplan_t *p)
         r = bad("not a registry plan (format " PLAN_FORMAT ")", SIZE_MAX);
     else if (version == NULL || version->num != 1)
         r = bad("unsupported version (this library reads version 1)", SIZE_MAX);
-    else if ((p->binding = dup_member(&root, "binding")) == NULL || fp == NULL ||
-             changes == NULL)
+    else if ((p->binding = dup_member(&root, "binding")) == NULL &&
+             copy_failed(&root, "binding", p->binding))
+        r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    else if (p->binding == NULL || fp == NULL || changes == NULL)
         r = bad("needs binding, fingerprint and changes", SIZE_MAX);
     else if (has_control(p->binding))
         r = bad("the binding must not hold control characters", SIZE_MAX);
