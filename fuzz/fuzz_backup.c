@@ -7,7 +7,12 @@
 
 #include <unistd.h>
 
-static char path[96];
+static char path[96], dir[64];
+
+static void remove_dir(void)
+{
+    rmdir(dir);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -15,9 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *tmp = getenv("TMPDIR") != NULL && strlen(getenv("TMPDIR")) < 40
                               ? getenv("TMPDIR")
                               : "/tmp";
-        char dir[64];
         snprintf(dir, sizeof(dir), "%s/mgwfuzz.XXXXXX", tmp);
         FUZZ_ASSERT(mkdtemp(dir) != NULL);
+        atexit(remove_dir);
         snprintf(path, sizeof(path), "%s/backup.pem.gz", dir);
     }
     FUZZ_ASSERT(mgw_file_write(path, data, size, MGW_FILE_FORCE) == MGW_OK);

@@ -10,6 +10,11 @@
 
 static char dir[64];
 
+static void remove_dir(void)
+{
+    rmdir(dir);
+}
+
 /* The input with its first "sha256:<64 hex>" replaced by the fingerprint of
  * what it holds (NULL when it does not read as far as that). */
 static uint8_t *refingerprint(const uint8_t *data, size_t size)
@@ -64,6 +69,7 @@ static void apply_and_roll_back(const mgw_regplan_t *p)
                  getenv("TMPDIR") != NULL && strlen(getenv("TMPDIR")) < 30 ? getenv("TMPDIR")
                                                                            : "/tmp");
         FUZZ_ASSERT(mkdtemp(dir) != NULL);
+        atexit(remove_dir);
     }
     char reg[96], backup[96];
     snprintf(reg, sizeof(reg), "%s/machine.reg", dir);

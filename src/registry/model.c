@@ -553,6 +553,14 @@ static void order_delete(order *o, const char *path)
     }
 }
 
+static void order_free_trie(order *o)
+{
+    for (size_t k = 0; k < o->n_tnodes; k++)
+        free(o->all[k]);
+    free(o->all);
+    free(o->slots);
+}
+
 /* Back into the array, in list order, and free the rest. */
 static void order_finish(order *o, mgw_regdoc *st)
 {
@@ -563,10 +571,7 @@ static void order_finish(order *o, mgw_regdoc *st)
         free(m);
     }
     st->n_keys = i;
-    for (size_t k = 0; k < o->n_tnodes; k++)
-        free(o->all[k]);
-    free(o->all);
-    free(o->slots);
+    order_free_trie(o);
 }
 
 int mgw_regstate_merge(mgw_regdoc *st, const mgw_regdoc *reg)
@@ -580,15 +585,13 @@ int mgw_regstate_merge(mgw_regdoc *st, const mgw_regdoc *reg)
         if (order_add(&o, st, st->keys[moved].path, &st->keys[moved]) == NULL)
             break;
     if (moved < st->n_keys) {
-        /* out of memory while taking the state over: the list holds a prefix of
-         * it; put back the whole state as it was */
+        /* out of memory while taking the state over: the list holds copies of
+         * a prefix of the array, which still has every key; drop the copies */
         for (mnode *m = o.head.next, *next; m != &o.head; m = next) {
             next = m->next;
             free(m);
         }
-        o.head.next = o.head.prev = &o.head;
-        o.n = 0;
-        order_finish(&o, st);
+        order_free_trie(&o);
         return MGW_ERR_NO_MEMORY;
     }
     for (size_t i = 0; i < reg->n_keys && r == MGW_OK; i++) {
