@@ -246,8 +246,6 @@ int mgw_regplan_from_json(const uint8_t *text, size_t n, mgw_regplan_t *p)
         r = bad("the binding must not hold control characters", SIZE_MAX);
     if (r == MGW_OK)
         r = read_lists(&root, p);
-    if (r == MGW_OK && changes->num != (long long)mgw_regplan_change_count(p))
-        r = bad("changes does not match the number of values the plan writes", SIZE_MAX);
     if (r == MGW_OK)
         r = mgw_regplan_hash(p, p->fingerprint);
     char want[72] = "sha256:";
@@ -256,6 +254,8 @@ int mgw_regplan_from_json(const uint8_t *text, size_t n, mgw_regplan_t *p)
         r = bad("the fingerprint does not match what the plan reads and writes (the file was "
                 "changed after planning): plan again",
                 SIZE_MAX);
+    if (r == MGW_OK && changes->num != (long long)mgw_regplan_change_count(p))
+        r = bad("changes does not match the number of values the plan writes", SIZE_MAX);
     mgw_json_free(&root);
     return r;
 }
