@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_ASSERT(cond)                                                                          \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: property failed: %s (last error: %s)\n", __FILE__, __LINE__,  \
+            fprintf(stderr, "%s:%d: property failed: %s (last error: %s)\n", __FILE__, __LINE__,   \
                     #cond, mgw_last_error());                                                      \
             abort();                                                                               \
         }                                                                                          \

@@ -17,9 +17,8 @@ static void remove_dir(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (path[0] == '\0') {
-        const char *tmp = getenv("TMPDIR") != NULL && strlen(getenv("TMPDIR")) < 40
-                              ? getenv("TMPDIR")
-                              : "/tmp";
+        const char *tmp =
+            getenv("TMPDIR") != NULL && strlen(getenv("TMPDIR")) < 40 ? getenv("TMPDIR") : "/tmp";
         snprintf(dir, sizeof(dir), "%s/mgwfuzz.XXXXXX", tmp);
         FUZZ_ASSERT(mkdtemp(dir) != NULL);
         atexit(remove_dir);

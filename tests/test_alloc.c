@@ -53,8 +53,8 @@ void *__wrap_realloc(void *p, size_t n)
 /* ---- fixtures, made before any failure is armed --------------------------------- */
 
 static uint8_t *cert_pem, *cert_der, *key_pem, *pfx, *reg_a, *reg_b, *plan_json, *keep;
-static size_t cert_pem_len, cert_der_len, key_pem_len, pfx_len, reg_a_len, reg_b_len,
-    plan_json_len, keep_len;
+static size_t cert_pem_len, cert_der_len, key_pem_len, pfx_len, reg_a_len, reg_b_len, plan_json_len,
+    keep_len;
 static mgw_key_t *key;
 static mgw_cert_t *cert;
 static mgw_regstate_t *state;
@@ -78,7 +78,7 @@ static int failures;
 #define CHECK(cond, ...)                                                                           \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            printf("# %s:%d: %s: ", __FILE__, __LINE__, #cond);                                   \
+            printf("# %s:%d: %s: ", __FILE__, __LINE__, #cond);                                    \
             printf(__VA_ARGS__);                                                                   \
             printf("\n");                                                                          \
             failures++;                                                                            \
@@ -187,8 +187,7 @@ static bool make_fixtures(void)
     mgw_pfx_free(&px);
     char path[160];
     snprintf(path, sizeof(path), "%s/gateway.cer", store_dir);
-    return mkdir(store_dir, 0700) == 0 &&
-           mgw_file_write(path, cert_der, cert_der_len, 0) == MGW_OK;
+    return mkdir(store_dir, 0700) == 0 && mgw_file_write(path, cert_der, cert_der_len, 0) == MGW_OK;
 }
 
 /* ---- the cases: each returns the call's result and checks what it left ------------ */
@@ -215,8 +214,7 @@ static int c_cert_describe(void)
     if (r == MGW_OK) {
         CHECK(same_text(s, ref_cert_json), "other text");
         mgw_free(s);
-    }
-    else
+    } else
         CHECK(s == UNTOUCHED, "output written");
     return r;
 }
@@ -335,8 +333,7 @@ static int c_regstate_export(void)
     if (r == MGW_OK) {
         CHECK(n == regfile_orig_len && memcmp(out, regfile_orig, n) == 0, "other export");
         mgw_free(out);
-    }
-    else
+    } else
         CHECK(out == UNTOUCHED && n == 12345, "output written");
     return r;
 }
@@ -388,8 +385,7 @@ static int c_regplan_outputs(void)
     if (r == MGW_OK) {
         CHECK(n == ref_rollback_len && memcmp(reg, ref_rollback, n) == 0, "other .reg file");
         mgw_free(reg);
-    }
-    else
+    } else
         CHECK(reg == UNTOUCHED && n == 12345, "output written");
     return r;
 }
@@ -439,7 +435,8 @@ static int c_keep_file(void)
 static int c_thumbprint(void)
 {
     char *s = UNTOUCHED;
-    int r = mgw_thumbprint_normalize("\xe2\x80\x8e" "ab cd ef 01 23 45 67 89 ab cd ef 01 23 45 67 "
+    int r = mgw_thumbprint_normalize("\xe2\x80\x8e"
+                                     "ab cd ef 01 23 45 67 89 ab cd ef 01 23 45 67 "
                                      "89 ab cd ef 01",
                                      &s);
     if (r == MGW_OK)
