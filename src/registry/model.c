@@ -154,10 +154,10 @@ mgw_regkey *mgw_regdoc_append(mgw_regdoc *d, const char *path, bool deleted)
     return insert_key(d, d->n_keys, path, deleted);
 }
 
+/* Lookups only read the index (a state may be read from several threads);
+ * mgw_regkey_put builds and keeps it. */
 mgw_regval *mgw_regkey_find(const mgw_regkey *k, const char *name)
 {
-    if (k->vslots == NULL && k->n_vals >= VINDEX_MIN_VALS)
-        vindex_build((mgw_regkey *)k); /* bookkeeping only: the values stay as they are */
     if (k->vslots != NULL) {
         size_t mask = k->n_vslots - 1;
         size_t at = (size_t)fold_hash(FNV_OFFSET, name, strlen(name)) & mask;
@@ -191,9 +191,10 @@ int mgw_regkey_put(mgw_regkey *k, const char *name, uint32_t type, const uint8_t
         v = &k->vals[k->n_vals++];
         v->name = nm;
         v->data = NULL;
-        if (k->vslots != NULL && 2 * (k->n_vals + 1) > k->n_vslots) {
+        if ((k->vslots == NULL && k->n_vals >= VINDEX_MIN_VALS) ||
+            (k->vslots != NULL && 2 * (k->n_vals + 1) > k->n_vslots)) {
             if (!vindex_build(k))
-                vindex_drop(k);
+                vindex_drop(k); /* lookups stay linear: slower, not wrong */
         } else if (k->vslots != NULL) {
             vindex_add(k, k->n_vals - 1);
         }
