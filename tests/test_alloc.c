@@ -273,6 +273,24 @@ static int c_pfx_parse(void)
     return r;
 }
 
+/* A PFX a call wrote opens, with the fixture's key and certificate. */
+static void pfx_opens(const uint8_t *out, size_t n, const char *pw)
+{
+    long armed = fail_at;
+    fail_at = -1;
+    mgw_pfx_t *back = NULL;
+    mgw_key_t *k = NULL;
+    mgw_cert_t *c = NULL;
+    CHECK(mgw_pfx_parse(out, n, pw, strlen(pw), &back) == MGW_OK &&
+              mgw_pfx_key(back, &k) == MGW_OK && mgw_pfx_cert(back, &c) == MGW_OK &&
+              mgw_cert_check_key(cert, k) == MGW_OK,
+          "the PFX written: %s", mgw_last_error());
+    mgw_key_free(&k);
+    mgw_cert_free(&c);
+    mgw_pfx_free(&back);
+    fail_at = armed;
+}
+
 static int c_pfx_write(void)
 {
     unsigned seed = 9;
@@ -288,12 +306,60 @@ static int c_pfx_write(void)
         r = mgw_pfxopts_set_friendly_name(o, "gateway");
     if (r == MGW_OK) {
         r = mgw_pfx_write(o, cert, key, "pw", 2, &out, &n);
-        if (r == MGW_OK)
+        if (r == MGW_OK) {
+            pfx_opens(out, n, "pw");
             mgw_free(out);
-        else
+        } else
             CHECK(out == UNTOUCHED && n == 12345, "output written");
     }
     mgw_pfxopts_free(&o);
+    return r;
+}
+
+static int c_pfx_convert(void)
+{
+    mgw_pfx_t *p = NULL;
+    long saved = fail_at;
+    fail_at = -1;
+    mgw_pfxopts_t *o = mgw_pfxopts_new();
+    int r = mgw_pfx_parse(pfx, pfx_len, "pw", 2, &p);
+    if (r == MGW_OK)
+        r = mgw_pfxopts_set_iterations(o, 1000);
+    if (r == MGW_OK)
+        r = mgw_pfxopts_set_profile(o, MGW_PFX_PROFILE_MODERN);
+    fail_at = saved;
+    uint8_t *out = UNTOUCHED;
+    size_t n = 12345;
+    if (r == MGW_OK) {
+        r = mgw_pfx_convert(p, o, "new", 3, &out, &n);
+        if (r == MGW_OK) {
+            pfx_opens(out, n, "new");
+            mgw_free(out);
+        } else {
+            CHECK(out == UNTOUCHED && n == 12345, "output written");
+        }
+    }
+    mgw_pfxopts_free(&o);
+    mgw_pfx_free(&p);
+    return r;
+}
+
+static int c_exports(void)
+{
+    uint8_t *out = UNTOUCHED;
+    size_t n = 12345;
+    int r = mgw_cert_export(cert, MGW_FORMAT_PEM, &out, &n);
+    if (r == MGW_OK) {
+        CHECK(n == cert_pem_len && memcmp(out, cert_pem, n) == 0, "other PEM");
+        mgw_free(out);
+        out = UNTOUCHED;
+        n = 12345;
+        r = mgw_key_export_encrypted(key, MGW_FORMAT_PEM, "pw", 2, 1000, &out, &n);
+    }
+    if (r == MGW_OK)
+        mgw_free(out);
+    else
+        CHECK(out == UNTOUCHED && n == 12345, "output written");
     return r;
 }
 
@@ -492,6 +558,8 @@ static const alloc_case cases[] = {
     {"mgw_key_load (encrypted PKCS#8)", c_key_load, 0},
     {"mgw_pfx_parse and mgw_pfx_describe", c_pfx_parse, 0},
     {"mgw_pfx_write", c_pfx_write, 0},
+    {"mgw_pfx_convert (modern profile)", c_pfx_convert, 0},
+    {"mgw_cert_export and mgw_key_export_encrypted", c_exports, 0},
     {"mgw_regstate_import (a failed second import keeps the state)", c_regstate_import, 0},
     {"mgw_regstate_export", c_regstate_export, 0},
     {"mgw_regplan_compute", c_regplan_compute, 0},
