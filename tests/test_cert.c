@@ -906,12 +906,28 @@ START_TEST(distinct_objects_work_from_many_threads)
 }
 END_TEST
 
+/* An empty PEM block reaches the DER parser with no data at all (UBSan
+ * checks the copy of nothing from NULL in the ASan build). */
+START_TEST(empty_der_is_refused_without_undefined_behaviour)
+{
+    mgw_cert_t *c = NULL;
+    ck_assert_int_eq(mgw_cert_from_der(NULL, 0, &c), MGW_ERR_CERT_PARSE);
+    ck_assert_ptr_null(c);
+    ck_assert_int_eq(mgw_cert_parse((const uint8_t *)"-----BEGIN CERTIFICATE-----\n-----END "
+                                                     "CERTIFICATE-----\n",
+                                    54, &c),
+                     MGW_ERR_PEM);
+    ck_assert_ptr_null(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cert");
     TCase *t = tcase_create("cert");
     tcase_set_timeout(t, 600);
     tcase_add_test(t, upn_other_name_is_byte_exact);
+    tcase_add_test(t, empty_der_is_refused_without_undefined_behaviour);
     tcase_add_test(t, procedure_certificate_has_every_field);
     tcase_add_test(t, ec_leaf_has_digital_signature_only_and_ecdsa);
     tcase_add_test(t, empty_subject_needs_san_and_makes_it_critical);

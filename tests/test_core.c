@@ -568,12 +568,44 @@ START_TEST(file_read_enforces_the_size_cap)
 }
 END_TEST
 
+/* Callers build a message from the previous one: mgw_err(code, "...%s...",
+ * mgw_last_error()) must read the old text, not the one being written. */
+START_TEST(an_error_built_from_the_last_error_is_not_garbled)
+{
+    mgw_err(MGW_ERR_IO, "writing X: injected fault");
+    ck_assert_int_eq(mgw_err(MGW_ERR_REG_RESTORE, "restore failed (%s); see %s", mgw_last_error(),
+                             "backup.reg"),
+                     MGW_ERR_REG_RESTORE);
+    ck_assert_str_eq(mgw_last_error(), "restore failed (writing X: injected fault); see backup.reg");
+    mgw_err(MGW_ERR_IO, "abc");
+    mgw_err(MGW_ERR_IO, "%s%s", mgw_last_error(), mgw_last_error());
+    ck_assert_str_eq(mgw_last_error(), "abcabc");
+}
+END_TEST
+
+START_TEST(pem_labels_with_control_characters_are_shown_escaped)
+{
+    static const char text[] = "-----BEGIN \x1b[2J\x9b-----\nMAA=\n-----END \x1b[2J\x9b-----\n";
+    mgw_dbuf der;
+    mgw_dbuf_init(&der);
+    ck_assert_int_eq(mgw_pem_read((const uint8_t *)text, sizeof(text) - 1, NULL, &der, NULL, 0),
+                     MGW_ERR_PEM);
+    ck_assert_str_eq(mgw_last_error(), "PEM: malformed BEGIN line (label '<U+001B>[2J<0x9B>')");
+    mgw_dbuf_free(&der);
+    char buf[16];
+    ck_assert_str_eq(mgw_show_text("abcdefghijklmnop", 16, 64, buf, sizeof(buf)), "abcdefghijkl...");
+    ck_assert_str_eq(mgw_show_text("ab\ncd", 5, 3, buf, sizeof(buf)), "ab<U+000A>...");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("core");
     TCase *t = tcase_create("core");
     tcase_add_test(t, every_error_code_has_a_text);
     tcase_add_test(t, last_error_is_per_call_and_cleared);
+    tcase_add_test(t, an_error_built_from_the_last_error_is_not_garbled);
+    tcase_add_test(t, pem_labels_with_control_characters_are_shown_escaped);
     tcase_add_test(t, version_matches_header);
     tcase_add_test(t, free_accepts_null_and_out_buffers_are_terminated);
     tcase_add_test(t, dbuf_grows_and_inserts);

@@ -425,6 +425,19 @@ static const struct {
     {"CN=#0C0261", MGW_ERR_DN_ATTRIBUTE, 4},
     {"CN=#0C016161", MGW_ERR_DN_ATTRIBUTE, 4},
     {"CN=#0C8101", MGW_ERR_DN_ATTRIBUTE, 4},
+    /* hex values meet the rules of the string form */
+    {"C=#1303444555", MGW_ERR_DN_ATTRIBUTE, 3},
+    {"C=#0C024445", MGW_ERR_DN_ATTRIBUTE, 3},
+    {"CN=#0C021B5B", MGW_ERR_DN_ATTRIBUTE, 4},
+    {"CN=#0C02C29B", MGW_ERR_DN_ATTRIBUTE, 4},
+    {"CN=#0500", MGW_ERR_DN_ATTRIBUTE, 4},
+    {"CN=#0C00", MGW_ERR_DN_ATTRIBUTE, 4},
+    {"CN=#13022A2A", MGW_ERR_DN_ATTRIBUTE, 4},
+    {"CN=#1603616263", MGW_ERR_DN_ATTRIBUTE, 4},
+    {"CN=#1E02D800", MGW_ERR_DN_ATTRIBUTE, 4},
+    {"O=x,E=#0C03612E62", MGW_ERR_DN_ATTRIBUTE, 7},
+    {"serialNumber=#0C0131", MGW_ERR_DN_ATTRIBUTE, 14},
+    {"1.2.3.4=#0C010A", MGW_ERR_DN_ATTRIBUTE, 9},
     /* attribute types */
     {"XX=a", MGW_ERR_DN_ATTRIBUTE, 1},
     {"O=b, foo=a", MGW_ERR_DN_ATTRIBUTE, 6},
@@ -654,6 +667,8 @@ static const char *const round_trip_dns[] = {
     "CN=\\#x",
     "CN=x#y=z",
     "CN=#0C03616263",
+    "C=#13024445",
+    "E=#1603612E62",
     "1.2.3.4=#0500",
     "1.2.3.4=#3003020101",
     "2.5.4.97=VATDE-123",
@@ -687,6 +702,37 @@ START_TEST(round_trip_keeps_the_der)
     mgw_dbuf_free(&first);
     mgw_dbuf_free(&text);
     mgw_dbuf_free(&second);
+}
+END_TEST
+
+/* What format writes parses back, and formats to the same text again (a
+ * BMPString or T61String value comes back as UTF8String: same text). */
+static const char *const text_fixpoint_dns[] = {
+    "O=#1E0400410042", "CN=#14024142", "CN=#1C0400000041", "CN=#130141+C=#13024445",
+    "1.2.3.4=#0500",   "CN=#0C05C3A4E282AC",
+};
+
+START_TEST(formatted_text_parses_back_to_itself)
+{
+    const char *dn = text_fixpoint_dns[_i];
+    mgw_dbuf der, text, der2, text2;
+    mgw_dbuf_init(&der);
+    mgw_dbuf_init(&text);
+    mgw_dbuf_init(&der2);
+    mgw_dbuf_init(&text2);
+    ck_assert_msg(mgw_dn_parse(dn, &der) == MGW_OK, "'%s': %s", dn, mgw_last_error());
+    ck_assert_int_eq(mgw_dn_format(der.p, der.len, &text), MGW_OK);
+    char *s = str_of(&text);
+    ck_assert_msg(mgw_dn_parse(s, &der2) == MGW_OK, "'%s' -> '%s': %s", dn, s, mgw_last_error());
+    ck_assert_int_eq(mgw_dn_format(der2.p, der2.len, &text2), MGW_OK);
+    char *s2 = str_of(&text2);
+    ck_assert_str_eq(s, s2);
+    free(s);
+    free(s2);
+    mgw_dbuf_free(&der);
+    mgw_dbuf_free(&text);
+    mgw_dbuf_free(&der2);
+    mgw_dbuf_free(&text2);
 }
 END_TEST
 
@@ -908,6 +954,8 @@ static Suite *dn_suite(void)
     tc = tcase_create("round_trip");
     tcase_add_loop_test(tc, round_trip_keeps_the_der, 0,
                         (int)(sizeof(round_trip_dns) / sizeof(round_trip_dns[0])));
+    tcase_add_loop_test(tc, formatted_text_parses_back_to_itself, 0,
+                        (int)(sizeof(text_fixpoint_dns) / sizeof(text_fixpoint_dns[0])));
     tcase_add_test(tc, round_trip_gives_canonical_text);
     tcase_add_test(tc, is_empty_only_for_an_empty_sequence);
     suite_add_tcase(s, tc);

@@ -527,6 +527,94 @@ START_TEST(plan_json_round_trips_and_detects_tampering)
 }
 END_TEST
 
+/* A plan file edited by hand, its fingerprint recomputed (it is not a
+ * signature): p's first item gets `key`, or its label `label`. Returns the
+ * result of loading the JSON. */
+static int load_edited(mgw_regplan_t *p, const char *key, const char *label, const char *bom,
+                       long long changes_delta)
+{
+    mgw_regitem *it = &p->items[0];
+    char *old_key = it->key, *old_label = it->label;
+    it->key = strdup(key != NULL ? key : old_key);
+    it->label = strdup(label != NULL ? label : old_label);
+    uint8_t old_fp[32];
+    memcpy(old_fp, p->fingerprint, 32);
+    ck_assert_int_eq(mgw_regplan_hash(p, p->fingerprint), MGW_OK);
+    mgw_dbuf json;
+    mgw_dbuf_init(&json);
+    mgw_dbuf_puts(&json, bom);
+    ck_assert_int_eq(mgw_regplan_to_json(p, &json), MGW_OK);
+    if (changes_delta != 0) {
+        char *at = test_memmem(json.p, json.len, "\"changes\": ", 11);
+        ck_assert_ptr_nonnull(at);
+        at[11] = (char)(at[11] + changes_delta);
+    }
+    mgw_regplan_t *q = NULL;
+    int r = mgw_regplan_load(json.p, json.len, &q);
+    if (r == MGW_OK) {
+        char *j2 = NULL;
+        ck_assert_int_eq(mgw_regplan_describe(q, MGW_DESCRIBE_JSON, &j2), MGW_OK);
+        ck_assert(strncmp(j2, (const char *)json.p + strlen(bom), strlen(j2)) == 0);
+        mgw_free(j2);
+    }
+    mgw_regplan_free(&q);
+    mgw_dbuf_free(&json);
+    free(it->key);
+    free(it->label);
+    it->key = old_key;
+    it->label = old_label;
+    memcpy(p->fingerprint, old_fp, 32);
+    return r;
+}
+
+START_TEST(plan_files_cannot_inject_reg_lines)
+{
+    mgw_regstate_t *st = gateway();
+    mgw_regopts_t *o = mgw_regopts_new();
+    mgw_regplan_t *p = plan_for(o, st);
+    static const char *const bad_keys[] = {
+        "HKEY_LOCAL_MACHINE\\SOFTWARE\\X]\r\n\r\n[HKEY_LOCAL_MACHINE\\Evil]\r\n\"a\"=dword:1\r\n[HKEY_LOCAL_MACHINE\\Y",
+        "HKEY_LOCAL_MACHINE\\SOFTWARE\\X\nY",
+        "HKEY_LOCAL_MACHINE\\SOFTWARE\\X\x1b[2J",
+        "SOFTWARE\\Microsoft",
+        "HKLM\\SOFTWARE",
+        "HKEY_LOCAL_MACHINE\\\\SOFTWARE",
+        "HKEY_LOCAL_MACHINE\\SOFTWARE\\",
+    };
+    for (size_t i = 0; i < sizeof(bad_keys) / sizeof(bad_keys[0]); i++) {
+        ck_assert_int_eq(load_edited(p, bad_keys[i], NULL, "", 0), MGW_ERR_REG_PLAN);
+        ck_assert_msg(strstr(mgw_last_error(), "item 1: invalid key") != NULL, "%zu: %s", i,
+                      mgw_last_error());
+    }
+    /* labels are shown on the terminal */
+    ck_assert_int_eq(load_edited(p, NULL, "Trust\x1b]0;x\a", "", 0), MGW_ERR_REG_PLAN);
+    ck_assert_ptr_nonnull(strstr(mgw_last_error(), "control characters"));
+    /* the count of changes must be the plan's */
+    ck_assert_int_eq(load_edited(p, NULL, NULL, "", 1), MGW_ERR_REG_PLAN);
+    ck_assert_ptr_nonnull(strstr(mgw_last_error(), "changes does not match"));
+    /* a plan saved with a UTF-8 byte-order mark is read */
+    ck_assert_int_eq(load_edited(p, NULL, NULL, "\xef\xbb\xbf", 0), MGW_OK);
+    ck_assert_int_eq(load_edited(p, NULL, NULL, "", 0), MGW_OK);
+    /* whatever its source, the writer refuses a path that would break the format */
+    mgw_regitem *it = &p->items[0];
+    char *old_key = it->key;
+    it->key = strdup(bad_keys[0]);
+    uint8_t *reg = NULL;
+    size_t n = 0;
+    for (int which = MGW_REGPLAN_SECURITY; which <= MGW_REGPLAN_ROLLBACK; which++) {
+        ck_assert_int_eq(mgw_regplan_reg_file(p, which, &reg, &n), MGW_ERR_REG_SYNTAX);
+        ck_assert_ptr_null(reg);
+        ck_assert_msg(strstr(mgw_last_error(), "<U+000D><U+000A>") != NULL, "%s", mgw_last_error());
+        ck_assert_ptr_null(strchr(mgw_last_error(), '\n'));
+    }
+    free(it->key);
+    it->key = old_key;
+    mgw_regplan_free(&p);
+    mgw_regopts_free(&o);
+    mgw_regstate_free(&st);
+}
+END_TEST
+
 /* ---- apply through the .reg-file back-end ---------------------------------------- */
 
 typedef struct {
@@ -704,6 +792,17 @@ START_TEST(a_failing_restore_says_so_and_names_the_backup)
     ck_assert_int_eq(mgw_regplan_apply_file(f.plan, f.state, f.backup, 0, NULL),
                      MGW_ERR_REG_RESTORE);
     ck_assert_ptr_nonnull(strstr(mgw_last_error(), f.backup));
+    /* the message says each part once: the failure, the failed restore and why */
+    const char *msg = mgw_last_error();
+    ck_assert_msg(strncmp(msg, "writing ", 8) == 0 || strncmp(msg, "deleting ", 9) == 0, "%s", msg);
+    size_t faults = 0;
+    for (const char *q = msg; (q = strstr(q, "injected fault")) != NULL; q++)
+        faults++;
+    ck_assert_uint_eq(faults, 2);
+    const char *mid = strstr(msg, "; restoring the previous state failed as well (");
+    ck_assert_ptr_nonnull(mid);
+    ck_assert_msg(strstr(mid + 3, "restoring the previous state") == NULL, "%s", msg);
+    ck_assert_ptr_nonnull(strstr(msg, "): restore the keys from "));
     mgw_regbackend_file_inject_fault(MGW_REGFAULT_NONE, 0);
     /* the state is half applied: neither side, so a new apply refuses */
     ck_assert_int_eq(mgw_regplan_apply_file(f.plan, f.state, f.backup, MGW_FILE_FORCE, NULL),
@@ -789,6 +888,7 @@ int main(void)
     tcase_add_test(t, planning_a_compliant_state_yields_no_writes);
     tcase_add_test(t, rollback_file_restores_the_exported_state_exactly);
     tcase_add_test(t, plan_json_round_trips_and_detects_tampering);
+    tcase_add_test(t, plan_files_cannot_inject_reg_lines);
     tcase_add_test(t, apply_then_reapply_then_rollback);
     tcase_add_test(t, apply_refuses_when_the_registry_drifted);
     tcase_add_test(t, a_failure_mid_apply_restores_the_before_state);

@@ -231,6 +231,7 @@ START_TEST(directory_store_lists_certificates_and_reports_everything_else)
     put_file(dir, ".hidden.cer", der, len);
     put_file(dir, "garbage.der", "\x30\x81\x03\x02\x01\x01", 6);
     put_file(dir, "empty.crt", "", 0);
+    put_file(dir, "blank.pem", "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n", 54);
     ck_assert_int_eq(test_sh("mkdir '%s/sub.cer' && ln -s one.CER '%s/link.cer'", dir, dir), 0);
     ck_assert_int_eq(test_sh("truncate -s 2M '%s/huge.crt'", dir), 0);
 
@@ -253,6 +254,7 @@ START_TEST(directory_store_lists_certificates_and_reports_everything_else)
 
     static const char *const others[][2] = {
         {".hidden.cer", "hidden file"},         {"README.txt", "not a certificate file name"},
+        {"blank.pem", "the CERTIFICATE block is empty"},
         {"bundle.pem", "holds 2 PEM blocks"},   {"empty.crt", "no BEGIN line"},
         {"garbage.der", "certificate"},         {"huge.crt", "larger than 1 MiB"},
         {"link.cer", "symbolic link"},          {"sub.cer", "directory"},
@@ -775,12 +777,15 @@ START_TEST(backup_reader_checks_every_certificate_against_its_header)
         {"-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n", "does not parse"},
         {"# sha1: 12\n", "bad sha1 header"},
         {"just text\n", "no certificate"},
+        {"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n", "the CERTIFICATE block is empty"},
+        {"-----BEGIN \x1b]0;x\a-----\nMAA=\n-----END \x1b]0;x\a-----\n", "label '<U+001B>]0;x<U+0007>'"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         put_file(dir, "bad.pem", bad[i][0], strlen(bad[i][0]));
         char *path = path_in(dir, "bad.pem");
         ck_assert_int_eq(mgw_backup_load(path, &back), MGW_ERR_ROOTS_BACKUP);
         ck_assert_msg(strstr(mgw_last_error(), bad[i][1]) != NULL, "%s", mgw_last_error());
+        ck_assert_ptr_null(strchr(mgw_last_error(), '\x1b'));
         free(path);
     }
     mgw_dbuf_free(&t);

@@ -208,8 +208,10 @@ int csv_parse(const uint8_t *data, size_t len, csv_table *t, char *err, size_t e
 
 size_t csv_quote(char *buf, size_t len, size_t cap, const char *field)
 {
+    /* a leading byte-order mark would be taken for the file's */
     bool need = strpbrk(field, ",\"\r\n") != NULL || field[0] == ' ' ||
-                (field[0] != '\0' && field[strlen(field) - 1] == ' ');
+                (field[0] != '\0' && field[strlen(field) - 1] == ' ') ||
+                strncmp(field, "\xEF\xBB\xBF", 3) == 0;
     size_t need_len = strlen(field) * 2 + 4;
     if (len + need_len >= cap)
         return (size_t)-1;

@@ -174,8 +174,79 @@ static void value_add(dn_parser *p, uint8_t byte, size_t pos)
     p->vlen++;
 }
 
-/* "#" and hex digits: a whole BER element, kept as it is. */
-static int parse_hex_value(dn_parser *p, const char *label)
+static bool decode_string(unsigned tag, mgw_span v, mgw_dbuf *text);
+static int check_value(const dn_parser *p, dn_kind kind, size_t ub, const char *label,
+                       size_t value_pos);
+
+/* The rules of the string form for a value given as "#" and a DER string:
+ * the string type must be one the attribute takes, and its text must pass
+ * the attribute's checks. */
+static int check_hex_string(const dn_parser *p, const dn_attr *attr, const char *label,
+                            size_t hash_pos)
+{
+    mgw_der_reader r;
+    unsigned tag;
+    mgw_span v;
+    mgw_der_reader_init(&r, p->val, p->vlen);
+    if (mgw_der_next(&r, &tag, &v, NULL) != MGW_OK)
+        return mgw_err(MGW_ERR_INTERNAL, NULL);
+    dn_kind kind = attr != NULL ? attr->kind : DN_UTF8;
+    bool is_string = tag == MGW_ASN1_UTF8_STRING || tag == MGW_ASN1_PRINTABLE_STRING ||
+                     tag == MGW_ASN1_T61_STRING || tag == MGW_ASN1_BMP_STRING ||
+                     tag == MGW_ASN1_UNIVERSAL_STRING || tag == MGW_ASN1_IA5_STRING;
+    bool allowed;
+    switch (kind) {
+    case DN_COUNTRY:
+    case DN_PRINTABLE:
+        allowed = tag == MGW_ASN1_PRINTABLE_STRING;
+        break;
+    case DN_IA5:
+        allowed = tag == MGW_ASN1_IA5_STRING;
+        break;
+    default:
+        allowed = is_string && (tag != MGW_ASN1_IA5_STRING || attr == NULL);
+        break;
+    }
+    /* an attribute we have no rules for may hold any single element */
+    if (attr == NULL && !is_string)
+        return MGW_OK;
+    if (!allowed)
+        return mgw_err(MGW_ERR_DN_ATTRIBUTE,
+                       "subject: value of %s at position %zu is a DER element of tag 0x%02X, not "
+                       "a string type %s takes",
+                       label, hash_pos, tag, label);
+    if (kind == DN_UTF8 && tag == MGW_ASN1_PRINTABLE_STRING)
+        kind = DN_PRINTABLE;
+    if (kind == DN_UTF8 && tag == MGW_ASN1_IA5_STRING)
+        kind = DN_IA5;
+    mgw_dbuf text;
+    mgw_dbuf_init(&text);
+    dn_parser t = *p;
+    t.vpos = NULL;
+    bool ok = decode_string(tag, v, &text);
+    int rc = MGW_OK;
+    if (text.oom)
+        rc = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    else if (!ok)
+        rc = mgw_err(MGW_ERR_DN_ATTRIBUTE,
+                     "subject: value of %s at position %zu does not decode as its string type",
+                     label, hash_pos);
+    if (rc == MGW_OK && text.len > 0 && (t.vpos = malloc(text.len * sizeof(*t.vpos))) == NULL)
+        rc = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    if (rc == MGW_OK) {
+        for (size_t k = 0; k < text.len; k++)
+            t.vpos[k] = hash_pos;
+        t.val = text.p;
+        t.vlen = text.len;
+        rc = check_value(&t, kind, attr != NULL ? attr->ub : DN_UB_DEFAULT, label, hash_pos);
+    }
+    free(t.vpos);
+    mgw_dbuf_free(&text);
+    return rc;
+}
+
+/* "#" and hex digits: a whole DER element, kept as it is. */
+static int parse_hex_value(dn_parser *p, const dn_attr *attr, const char *label)
 {
     size_t hash_pos = p->i + 1;
     p->i++;
@@ -204,7 +275,7 @@ static int parse_hex_value(dn_parser *p, const char *label)
         return mgw_err(MGW_ERR_DN_ATTRIBUTE,
                        "subject: value of %s is not one complete DER element at position %zu",
                        label, hash_pos);
-    return MGW_OK;
+    return check_hex_string(p, attr, label, hash_pos);
 }
 
 /* A string value up to the next unescaped ',' ';' '+' or the end, unescaped
@@ -262,11 +333,9 @@ static bool is_printable_char(uint32_t cp)
 
 /* Check the unescaped value against the attribute's rules and choose its
  * string type. */
-static int check_value(const dn_parser *p, const dn_attr *attr, const char *label, size_t value_pos,
-                       unsigned *tag)
+static int check_value(const dn_parser *p, dn_kind kind, size_t ub, const char *label,
+                       size_t value_pos)
 {
-    dn_kind kind = attr != NULL ? attr->kind : DN_UTF8;
-    size_t ub = attr != NULL ? attr->ub : DN_UB_DEFAULT;
     if (p->vlen == 0)
         return mgw_err(MGW_ERR_DN_ATTRIBUTE, "subject: empty value for %s at position %zu", label,
                        value_pos);
@@ -279,7 +348,7 @@ static int check_value(const dn_parser *p, const dn_attr *attr, const char *labe
         uint32_t cp;
         size_t l = mgw_utf8_decode(p->val + k, p->vlen - k, &cp);
         size_t pos = p->vpos[k];
-        if (cp < 0x20 || cp == 0x7F)
+        if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0))
             return mgw_err(MGW_ERR_DN_ATTRIBUTE,
                            "subject: control character U+%04X in the value of %s at position %zu",
                            (unsigned)cp, label, pos);
@@ -303,19 +372,21 @@ static int check_value(const dn_parser *p, const dn_attr *attr, const char *labe
     if (kind == DN_COUNTRY && count != 2)
         return mgw_err(MGW_ERR_DN_ATTRIBUTE,
                        "subject: C must be a two-letter country code at position %zu", value_pos);
+    return MGW_OK;
+}
+
+/* The string type of a value given as text. */
+static unsigned string_tag(dn_kind kind)
+{
     switch (kind) {
     case DN_COUNTRY:
     case DN_PRINTABLE:
-        *tag = MGW_ASN1_PRINTABLE_STRING;
-        break;
+        return MGW_ASN1_PRINTABLE_STRING;
     case DN_IA5:
-        *tag = MGW_ASN1_IA5_STRING;
-        break;
+        return MGW_ASN1_IA5_STRING;
     default:
-        *tag = MGW_ASN1_UTF8_STRING;
-        break;
+        return MGW_ASN1_UTF8_STRING;
     }
-    return MGW_OK;
 }
 
 /* TYPE = VALUE, appended to `out` as an AttributeTypeAndValue. */
@@ -337,11 +408,13 @@ static int parse_atv(dn_parser *p, mgw_dbuf *out)
     bool raw = !at_end(p) && p->s[p->i] == '#';
     unsigned tag = 0;
     if (raw) {
-        r = parse_hex_value(p, label);
+        r = parse_hex_value(p, attr, label);
     } else {
+        dn_kind kind = attr != NULL ? attr->kind : DN_UTF8;
         r = parse_string_value(p);
         if (r == MGW_OK)
-            r = check_value(p, attr, label, value_pos, &tag);
+            r = check_value(p, kind, attr != NULL ? attr->ub : DN_UB_DEFAULT, label, value_pos);
+        tag = string_tag(kind);
     }
     if (r != MGW_OK)
         return r;

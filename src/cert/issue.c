@@ -43,6 +43,10 @@ int mgw_spki_key_id(const uint8_t *spki, size_t n, uint8_t id[20])
 
 static void put_extension(mgw_dbuf *b, const char *oid, bool critical, const mgw_dbuf *value)
 {
+    if (value->oom) { /* the value is incomplete: so is the certificate */
+        b->oom = true;
+        return;
+    }
     size_t m = mgw_der_open(b);
     mgw_der_put_oid_text(b, oid);
     if (critical)
@@ -226,7 +230,8 @@ static int issue(const issue_job *j, mgw_cert_t **out)
         mgw_dbuf_put(&tbs, j->subject, j->subject_len);
     size_t v = mgw_der_open(&tbs);
     if ((r = mgw_der_put_time(&tbs, nb)) != MGW_OK || (r = mgw_der_put_time(&tbs, na)) != MGW_OK) {
-        r = mgw_err(MGW_ERR_VALIDITY, "validity period cannot be encoded");
+        r = r == MGW_ERR_NO_MEMORY ? mgw_err(r, NULL)
+                                   : mgw_err(MGW_ERR_VALIDITY, "validity period cannot be encoded");
         goto done;
     }
     mgw_der_close(&tbs, MGW_ASN1_SEQUENCE, v);
@@ -278,7 +283,10 @@ static int check_issuer(const mgw_certopts_t *o, const mgw_cert_t *ca, const mgw
         return mgw_err(MGW_ERR_NOT_CA, "the issuer certificate's keyUsage lacks keyCertSign");
     if (o->is_ca && ca->pathlen == 0)
         return mgw_err(MGW_ERR_NOT_CA, "the issuer's pathlen 0 forbids issuing a CA certificate");
-    if (!mgw_key_matches_spki(ca_key, ca->spki.p, ca->spki.len))
+    int r = mgw_key_matches_spki(ca_key, ca->spki.p, ca->spki.len);
+    if (r == MGW_ERR_NO_MEMORY)
+        return mgw_err(r, NULL);
+    if (r != MGW_OK)
         return mgw_err(MGW_ERR_KEY_MISMATCH, "the CA key does not belong to the CA certificate");
     if (mgw_now() > ca->not_after) {
         char when[21];

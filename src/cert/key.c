@@ -43,16 +43,21 @@ int mgw_pk_spki(mbedtls_pk_context *pk, mgw_dbuf *out)
     return mgw_dbuf_put(out, buf + sizeof(buf) - (size_t)n, (size_t)n);
 }
 
-bool mgw_key_matches_spki(const mgw_key_t *key, const uint8_t *spki, size_t n)
+int mgw_key_matches_spki(const mgw_key_t *key, const uint8_t *spki, size_t n)
 {
     if (key == NULL || !key->loaded)
-        return false;
+        return MGW_ERR_KEY_MISMATCH;
     mgw_dbuf own;
     mgw_dbuf_init(&own);
-    bool same = mgw_pk_spki((mbedtls_pk_context *)&key->pk, &own) == MGW_OK && own.len == n &&
-                memcmp(own.p, spki, n) == 0;
+    int r = mgw_pk_spki((mbedtls_pk_context *)&key->pk, &own);
+    if (r == MGW_OK || own.oom)
+        r = own.oom                                          ? MGW_ERR_NO_MEMORY
+            : own.len == n && memcmp(own.p, spki, n) == 0 ? MGW_OK
+                                                             : MGW_ERR_KEY_MISMATCH;
+    else if (r != MGW_ERR_NO_MEMORY)
+        r = MGW_ERR_KEY_MISMATCH;
     mgw_dbuf_free(&own);
-    return same;
+    return r;
 }
 
 MGW_API mgw_key_t *mgw_key_new(void)
@@ -343,7 +348,10 @@ MGW_API int mgw_cert_check_key(const mgw_cert_t *c, const mgw_key_t *key)
 {
     if (c == NULL || key == NULL)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_cert_check_key: NULL argument");
-    if (!mgw_key_matches_spki(key, c->spki.p, c->spki.len))
+    int r = mgw_key_matches_spki(key, c->spki.p, c->spki.len);
+    if (r == MGW_ERR_NO_MEMORY)
+        return mgw_err(r, NULL);
+    if (r != MGW_OK)
         return mgw_err(MGW_ERR_KEY_MISMATCH, "the key does not belong to the certificate");
     mgw_err_clear();
     return MGW_OK;

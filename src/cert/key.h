@@ -23,11 +23,12 @@ int mgw_signature_verify(mbedtls_pk_context *pk, mgw_span data, mgw_span alg, mg
 void mgw_pk_info(const mbedtls_pk_context *pk, int *type, int *bits);
 /* SubjectPublicKeyInfo DER of a pk context. */
 int mgw_pk_spki(mbedtls_pk_context *pk, mgw_dbuf *out);
-/* True when the key's public half is exactly this SubjectPublicKeyInfo. A
- * key object's halves are consistent by construction (generated) or checked
- * when it is loaded, so comparing public keys proves the pair without a
+/* MGW_OK when the key's public half is exactly this SubjectPublicKeyInfo,
+ * MGW_ERR_KEY_MISMATCH when not (no message set), MGW_ERR_NO_MEMORY. A key
+ * object's halves are consistent by construction (generated) or checked when
+ * it is loaded, so comparing public keys proves the pair without a
  * private-key operation. */
-bool mgw_key_matches_spki(const mgw_key_t *key, const uint8_t *spki, size_t n);
+int mgw_key_matches_spki(const mgw_key_t *key, const uint8_t *spki, size_t n);
 
 /* ---- issuance (issue.c) ------------------------------------------------------ */
 

@@ -201,9 +201,11 @@ static int parse_san(mgw_cert_t *c, mgw_span v, const mgw_der_reader *parent)
         mgw_dbuf text;
         mgw_dbuf_init(&text);
         int type;
-        if (mgw_gname_decode(tag, gn, &type, &text) != MGW_OK) {
+        int rg = mgw_gname_decode(tag, gn, &type, &text);
+        if (rg != MGW_OK || text.oom) {
             mgw_dbuf_free(&text);
-            return bad("malformed subjectAltName entry");
+            return rg == MGW_ERR_NO_MEMORY || text.oom ? mgw_err(MGW_ERR_NO_MEMORY, NULL)
+                                                         : bad("malformed subjectAltName entry");
         }
         mgw_san_entry *n = realloc(c->sans, (c->n_sans + 1) * sizeof(*n));
         char *value = mgw_strndup((const char *)text.p, text.len);
@@ -278,6 +280,19 @@ static int parse_extensions(mgw_cert_t *c, mgw_span exts, const mgw_der_reader *
     return MGW_OK;
 }
 
+/* A Name the certificate's accessors can show: what they will do later
+ * must not fail on a certificate that parsed. */
+static int check_name(mgw_span name, const char *what)
+{
+    mgw_dbuf b;
+    mgw_dbuf_init(&b);
+    int r = mgw_dn_format(name.p, name.len, &b);
+    mgw_dbuf_free(&b);
+    if (r == MGW_ERR_NO_MEMORY)
+        return mgw_err(r, NULL);
+    return r == MGW_OK ? MGW_OK : bad(what);
+}
+
 static int parse_tbs(mgw_cert_t *c, mgw_der_reader *t)
 {
     mgw_span v, alg, validity, exts;
@@ -298,6 +313,9 @@ static int parse_tbs(mgw_cert_t *c, mgw_der_reader *t)
     if (mgw_der_expect(t, MGW_ASN1_SEQUENCE, &v) != MGW_OK)
         return bad("bad issuer");
     c->issuer.p = mark, c->issuer.len = (size_t)(t->p - mark);
+    int rn = check_name(c->issuer, "malformed issuer name");
+    if (rn != MGW_OK)
+        return rn;
     mgw_der_reader vr;
     mgw_span tb, ta;
     unsigned t1, t2;
@@ -311,6 +329,8 @@ static int parse_tbs(mgw_cert_t *c, mgw_der_reader *t)
     if (mgw_der_expect(t, MGW_ASN1_SEQUENCE, &v) != MGW_OK)
         return bad("bad subject");
     c->subject.p = mark, c->subject.len = (size_t)(t->p - mark);
+    if ((rn = check_name(c->subject, "malformed subject name")) != MGW_OK)
+        return rn;
     mark = t->p;
     if (mgw_der_expect(t, MGW_ASN1_SEQUENCE, &v) != MGW_OK)
         return bad("bad subjectPublicKeyInfo");
@@ -344,7 +364,8 @@ int mgw_cert_from_der(const uint8_t *der, size_t n, mgw_cert_t **out)
         free(c);
         return mgw_err(MGW_ERR_NO_MEMORY, NULL);
     }
-    memcpy(c->der, der, n);
+    if (n > 0)
+        memcpy(c->der, der, n);
     c->der_len = n;
     c->pathlen = -1;
     c->key_usage = -1;

@@ -153,6 +153,10 @@ int mgw_utf16_to_utf8(const uint8_t *p, size_t n, bool be, mgw_dbuf *out);
  * the encoding found and how to save the file instead. A NUL byte that is
  * not part of such a pattern is left in the text. Appends to out. */
 int mgw_text_decode(const uint8_t *p, size_t n, const char *what, mgw_dbuf *out);
+/* Input text as an error message may show it: control characters (C0, DEL,
+ * C1) as <U+XXXX>, bytes that are not UTF-8 as <0xXX>, at most `max_chars`
+ * characters ("..." after). Always NUL-terminates buf; returns buf. */
+const char *mgw_show_text(const void *p, size_t n, size_t max_chars, char *buf, size_t bufsz);
 
 /* Upper-case hex of p, NUL-terminated, into buf (2n+1 bytes). */
 void mgw_hex_upper(const uint8_t *p, size_t n, char *buf);
@@ -166,6 +170,8 @@ int mgw_base64_decode(const char *s, size_t n, mgw_dbuf *out);
 int mgw_pem_write(const char *label, const uint8_t *der, size_t n, mgw_dbuf *out);
 int mgw_pem_read(const uint8_t *text, size_t n, const char *label, mgw_dbuf *der,
                  char *found_label, size_t found_sz);
+/* A PEM label of printable ASCII (RFC 7468), safe to show in a message. */
+bool mgw_pem_label_ok(const char *label, size_t n);
 /* True if the data looks like PEM (starts, after whitespace, with "-----BEGIN"). */
 bool mgw_is_pem(const uint8_t *p, size_t n);
 

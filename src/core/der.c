@@ -129,6 +129,8 @@ int mgw_der_put_oid_text(mgw_dbuf *b, const char *dotted)
     int r = mgw_oid_from_text(dotted, &c);
     if (r == MGW_OK)
         r = mgw_der_put(b, MGW_ASN1_OID, c.p, c.len);
+    else if (r == MGW_ERR_NO_MEMORY || c.oom)
+        b->oom = true; /* writers check b once at the end: it must not look complete */
     mgw_dbuf_free(&c);
     return r;
 }

@@ -131,10 +131,14 @@ int mgw_err(int code, const char *fmt, ...)
         snprintf(last_error, sizeof(last_error), "%s", mgw_strerror(code));
         return code;
     }
+    /* Format into a copy first: callers may pass mgw_last_error() itself as
+     * an argument, and vsnprintf into the buffer it reads is undefined. */
+    char tmp[sizeof(last_error)];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof(last_error), fmt, ap);
+    vsnprintf(tmp, sizeof(tmp), fmt, ap);
     va_end(ap);
+    memcpy(last_error, tmp, sizeof(last_error));
     return code;
 }
 

@@ -273,6 +273,14 @@ int mgw_pem_write(const char *label, const uint8_t *der, size_t n, mgw_dbuf *out
     return out->oom ? MGW_ERR_NO_MEMORY : MGW_OK;
 }
 
+bool mgw_pem_label_ok(const char *label, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)label[i] < 0x20 || (unsigned char)label[i] > 0x7E)
+            return false;
+    return true;
+}
+
 bool mgw_is_pem(const uint8_t *p, size_t n)
 {
     size_t i = 0;
@@ -305,6 +313,11 @@ int mgw_pem_read(const uint8_t *text, size_t n, const char *label, mgw_dbuf *der
         if (le == NULL || le - lab > 64)
             return mgw_err(MGW_ERR_PEM, "PEM: malformed BEGIN line");
         size_t ll = (size_t)(le - lab);
+        if (!mgw_pem_label_ok((const char *)lab, ll)) {
+            char shown[400];
+            return mgw_err(MGW_ERR_PEM, "PEM: malformed BEGIN line (label '%s')",
+                           mgw_show_text(lab, ll, 64, shown, sizeof(shown)));
+        }
         p = le + 5;
         if (label != NULL && (strlen(label) != ll || memcmp(lab, label, ll) != 0))
             continue;
@@ -333,4 +346,46 @@ int mgw_pem_read(const uint8_t *text, size_t n, const char *label, mgw_dbuf *der
         return MGW_OK;
     }
     return mgw_err(MGW_ERR_PEM, "PEM: no %s block found", label != NULL ? label : "");
+}
+
+/* Append s to buf[*at..bufsz) if it fits whole; false when it does not. */
+static bool show_put(char *buf, size_t bufsz, size_t *at, const char *s, size_t n)
+{
+    if (bufsz - *at <= n)
+        return false;
+    memcpy(buf + *at, s, n);
+    *at += n;
+    buf[*at] = '\0';
+    return true;
+}
+
+const char *mgw_show_text(const void *p, size_t n, size_t max_chars, char *buf, size_t bufsz)
+{
+    const uint8_t *s = p;
+    size_t at = 0, chars = 0;
+    if (bufsz == 0)
+        return buf;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n;) {
+        char tmp[16];
+        uint32_t cp;
+        size_t l = mgw_utf8_decode(s + i, n - i, &cp);
+        const char *piece = (const char *)s + i;
+        size_t pn = l;
+        if (l == 0) {
+            snprintf(tmp, sizeof(tmp), "<0x%02X>", s[i]);
+            piece = tmp, pn = strlen(tmp), l = 1;
+        } else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) {
+            snprintf(tmp, sizeof(tmp), "<U+%04X>", (unsigned)cp);
+            piece = tmp, pn = strlen(tmp);
+        }
+        /* room for "..." is kept so that a cut is always marked */
+        if (++chars > max_chars || bufsz - at <= pn + 3) {
+            show_put(buf, bufsz, &at, "...", 3);
+            break;
+        }
+        show_put(buf, bufsz, &at, piece, pn);
+        i += l;
+    }
+    return buf;
 }

@@ -97,7 +97,7 @@ static int bmp_password(const mgw_password *pw, mgw_dbuf *out)
         return MGW_OK;
     int r = mgw_utf8_to_utf16(pw->p, pw->len, true, out);
     if (r != MGW_OK)
-        return mgw_err(MGW_ERR_UTF8, "password: invalid UTF-8");
+        return r == MGW_ERR_NO_MEMORY ? r : mgw_err(MGW_ERR_UTF8, "password: invalid UTF-8");
     mgw_dbuf_put(out, "\0\0", 2);
     return out->oom ? mgw_err(MGW_ERR_NO_MEMORY, NULL) : MGW_OK;
 }

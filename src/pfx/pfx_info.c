@@ -100,8 +100,10 @@ static const char *key_spec_name(int spec)
 static void cert_line(mgw_dbuf *b, const mgw_cert_t *c, bool json)
 {
     char *subject = NULL, *tp = NULL, nb[21], na[21];
-    mgw_cert_subject(c, &subject);
-    mgw_cert_thumbprint(c, MGW_DIGEST_SHA1, &tp);
+    /* "?" stands for what does not decode; out of memory fails the description */
+    if (mgw_cert_subject(c, &subject) == MGW_ERR_NO_MEMORY ||
+        mgw_cert_thumbprint(c, MGW_DIGEST_SHA1, &tp) == MGW_ERR_NO_MEMORY)
+        b->oom = true;
     mgw_time_iso(c->not_before, nb);
     mgw_time_iso(c->not_after, na);
     const char *s = subject != NULL ? subject : "?", *t = tp != NULL ? tp : "?";

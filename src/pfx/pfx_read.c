@@ -74,6 +74,26 @@ static void attrs_free(bag_attrs *a)
     memset(a, 0, sizeof(*a));
 }
 
+/* Whether a BMPString is well-formed UTF-16 (big endian), without allocating:
+ * when bmp_to_utf8 fails on one that is, memory ran out. */
+static bool utf16_ok(mgw_span s)
+{
+    if (s.len % 2 != 0)
+        return false;
+    for (size_t i = 0; i < s.len; i += 2) {
+        unsigned u = (unsigned)s.p[i] << 8 | s.p[i + 1];
+        if (u >= 0xD800 && u <= 0xDBFF) {
+            unsigned l = i + 3 < s.len ? (unsigned)s.p[i + 2] << 8 | s.p[i + 3] : 0;
+            if (l < 0xDC00 || l > 0xDFFF)
+                return false;
+            i += 2;
+        } else if (u >= 0xDC00 && u <= 0xDFFF) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* BMPString attribute text as UTF-8, control characters shown as \xHH so that
  * printing a file's attributes cannot drive a terminal. */
 static char *bmp_to_utf8(mgw_span s)
@@ -128,11 +148,13 @@ static int read_attrs(const mgw_der_reader *parent, mgw_span set, bag_attrs *a)
         if (mgw_span_eq(oid, mgw_oid_friendly_name, 9) && tag == MGW_ASN1_BMP_STRING &&
             a->friendly == NULL) {
             if ((a->friendly = bmp_to_utf8(v)) == NULL)
-                return mgw_err(MGW_ERR_UTF8, "PFX: friendlyName is not valid UTF-16");
+                return utf16_ok(v) ? mgw_err(MGW_ERR_NO_MEMORY, NULL)
+                                   : mgw_err(MGW_ERR_UTF8, "PFX: friendlyName is not valid UTF-16");
         } else if (mgw_span_eq(oid, mgw_oid_ms_csp_name, 9) && tag == MGW_ASN1_BMP_STRING &&
                    a->csp == NULL) {
             if ((a->csp = bmp_to_utf8(v)) == NULL)
-                return mgw_err(MGW_ERR_UTF8, "PFX: CSP name is not valid UTF-16");
+                return utf16_ok(v) ? mgw_err(MGW_ERR_NO_MEMORY, NULL)
+                                   : mgw_err(MGW_ERR_UTF8, "PFX: CSP name is not valid UTF-16");
         } else if (mgw_span_eq(oid, mgw_oid_local_key_id, 9) && tag == MGW_ASN1_OCTET_STRING) {
             if (v.len > sizeof(a->keyid))
                 return fmt("localKeyID longer than 64 bytes");
@@ -272,7 +294,7 @@ static int read_safe_contents(reader *rd, const uint8_t *p, size_t n, unsigned d
     int rc = mgw_ber_to_der(p, n, &der);
     if (rc != MGW_OK) {
         mgw_dbuf_free(&der);
-        return fmt("SafeContents is not valid BER");
+        return rc == MGW_ERR_NO_MEMORY ? mgw_err(rc, NULL) : fmt("SafeContents is not valid BER");
     }
     mgw_der_reader_init(&r, der.p, der.len);
     if (mgw_der_expect(&r, MGW_ASN1_SEQUENCE, &seq) != MGW_OK ||
@@ -361,7 +383,7 @@ static int read_auth_safe(reader *rd, mgw_span octets)
     int rc = mgw_ber_to_der(octets.p, octets.len, &der);
     if (rc != MGW_OK) {
         mgw_dbuf_free(&der);
-        return fmt("AuthenticatedSafe is not valid BER");
+        return rc == MGW_ERR_NO_MEMORY ? mgw_err(rc, NULL) : fmt("AuthenticatedSafe is not valid BER");
     }
     mgw_der_reader_init(&r, der.p, der.len);
     if (mgw_der_expect(&r, MGW_ASN1_SEQUENCE, &seq) != MGW_OK || !mgw_der_at_end(&r) ||
@@ -599,7 +621,7 @@ static int parse(reader *rd, const uint8_t *data, size_t len)
     uint64_t version;
     int rc = mgw_ber_to_der(data, len, &der);
     if (rc != MGW_OK) {
-        rc = fmt("not a PKCS#12 file (BER)");
+        rc = rc == MGW_ERR_NO_MEMORY ? mgw_err(rc, NULL) : fmt("not a PKCS#12 file (BER)");
         goto done;
     }
     mgw_der_reader_init(&r, der.p, der.len);

@@ -461,6 +461,8 @@ static int mac_data(const pfx_job *j, const mgw_dbuf *authsafe, mgw_dbuf *out)
         mgw_der_put(out, MGW_ASN1_OCTET_STRING, salt, sizeof(salt));
         mgw_der_put_small_int(out, (long)j->iterations);
         mgw_der_close(out, MGW_ASN1_SEQUENCE, m);
+        if (out->oom) /* an incomplete MacData must not end up in the file */
+            r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
     }
     mgw_zeroize(key, sizeof(key));
     return r;

@@ -10,18 +10,20 @@
 /* After a failed write or verification: put the starting side back. */
 static int restore(const mgw_apply_target *t, bool from, int code, const char *backup_path)
 {
-    char what[512];
+    /* Both messages are copied before the next call replaces the last error. */
+    char what[512], why[512] = "values differ";
     snprintf(what, sizeof(what), "%s", mgw_last_error());
     size_t bad = SIZE_MAX;
     int r = t->write(t->ctx, from);
     if (r == MGW_OK)
         r = t->compare(t->ctx, from, &bad);
+    if (r != MGW_OK)
+        snprintf(why, sizeof(why), "%s", mgw_last_error());
     if (r != MGW_OK || bad != SIZE_MAX)
         return mgw_err(t->restore_code,
-                       "%s; restoring the previous state failed as well (%s): restore %s "
-                       "from %s",
-                       what, r != MGW_OK ? mgw_last_error() : "values differ", t->restore_what,
-                       backup_path);
+                       "%.200s; restoring the previous state failed as well (%.160s): restore "
+                       "%s from %s",
+                       what, why, t->restore_what, backup_path);
     return mgw_err(code, "%s; the previous state was restored", what);
 }
 

@@ -48,12 +48,12 @@ static int compare(const mgw_regplan_t *p, const mgw_regbackend *be, bool wanted
 {
     *bad = SIZE_MAX;
     for (size_t i = 0; i < p->n_items; i++) {
-        bool want_key, live_key;
+        bool want_key, live_key = false;
         const mgw_regdata *want;
         mgw_regdata live = {false, 0, NULL, 0};
         side(&p->items[i], wanted, &want_key, &want);
         int r = read_live(be, &p->items[i], &live_key, &live);
-        bool same = live_key == want_key && mgw_regdata_same(&live, want);
+        bool same = r == MGW_OK && live_key == want_key && mgw_regdata_same(&live, want);
         free(live.data);
         if (r != MGW_OK)
             return r;

@@ -83,7 +83,7 @@ static int file_read_key(void *ctx, const char *path, mgw_regdoc *out)
         r = mgw_regdoc_copy_key(out, &copy);
     }
     mgw_regdoc_free(&st);
-    return r == MGW_OK ? MGW_OK : mgw_err(r, NULL);
+    return r == MGW_OK || r == MGW_ERR_REG_SYNTAX ? r : mgw_err(r, NULL);
 }
 
 static int file_set_value(void *ctx, const char *path, const mgw_regval *v)
@@ -156,7 +156,7 @@ static int file_export(void *ctx, const char *const *paths, size_t n, mgw_dbuf *
         r = mgw_regdoc_write(&out, reg);
     mgw_regdoc_free(&out);
     mgw_regdoc_free(&st);
-    return r == MGW_OK ? MGW_OK : mgw_err(r, NULL);
+    return r == MGW_OK || r == MGW_ERR_REG_SYNTAX ? r : mgw_err(r, NULL);
 }
 
 int mgw_regbackend_file_open(const char *path, mgw_regbackend *be)

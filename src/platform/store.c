@@ -179,6 +179,12 @@ int mgw_pem_walk(const uint8_t *text, size_t n, mgw_pem_block_fn block, mgw_pem_
             }
             memcpy(label, l + 11, ll);
             label[ll] = '\0';
+            if (!mgw_pem_label_ok(label, ll)) {
+                char shown[400];
+                r = mgw_err(MGW_ERR_PEM, "line %zu: malformed BEGIN line (label '%s')", lineno,
+                            mgw_show_text(label, ll, 64, shown, sizeof(shown)));
+                break;
+            }
             inside = true;
             begin_line = lineno;
             body.len = 0;
@@ -198,6 +204,8 @@ int mgw_pem_walk(const uint8_t *text, size_t n, mgw_pem_block_fn block, mgw_pem_
                 char where[48];
                 snprintf(where, sizeof(where), "PEM block at line %zu", begin_line);
                 r = mgw_err_prefix(r, where);
+            } else if (der.len == 0) {
+                r = mgw_err(MGW_ERR_PEM, "line %zu: the %s block is empty", begin_line, label);
             } else {
                 r = block(ctx, label, der.p, der.len, begin_line);
             }

@@ -38,8 +38,11 @@ static int decode_line(encoding enc, const uint8_t *p, size_t n, size_t line, mg
 {
     size_t start = out->len, bad;
     if (enc == ENC_UTF16LE) {
-        if (mgw_utf16_to_utf8(p, n, false, out) != MGW_OK)
-            return mgw_err(MGW_ERR_UTF8, "line %zu: invalid UTF-16 (unpaired surrogate)", line);
+        int r = mgw_utf16_to_utf8(p, n, false, out);
+        if (r != MGW_OK)
+            return r == MGW_ERR_NO_MEMORY
+                       ? r
+                       : mgw_err(MGW_ERR_UTF8, "line %zu: invalid UTF-16 (unpaired surrogate)", line);
     } else if (enc == ENC_UTF8) {
         if (!mgw_utf8_valid(p, n, &bad))
             return mgw_err(MGW_ERR_UTF8, "line %zu, column %zu: invalid UTF-8", line, bad + 1);
@@ -101,6 +104,16 @@ static int decode(const uint8_t *p, size_t n, mgw_dbuf *text)
                        "line 1: UTF-16 big-endian text (regedit writes little-endian)");
     if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
         p += 3, n -= 3;
+    /* UTF-16 without its byte-order mark: every other byte of the ASCII header is NUL */
+    if (n >= 4 && p[0] != 0 && p[1] == 0 && p[2] != 0 && p[3] == 0)
+        return mgw_err(MGW_ERR_REG_SYNTAX,
+                       "line 1: UTF-16 little-endian text without a byte-order mark (expected "
+                       "regedit's UTF-16LE with the mark FF FE, or UTF-8): add the mark or save "
+                       "the file as UTF-8");
+    if (n >= 4 && p[0] == 0 && p[1] != 0 && p[2] == 0 && p[3] != 0)
+        return mgw_err(MGW_ERR_REG_SYNTAX,
+                       "line 1: UTF-16 big-endian text without a byte-order mark (expected "
+                       "regedit's UTF-16LE with the mark FF FE, or UTF-8)");
     encoding enc = ENC_UTF8;
     if (!mgw_utf8_valid(p, n, NULL) && starts_with_v4_header(p, n))
         enc = ENC_CP1252; /* REGEDIT4 files are in the ANSI code page */
@@ -146,6 +159,24 @@ static char *skip_ws(char *s)
     return s;
 }
 
+/* The character at s as an error message may show it. */
+static const char *show_char(const char *s, char *buf, size_t bufsz)
+{
+    uint32_t cp;
+    size_t l = mgw_utf8_decode((const uint8_t *)s, strnlen(s, 4), &cp);
+    return mgw_show_text(s, l > 0 ? l : 1, 1, buf, bufsz);
+}
+
+/* A C0 control character or DEL (a CR or LF would end the line of a .reg
+ * file, the rest are never part of a key name). */
+static bool has_control(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F)
+            return true;
+    return false;
+}
+
 /* Nothing but blanks or a comment may follow. */
 static bool at_end(char *s)
 {
@@ -155,7 +186,7 @@ static bool at_end(char *s)
 
 static bool valid_path(const char *path, size_t n)
 {
-    if (n == 0 || n > MGW_REG_MAX_PATH || path[n - 1] == '\\')
+    if (n == 0 || n > MGW_REG_MAX_PATH || path[n - 1] == '\\' || has_control(path, n))
         return false;
     size_t root_len = 0;
     while (root_len < n && path[root_len] != '\\')
@@ -172,6 +203,11 @@ static bool valid_path(const char *path, size_t n)
     return known;
 }
 
+bool mgw_regpath_valid(const char *path)
+{
+    return valid_path(path, strlen(path));
+}
+
 static int parse_key(parser *ps, char *s)
 {
     if (*s == ' ' || *s == '\t')
@@ -185,11 +221,13 @@ static int parse_key(parser *ps, char *s)
     if (deleted)
         s++;
     *close = '\0';
-    if (!valid_path(s, (size_t)(close - s)))
+    if (!valid_path(s, (size_t)(close - s))) {
+        char shown[400];
         return syntax(ps,
-                      "invalid key name '%.80s' (it must start with a root such as "
+                      "invalid key name '%s' (it must start with a root such as "
                       "HKEY_LOCAL_MACHINE and have no empty parts)",
-                      s);
+                      mgw_show_text(s, strlen(s), 80, shown, sizeof(shown)));
+    }
     ps->key = mgw_regdoc_append(ps->doc, s, deleted);
     return ps->key != NULL ? MGW_OK : mgw_err(MGW_ERR_NO_MEMORY, NULL);
 }
@@ -218,8 +256,11 @@ static int unquote(parser *ps, char *s, mgw_dbuf *out, char **rest)
                 break;
             case '\0':
                 return syntax(ps, "unterminated string (it ends with '\\')");
-            default:
-                return syntax(ps, "unknown escape '\\%c' in a string", *s);
+            default: {
+                char shown[40];
+                return syntax(ps, "unknown escape '\\%s' in a string",
+                              show_char(s, shown, sizeof(shown)));
+            }
             }
         }
         mgw_dbuf_putc(out, (uint8_t)c);
@@ -282,8 +323,11 @@ static int parse_hex(parser *ps, char *s, mgw_dbuf *data)
             continue;
         }
         int hi = mgw_hex_value((unsigned char)*s), lo;
-        if (hi < 0)
-            return syntax(ps, "invalid hex byte '%c'", *s);
+        if (hi < 0) {
+            char shown[40];
+            return syntax(ps, "invalid hex byte '%s'",
+                          show_char(s, shown, sizeof(shown)));
+        }
         s++;
         if ((lo = mgw_hex_value((unsigned char)*s)) >= 0)
             hi = hi << 4 | lo, s++;
@@ -370,10 +414,11 @@ static int parse_data(parser *ps, char *s, uint32_t *type, mgw_dbuf *data)
             *type == MGW_REGT_SZ || *type == MGW_REGT_EXPAND_SZ || *type == MGW_REGT_MULTI_SZ;
         return ps->version == 4 && text ? widen_ansi(data) : MGW_OK;
     }
+    char shown[120];
     return syntax(ps,
-                  "unknown value type in '%.20s' (expected \"string\", dword:, hex: or "
+                  "unknown value type in '%s' (expected \"string\", dword:, hex: or "
                   "hex(N):)",
-                  s);
+                  mgw_show_text(s, strlen(s), 20, shown, sizeof(shown)));
 }
 
 static int parse_value(parser *ps, const char *name, char *s)
@@ -418,8 +463,11 @@ static int parse_line(parser *ps, char *s)
         return parse_key(ps, s + 1);
     if (*s == '@')
         return parse_value(ps, "", s + 1);
-    if (*s != '"')
-        return syntax(ps, "unexpected text '%.20s' (expected [key], \"name\"=, @= or ;)", s);
+    if (*s != '"') {
+        char shown[120];
+        return syntax(ps, "unexpected text '%s' (expected [key], \"name\"=, @= or ;)",
+                      mgw_show_text(s, strlen(s), 20, shown, sizeof(shown)));
+    }
     mgw_dbuf name;
     mgw_dbuf_init(&name);
     char *rest;
@@ -577,6 +625,8 @@ static void put_value(mgw_dbuf *b, const mgw_regval *v)
     } else {
         put_hex(b, v->type, line_len, v->data, v->len);
     }
+    if (text.oom) /* the string would be written as hex: do not hand that out */
+        b->oom = true;
     mgw_dbuf_free(&text);
     mgw_dbuf_puts(b, "\r\n");
 }
@@ -588,6 +638,15 @@ int mgw_regdoc_write(const mgw_regdoc *d, mgw_dbuf *out)
     mgw_dbuf_printf(&t, "%s\r\n", header_v5);
     for (size_t i = 0; i < d->n_keys; i++) {
         const mgw_regkey *k = &d->keys[i];
+        /* whatever its source, a path must not break the format */
+        if (has_control(k->path, strlen(k->path))) {
+            char shown[400];
+            mgw_dbuf_free(&t);
+            return mgw_err(MGW_ERR_REG_SYNTAX,
+                           "key '%s' has a control character: it cannot be written to a .reg "
+                           "file",
+                           mgw_show_text(k->path, strlen(k->path), 80, shown, sizeof(shown)));
+        }
         mgw_dbuf_printf(&t, "\r\n[%s%s]\r\n", k->deleted ? "-" : "", k->path);
         for (size_t j = 0; j < k->n_vals; j++)
             put_value(&t, &k->vals[j]);

@@ -111,7 +111,7 @@ MGW_API int mgw_regplan_reg_file(const mgw_regplan_t *p, int which, uint8_t **ou
     mgw_dbuf_free(&b);
     mgw_regdoc_free(&tmp);
     if (r != MGW_OK)
-        return mgw_err(r, NULL);
+        return r == MGW_ERR_REG_SYNTAX ? r : mgw_err(r, NULL); /* the writer said why */
     mgw_err_clear();
     return MGW_OK;
 }
@@ -125,8 +125,9 @@ static const char *action_name(int action)
     return action == MGW_REGACT_SET ? "set" : action == MGW_REGACT_KEEP ? "keep" : "check";
 }
 
-/* A value as a table cell: at most CELL_MAX characters. */
-static void cell(const mgw_regdata *v, char *buf, size_t bufsz)
+/* A value as a table cell: at most CELL_MAX characters. Out of memory marks
+ * `table`, so that the table is not handed out with an empty cell. */
+static void cell(const mgw_regdata *v, char *buf, size_t bufsz, mgw_dbuf *table)
 {
     mgw_dbuf b;
     mgw_dbuf_init(&b);
@@ -141,6 +142,8 @@ static void cell(const mgw_regdata *v, char *buf, size_t bufsz)
         mgw_dbuf_puts(&b, "...");
     }
     snprintf(buf, bufsz, "%.*s", (int)b.len, b.p != NULL ? (const char *)b.p : "");
+    if (b.oom)
+        table->oom = true;
     mgw_dbuf_free(&b);
 }
 
@@ -160,8 +163,8 @@ static void describe_text(const mgw_regplan_t *p, mgw_dbuf *b)
             char cur[CELL_MAX * 2], want[CELL_MAX * 2];
             if (it->action == MGW_REGACT_CHECK)
                 continue;
-            cell(&it->before, cur, sizeof(cur));
-            cell(&it->after, want, sizeof(want));
+            cell(&it->before, cur, sizeof(cur), b);
+            cell(&it->after, want, sizeof(want), b);
             int len[3] = {(int)strlen(it->label), (int)strlen(cur), (int)strlen(want)};
             for (int k = 0; k < 3; k++)
                 w[k] = len[k] > w[k] ? len[k] : w[k];

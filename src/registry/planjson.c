@@ -32,7 +32,8 @@ static void put_data(mgw_dbuf *b, const mgw_regdata *v)
     mgw_dbuf_puts(b, "\", \"display\": ");
     mgw_dbuf disp;
     mgw_dbuf_init(&disp);
-    mgw_regval_format(v->type, v->data, v->len, &disp);
+    if (mgw_regval_format(v->type, v->data, v->len, &disp) != MGW_OK || disp.oom)
+        b->oom = true;
     mgw_json_string(b, (const char *)disp.p, disp.len);
     mgw_dbuf_free(&disp);
     mgw_dbuf_puts(b, "}");
@@ -118,10 +119,25 @@ static int read_data(const mgw_json *v, size_t i, mgw_regdata *d)
     return r;
 }
 
+/* Text a plan shows on the terminal holds no control characters. */
+static bool has_control(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7F)
+            return true;
+    return false;
+}
+
 static char *dup_member(const mgw_json *obj, const char *name)
 {
     const mgw_json *s = mgw_json_get(obj, name, MGW_JSON_STRING);
     return s != NULL ? mgw_strdup(s->str) : NULL;
+}
+
+/* A member that is there but could not be copied: out of memory. */
+static bool copy_failed(const mgw_json *obj, const char *name, const char *copy)
+{
+    return copy == NULL && mgw_json_get(obj, name, MGW_JSON_STRING) != NULL;
 }
 
 static int read_item(const mgw_json *j, size_t i, mgw_regitem *it)
@@ -136,11 +152,20 @@ static int read_item(const mgw_json *j, size_t i, mgw_regitem *it)
     it->name = dup_member(j, "value");
     it->label = dup_member(j, "label");
     it->meaning = dup_member(j, "meaning");
+    if (copy_failed(j, "key", it->key) || copy_failed(j, "value", it->name) ||
+        copy_failed(j, "label", it->label) || copy_failed(j, "meaning", it->meaning))
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
     if (it->key == NULL || it->name == NULL || it->label == NULL || it->meaning == NULL ||
         action == NULL || existed == NULL || before == NULL || after == NULL)
         return bad("needs key, value, label, action, key_existed, before, after and meaning", i);
-    if (it->key[0] == '\0' || strlen(it->key) > MGW_REG_MAX_PATH)
-        return bad("invalid key", i);
+    if (!mgw_regpath_valid(it->key))
+        return bad("invalid key (it must start with a root such as HKEY_LOCAL_MACHINE and have "
+                   "no empty parts and no control characters)",
+                   i);
+    if (has_control(it->name) || strlen(it->name) > MGW_REG_MAX_NAME)
+        return bad("invalid value name (control characters, or longer than 16383 bytes)", i);
+    if (has_control(it->label) || has_control(it->meaning))
+        return bad("label and meaning must not hold control characters", i);
     it->key_existed = existed->num != 0;
     if (strcmp(action->str, "set") == 0)
         it->action = MGW_REGACT_SET;
@@ -187,8 +212,8 @@ static int read_lists(const mgw_json *root, mgw_regplan_t *p)
                 mgw_regname_eq(p->items[i].name, p->items[j].name))
                 r = bad("the same value is listed twice", i);
     for (size_t i = 0; i < warnings->n && r == MGW_OK; i++) {
-        if (warnings->items[i].type != MGW_JSON_STRING)
-            r = bad("warnings must be strings", SIZE_MAX);
+        if (warnings->items[i].type != MGW_JSON_STRING || has_control(warnings->items[i].str))
+            r = bad("warnings must be strings without control characters", SIZE_MAX);
         else if (mgw_regplan_add_warning(p, "%s", warnings->items[i].str) != MGW_OK)
             r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
     }
@@ -198,18 +223,27 @@ static int read_lists(const mgw_json *root, mgw_regplan_t *p)
 int mgw_regplan_from_json(const uint8_t *text, size_t n, mgw_regplan_t *p)
 {
     mgw_json root;
+    /* an editor may have saved the plan with a UTF-8 byte-order mark */
+    if (n >= 3 && text[0] == 0xEF && text[1] == 0xBB && text[2] == 0xBF)
+        text += 3, n -= 3;
     int r = mgw_json_parse(text, n, &root);
     if (r != MGW_OK)
         return r;
     const mgw_json *format = mgw_json_get(&root, "format", MGW_JSON_STRING);
     const mgw_json *version = mgw_json_get(&root, "version", MGW_JSON_NUMBER);
     const mgw_json *fp = mgw_json_get(&root, "fingerprint", MGW_JSON_STRING);
+    const mgw_json *changes = mgw_json_get(&root, "changes", MGW_JSON_NUMBER);
     if (format == NULL || strcmp(format->str, PLAN_FORMAT) != 0)
         r = bad("not a registry plan (format " PLAN_FORMAT ")", SIZE_MAX);
     else if (version == NULL || version->num != 1)
         r = bad("unsupported version (this library reads version 1)", SIZE_MAX);
-    else if ((p->binding = dup_member(&root, "binding")) == NULL || fp == NULL)
-        r = bad("needs binding and fingerprint", SIZE_MAX);
+    else if ((p->binding = dup_member(&root, "binding")) == NULL &&
+             copy_failed(&root, "binding", p->binding))
+        r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    else if (p->binding == NULL || fp == NULL || changes == NULL)
+        r = bad("needs binding, fingerprint and changes", SIZE_MAX);
+    else if (has_control(p->binding))
+        r = bad("the binding must not hold control characters", SIZE_MAX);
     if (r == MGW_OK)
         r = read_lists(&root, p);
     if (r == MGW_OK)
@@ -220,6 +254,8 @@ int mgw_regplan_from_json(const uint8_t *text, size_t n, mgw_regplan_t *p)
         r = bad("the fingerprint does not match what the plan reads and writes (the file was "
                 "changed after planning): plan again",
                 SIZE_MAX);
+    if (r == MGW_OK && changes->num != (long long)mgw_regplan_change_count(p))
+        r = bad("changes does not match the number of values the plan writes", SIZE_MAX);
     mgw_json_free(&root);
     return r;
 }

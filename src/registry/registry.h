@@ -24,6 +24,7 @@ enum {
 #define MGW_REG_MAX_LINE (4u * 1024 * 1024)  /* bytes of one line (as UTF-8) */
 #define MGW_REG_MAX_DATA (1u * 1024 * 1024)  /* bytes of one value's data */
 #define MGW_REG_MAX_PATH 32767u              /* bytes of a key path */
+#define MGW_REG_MAX_NAME 16383u              /* bytes of a value name in a plan */
 
 /* One value, or in a .reg file one value deletion ("name"=-). */
 typedef struct {
@@ -40,6 +41,11 @@ typedef struct {
     bool deleted;
     mgw_regval *vals;
     size_t n_vals;
+    /* model.c's bookkeeping: capacity of vals, and a hash index of the value
+     * names (NULL until a key has many values; dropped when vals change
+     * other than by mgw_regkey_put). */
+    size_t cap_vals;
+    size_t *vslots, n_vslots;
 } mgw_regkey;
 
 /* A .reg document: its sections in file order. Used also as a registry state
@@ -47,6 +53,7 @@ typedef struct {
 typedef struct {
     mgw_regkey *keys;
     size_t n_keys;
+    size_t cap_keys; /* model.c's bookkeeping */
 } mgw_regdoc;
 
 /* ---- model (model.c) ------------------------------------------------------ */
@@ -86,7 +93,11 @@ int mgw_regstate_extract(const mgw_regdoc *st, const char *const *paths, size_t 
  * BOM or UTF-8 (BOM optional), or REGEDIT4 (UTF-8, else Windows-1252). Errors
  * (MGW_ERR_REG_SYNTAX, MGW_ERR_UTF8, MGW_ERR_TOO_LARGE) name the line. */
 int mgw_regdoc_parse(const uint8_t *p, size_t n, mgw_regdoc *out);
-/* Write as regedit does: UTF-16LE with BOM, CRLF, version 5 header, a blank
+/* A key path the reader accepts: a known root, no empty parts, no control
+ * characters, at most MGW_REG_MAX_PATH bytes. */
+bool mgw_regpath_valid(const char *path);
+/* Write as regedit does (MGW_ERR_REG_SYNTAX for a path with a control
+ * character, which no .reg file can carry): UTF-16LE with BOM, CRLF, version 5 header, a blank
  * line before each key, hex lists wrapped as regedit wraps them. */
 int mgw_regdoc_write(const mgw_regdoc *d, mgw_dbuf *out);
 /* Short human form of a value: 0x00000002 (2), "text", hex bytes... */
