@@ -1,0 +1,335 @@
+/* RSA key generation: mbedtls_rsa_gen_key's checks around a sieved prime
+ * search.
+ *
+ * mbedtls_mpi_gen_prime draws a fresh random number for every candidate,
+ * divides it by the 168 primes below 1000 and runs Miller-Rabin on what is
+ * left: about 58 modular exponentiations per 1024-bit prime. Here one random
+ * odd base X gets its residues modulo every odd prime below 2^16 once; they
+ * strike out every candidate X + 2i (0 <= i < SPAN) with a small factor, and
+ * Miller-Rabin runs only on the survivors, about 36 per prime. Each candidate
+ * is tested once and nothing is recomputed for it: Miller-Rabin's Montgomery
+ * constant R^2 mod W serves all its rounds, and the trial division of
+ * mbedtls_mpi_is_prime_ext (already done by the sieve) is not repeated.
+ *
+ * Distribution: trying X, X + 2, X + 4, ... in order would pick each prime
+ * with a probability proportional to the gap before it, which favours for
+ * instance primes = 2 mod 3 (p - 2 is then divisible by 3, so the gap is
+ * longer). The survivors are tried in a uniformly random order instead, so
+ * the prime found is uniform among the primes of the span. The test suite
+ * checks the residues of accepted primes (tests/test_keygen.c).
+ *
+ * Constant time, as in mbedTLS: the Miller-Rabin exponentiations use
+ * mbedtls_mpi_exp_mod (window table read with a constant-time select) like
+ * mbedtls_mpi_is_prime_ext. Like mbedTLS's trial division, the sieve and the
+ * number of squarings in a Miller-Rabin round depend on the candidate, and
+ * the GCD and inverse of the key checks are mbedtls_mpi_gcd/inv_mod as in
+ * mbedtls_rsa_gen_key; a rejected candidate is discarded, so its timing says
+ * nothing about the key. */
+#include "crypto/crypto.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SIEVE_LIMIT 65536u /* sieve with the odd primes below this */
+#define SPAN 8192u         /* candidates X + 2i, 0 <= i < SPAN */
+
+/* The odd primes below SIEVE_LIMIT (6541 of them). Computed per search: a
+ * sieve of Eratosthenes over 64 Ki numbers costs far less than one
+ * Miller-Rabin round and needs no shared state. */
+static size_t small_primes(uint16_t *out)
+{
+    static const size_t n = SIEVE_LIMIT / 2; /* odd numbers 2k + 1 */
+    uint8_t *composite = calloc(n, 1);
+    if (composite == NULL)
+        return 0;
+    size_t count = 0;
+    for (size_t k = 1; k < n; k++) {
+        if (composite[k])
+            continue;
+        size_t p = 2 * k + 1;
+        out[count++] = (uint16_t)p;
+        for (size_t m = p * p / 2; m < n; m += p)
+            composite[m] = 1;
+    }
+    free(composite);
+    return count;
+}
+
+#define SMALL_PRIMES 6541
+
+/* X as 32-bit words, most significant first. */
+static int words_of(const mbedtls_mpi *X, uint32_t *w, size_t nw)
+{
+    uint8_t be[8192 / 8 + 4];
+    size_t nb = nw * 4;
+    if (nb > sizeof(be) || mbedtls_mpi_write_binary(X, be, nb) != 0)
+        return -1;
+    for (size_t i = 0; i < nw; i++)
+        w[i] = (uint32_t)be[4 * i] << 24 | (uint32_t)be[4 * i + 1] << 16 |
+               (uint32_t)be[4 * i + 2] << 8 | be[4 * i + 3];
+    mgw_zeroize(be, sizeof(be));
+    return 0;
+}
+
+static uint32_t mod_small(const uint32_t *w, size_t nw, uint32_t m)
+{
+    uint64_t r = 0;
+    for (size_t i = 0; i < nw; i++)
+        r = ((r << 32) | w[i]) % m;
+    return (uint32_t)r;
+}
+
+/* Strike out the i with X + 2i = 0 mod p, given r = X mod p. */
+static void strike(uint8_t *sieve, uint32_t p, uint32_t r)
+{
+    /* 2i = -r (mod p): i = (p - r) * (p + 1) / 2 mod p */
+    uint32_t i = (uint32_t)((uint64_t)((p - r) % p) * ((p + 1) / 2) % p);
+    for (; i < SPAN; i += p)
+        sieve[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+/* Survivors of the sieve for base X: indices i of X + 2i with no factor
+ * below SIEVE_LIMIT. Residues come two primes at a time (p * q < 2^32). */
+static size_t sieve_survivors(const mbedtls_mpi *X, const uint16_t *primes, size_t np,
+                              uint16_t *surv)
+{
+    uint32_t w[8192 / 32 + 1];
+    size_t nw = (mbedtls_mpi_bitlen(X) + 31) / 32;
+    uint8_t sieve[SPAN / 8];
+    memset(sieve, 0, sizeof(sieve));
+    if (words_of(X, w, nw) != 0)
+        return 0;
+    size_t k = 0;
+    for (; k + 1 < np; k += 2) {
+        uint32_t p = primes[k], q = primes[k + 1];
+        uint32_t r = mod_small(w, nw, p * q);
+        strike(sieve, p, r % p);
+        strike(sieve, q, r % q);
+    }
+    if (k < np)
+        strike(sieve, primes[k], mod_small(w, nw, primes[k]));
+    mgw_zeroize(w, sizeof(w));
+    size_t n = 0;
+    for (uint32_t i = 0; i < SPAN; i++)
+        if (!(sieve[i / 8] & (1u << (i % 8))))
+            surv[n++] = (uint16_t)i;
+    return n;
+}
+
+/* Miller-Rabin with `rounds` random bases, as mbedtls_mpi_is_prime_ext does
+ * after its trial division. Returns 0 (probably prime),
+ * MBEDTLS_ERR_MPI_NOT_ACCEPTABLE (composite) or another mbedTLS error. */
+static int miller_rabin(const mbedtls_mpi *W, int rounds, mgw_compat_rng f_rng, void *p_rng)
+{
+    mbedtls_mpi W1, R, A, T, RR;
+    mbedtls_mpi_init(&W1);
+    mbedtls_mpi_init(&R);
+    mbedtls_mpi_init(&A);
+    mbedtls_mpi_init(&T);
+    mbedtls_mpi_init(&RR); /* R^2 mod W, computed by the first exponentiation */
+    size_t bits = mbedtls_mpi_bitlen(W), bytes = (bits + 7) / 8;
+    int rc = mbedtls_mpi_sub_int(&W1, W, 1);
+    size_t s = mbedtls_mpi_lsb(&W1);
+    if (rc == 0)
+        rc = mbedtls_mpi_copy(&R, &W1);
+    if (rc == 0)
+        rc = mbedtls_mpi_shift_r(&R, s);
+    for (int round = 0; rc == 0 && round < rounds; round++) {
+        /* a random base 1 < A < W - 1 (W > 2^(bits - 1) * 1.5: few retries) */
+        int tries = 0;
+        do {
+            rc = mbedtls_mpi_fill_random(&A, bytes, f_rng, p_rng);
+            if (rc == 0)
+                rc = mbedtls_mpi_shift_r(&A, bytes * 8 - bits);
+            if (rc == 0 && ++tries > 30)
+                rc = MBEDTLS_ERR_MPI_NOT_ACCEPTABLE;
+        } while (rc == 0 && (mbedtls_mpi_cmp_mpi(&A, &W1) >= 0 || mbedtls_mpi_cmp_int(&A, 1) <= 0));
+        if (rc == 0)
+            rc = mbedtls_mpi_exp_mod(&A, &A, &R, W, &RR);
+        if (rc != 0 || mbedtls_mpi_cmp_mpi(&A, &W1) == 0 || mbedtls_mpi_cmp_int(&A, 1) == 0)
+            continue;
+        for (size_t j = 1; rc == 0 && j < s && mbedtls_mpi_cmp_mpi(&A, &W1) != 0; j++) {
+            rc = mbedtls_mpi_mul_mpi(&T, &A, &A);
+            if (rc == 0)
+                rc = mbedtls_mpi_mod_mpi(&A, &T, W);
+            if (rc == 0 && mbedtls_mpi_cmp_int(&A, 1) == 0)
+                break;
+        }
+        if (rc == 0 && mbedtls_mpi_cmp_mpi(&A, &W1) != 0)
+            rc = MBEDTLS_ERR_MPI_NOT_ACCEPTABLE;
+    }
+    mbedtls_mpi_free(&W1);
+    mbedtls_mpi_free(&R);
+    mbedtls_mpi_free(&A);
+    mbedtls_mpi_free(&T);
+    mbedtls_mpi_free(&RR);
+    return rc;
+}
+
+/* A uniform index below n (n <= SPAN) from the random generator. */
+static int random_index(size_t n, size_t *out, mgw_compat_rng f_rng, void *p_rng)
+{
+    uint32_t mask = 1;
+    while (mask < n - 1)
+        mask = mask << 1 | 1;
+    for (;;) {
+        uint8_t b[2];
+        int rc = f_rng(p_rng, b, sizeof(b));
+        if (rc != 0)
+            return rc;
+        uint32_t v = ((uint32_t)b[0] << 8 | b[1]) & mask;
+        if (v < n) {
+            *out = v;
+            return 0;
+        }
+    }
+}
+
+/* A random odd X of nbits bits with the top two bits set. */
+static int random_base(mbedtls_mpi *X, unsigned nbits, mgw_compat_rng f_rng, void *p_rng)
+{
+    size_t bytes = (nbits + 7) / 8;
+    int rc = mbedtls_mpi_fill_random(X, bytes, f_rng, p_rng);
+    if (rc == 0)
+        rc = mbedtls_mpi_shift_r(X, bytes * 8 - nbits);
+    if (rc == 0)
+        rc = mbedtls_mpi_set_bit(X, nbits - 1, 1);
+    if (rc == 0)
+        rc = mbedtls_mpi_set_bit(X, nbits - 2, 1);
+    if (rc == 0)
+        rc = mbedtls_mpi_set_bit(X, 0, 1);
+    return rc;
+}
+
+int mgw_prime_generate(mbedtls_mpi *X, unsigned nbits, int rounds, mgw_compat_rng f_rng,
+                       void *p_rng)
+{
+    if (nbits < 128 || nbits > 4096 || rounds < 1)
+        return MBEDTLS_ERR_MPI_BAD_INPUT_DATA;
+    uint16_t *primes = malloc(SMALL_PRIMES * sizeof(*primes));
+    uint16_t *surv = malloc(SPAN * sizeof(*surv));
+    mbedtls_mpi base, cand;
+    mbedtls_mpi_init(&base);
+    mbedtls_mpi_init(&cand);
+    int rc = primes == NULL || surv == NULL ? MBEDTLS_ERR_MPI_ALLOC_FAILED : 0;
+    size_t np = rc == 0 ? small_primes(primes) : 0;
+    if (rc == 0 && np != SMALL_PRIMES)
+        rc = MBEDTLS_ERR_MPI_ALLOC_FAILED;
+    bool found = false;
+    while (rc == 0 && !found) {
+        rc = random_base(&base, nbits, f_rng, p_rng);
+        size_t left = rc == 0 ? sieve_survivors(&base, primes, np, surv) : 0;
+        while (rc == 0 && left > 0 && !found) {
+            size_t j = 0;
+            rc = random_index(left, &j, f_rng, p_rng);
+            if (rc != 0)
+                break;
+            uint32_t i = surv[j];
+            surv[j] = surv[--left];
+            rc = mbedtls_mpi_add_int(&cand, &base, 2 * (mbedtls_mpi_sint)i);
+            if (rc != 0 || mbedtls_mpi_bitlen(&cand) != nbits)
+                continue; /* past 2^nbits: only where X is within 2 * SPAN of it */
+            rc = miller_rabin(&cand, rounds, f_rng, p_rng);
+            if (rc == 0)
+                found = true;
+            else if (rc == MBEDTLS_ERR_MPI_NOT_ACCEPTABLE)
+                rc = 0;
+        }
+    }
+    if (rc == 0)
+        rc = mbedtls_mpi_copy(X, &cand);
+    mbedtls_mpi_free(&base);
+    mbedtls_mpi_free(&cand);
+    if (surv != NULL)
+        mgw_zeroize(surv, SPAN * sizeof(*surv));
+    free(surv);
+    free(primes);
+    return rc;
+}
+
+/* Miller-Rabin rounds of mbedtls_mpi_gen_prime for an nbits prime: error
+ * below 2^-80 (keys up to 1024 bits) or 2^-100 (MBEDTLS_MPI_GEN_PRIME_FLAG_LOW_ERR,
+ * larger keys), from HAC table 4.4 and fact 4.48. */
+static int mr_rounds(unsigned nbits, bool low_err)
+{
+    if (!low_err)
+        return nbits >= 1300 ? 2 : nbits >= 850 ? 3 : nbits >= 650 ? 4 : nbits >= 350 ? 8
+               : nbits >= 250 ? 12 : nbits >= 150 ? 18 : 27;
+    return nbits >= 1450 ? 4 : nbits >= 1150 ? 5 : nbits >= 1000 ? 6 : nbits >= 850 ? 7
+           : nbits >= 750 ? 8 : nbits >= 500 ? 13 : nbits >= 250 ? 28 : nbits >= 150 ? 40 : 51;
+}
+
+/* The loop of mbedtls_rsa_gen_key: P > Q, |P - Q| > 2^(nbits/2 - 99) (FIPS
+ * 186-4 B.3.3 step 5.4), GCD(E, (P-1)(Q-1)) = 1, D = E^-1 mod LCM(P-1, Q-1)
+ * of more than nbits/2 bits (B.3.1 criteria 2 and 3). */
+static int find_pq(mbedtls_mpi *P, mbedtls_mpi *Q, mbedtls_mpi *D, const mbedtls_mpi *E,
+                   unsigned nbits, mgw_compat_rng f_rng, void *p_rng)
+{
+    mbedtls_mpi H, G, L;
+    mbedtls_mpi_init(&H);
+    mbedtls_mpi_init(&G);
+    mbedtls_mpi_init(&L);
+    int rounds = mr_rounds(nbits / 2, nbits > 1024);
+    int rc;
+    for (;;) {
+        if ((rc = mgw_prime_generate(P, nbits / 2, rounds, f_rng, p_rng)) != 0 ||
+            (rc = mgw_prime_generate(Q, nbits / 2, rounds, f_rng, p_rng)) != 0 ||
+            (rc = mbedtls_mpi_sub_mpi(&H, P, Q)) != 0)
+            break;
+        if (mbedtls_mpi_bitlen(&H) <= nbits / 2 - 99)
+            continue;
+        if (mbedtls_mpi_cmp_int(&H, 0) < 0)
+            mbedtls_mpi_swap(P, Q);
+        /* P - 1 and Q - 1 for the checks, restored below */
+        if ((rc = mbedtls_mpi_sub_int(P, P, 1)) != 0 || (rc = mbedtls_mpi_sub_int(Q, Q, 1)) != 0 ||
+            (rc = mbedtls_mpi_mul_mpi(&H, P, Q)) != 0 || (rc = mbedtls_mpi_gcd(&G, E, &H)) != 0)
+            break;
+        if (mbedtls_mpi_cmp_int(&G, 1) != 0)
+            continue;
+        if ((rc = mbedtls_mpi_gcd(&G, P, Q)) != 0 ||
+            (rc = mbedtls_mpi_div_mpi(&L, NULL, &H, &G)) != 0 ||
+            (rc = mbedtls_mpi_inv_mod(D, E, &L)) != 0)
+            break;
+        if (mbedtls_mpi_bitlen(D) <= (nbits + 1) / 2)
+            continue;
+        if ((rc = mbedtls_mpi_add_int(P, P, 1)) == 0)
+            rc = mbedtls_mpi_add_int(Q, Q, 1);
+        break;
+    }
+    mbedtls_mpi_free(&H);
+    mbedtls_mpi_free(&G);
+    mbedtls_mpi_free(&L);
+    return rc;
+}
+
+int mgw_rsa_generate(mbedtls_rsa_context *rsa, unsigned nbits, int e, mgw_compat_rng f_rng,
+                     void *p_rng)
+{
+    if (f_rng == NULL || nbits < 1024 || nbits > 8192 || nbits % 2 != 0 || e < 3)
+        return MBEDTLS_ERR_RSA_BAD_INPUT_DATA;
+    mbedtls_mpi P, Q, D, E, N;
+    mbedtls_mpi_init(&P);
+    mbedtls_mpi_init(&Q);
+    mbedtls_mpi_init(&D);
+    mbedtls_mpi_init(&E);
+    mbedtls_mpi_init(&N);
+    int rc = mbedtls_mpi_lset(&E, e);
+    if (rc == 0)
+        rc = find_pq(&P, &Q, &D, &E, nbits, f_rng, p_rng);
+    if (rc == 0)
+        rc = mbedtls_mpi_mul_mpi(&N, &P, &Q);
+    /* the CRT values (unless MBEDTLS_RSA_NO_CRT), then mbedTLS's own check of
+     * the private key, as at the end of mbedtls_rsa_gen_key */
+    if (rc == 0)
+        rc = mbedtls_rsa_import(rsa, &N, &P, &Q, &D, &E);
+    if (rc == 0)
+        rc = mbedtls_rsa_complete(rsa);
+    if (rc == 0)
+        rc = mbedtls_rsa_check_privkey(rsa);
+    mbedtls_mpi_free(&P);
+    mbedtls_mpi_free(&Q);
+    mbedtls_mpi_free(&D);
+    mbedtls_mpi_free(&E);
+    mbedtls_mpi_free(&N);
+    return rc;
+}
