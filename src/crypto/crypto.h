@@ -59,10 +59,20 @@ int mgw_pk_sign(mbedtls_pk_context *pk, mbedtls_md_type_t md, const uint8_t *has
  * but primes from a sieve (see rsagen.c). */
 int mgw_rsa_generate(mbedtls_rsa_context *rsa, unsigned nbits, int e, mgw_compat_rng f_rng,
                      void *p_rng);
-/* A random prime of exactly `nbits` bits (at least 128) with its top two bits
- * set, probable prime by `rounds` Miller-Rabin rounds with random bases. */
+/* What one prime search did (for the tests and the benchmark). */
+typedef struct {
+    unsigned bases;      /* random bases X drawn (spans sieved) */
+    unsigned tested;     /* candidates given to Miller-Rabin */
+    unsigned survivors;  /* survivors of the sieve in the last span */
+    unsigned offset;     /* the prime is X + 2 * offset, 0 <= offset < span */
+    unsigned span;       /* candidates per base */
+} mgw_prime_stats;
+
+/* A random prime of exactly `nbits` bits (128 to 4096) with its top two bits
+ * set, probable prime by `rounds` Miller-Rabin rounds with random bases.
+ * stats may be NULL. */
 int mgw_prime_generate(mbedtls_mpi *X, unsigned nbits, int rounds, mgw_compat_rng f_rng,
-                       void *p_rng);
+                       void *p_rng, mgw_prime_stats *stats);
 
 /* Largest iteration count any decryption accepts (hostile-input cap). */
 #define MGW_MAX_ITERATIONS 10000000u

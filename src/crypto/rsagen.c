@@ -202,8 +202,9 @@ static int random_base(mbedtls_mpi *X, unsigned nbits, mgw_compat_rng f_rng, voi
 }
 
 int mgw_prime_generate(mbedtls_mpi *X, unsigned nbits, int rounds, mgw_compat_rng f_rng,
-                       void *p_rng)
+                       void *p_rng, mgw_prime_stats *stats)
 {
+    mgw_prime_stats st = {0, 0, 0, 0, SPAN};
     if (nbits < 128 || nbits > 4096 || rounds < 1)
         return MBEDTLS_ERR_MPI_BAD_INPUT_DATA;
     uint16_t *primes = malloc(SMALL_PRIMES * sizeof(*primes));
@@ -219,6 +220,8 @@ int mgw_prime_generate(mbedtls_mpi *X, unsigned nbits, int rounds, mgw_compat_rn
     while (rc == 0 && !found) {
         rc = random_base(&base, nbits, f_rng, p_rng);
         size_t left = rc == 0 ? sieve_survivors(&base, primes, np, surv) : 0;
+        st.bases++;
+        st.survivors = (unsigned)left;
         while (rc == 0 && left > 0 && !found) {
             size_t j = 0;
             rc = random_index(left, &j, f_rng, p_rng);
@@ -229,15 +232,20 @@ int mgw_prime_generate(mbedtls_mpi *X, unsigned nbits, int rounds, mgw_compat_rn
             rc = mbedtls_mpi_add_int(&cand, &base, 2 * (mbedtls_mpi_sint)i);
             if (rc != 0 || mbedtls_mpi_bitlen(&cand) != nbits)
                 continue; /* past 2^nbits: only where X is within 2 * SPAN of it */
+            st.tested++;
             rc = miller_rabin(&cand, rounds, f_rng, p_rng);
-            if (rc == 0)
+            if (rc == 0) {
                 found = true;
+                st.offset = i;
+            }
             else if (rc == MBEDTLS_ERR_MPI_NOT_ACCEPTABLE)
                 rc = 0;
         }
     }
     if (rc == 0)
         rc = mbedtls_mpi_copy(X, &cand);
+    if (stats != NULL)
+        *stats = st;
     mbedtls_mpi_free(&base);
     mbedtls_mpi_free(&cand);
     if (surv != NULL)
@@ -272,8 +280,8 @@ static int find_pq(mbedtls_mpi *P, mbedtls_mpi *Q, mbedtls_mpi *D, const mbedtls
     int rounds = mr_rounds(nbits / 2, nbits > 1024);
     int rc;
     for (;;) {
-        if ((rc = mgw_prime_generate(P, nbits / 2, rounds, f_rng, p_rng)) != 0 ||
-            (rc = mgw_prime_generate(Q, nbits / 2, rounds, f_rng, p_rng)) != 0 ||
+        if ((rc = mgw_prime_generate(P, nbits / 2, rounds, f_rng, p_rng, NULL)) != 0 ||
+            (rc = mgw_prime_generate(Q, nbits / 2, rounds, f_rng, p_rng, NULL)) != 0 ||
             (rc = mbedtls_mpi_sub_mpi(&H, P, Q)) != 0)
             break;
         if (mbedtls_mpi_bitlen(&H) <= nbits / 2 - 99)
