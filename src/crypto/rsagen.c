@@ -116,6 +116,186 @@ static size_t sieve_survivors(const mbedtls_mpi *X, const uint16_t *primes, size
     return n;
 }
 
+#if defined(__SIZEOF_INT128__)
+/* A strong probable-prime test to base 2, the first test of every survivor:
+ * almost every composite fails it, and with base 2 the exponentiation needs
+ * no multiplications, only Montgomery squarings and modular doublings (2y is
+ * a shift and a subtraction), about half the work of mbedtls_mpi_exp_mod.
+ * It only rejects: a candidate that passes still gets all the random-base
+ * rounds. Constant time in the exponent like mbedtls_mpi_exp_mod: every
+ * step squares and doubles and keeps the double through a mask. */
+typedef uint64_t limb;
+__extension__ typedef unsigned __int128 dlimb; /* GCC and Clang on 64-bit targets */
+#define MAX_LIMBS (4096 / 64)
+
+typedef struct {
+    size_t n;
+    limb m[MAX_LIMBS];
+    limb minv; /* -m^-1 mod 2^64 */
+} mont;
+
+#define INLINE static inline __attribute__((always_inline))
+
+/* r = t R^-1 mod m, t of 2n limbs (destroyed), r < m */
+INLINE void mont_reduce(limb *r, limb *t, const mont *M, size_t n)
+{
+    limb top = 0;
+    for (size_t i = 0; i < n; i++) {
+        limb q = t[i] * M->minv, c = 0;
+        for (size_t j = 0; j < n; j++) {
+            dlimb s = (dlimb)q * M->m[j] + t[i + j] + c;
+            t[i + j] = (limb)s;
+            c = (limb)(s >> 64);
+        }
+        dlimb s = (dlimb)t[i + n] + c + top;
+        t[i + n] = (limb)s;
+        top = (limb)(s >> 64);
+    }
+    /* t[n..2n) + top 2^(64n) < 2m: subtract m unless that borrows past top */
+    limb borrow = 0, d[MAX_LIMBS];
+    for (size_t j = 0; j < n; j++) {
+        dlimb s = (dlimb)t[n + j] - M->m[j] - borrow;
+        d[j] = (limb)s;
+        borrow = (limb)(s >> 64) & 1;
+    }
+    limb keep = (limb)0 - (borrow & (top ^ 1)); /* all ones: t < m, keep t */
+    for (size_t j = 0; j < n; j++)
+        r[j] = (t[n + j] & keep) | (d[j] & ~keep);
+}
+
+INLINE void mont_square_n(limb *r, const limb *a, const mont *M, size_t n)
+{
+    limb t[2 * MAX_LIMBS];
+    memset(t, 0, 2 * n * sizeof(limb));
+    for (size_t i = 0; i < n; i++) { /* the products a_i a_j, i < j */
+        limb c = 0;
+        for (size_t j = i + 1; j < n; j++) {
+            dlimb s = (dlimb)a[i] * a[j] + t[i + j] + c;
+            t[i + j] = (limb)s;
+            c = (limb)(s >> 64);
+        }
+        t[i + n] = c;
+    }
+    for (size_t k = 2 * n - 1; k > 0; k--) /* doubled */
+        t[k] = t[k] << 1 | t[k - 1] >> 63;
+    t[0] <<= 1;
+    limb c = 0;
+    for (size_t i = 0; i < n; i++) { /* plus the squares a_i^2 */
+        dlimb sq = (dlimb)a[i] * a[i];
+        dlimb s = (dlimb)t[2 * i] + (limb)sq + c;
+        t[2 * i] = (limb)s;
+        s = (dlimb)t[2 * i + 1] + (limb)(sq >> 64) + (limb)(s >> 64);
+        t[2 * i + 1] = (limb)s;
+        c = (limb)(s >> 64);
+    }
+    mont_reduce(r, t, M, n);
+}
+
+/* The sizes known at compile time unroll: 16 limbs are the primes of RSA-2048. */
+static void mont_square(limb *r, const limb *a, const mont *M)
+{
+    if (M->n == 16)
+        mont_square_n(r, a, M, 16);
+    else if (M->n == 24)
+        mont_square_n(r, a, M, 24);
+    else
+        mont_square_n(r, a, M, M->n);
+}
+
+/* y = 2y mod m when mask is all ones, y otherwise (y < m) */
+static void mont_double_masked(limb *y, limb mask, const mont *M)
+{
+    size_t n = M->n;
+    limb d[MAX_LIMBS], carry = 0, borrow = 0;
+    for (size_t j = 0; j < n; j++) {
+        limb v = y[j] << 1 | carry;
+        carry = y[j] >> 63;
+        dlimb s = (dlimb)v - M->m[j] - borrow;
+        d[j] = (limb)s;
+        borrow = (limb)(s >> 64) & 1;
+        y[j] = (y[j] & ~mask) | (v & mask); /* 2y, not yet reduced */
+    }
+    /* 2y >= m when the doubling carried out or the subtraction did not borrow */
+    limb sub = mask & ((limb)0 - (carry | (borrow ^ 1)));
+    for (size_t j = 0; j < n; j++)
+        y[j] = (y[j] & ~sub) | (d[j] & sub);
+}
+
+static int limbs_of(const mbedtls_mpi *X, limb *out, size_t n)
+{
+    uint8_t le[MAX_LIMBS * 8];
+    if (mbedtls_mpi_write_binary_le(X, le, n * 8) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = 0;
+        for (int b = 7; b >= 0; b--)
+            out[i] = out[i] << 8 | le[8 * i + (size_t)b];
+    }
+    return 0;
+}
+
+/* 0: W is a strong probable prime to base 2; MBEDTLS_ERR_MPI_NOT_ACCEPTABLE:
+ * composite; other: mbedTLS error. W odd, 128 to 4096 bits. */
+static int strong_base2(const mbedtls_mpi *W)
+{
+    mont M;
+    limb one[MAX_LIMBS], minus_one[MAX_LIMBS], y[MAX_LIMBS];
+    size_t bits = mbedtls_mpi_bitlen(W);
+    M.n = (bits + 63) / 64;
+    mbedtls_mpi T;
+    mbedtls_mpi_init(&T);
+    /* R mod W, Montgomery's 1 (R = 2^(64 n)) */
+    int rc = mbedtls_mpi_lset(&T, 1);
+    if (rc == 0)
+        rc = mbedtls_mpi_shift_l(&T, 64 * M.n);
+    if (rc == 0)
+        rc = mbedtls_mpi_mod_mpi(&T, &T, W);
+    if (rc == 0 && (limbs_of(W, M.m, M.n) != 0 || limbs_of(&T, one, M.n) != 0))
+        rc = MBEDTLS_ERR_MPI_BAD_INPUT_DATA;
+    mbedtls_mpi_free(&T);
+    if (rc != 0)
+        return rc;
+    limb inv = M.m[0]; /* Newton: each step doubles the correct low bits */
+    for (int i = 0; i < 6; i++)
+        inv *= 2 - M.m[0] * inv;
+    M.minv = (limb)0 - inv;
+    limb borrow = 0;
+    for (size_t j = 0; j < M.n; j++) { /* -1 = W - one */
+        dlimb s = (dlimb)M.m[j] - one[j] - borrow;
+        minus_one[j] = (limb)s;
+        borrow = (limb)(s >> 64) & 1;
+    }
+    /* W - 1 = 2^s d: y = 2^d from the top bit of W - 1 down to bit s */
+    size_t s = 1;
+    while (!((M.m[s / 64] >> (s % 64)) & 1))
+        s++;
+    memcpy(y, one, M.n * sizeof(limb));
+    for (size_t b = bits; b-- > s;) {
+        mont_square(y, y, &M);
+        mont_double_masked(y, (limb)0 - ((M.m[b / 64] >> (b % 64)) & 1), &M);
+    }
+    bool pass = memcmp(y, one, M.n * sizeof(limb)) == 0 ||
+                memcmp(y, minus_one, M.n * sizeof(limb)) == 0;
+    for (size_t j = 1; !pass && j < s; j++) {
+        mont_square(y, y, &M);
+        if (memcmp(y, minus_one, M.n * sizeof(limb)) == 0)
+            pass = true;
+        else if (memcmp(y, one, M.n * sizeof(limb)) == 0)
+            break;
+    }
+    mgw_zeroize(y, sizeof(y));
+    mgw_zeroize(&M, sizeof(M));
+    return pass ? 0 : MBEDTLS_ERR_MPI_NOT_ACCEPTABLE;
+}
+#else
+/* Without 128-bit products the random-base rounds do all the work. */
+static int strong_base2(const mbedtls_mpi *W)
+{
+    (void)W;
+    return 0;
+}
+#endif
+
 /* Miller-Rabin with `rounds` random bases, as mbedtls_mpi_is_prime_ext does
  * after its trial division. Returns 0 (probably prime),
  * MBEDTLS_ERR_MPI_NOT_ACCEPTABLE (composite) or another mbedTLS error. */
@@ -233,7 +413,9 @@ int mgw_prime_generate(mbedtls_mpi *X, unsigned nbits, int rounds, mgw_compat_rn
             if (rc != 0 || mbedtls_mpi_bitlen(&cand) != nbits)
                 continue; /* past 2^nbits: only where X is within 2 * SPAN of it */
             st.tested++;
-            rc = miller_rabin(&cand, rounds, f_rng, p_rng);
+            rc = strong_base2(&cand);
+            if (rc == 0)
+                rc = miller_rabin(&cand, rounds, f_rng, p_rng);
             if (rc == 0) {
                 found = true;
                 st.offset = i;
