@@ -142,10 +142,14 @@ INLINE void mont_reduce(limb *r, limb *t, const mont *M, size_t n)
     limb top = 0;
     for (size_t i = 0; i < n; i++) {
         limb q = t[i] * M->minv, c = 0;
-        for (size_t j = 0; j < n; j++) {
-            dlimb s = (dlimb)q * M->m[j] + t[i + j] + c;
-            t[i + j] = (limb)s;
-            c = (limb)(s >> 64);
+        _Pragma("GCC unroll 8") for (size_t j = 0; j < n; j++) {
+            dlimb p = (dlimb)q * M->m[j];
+            limb lo = (limb)p + c, hi = (limb)(p >> 64);
+            hi += lo < c;
+            limb v = t[i + j] + lo;
+            hi += v < lo;
+            t[i + j] = v;
+            c = hi;
         }
         dlimb s = (dlimb)t[i + n] + c + top;
         t[i + n] = (limb)s;
@@ -169,10 +173,14 @@ INLINE void mont_square_n(limb *r, const limb *a, const mont *M, size_t n)
     memset(t, 0, 2 * n * sizeof(limb));
     for (size_t i = 0; i < n; i++) { /* the products a_i a_j, i < j */
         limb c = 0;
-        for (size_t j = i + 1; j < n; j++) {
-            dlimb s = (dlimb)a[i] * a[j] + t[i + j] + c;
-            t[i + j] = (limb)s;
-            c = (limb)(s >> 64);
+        _Pragma("GCC unroll 8") for (size_t j = i + 1; j < n; j++) {
+            dlimb p = (dlimb)a[i] * a[j];
+            limb lo = (limb)p + c, hi = (limb)(p >> 64);
+            hi += lo < c;
+            limb v = t[i + j] + lo;
+            hi += v < lo;
+            t[i + j] = v;
+            c = hi;
         }
         t[i + n] = c;
     }
