@@ -62,7 +62,8 @@ int mgw_rsa_generate(mbedtls_rsa_context *rsa, unsigned nbits, int e, mgw_compat
 /* What one prime search did (for the tests and the benchmark). */
 typedef struct {
     unsigned bases;      /* random bases X drawn (spans sieved) */
-    unsigned tested;     /* candidates given to Miller-Rabin */
+    unsigned tested;     /* candidates tested (strong base-2 test first) */
+    unsigned full_tests; /* candidates that passed it and got the random-base rounds */
     unsigned survivors;  /* survivors of the sieve in the last span */
     unsigned offset;     /* the prime is X + 2 * offset, 0 <= offset < span */
     unsigned span;       /* candidates per base */

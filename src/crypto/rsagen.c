@@ -3,28 +3,33 @@
  *
  * mbedtls_mpi_gen_prime draws a fresh random number for every candidate,
  * divides it by the 168 primes below 1000 and runs Miller-Rabin on what is
- * left: about 58 modular exponentiations per 1024-bit prime. Here one random
- * odd base X gets its residues modulo every odd prime below 2^16 once; they
- * strike out every candidate X + 2i (0 <= i < SPAN) with a small factor, and
- * Miller-Rabin runs only on the survivors, about 36 per prime. Each candidate
- * is tested once and nothing is recomputed for it: Miller-Rabin's Montgomery
- * constant R^2 mod W serves all its rounds, and the trial division of
- * mbedtls_mpi_is_prime_ext (already done by the sieve) is not repeated.
+ * left: about 58 modular exponentiations for a 1024-bit prime. Here one
+ * random odd base X gets its residues modulo every odd prime below 2^16
+ * once; they strike out every candidate X + 2i (0 <= i < SPAN) with a small
+ * factor, leaving about 36 candidates per prime. Each survivor is tested
+ * once: a strong base-2 test in Montgomery form (squarings and doublings
+ * only, about 0.7 of an mbedtls_mpi_exp_mod) rejects nearly every
+ * composite, and the one that passes gets mbedTLS's random-base Miller-Rabin
+ * rounds, whose exponentiations share one R^2 mod W. The trial division of
+ * mbedtls_mpi_is_prime_ext (done by the sieve) is not repeated.
  *
  * Distribution: trying X, X + 2, X + 4, ... in order would pick each prime
  * with a probability proportional to the gap before it, which favours for
  * instance primes = 2 mod 3 (p - 2 is then divisible by 3, so the gap is
  * longer). The survivors are tried in a uniformly random order instead, so
  * the prime found is uniform among the primes of the span. The test suite
- * checks the residues of accepted primes (tests/test_keygen.c).
+ * checks the residues of accepted primes and where they lie in the span
+ * (tests/test_keygen.c).
  *
- * Constant time, as in mbedTLS: the Miller-Rabin exponentiations use
+ * Constant time, as in mbedTLS: the random-base rounds use
  * mbedtls_mpi_exp_mod (window table read with a constant-time select) like
- * mbedtls_mpi_is_prime_ext. Like mbedTLS's trial division, the sieve and the
- * number of squarings in a Miller-Rabin round depend on the candidate, and
- * the GCD and inverse of the key checks are mbedtls_mpi_gcd/inv_mod as in
- * mbedtls_rsa_gen_key; a rejected candidate is discarded, so its timing says
- * nothing about the key. */
+ * mbedtls_mpi_is_prime_ext; the base-2 exponentiation does the same steps
+ * for every exponent bit and selects with masks, and its reduction ends with
+ * a masked subtraction. Like mbedTLS's trial division and Miller-Rabin, the
+ * sieve, the number of squarings after the exponentiation and the early
+ * exits depend on the candidate, and the GCD and inverse of the key checks
+ * are mbedtls_mpi_gcd/inv_mod as in mbedtls_rsa_gen_key; a rejected
+ * candidate is discarded, so its timing says nothing about the key. */
 #include "crypto/crypto.h"
 
 #include <stdlib.h>
@@ -392,7 +397,7 @@ static int random_base(mbedtls_mpi *X, unsigned nbits, mgw_compat_rng f_rng, voi
 int mgw_prime_generate(mbedtls_mpi *X, unsigned nbits, int rounds, mgw_compat_rng f_rng,
                        void *p_rng, mgw_prime_stats *stats)
 {
-    mgw_prime_stats st = {0, 0, 0, 0, SPAN};
+    mgw_prime_stats st = {0, 0, 0, 0, 0, SPAN};
     if (nbits < 128 || nbits > 4096 || rounds < 1)
         return MBEDTLS_ERR_MPI_BAD_INPUT_DATA;
     uint16_t *primes = malloc(SMALL_PRIMES * sizeof(*primes));
@@ -422,8 +427,10 @@ int mgw_prime_generate(mbedtls_mpi *X, unsigned nbits, int rounds, mgw_compat_rn
                 continue; /* past 2^nbits: only where X is within 2 * SPAN of it */
             st.tested++;
             rc = strong_base2(&cand);
-            if (rc == 0)
+            if (rc == 0) {
+                st.full_tests++;
                 rc = miller_rabin(&cand, rounds, f_rng, p_rng);
+            }
             if (rc == 0) {
                 found = true;
                 st.offset = i;
