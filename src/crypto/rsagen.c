@@ -145,16 +145,41 @@ typedef struct {
 INLINE void mont_reduce(limb *r, limb *t, const mont *M, size_t n)
 {
     limb top = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    /* Two rows at a time, the second one limb behind the first: two
+     * independent carry chains, and each limb of t loaded and stored once
+     * per pair. The sums are those of one row after the other. */
+    for (; i + 1 < n; i += 2) {
+        limb q0 = t[i] * M->minv, c0, c1;
+        dlimb s = (dlimb)q0 * M->m[0] + t[i];
+        c0 = (limb)(s >> 64);
+        s = (dlimb)q0 * M->m[1] + t[i + 1] + c0;
+        c0 = (limb)(s >> 64);
+        limb t1 = (limb)s, q1 = t1 * M->minv;
+        s = (dlimb)q1 * M->m[0] + t1;
+        c1 = (limb)(s >> 64);
+        _Pragma("GCC unroll 8") for (size_t j = 2; j < n; j++) {
+            s = (dlimb)q0 * M->m[j] + t[i + j] + c0;
+            c0 = (limb)(s >> 64);
+            s = (dlimb)q1 * M->m[j - 1] + (limb)s + c1;
+            t[i + j] = (limb)s;
+            c1 = (limb)(s >> 64);
+        }
+        s = (dlimb)t[i + n] + c0 + top; /* the end of the first row */
+        top = (limb)(s >> 64);
+        s = (dlimb)q1 * M->m[n - 1] + (limb)s + c1;
+        t[i + n] = (limb)s;
+        c1 = (limb)(s >> 64);
+        s = (dlimb)t[i + n + 1] + c1 + top; /* the end of the second */
+        t[i + n + 1] = (limb)s;
+        top = (limb)(s >> 64);
+    }
+    for (; i < n; i++) { /* the last row of an odd n */
         limb q = t[i] * M->minv, c = 0;
-        _Pragma("GCC unroll 8") for (size_t j = 0; j < n; j++) {
-            dlimb p = (dlimb)q * M->m[j];
-            limb lo = (limb)p + c, hi = (limb)(p >> 64);
-            hi += lo < c;
-            limb v = t[i + j] + lo;
-            hi += v < lo;
-            t[i + j] = v;
-            c = hi;
+        for (size_t j = 0; j < n; j++) {
+            dlimb s = (dlimb)q * M->m[j] + t[i + j] + c;
+            t[i + j] = (limb)s;
+            c = (limb)(s >> 64);
         }
         dlimb s = (dlimb)t[i + n] + c + top;
         t[i + n] = (limb)s;
