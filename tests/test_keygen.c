@@ -339,6 +339,27 @@ START_TEST(accepted_primes_are_uniform)
 }
 END_TEST
 
+START_TEST(primes_of_every_limb_count)
+{
+    /* odd and even numbers of 64-bit limbs, and sizes between limbs */
+    static const unsigned sizes[] = {128, 160, 192, 320, 520, 1088};
+    unsigned bits = sizes[_i];
+    mbedtls_mpi X;
+    mbedtls_mpi_init(&X);
+    for (int n = 0; n < (bits > 600 ? 3 : 30); n++) {
+        mgw_prime_stats st;
+        ck_assert_int_eq(mgw_prime_generate(&X, bits, 8, mgw_rng_mbedtls, &test_drbg, &st), 0);
+        ck_assert_uint_eq(mbedtls_mpi_bitlen(&X), bits);
+        ck_assert(mbedtls_mpi_get_bit(&X, bits - 2));
+        ck_assert_int_eq(mbedtls_mpi_is_prime_ext(&X, 40, mgw_rng_mbedtls, &test_drbg), 0);
+#if defined(__SIZEOF_INT128__)
+        ck_assert_uint_eq(st.full_tests, 1);
+#endif
+    }
+    mbedtls_mpi_free(&X);
+}
+END_TEST
+
 /* ---- ECDSA on the per-thread groups ------------------------------------------- */
 
 static void ec_key(mbedtls_pk_context *pk, mbedtls_ecp_group_id id, mgw_compat_rng f, void *p)
@@ -499,6 +520,7 @@ int main(void)
     tc = tcase(s, "prime");
     tcase_add_test(tc, chi_square_flags_a_missing_or_favoured_class);
     tcase_add_test(tc, accepted_primes_are_uniform);
+    tcase_add_loop_test(tc, primes_of_every_limb_count, 0, 6);
 
     tc = tcase(s, "ec");
     tcase_add_test(tc, ec_signatures_match_mbedtls);
