@@ -166,7 +166,7 @@ def openssl_pipeline(kind, d):
 def per_cert_section(rows, results):
     """Per core: one self-signed certificate + PFX + CER in one process, ours
     (bench_issue) and each peer's, interleaved, REPEATS times; medians."""
-    counts = {"p256": (300, 150, 20), "rsa2048": (30, 30, 8)}
+    counts = {"p256": (300, 150, 20), "rsa2048": (40, 40, 8)}
     if SMOKE:
         counts = {"p256": (3, 2, 1), "rsa2048": (2, 1, 1)}
     peers = results["peers"]
@@ -234,7 +234,7 @@ def batch_section(rows, results):
     REPEATS times; medians of the throughput."""
     cores = os.cpu_count() or 1
     peers = results["peers"]
-    sizes = {"p256": (600, 300), "rsa2048": (60, 40)}
+    sizes = {"p256": (600, 300), "rsa2048": (80, 60)}
     if SMOKE:
         sizes = {"p256": (4, 2), "rsa2048": (2, 2)}
     d = tempfile.mkdtemp(prefix="mgw-batch-")
