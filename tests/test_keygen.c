@@ -161,7 +161,7 @@ static void rsa_pk(mbedtls_pk_context *pk)
 
 START_TEST(rsa_keys_are_exact_and_valid)
 {
-    unsigned bits = _i < 10 ? 2048 : _i == 10 ? 3072 : 4096;
+    unsigned bits = _i < 20 ? 2048 : _i == 20 ? 3072 : 4096;
     mbedtls_pk_context pk;
     rsa_pk(&pk);
     ck_assert_int_eq(mgw_rsa_generate(mbedtls_pk_rsa(pk), bits, 65537, mgw_rng_mbedtls, &test_drbg),
@@ -511,8 +511,8 @@ int main(void)
 {
     Suite *s = suite_create("keygen");
     TCase *tc = tcase(s, "rsa");
-    tcase_add_loop_test(tc, rsa_keys_are_exact_and_valid, 0, 12);
-    tcase_add_test(tc, mbedtls_keys_pass_the_same_checks);
+    tcase_add_loop_test(tc, rsa_keys_are_exact_and_valid, 0, 22);
+    tcase_add_loop_test(tc, mbedtls_keys_pass_the_same_checks, 0, 2);
     tcase_add_test(tc, broken_keys_fail_the_checks);
     tcase_add_test(tc, rsa_refuses_bad_arguments);
     tcase_add_test(tc, a_failing_random_source_is_reported);
