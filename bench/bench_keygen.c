@@ -85,8 +85,8 @@ int main(int argc, char **argv)
     size_t sl;
     double t_sign = now();
     for (int i = 0; i < 50; i++)
-        check(mgw_pk_sign(&rsa, MBEDTLS_MD_SHA256, hash, 32, sig, sizeof(sig), &sl,
-                          mgw_rng_mbedtls, &rng),
+        check(mgw_pk_sign(&rsa, MBEDTLS_MD_SHA256, hash, 32, sig, sizeof(sig), &sl, mgw_rng_mbedtls,
+                          &rng),
               "RSA signature");
     t_sign = (now() - t_sign) / 50;
     mbedtls_pk_free(&rsa);
@@ -99,9 +99,9 @@ int main(int argc, char **argv)
         mbedtls_pk_init(&pk);
         check(mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)), "pk_setup");
         double t0 = now();
-        check(mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(pk), mgw_rng_mbedtls,
-                                  &rng),
-              "mbedtls_ecp_gen_key");
+        check(
+            mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(pk), mgw_rng_mbedtls, &rng),
+            "mbedtls_ecp_gen_key");
         double t1 = now();
         check(mgw_compat_pk_sign(&pk, MBEDTLS_MD_SHA256, hash, 32, sig, sizeof(sig), &sl,
                                  mgw_rng_mbedtls, &rng),
@@ -114,8 +114,8 @@ int main(int argc, char **argv)
         check(mgw_ec_generate(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(pk), mgw_rng_mbedtls, &rng),
               "mgw_ec_generate");
         double t4 = now();
-        check(mgw_pk_sign(&pk, MBEDTLS_MD_SHA256, hash, 32, sig, sizeof(sig), &sl,
-                          mgw_rng_mbedtls, &rng),
+        check(mgw_pk_sign(&pk, MBEDTLS_MD_SHA256, hash, 32, sig, sizeof(sig), &sl, mgw_rng_mbedtls,
+                          &rng),
               "mgw_pk_sign");
         double t5 = now();
         mbedtls_pk_free(&pk);

@@ -177,9 +177,8 @@ START_TEST(mbedtls_keys_pass_the_same_checks)
 {
     mbedtls_pk_context pk;
     rsa_pk(&pk);
-    ck_assert_int_eq(mbedtls_rsa_gen_key(mbedtls_pk_rsa(pk), mgw_rng_mbedtls, &test_drbg, 2048,
-                                         65537),
-                     0);
+    ck_assert_int_eq(
+        mbedtls_rsa_gen_key(mbedtls_pk_rsa(pk), mgw_rng_mbedtls, &test_drbg, 2048, 65537), 0);
     const char *why = rsa_problem(mbedtls_pk_rsa(pk), 2048, false);
     ck_assert_msg(why == NULL, "mbedTLS's key: %s", why);
     ck_assert(openssl_checks(&pk));
@@ -313,8 +312,8 @@ START_TEST(accepted_primes_are_uniform)
         full += st.full_tests;
     }
     for (int k = 0; k < 6; k++)
-        ck_assert_msg(uniform(res[k], sieved[k] - 1), "residues mod %u: chi-square %.1f",
-                      sieved[k], chi_square(res[k], sieved[k] - 1));
+        ck_assert_msg(uniform(res[k], sieved[k] - 1), "residues mod %u: chi-square %.1f", sieved[k],
+                      chi_square(res[k], sieved[k] - 1));
     ck_assert_msg(uniform(mod8, 4), "residues mod 8: chi-square %.1f", chi_square(mod8, 4));
     ck_assert_msg(uniform(big, 16), "residues mod 65537: chi-square %.1f", chi_square(big, 16));
     /* trying the span in order would put the prime in the first bins */
@@ -452,7 +451,8 @@ START_TEST(a_forked_child_keeps_working)
     if (pid == 0) {
         mgw_rng rng; /* the child's own generator: the parent's state is not reused */
         mgw_rng_init(&rng);
-        int bad = ec_round(MBEDTLS_ECP_DP_SECP256R1, &rng) || ec_round(MBEDTLS_ECP_DP_SECP384R1, &rng);
+        int bad =
+            ec_round(MBEDTLS_ECP_DP_SECP256R1, &rng) || ec_round(MBEDTLS_ECP_DP_SECP384R1, &rng);
         mgw_rng_free(&rng);
         _exit(bad ? 1 : 0);
     }

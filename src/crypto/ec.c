@@ -81,8 +81,7 @@ static thread_groups *this_thread(void)
 #endif
 
 /* A loaded group of curve `id`: this thread's, or `own` loaded afresh. */
-static int group_acquire(mbedtls_ecp_group_id id, mbedtls_ecp_group *own,
-                         mbedtls_ecp_group **grp)
+static int group_acquire(mbedtls_ecp_group_id id, mbedtls_ecp_group *own, mbedtls_ecp_group **grp)
 {
     int slot = curve_slot(id);
     thread_groups *t = slot >= 0 ? this_thread() : NULL;
@@ -119,8 +118,7 @@ int mgw_ec_generate(mbedtls_ecp_group_id id, mbedtls_ecp_keypair *kp, mgw_compat
     /* the key's own group: loading it is cheap, its table is never built */
     int rc = mbedtls_ecp_group_load(mgw_compat_ecp_grp(kp), id);
     if (rc == 0 && (rc = group_acquire(id, &own, &grp)) == 0) {
-        rc = mbedtls_ecp_gen_keypair(grp, mgw_compat_ecp_d(kp), mgw_compat_ecp_Q(kp), f_rng,
-                                     p_rng);
+        rc = mbedtls_ecp_gen_keypair(grp, mgw_compat_ecp_d(kp), mgw_compat_ecp_Q(kp), f_rng, p_rng);
         group_release(grp, &own);
     }
     mbedtls_ecp_group_free(&own);
@@ -154,9 +152,8 @@ static int write_signature(const mbedtls_mpi *r, const mbedtls_mpi *s, uint8_t *
     return 0;
 }
 
-int mgw_ec_sign(mbedtls_ecp_keypair *kp, mbedtls_md_type_t md, const uint8_t *hash,
-                size_t hash_len, uint8_t *sig, size_t sig_size, size_t *sig_len,
-                mgw_compat_rng f_rng, void *p_rng)
+int mgw_ec_sign(mbedtls_ecp_keypair *kp, mbedtls_md_type_t md, const uint8_t *hash, size_t hash_len,
+                uint8_t *sig, size_t sig_size, size_t *sig_len, mgw_compat_rng f_rng, void *p_rng)
 {
     mbedtls_ecp_group own, *grp = NULL;
     mbedtls_mpi r, s;
@@ -177,9 +174,8 @@ int mgw_ec_sign(mbedtls_ecp_keypair *kp, mbedtls_md_type_t md, const uint8_t *ha
     return rc;
 }
 
-int mgw_pk_sign(mbedtls_pk_context *pk, mbedtls_md_type_t md, const uint8_t *hash,
-                size_t hash_len, uint8_t *sig, size_t sig_size, size_t *sig_len,
-                mgw_compat_rng f_rng, void *p_rng)
+int mgw_pk_sign(mbedtls_pk_context *pk, mbedtls_md_type_t md, const uint8_t *hash, size_t hash_len,
+                uint8_t *sig, size_t sig_size, size_t *sig_len, mgw_compat_rng f_rng, void *p_rng)
 {
     if (mbedtls_pk_get_type(pk) == MBEDTLS_PK_ECKEY)
         return mgw_ec_sign(mbedtls_pk_ec(*pk), md, hash, hash_len, sig, sig_size, sig_len, f_rng,

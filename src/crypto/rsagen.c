@@ -158,7 +158,8 @@ INLINE void mont_reduce(limb *r, limb *t, const mont *M, size_t n)
         limb t1 = (limb)s, q1 = t1 * M->minv;
         s = (dlimb)q1 * M->m[0] + t1;
         c1 = (limb)(s >> 64);
-        _Pragma("GCC unroll 8") for (size_t j = 2; j < n; j++) {
+#pragma GCC unroll 8
+        for (size_t j = 2; j < n; j++) {
             s = (dlimb)q0 * M->m[j] + t[i + j] + c0;
             c0 = (limb)(s >> 64);
             s = (dlimb)q1 * M->m[j - 1] + (limb)s + c1;
@@ -203,7 +204,8 @@ INLINE void mont_square_n(limb *r, const limb *a, const mont *M, size_t n)
     memset(t, 0, 2 * n * sizeof(limb));
     for (size_t i = 0; i < n; i++) { /* the products a_i a_j, i < j */
         limb c = 0;
-        _Pragma("GCC unroll 8") for (size_t j = i + 1; j < n; j++) {
+#pragma GCC unroll 8
+        for (size_t j = i + 1; j < n; j++) {
             dlimb p = (dlimb)a[i] * a[j];
             limb lo = (limb)p + c, hi = (limb)(p >> 64);
             hi += lo < c;
@@ -312,8 +314,8 @@ static int strong_base2(const mbedtls_mpi *W)
         mont_square(y, y, &M);
         mont_double_masked(y, (limb)0 - ((M.m[b / 64] >> (b % 64)) & 1), &M);
     }
-    bool pass = memcmp(y, one, M.n * sizeof(limb)) == 0 ||
-                memcmp(y, minus_one, M.n * sizeof(limb)) == 0;
+    bool pass =
+        memcmp(y, one, M.n * sizeof(limb)) == 0 || memcmp(y, minus_one, M.n * sizeof(limb)) == 0;
     for (size_t j = 1; !pass && j < s; j++) {
         mont_square(y, y, &M);
         if (memcmp(y, minus_one, M.n * sizeof(limb)) == 0)
@@ -459,8 +461,7 @@ int mgw_prime_generate(mbedtls_mpi *X, unsigned nbits, int rounds, mgw_compat_rn
             if (rc == 0) {
                 found = true;
                 st.offset = i;
-            }
-            else if (rc == MBEDTLS_ERR_MPI_NOT_ACCEPTABLE)
+            } else if (rc == MBEDTLS_ERR_MPI_NOT_ACCEPTABLE)
                 rc = 0;
         }
     }
@@ -483,10 +484,22 @@ int mgw_prime_generate(mbedtls_mpi *X, unsigned nbits, int rounds, mgw_compat_rn
 static int mr_rounds(unsigned nbits, bool low_err)
 {
     if (!low_err)
-        return nbits >= 1300 ? 2 : nbits >= 850 ? 3 : nbits >= 650 ? 4 : nbits >= 350 ? 8
-               : nbits >= 250 ? 12 : nbits >= 150 ? 18 : 27;
-    return nbits >= 1450 ? 4 : nbits >= 1150 ? 5 : nbits >= 1000 ? 6 : nbits >= 850 ? 7
-           : nbits >= 750 ? 8 : nbits >= 500 ? 13 : nbits >= 250 ? 28 : nbits >= 150 ? 40 : 51;
+        return nbits >= 1300  ? 2
+               : nbits >= 850 ? 3
+               : nbits >= 650 ? 4
+               : nbits >= 350 ? 8
+               : nbits >= 250 ? 12
+               : nbits >= 150 ? 18
+                              : 27;
+    return nbits >= 1450   ? 4
+           : nbits >= 1150 ? 5
+           : nbits >= 1000 ? 6
+           : nbits >= 850  ? 7
+           : nbits >= 750  ? 8
+           : nbits >= 500  ? 13
+           : nbits >= 250  ? 28
+           : nbits >= 150  ? 40
+                           : 51;
 }
 
 /* The loop of mbedtls_rsa_gen_key: P > Q, |P - Q| > 2^(nbits/2 - 99) (FIPS
