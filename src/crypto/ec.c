@@ -16,6 +16,7 @@
  * finds its thread's group busy and gets a freshly loaded one.
  * Fork safety: the child's copy of the forking thread's groups is complete
  * and holds no locks or random state, so the child may go on using it.
+ * Unloading: see forget_groups_key.
  * Without thread-specific data (MGW_HAVE_THREAD_CACHE unset) every operation
  * loads its own group, as mbedTLS itself does. */
 #include "crypto/crypto.h"
@@ -39,10 +40,11 @@ typedef struct {
 
 #if defined(MGW_HAVE_THREAD_CACHE)
 #include <pthread.h>
+#include <stdatomic.h>
 
 static pthread_key_t groups_key;
 static pthread_once_t groups_once = PTHREAD_ONCE_INIT;
-static bool groups_key_ok;
+static atomic_bool groups_key_live;
 
 static void free_groups(void *p)
 {
@@ -54,13 +56,13 @@ static void free_groups(void *p)
 
 static void make_key(void)
 {
-    groups_key_ok = pthread_key_create(&groups_key, free_groups) == 0;
+    atomic_store(&groups_key_live, pthread_key_create(&groups_key, free_groups) == 0);
 }
 
 static thread_groups *this_thread(void)
 {
     pthread_once(&groups_once, make_key);
-    if (!groups_key_ok)
+    if (!atomic_load(&groups_key_live))
         return NULL;
     thread_groups *t = pthread_getspecific(groups_key);
     if (t == NULL && (t = calloc(1, sizeof(*t))) != NULL) {
@@ -73,6 +75,27 @@ static thread_groups *this_thread(void)
     }
     return t;
 }
+
+#if defined(__GNUC__)
+/* When the library is unloaded (dlclose) while threads that used it live
+ * on, their exit must not call free_groups, which is gone with it: the key
+ * goes first. The unloading thread's groups are freed; other threads' are
+ * left to them (at process exit they may still be in use), and their later
+ * calls load a group per operation. */
+__attribute__((destructor)) static void forget_groups_key(void)
+{
+    if (!atomic_exchange(&groups_key_live, false))
+        return;
+    thread_groups *t = pthread_getspecific(groups_key);
+    pthread_setspecific(groups_key, NULL);
+    pthread_key_delete(groups_key);
+    bool busy = false;
+    for (int i = 0; t != NULL && i < CURVES; i++)
+        busy = busy || t->busy[i];
+    if (t != NULL && !busy)
+        free_groups(t);
+}
+#endif
 #else
 static thread_groups *this_thread(void)
 {
