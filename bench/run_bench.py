@@ -122,7 +122,9 @@ def find_peers():
 
 def peer_processes(peer, kind, counts, ca=None, out_dir=None):
     """len(counts) processes of the peer, started together once all are ready;
-    returns the wall time from the start to the last one's end."""
+    returns the wall time from the start to the last one's end, the longest
+    time a process reports for its certificates (without its exit) and the
+    CPU time the processes report."""
     procs = []
     for i, n in enumerate(counts):
         extra = [] if ca is None else [os.path.join(ca, "ca.pfx"), os.path.join(ca, "pw"),
@@ -136,11 +138,13 @@ def peer_processes(peer, kind, counts, ca=None, out_dir=None):
     for p in procs:
         p.stdin.write("go\n")
         p.stdin.flush()
+    own, cpu = 0.0, 0.0
     for p in procs:
-        p.stdout.read()
+        r = json.loads(p.stdout.read().strip().splitlines()[-1])
+        own, cpu = max(own, r["seconds"]), cpu + r["cpu_seconds"]
         if p.wait() != 0:
             raise RuntimeError(f"{peer['name']} failed")
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, own, cpu
 
 
 def median(xs):
@@ -165,7 +169,10 @@ def openssl_pipeline(kind, d):
 
 def per_cert_section(rows, results):
     """Per core: one self-signed certificate + PFX + CER in one process, ours
-    (bench_issue) and each peer's, interleaved, REPEATS times; medians."""
+    (bench_issue) and each peer's, interleaved, REPEATS times; medians of the
+    wall time and of the CPU time per certificate. The targets use CPU time:
+    on a shared machine a process also waits for a core, and the waits hit
+    whichever side runs while other work does."""
     counts = {"p256": (300, 150, 20), "rsa2048": (40, 40, 8)}
     if SMOKE:
         counts = {"p256": (3, 2, 1), "rsa2048": (2, 1, 1)}
@@ -175,28 +182,37 @@ def per_cert_section(rows, results):
     try:
         for kind, (n_ours, n_py, n_ossl) in counts.items():
             ours, py, ossl = [], {p["name"]: [] for p in peers}, []
+            ours_cpu, py_cpu = [], {p["name"]: [] for p in peers}
             steps = {k: [] for k in ("keygen_s", "cert_s", "pfx_s", "cer_s")}
             for _ in range(REPEATS):
                 r = c_bench("bench_issue", kind, n_ours)
                 ours.append(r["per_cert_s"])
+                ours_cpu.append(r["per_cert_cpu_s"])
                 for k in steps:
                     steps[k].append(r[k])
                 for p in peers:
-                    py[p["name"]].append(peer_processes(p, kind, [n_py]) / n_py)
+                    _, wall, cpu = peer_processes(p, kind, [n_py])
+                    py[p["name"]].append(wall / n_py)
+                    py_cpu[p["name"]].append(cpu / n_py)
             t0 = time.perf_counter()
             for _ in range(n_ossl):
                 openssl_pipeline(kind, d)
             ossl = (time.perf_counter() - t0) / n_ossl
             entry = {"mgwauth_s": median(ours), "mgwauth_runs_s": ours, "openssl_cli_s": ossl,
+                     "mgwauth_cpu_s": median(ours_cpu), "mgwauth_runs_cpu_s": ours_cpu,
                      "mgwauth_steps_s": {k: median(v) for k, v in steps.items()},
-                     "peers": {name: {"s": median(t), "runs_s": t} for name, t in py.items()}}
+                     "peers": {name: {"s": median(t), "runs_s": t, "cpu_s": median(py_cpu[name]),
+                                      "runs_cpu_s": py_cpu[name]} for name, t in py.items()}}
             res[kind] = entry
-            note = "; ".join(f"{name} {entry['peers'][name]['s'] * 1000:.1f} ms = "
-                             f"{entry['peers'][name]['s'] / entry['mgwauth_s']:.2f}x our time"
-                             for name in py)
+            note = "; ".join(f"{name} {v['s'] * 1000:.1f} ms = "
+                             f"{v['s'] / entry['mgwauth_s']:.2f}x our time (CPU "
+                             f"{v['cpu_s'] * 1000:.1f} ms = "
+                             f"{v['cpu_s'] / entry['mgwauth_cpu_s']:.2f}x our CPU time)"
+                             for name, v in entry["peers"].items())
             rows.append((f"per core: one self-signed {kind} certificate + PFX + CER",
                          entry["mgwauth_s"],
-                         f"median of {REPEATS}; {note}; OpenSSL CLI pipeline (req + pkcs12 + x509) "
+                         f"median of {REPEATS}; our CPU time {entry['mgwauth_cpu_s'] * 1000:.1f} ms; "
+                         f"{note}; OpenSSL CLI pipeline (req + pkcs12 + x509) "
                          f"{ossl / entry['mgwauth_s']:.1f}x"))
             st = entry["mgwauth_steps_s"]
             # The compat PFX derives 2 x (3DES key: 2 blocks, IV: 1 block) + MAC key: 7
@@ -263,7 +279,8 @@ def batch_section(rows, results):
                         py_dir = os.path.join(d, "py")
                         os.makedirs(py_dir)
                         split = [n_py // jobs + (i < n_py % jobs) for i in range(jobs)]
-                        py[p["name"]].append(n_py / peer_processes(p, kind, split, ca_dir, py_dir))
+                        py[p["name"]].append(n_py / peer_processes(p, kind, split, ca_dir,
+                                                                   py_dir)[0])
                         shutil.rmtree(py_dir)
                 entry[f"jobs_{jobs}"] = {
                     "per_second": median(ours), "runs_per_second": ours, "peak_rss": rss,
@@ -296,10 +313,12 @@ def targets(results):
         peers = cert[kind]["peers"]
         if not peers:
             continue
-        name = min(peers, key=lambda k: peers[k]["s"])
-        ratio = peers[name]["s"] / cert[kind]["mgwauth_s"]
-        lines.append(f"  {kind} per core (per certificate, one process) >= {need:.1f}x the best "
-                     f"peer, {name}: {ratio:.2f}x -> {'met' if ratio >= need else 'NOT met'}")
+        name = min(peers, key=lambda k: peers[k]["cpu_s"])
+        ratio = peers[name]["cpu_s"] / cert[kind]["mgwauth_cpu_s"]
+        wall = peers[name]["s"] / cert[kind]["mgwauth_s"]
+        lines.append(f"  {kind} per core (CPU time per certificate, one process) >= {need:.1f}x "
+                     f"the best peer, {name}: {ratio:.2f}x (wall time {wall:.2f}x) -> "
+                     f"{'met' if ratio >= need else 'NOT met'}")
     for kind in KINDS:
         e = batch[kind][f"jobs_{cores}"]
         if not e["peers"]:
