@@ -249,7 +249,7 @@ static int issue(const issue_job *j, mgw_cert_t **out)
     size_t sig_len = 0;
     if ((r = mgw_digest(md, tbs.p, tbs.len, hash)) != MGW_OK)
         goto done;
-    int rc = mgw_compat_pk_sign(j->signer, md, hash, mbedtls_md_get_size(mbedtls_md_info_from_type(md)),
+    int rc = mgw_pk_sign(j->signer, md, hash, mbedtls_md_get_size(mbedtls_md_info_from_type(md)),
                                 sig + 1, sizeof(sig) - 1, &sig_len, mgw_rng_mbedtls, j->rng);
     if (rc != 0) {
         r = mgw_err(MGW_ERR_SIGN, "signing the certificate failed (mbedTLS error -0x%04X)",

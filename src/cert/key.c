@@ -122,11 +122,11 @@ MGW_API int mgw_key_generate(mgw_key_t *key, int type)
     if (bits > 0) {
         rc = mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_RSA));
         if (rc == 0)
-            rc = mbedtls_rsa_gen_key(mbedtls_pk_rsa(pk), mgw_rng_mbedtls, &key->rng, bits, 65537);
+            rc = mgw_rsa_generate(mbedtls_pk_rsa(pk), bits, 65537, mgw_rng_mbedtls, &key->rng);
     } else {
         rc = mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
         if (rc == 0)
-            rc = mbedtls_ecp_gen_key(grp, mbedtls_pk_ec(pk), mgw_rng_mbedtls, &key->rng);
+            rc = mgw_ec_generate(grp, mbedtls_pk_ec(pk), mgw_rng_mbedtls, &key->rng);
     }
     if (rc != 0) {
         mbedtls_pk_free(&pk);

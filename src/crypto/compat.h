@@ -20,6 +20,7 @@
 #include <mbedtls/md.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/ecp.h>
+#include <mbedtls/ecdsa.h>
 #include <mbedtls/rsa.h>
 
 #if MBEDTLS_VERSION_NUMBER < 0x021C0000 ||                                                       \
@@ -170,6 +171,39 @@ static inline void mgw_compat_ssl_handshake_msg(const mbedtls_ssl_context *ssl,
     *len = ssl->MBEDTLS_PRIVATE(in_hslen);
 }
 #endif
+
+/* The parts of an EC key pair, in place: private fields on 3.x, read directly
+ * because mbedtls_ecp_export copies the group, the cost the per-thread group
+ * cache exists to avoid. */
+static inline mbedtls_ecp_group *mgw_compat_ecp_grp(mbedtls_ecp_keypair *kp)
+{
+    return &kp->MBEDTLS_PRIVATE(grp);
+}
+static inline mbedtls_mpi *mgw_compat_ecp_d(mbedtls_ecp_keypair *kp)
+{
+    return &kp->MBEDTLS_PRIVATE(d);
+}
+static inline mbedtls_ecp_point *mgw_compat_ecp_Q(mbedtls_ecp_keypair *kp)
+{
+    return &kp->MBEDTLS_PRIVATE(Q);
+}
+
+/* ECDSA (r, s) over a hash as mbedtls_pk_sign makes it without PSA: RFC 6979
+ * deterministic k with the random generator for blinding where the build has
+ * MBEDTLS_ECDSA_DETERMINISTIC (both Debian's 2.28 and 3.6 defaults), a
+ * random k otherwise. */
+static inline int mgw_compat_ecdsa_sign(mbedtls_ecp_group *grp, mbedtls_mpi *r, mbedtls_mpi *s,
+                                        const mbedtls_mpi *d, const unsigned char *hash,
+                                        size_t hash_len, mbedtls_md_type_t md,
+                                        mgw_compat_rng f_rng, void *p_rng)
+{
+#if defined(MBEDTLS_ECDSA_DETERMINISTIC)
+    return mbedtls_ecdsa_sign_det_ext(grp, r, s, d, hash, hash_len, md, f_rng, p_rng);
+#else
+    (void)md;
+    return mbedtls_ecdsa_sign(grp, r, s, d, hash, hash_len, f_rng, p_rng);
+#endif
+}
 
 /* Curve of an EC key held in a pk context: the public accessor on 3.6; 2.28
  * has none and its struct fields are public. */

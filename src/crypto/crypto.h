@@ -37,6 +37,44 @@ size_t mgw_md_block_size(mbedtls_md_type_t md);
 /* Whether the KDF loops can run md on the raw states of sha_fast.h. */
 bool mgw_fast_supported(mbedtls_md_type_t md);
 
+/* ---- keys on this thread's loaded EC groups (ec.c) ------------------------ */
+
+/* A P-256/P-384 key pair in kp (initialised by the caller), as
+ * mbedtls_ecp_gen_key makes it. */
+int mgw_ec_generate(mbedtls_ecp_group_id id, mbedtls_ecp_keypair *kp, mgw_compat_rng f_rng,
+                    void *p_rng);
+/* DER ECDSA signature of a hash, as mbedtls_pk_sign makes it. */
+int mgw_ec_sign(mbedtls_ecp_keypair *kp, mbedtls_md_type_t md, const uint8_t *hash,
+                size_t hash_len, uint8_t *sig, size_t sig_size, size_t *sig_len,
+                mgw_compat_rng f_rng, void *p_rng);
+/* mbedtls_pk_sign, with EC keys signed by mgw_ec_sign. */
+int mgw_pk_sign(mbedtls_pk_context *pk, mbedtls_md_type_t md, const uint8_t *hash,
+                size_t hash_len, uint8_t *sig, size_t sig_size, size_t *sig_len,
+                mgw_compat_rng f_rng, void *p_rng);
+
+/* ---- RSA key generation (rsagen.c) ----------------------------------------- */
+
+/* An RSA key of `nbits` bits (even, 1024 to 8192) with public exponent e in
+ * rsa (initialised by the caller), with the checks of mbedtls_rsa_gen_key
+ * but primes from a sieve (see rsagen.c). */
+int mgw_rsa_generate(mbedtls_rsa_context *rsa, unsigned nbits, int e, mgw_compat_rng f_rng,
+                     void *p_rng);
+/* What one prime search did (for the tests and the benchmark). */
+typedef struct {
+    unsigned bases;      /* random bases X drawn (spans sieved) */
+    unsigned tested;     /* candidates tested (strong base-2 test first) */
+    unsigned full_tests; /* candidates that passed it and got the random-base rounds */
+    unsigned survivors;  /* survivors of the sieve in the last span */
+    unsigned offset;     /* the prime is X + 2 * offset, 0 <= offset < span */
+    unsigned span;       /* candidates per base */
+} mgw_prime_stats;
+
+/* A random prime of exactly `nbits` bits (128 to 4096) with its top two bits
+ * set, probable prime by `rounds` Miller-Rabin rounds with random bases.
+ * stats may be NULL. */
+int mgw_prime_generate(mbedtls_mpi *X, unsigned nbits, int rounds, mgw_compat_rng f_rng,
+                       void *p_rng, mgw_prime_stats *stats);
+
 /* Largest iteration count any decryption accepts (hostile-input cap). */
 #define MGW_MAX_ITERATIONS 10000000u
 

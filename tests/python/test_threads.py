@@ -2,6 +2,10 @@
 library calls, error messages stay with their thread, and one CA shared by
 all threads issues correctly (the binding serialises each object's use)."""
 import concurrent.futures
+import os
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 import unittest
@@ -86,6 +90,39 @@ class Concurrency(unittest.TestCase):
         inside = [t for t in samples if start + margin < t < end - margin]
         self.assertGreater(len(inside), 0, f"no sample during a {end - start:.3f} s call")
         self.assertEqual(key.bits, 3072)
+
+    def test_a_thread_outlives_the_unloaded_library(self):
+        # The thread keeps its loaded EC group (a thread-exit destructor in the
+        # library); after dlclose its exit must not call into unmapped code.
+        script = textwrap.dedent("""
+            import _ctypes, ctypes, os, threading
+            lib = ctypes.CDLL(os.environ["MGWAUTH_LIBRARY"])
+            lib.mgw_key_new.restype = ctypes.c_void_p
+            lib.mgw_key_generate.argtypes = [ctypes.c_void_p, ctypes.c_int]
+            lib.mgw_key_free.argtypes = [ctypes.c_void_p]
+            ready, go, result = threading.Event(), threading.Event(), []
+            def worker():
+                k = ctypes.c_void_p(lib.mgw_key_new())
+                result.append(lib.mgw_key_generate(k, 4))  # MGW_KEY_P256
+                lib.mgw_key_free(ctypes.byref(k))
+                ready.set()
+                go.wait()
+            t = threading.Thread(target=worker)
+            t.start()
+            ready.wait()
+            handle = lib._handle
+            del lib
+            _ctypes.dlclose(handle)
+            with open("/proc/self/maps") as f:
+                print("unloaded" if "libmgwauth" not in f.read() else "mapped")
+            go.set()
+            t.join()
+            print("generate", result[0])
+        """)
+        proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              env=dict(os.environ), timeout=120)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout.split(), ["unloaded", "generate", "0"])
 
 if __name__ == "__main__":
     unittest.main()
