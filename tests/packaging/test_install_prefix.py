@@ -36,8 +36,13 @@ def libdir():
 
 
 def test_meson_install_into_a_prefix():
+    # built against the same mbedTLS as the build under test (build-36: 3.6 from
+    # its own prefix, found through pkg-config and an rpath)
+    same = [f"-D{opt}={os.environ[var]}" for opt, var in
+            (("pkg_config_path", "MGW_SETUP_PKG_CONFIG_PATH"),
+             ("c_link_args", "MGW_SETUP_C_LINK_ARGS")) if os.environ.get(var)]
     run(["meson", "setup", BUILD, SOURCE, "--prefix", PREFIX, "-Dtests=false",
-         "-Dbuildtype=release"])
+         "-Dbuildtype=release"] + same)
     run(["ninja", "-C", BUILD, "-j", "2", "src/libmgwauth.so.1.0.0", "src/libmgwauth.a", "tools/mgwauth",
          "doc/mgwauth.1", "doc/mgwauth"])
     # install what is built (the benchmarks are not installed)
