@@ -109,6 +109,8 @@ static inline void mgw_compat_ssl_versions(mbedtls_ssl_config *conf, int tls13)
 static inline int mgw_compat_ssl_no_hostname(mbedtls_ssl_context *ssl)
 {
     return mbedtls_ssl_set_hostname(ssl, NULL);
+}
+
 #include <string.h>
 
 /* The signature algorithms the client offers. mbedTLS 3.6 (3.6.6 at least)
