@@ -74,6 +74,8 @@ int cmd_iis(int argc, char **argv);
 /* roots, task, store */
 int cmd_roots(int argc, char **argv);
 int cmd_task(int argc, char **argv);
+/* task install|remove|show (argv[0] is the subcommand) */
+int cli_task_scheduler(int argc, char **argv);
 int cmd_store(int argc, char **argv);
 /* Open the store of --store DIR or --system-store LOCATION\NAME (exactly one
  * of them among opts); prints the problem and returns non-zero on failure. */

@@ -130,6 +130,12 @@ static const cli_command commands[] = {
      "Task Scheduler XML re-running roots prune as SYSTEM (schtasks /create /xml).\n"
      "Its paths are Windows paths and must be absolute (C:\\...); --exe defaults to\n"
      "C:\\Program Files\\mgwauth\\mgwauth.exe."},
+    {"task", "install", cmd_task, "task install --xml FILE.xml --name NAME [--force]",
+     "Registers the task with the Task Scheduler (Windows; its COM API) to run as\n"
+     "SYSTEM; an existing task of that name is replaced only with --force."},
+    {"task", "remove", cmd_task, "task remove --name NAME", "Deletes the task (Windows)."},
+    {"task", "show", cmd_task, "task show --name NAME",
+     "Prints the registered task's XML as the Task Scheduler gives it back (Windows)."},
     {"version", NULL, cmd_version, "version", NULL},
     {"help", NULL, cmd_help, "help [COMMAND [SUBCOMMAND]] | help --man | help --bash-completion",
      "Usage of a command (also COMMAND [SUBCOMMAND] --help); the manual page\n"

@@ -131,6 +131,14 @@ class Stores(unittest.TestCase):
             mgwauth.Store.open_system("LocalMachine\\Root")
         with self.assertRaises(mgwauth.NotAvailableError):
             mgwauth.RegistryState().read_live()
+        # the Task Scheduler is Windows' (tests/windows/test_task_wine.py drives it)
+        with self.assertRaises(mgwauth.NotAvailableError):
+            mgwauth.task_install("mgwauth roots prune", mgwauth.task_xml(
+                "LocalMachine\\Root", "C:\\k.txt", "C:\\b"))
+        with self.assertRaises(mgwauth.NotAvailableError):
+            mgwauth.task_remove("mgwauth roots prune")
+        with self.assertRaises(mgwauth.NotAvailableError):
+            mgwauth.task_show("mgwauth roots prune")
 
     def test_a_missing_directory(self):
         with support.TempDir() as d, self.assertRaises(mgwauth.NotFoundError):

@@ -64,6 +64,9 @@ _ffi.declare({
     "mgw_taskopts_set_command": (STATUS, [HANDLE, BYTES_IN, BYTES_IN]),
     "mgw_taskopts_set_prune_command": (STATUS, [HANDLE, BYTES_IN, BYTES_IN, BYTES_IN, BYTES_IN]),
     "mgw_task_xml": (STATUS, [HANDLE, BUFFER_OUT, SIZE_OUT]),
+    "mgw_task_install": (STATUS, [BYTES_IN, BYTES_IN, c_size_t, c_uint]),
+    "mgw_task_remove": (STATUS, [BYTES_IN]),
+    "mgw_task_show": (STATUS, [BYTES_IN, BUFFER_OUT]),
 })
 
 
@@ -442,3 +445,23 @@ def task_xml(store: str, keep_file: str, backup_dir: str, *, program: Optional[s
     with TaskOptions(interval=interval, time_limit=time_limit, start=start) as options:
         options.set_prune_command(store, keep_file, backup_dir, program)
         return options.to_xml()
+
+
+def task_install(name: str, xml: bytes, *, force: bool = False) -> None:
+    """Register a task (its XML, e.g. from :func:`task_xml`) with the Windows
+    Task Scheduler under ``name`` in the root folder, to run as SYSTEM.
+    ExistsError unless ``force``; NotAvailableError in builds not for
+    Windows."""
+    xml = bytes(xml)
+    lib.mgw_task_install(_ffi.text_arg(name), xml, len(xml),
+                         FileFlag.FORCE if force else 0)
+
+
+def task_remove(name: str) -> None:
+    """Delete the task ``name`` (NotFoundError when there is none)."""
+    lib.mgw_task_remove(_ffi.text_arg(name))
+
+
+def task_show(name: str) -> str:
+    """The registered task's XML as the Task Scheduler gives it back."""
+    return _ffi.take_str(lib.mgw_task_show, _ffi.text_arg(name))
