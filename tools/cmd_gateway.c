@@ -90,6 +90,27 @@ static const char *root_store_name(const inputs *in)
     return in->issuer_store != NULL ? in->issuer_store : "Root";
 }
 
+/* A Windows system store ("LocalMachine\\Root", "CurrentUser/My") or a directory. */
+static bool is_system_store(const char *name)
+{
+    static const char *const locations[] = {"LocalMachine", "CurrentUser"};
+    for (size_t i = 0; i < N(locations); i++) {
+        size_t n = strlen(locations[i]);
+        bool same = strlen(name) > n && (name[n] == '\\' || name[n] == '/');
+        for (size_t k = 0; same && k < n; k++)
+            same = (name[k] | 0x20) == (locations[i][k] | 0x20);
+        if (same)
+            return true;
+    }
+    return false;
+}
+
+static int open_store(const char *name, mgw_store_t **store)
+{
+    return is_system_store(name) ? mgw_store_open_system(name, store)
+                                 : mgw_store_open_dir(name, store);
+}
+
 /* The trusted store: --store DIR, or with --live LocalMachine\Root (or the
  * issuer store). */
 static int open_trust_store(const inputs *in, bool issuer, mgw_store_t **store, char *label,
@@ -97,7 +118,7 @@ static int open_trust_store(const inputs *in, bool issuer, mgw_store_t **store, 
 {
     if (in->store != NULL) {
         snprintf(label, size, "%s", in->store);
-        return mgw_store_open_dir(in->store, store);
+        return open_store(in->store, store);
     }
     snprintf(label, size, "LocalMachine\\%s", issuer ? root_store_name(in) : "Root");
     return mgw_store_open_system(label, store);
@@ -730,12 +751,13 @@ static int plan_registry(const inputs *in, plan_out *po, bool autoupdate, size_t
     if (r == MGW_OK)
         r = stage(po, "registry/plan.json", (const uint8_t *)json, strlen(json), 0);
     if (r == MGW_OK)
-        r = step_line(po, "registry", "plan", "registry/plan.json", "target", in->registry_file,
+        r = step_line(po, "registry", "plan", "registry/plan.json", "target",
+                      in->live ? "live" : in->registry_file,
                       (char *)NULL);
     if (r == MGW_OK) {
         *changes = mgw_regplan_change_count(plan);
         printf("2. registry: %zu %s in %s\n", *changes, cli_plural(*changes, "change", "changes"),
-               in->registry_file);
+               in->live ? "the registry" : in->registry_file);
     }
     mgw_free(json);
     mgw_regplan_free(&plan);
@@ -780,7 +802,8 @@ static int plan_iis(const inputs *in, plan_out *po)
         r = stage(po, "iis/plan.json", (const uint8_t *)json, strlen(json), 0);
     if (r == MGW_OK)
         r = step_line(po, "iis", "plan", "iis/plan.json", "desired", "iis/applicationHost.config",
-                      "backup", "iis/backup.config", "target", in->iis_config, (char *)NULL);
+                      "backup", "iis/backup.config", "target", in->live ? "live" : in->iis_config,
+                      (char *)NULL);
     if (r == MGW_OK)
         printf("3. iis: %zu %s in %s\n", mgw_iisplan_change_count(plan),
                cli_plural(mgw_iisplan_change_count(plan), "change", "changes"), in->iis_config);
@@ -806,14 +829,14 @@ static int root_plan(const char *store_dir, const uint8_t *keep, size_t keep_len
     if (r == MGW_OK)
         r = mgw_rootopts_set_allow_missing(opts, 1);
     if (r == MGW_OK)
-        r = mgw_store_open_dir(store_dir, store);
+        r = open_store(store_dir, store);
     if (r == MGW_OK)
         r = mgw_rootplan_compute(*store, opts, plan);
     mgw_rootopts_free(&opts);
     return r;
 }
 
-/* The thumbprints a root plan removes, comma-separated (free()). */
+/* The thumbprints a root plan removes, one per line (free()). */
 static char *removals(const mgw_rootplan_t *plan)
 {
     size_t n = mgw_rootplan_count(plan, 0), len = 0;
@@ -822,7 +845,7 @@ static char *removals(const mgw_rootplan_t *plan)
         int action = 0;
         char *tp = NULL;
         if (mgw_rootplan_entry(plan, i, &action, &tp, NULL) == MGW_OK && action == MGW_ROOT_REMOVE) {
-            len += (size_t)sprintf(list + len, "%s%s", len ? "," : "", tp);
+            len += (size_t)sprintf(list + len, "%s\n", tp);
         }
         mgw_free(tp);
     }
@@ -844,9 +867,11 @@ static int plan_roots(const inputs *in, plan_out *po, const char *backup_dir)
     if (r == MGW_OK && (list = removals(plan)) == NULL)
         r = MGW_ERR_NO_MEMORY;
     if (r == MGW_OK)
+        r = stage(po, "roots/remove.txt", (const uint8_t *)list, strlen(list), 0);
+    if (r == MGW_OK)
         r = step_line(po, "roots", "store", in->store, "keep", "roots/keep.txt", "thumbprint",
-                      in->thumb != NULL ? in->thumb : "", "remove", list, "backup_dir",
-                      backup_dir, (char *)NULL);
+                      in->thumb != NULL ? in->thumb : "", "remove", "roots/remove.txt",
+                      "backup_dir", backup_dir, (char *)NULL);
     if (r == MGW_OK)
         printf("4. roots: remove %zu of %zu in %s (backups into %s)\n",
                mgw_rootplan_count(plan, MGW_ROOT_REMOVE), mgw_rootplan_count(plan, 0), in->store,
@@ -926,20 +951,34 @@ static int gateway_plan(int argc, char **argv)
     in.task_name = val(&in, "task-name") != NULL ? val(&in, "task-name") : "mgwauth roots prune";
     const char *out = val(&in, "out"), *interval = val(&in, "task-interval");
     bool autoupdate = flag(&in, "disable-root-autoupdate");
-    if (flag(&in, "live"))
-        return cli_usage("gateway plan --live is not available yet: give --registry-file, "
-                         "--store and --iis-config (the files standing for the machine)");
-    if (out == NULL || in.client_cert == NULL || in.store == NULL || in.registry_file == NULL ||
-        in.iis_config == NULL || in.keep_file == NULL)
-        return cli_usage("gateway plan needs --client-cert, --store, --registry-file, "
-                         "--iis-config, --keep-file and --out DIR");
     if (autoupdate == (interval != NULL))
         return cli_usage("give one of --disable-root-autoupdate and --task-interval SPAN");
     if (interval != NULL && val(&in, "task-xml") == NULL)
         return cli_usage("--task-interval needs --task-xml FILE (where apply puts the task; "
                          "'scheduler' registers it with the Windows Task Scheduler)");
-    if (load_cert(&in) != 0)
+    char *live_iis = NULL;
+    in.live = flag(&in, "live");
+    if (in.live) {
+        if (in.registry_file != NULL || in.iis_config != NULL)
+            return cli_usage("--live replaces --registry-file and --iis-config");
+        if (in.store == NULL)
+            in.store = "LocalMachine\\Root";
+        int lr = mgw_iis_live_path(&live_iis);
+        if (lr != MGW_OK)
+            return cli_fail(lr, "--live");
+        in.iis_config = live_iis;
+    }
+    if (out == NULL || in.client_cert == NULL || in.store == NULL ||
+        (in.registry_file == NULL && !in.live) || in.iis_config == NULL || in.keep_file == NULL) {
+        mgw_free(live_iis);
+        return cli_usage("gateway plan needs --client-cert, --store, --registry-file, "
+                         "--iis-config (or --live), --keep-file and --out DIR");
+    }
+    if (load_cert(&in) != 0) {
+        mgw_free(live_iis);
+        mgw_cert_free(&in.cert);
         return 1;
+    }
     char *default_backups = cli_path(out, "roots", "");
     const char *backup_dir = val(&in, "backup-dir") != NULL ? val(&in, "backup-dir")
                                                             : default_backups;
@@ -983,6 +1022,7 @@ static int gateway_plan(int argc, char **argv)
     free(po.json);
     mgw_fileset_free(&po.fs);
     free(default_backups);
+    mgw_free(live_iis);
     mgw_free(in.thumb);
     mgw_cert_free(&in.cert);
     return rc;
@@ -1051,7 +1091,7 @@ static int do_client_cert(step_run *sr, bool undo, const gwplan_step *rec)
     if (store_dir == NULL || thumb == NULL)
         return missing_field(sr, store_dir == NULL ? "store" : "thumbprint");
     mgw_store_t *store = NULL;
-    int r = mgw_store_open_dir(store_dir, &store);
+    int r = open_store(store_dir, &store);
     if (undo) {
         const char *added = rec != NULL ? gwplan_get(rec, "added") : NULL;
         if (r == MGW_OK && added != NULL && strcmp(added, "yes") == 0) {
@@ -1078,7 +1118,7 @@ static int do_client_cert(step_run *sr, bool undo, const gwplan_step *rec)
     mgw_store_free(&store);
     /* verified: a fresh listing holds it */
     bool there = false;
-    if (r == MGW_OK && (r = mgw_store_open_dir(store_dir, &store)) == MGW_OK)
+    if (r == MGW_OK && (r = open_store(store_dir, &store)) == MGW_OK)
         for (size_t i = 0; i < mgw_store_cert_count(store) && !there; i++) {
             char *tp = NULL;
             there = mgw_store_cert(store, i, &tp, NULL, NULL) == MGW_OK && strcmp(tp, thumb) == 0;
@@ -1114,12 +1154,16 @@ static int do_registry(step_run *sr, bool undo, const gwplan_step *rec)
     char *backup = cli_path(sr->dir, undo ? "registry/before-rollback.reg" : "registry/before-apply.reg", "");
     int changed = 0, r = backup == NULL ? MGW_ERR_NO_MEMORY : load_regplan(sr, &plan);
     if (r == MGW_OK)
-        r = undo ? mgw_regplan_rollback_file(plan, target, backup, MGW_FILE_FORCE, &changed)
-                 : mgw_regplan_apply_file(plan, target, backup, MGW_FILE_FORCE, &changed);
+        r = strcmp(target, "live") == 0
+                ? (undo ? mgw_regplan_rollback_live(plan, backup, MGW_FILE_FORCE, &changed)
+                        : mgw_regplan_apply_live(plan, backup, MGW_FILE_FORCE, &changed))
+            : undo ? mgw_regplan_rollback_file(plan, target, backup, MGW_FILE_FORCE, &changed)
+                   : mgw_regplan_apply_file(plan, target, backup, MGW_FILE_FORCE, &changed);
     if (r == MGW_OK) {
         snprintf(sr->what, sizeof(sr->what), "%d %s %s in %s%s%s", changed,
                  cli_plural((size_t)changed, "value", "values"), undo ? "restored" : "changed",
-                 target, changed ? ", backup " : "", changed ? backup : "");
+                 strcmp(target, "live") == 0 ? "the registry" : target,
+                 changed ? ", backup " : "", changed ? backup : "");
         if (changed && !undo)
             snprintf(sr->record, sizeof(sr->record), "\"changed\": \"%d\"", changed);
     }
@@ -1141,12 +1185,16 @@ static int do_iis(step_run *sr, bool undo, const gwplan_step *rec)
     char *backup = cli_path(sr->dir, undo ? "iis/before-rollback.config" : "iis/before-apply.config", "");
     int changed = 0, r = backup == NULL ? MGW_ERR_NO_MEMORY : load_iisplan(sr, &plan);
     if (r == MGW_OK)
-        r = undo ? mgw_iisplan_rollback_file(plan, target, backup, MGW_FILE_FORCE, &changed)
-                 : mgw_iisplan_apply_file(plan, target, backup, MGW_FILE_FORCE, &changed);
+        r = strcmp(target, "live") == 0
+                ? (undo ? mgw_iisplan_rollback_live(plan, backup, MGW_FILE_FORCE, &changed)
+                        : mgw_iisplan_apply_live(plan, backup, MGW_FILE_FORCE, &changed))
+            : undo ? mgw_iisplan_rollback_file(plan, target, backup, MGW_FILE_FORCE, &changed)
+                   : mgw_iisplan_apply_file(plan, target, backup, MGW_FILE_FORCE, &changed);
     if (r == MGW_OK) {
         snprintf(sr->what, sizeof(sr->what), "%d %s %s in %s%s%s", changed,
                  cli_plural((size_t)changed, "setting", "settings"), undo ? "restored" : "changed",
-                 target, changed ? ", backup " : "", changed ? backup : "");
+                 strcmp(target, "live") == 0 ? "the machine's applicationHost.config" : target,
+                 changed ? ", backup " : "", changed ? backup : "");
         if (changed && !undo)
             snprintf(sr->record, sizeof(sr->record), "\"changed\": \"%d\"", changed);
     }
@@ -1195,7 +1243,7 @@ static int do_roots(step_run *sr, bool undo, const gwplan_step *rec)
             snprintf(sr->what, sizeof(sr->what), "nothing to undo (nothing was removed)");
             return MGW_OK;
         }
-        int r = mgw_store_open_dir(store_dir, &store);
+        int r = open_store(store_dir, &store);
         if (r == MGW_OK)
             r = mgw_roots_restore(store, backup, NULL, 0, on_roots_event, NULL);
         if (r == MGW_OK)
@@ -1205,6 +1253,9 @@ static int do_roots(step_run *sr, bool undo, const gwplan_step *rec)
         return r;
     }
     char *keep_path = plan_file(sr, "keep"), *list = NULL, *backup = NULL;
+    char *remove_path = plan_file(sr, "remove");
+    uint8_t *planned = NULL;
+    size_t planned_len = 0;
     const char *thumb = gwplan_get(sr->step, "thumbprint");
     uint8_t *keep = NULL;
     size_t len = 0;
@@ -1217,9 +1268,12 @@ static int do_roots(step_run *sr, bool undo, const gwplan_step *rec)
     if (r == MGW_OK && (list = removals(plan)) == NULL)
         r = MGW_ERR_NO_MEMORY;
     size_t n = r == MGW_OK ? mgw_rootplan_count(plan, MGW_ROOT_REMOVE) : 0;
-    if (r == MGW_OK && n > 0 && strcmp(list, remove) != 0) {
-        fprintf(stderr, "mgwauth: error: %s changed since planning: a prune now would remove %s, "
-                        "the plan says %s\n", store_dir, list, remove[0] ? remove : "nothing");
+    if (r == MGW_OK && n > 0)
+        r = mgw_file_read(remove_path, 1u << 24, &planned, &planned_len);
+    if (r == MGW_OK && n > 0 &&
+        (planned_len != strlen(list) || memcmp(planned, list, planned_len) != 0)) {
+        fprintf(stderr, "mgwauth: error: %s changed since planning: a prune now would remove "
+                        "%zu certificates, not those of %s\n", store_dir, n, remove_path);
         r = REPORTED;
     }
     if (r == MGW_OK && n > 0) {
@@ -1239,6 +1293,8 @@ static int do_roots(step_run *sr, bool undo, const gwplan_step *rec)
                  n ? ", backup " : "", n ? backup : "");
     free(backup);
     free(list);
+    mgw_free(planned);
+    free(remove_path);
     mgw_rootplan_free(&plan);
     mgw_store_free(&store);
     mgw_free(keep);

@@ -97,10 +97,11 @@ def test_plan_lists_the_steps_in_order_with_their_files():
     assert [s["step"] for s in doc["steps"]] == ["client-cert", "registry", "iis", "roots"]
     for rel in ("client-cert/client.cer", "registry/plan.json", "registry/security.reg",
                 "registry/rollback.reg", "iis/plan.json", "iis/applicationHost.config",
-                "iis/backup.config", "roots/keep.txt"):
+                "iis/backup.config", "roots/keep.txt", "roots/remove.txt"):
         assert os.path.isfile(path("plan", rel)), rel
     roots = doc["steps"][3]
-    assert len(roots["remove"].split(",")) == 2, roots  # root-1, root-2; root-0 kept
+    removes = open(path("plan", roots["remove"])).read().split()
+    assert sorted(removes) == sorted([thumb("other1/ca.cer"), thumb("other2/ca.cer")]), removes
     # the registry step's plan sets the policy value
     assert "DisableRootAutoUpdate" in open(path("plan", "registry", "plan.json")).read()
     # nothing changed by planning
