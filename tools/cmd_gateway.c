@@ -25,7 +25,7 @@ typedef struct {
 } step;
 
 typedef struct {
-    step steps[8];
+    step steps[10];
     size_t count;
 } report;
 
@@ -389,6 +389,54 @@ static void step_roots(const inputs *in, report *rep)
     mgw_free(keep);
 }
 
+/* Certificates in the trusted root store that are not self-signed: Windows
+ * then builds client certificate chains through them and IIS answers 403.16;
+ * they belong in the intermediate store (LocalMachine\\CA). */
+static void step_self_signed(const inputs *in, report *rep)
+{
+    if (in->store == NULL && !in->live)
+        return;
+    char label[512];
+    mgw_store_t *store = NULL;
+    int r = open_trust_store(in, false, &store, label, sizeof(label));
+    if (r != MGW_OK) {
+        evidence(add_step(rep, "root-self-signed", FAIL, "check the store name and access"),
+                 "%s: %s", label, why(r));
+        return;
+    }
+    size_t bad = 0, total = mgw_store_cert_count(store);
+    char first[600] = "";
+    for (size_t i = 0; i < total; i++) {
+        uint8_t *der = NULL;
+        size_t len = 0;
+        mgw_cert_t *c = NULL;
+        char *tp = NULL, *subject = NULL;
+        if (mgw_store_cert_der(store, i, &der, &len) == MGW_OK &&
+            mgw_cert_parse(der, len, &c) == MGW_OK &&
+            mgw_cert_check_issuer(c, c) == MGW_ERR_CERT_SIGNATURE &&
+            mgw_store_cert(store, i, &tp, &subject, NULL) == MGW_OK) {
+            if (bad++ == 0)
+                snprintf(first, sizeof(first), "%s %s", tp, subject);
+        }
+        mgw_free(tp);
+        mgw_free(subject);
+        mgw_cert_free(&c);
+        mgw_free(der);
+    }
+    mgw_store_free(&store);
+    if (bad == 0)
+        evidence(add_step(rep, "root-self-signed", PASS, NULL),
+                 "every certificate in %s is self-signed", label);
+    else
+        evidence(add_step(rep, "root-self-signed", WARN,
+                          "move it to the intermediate store: mgwauth store add --system-store "
+                          "LocalMachine\\CA FILE, then mgwauth store remove %s%s THUMB",
+                          in->store != NULL ? "--store " : "--system-store ", label),
+                 "%zu %s in %s %s not self-signed (a cause of IIS 403.16), first: %s", bad,
+                 cli_plural(bad, "certificate", "certificates"), label, bad == 1 ? "is" : "are",
+                 first);
+}
+
 /* The value after "--keep-file" in the task's command line ("..." or a word). */
 static char *task_keep_file(const char *xml)
 {
@@ -601,6 +649,7 @@ static int gateway_status(int argc, char **argv)
     int policy = step_registry(&in, &rep);
     step_iis(&in, &rep);
     step_roots(&in, &rep);
+    step_self_signed(&in, &rep);
     step_autoupdate(&in, &rep, policy);
     step_expiry(&in, &rep);
     step_check(&in, &rep);

@@ -144,7 +144,8 @@ static const cli_command commands[] = {
      "               [--url URL --pfx FILE --password-file F (--cafile FILE | --insecure)\n"
      "                [--connect-to ADDR]] [--json]",
      "Audits the gateway against the procedure, one line per step (client-cert,\n"
-     "registry, iis, roots, root-autoupdate, client-cert-expiry, gateway-check) with\n"
+     "registry, iis, roots, root-self-signed, root-autoupdate, client-cert-expiry,\n"
+     "gateway-check) with\n"
      "PASS, WARN or FAIL, the evidence and the command that fixes it; WARN within 60\n"
      "days of the client certificate's expiry. Exit 0 without FAIL, 1 with."},
     {"gateway", "plan", cmd_gateway,

@@ -81,6 +81,7 @@ def test_status_of_a_fresh_machine_fails_with_fixes():
     for name in ("client-cert", "registry", "iis", "roots", "root-autoupdate"):
         assert steps[name]["status"] == "FAIL", steps[name]
         assert steps[name]["fix"], steps[name]
+    assert steps["root-self-signed"]["status"] == "PASS", steps["root-self-signed"]
     assert steps["client-cert-expiry"]["status"] == "PASS"
     assert steps["client-cert-expiry"]["fix"] is None
     assert "would remove 2 of 3" in steps["roots"]["evidence"], steps["roots"]
@@ -168,6 +169,22 @@ def test_a_task_step_needs_windows_paths():
     # the task runs on Windows: its paths must be Windows paths
     assert p.returncode == 1 and "absolute" in p.stderr, p.stderr
     assert not os.path.exists(path("plan-task", "plan.json"))
+
+
+def test_a_ca_issued_certificate_in_the_root_store_is_flagged():
+    mgw("cert", "create", "--subject", "CN=issued leaf", "--key", "p256", "--ca",
+        "other0/ca.pfx", "--ca-password-file", "pw.txt", "--password-file", "pw.txt",
+        "--out", "leaf")
+    shutil.copytree(path("store"), path("store2"))
+    shutil.copy(path("leaf", "Certificate.cer"), path("store2", "leaf.cer"))
+    p = mgw("gateway", "status", "--store", "store2", "--keep-file", "keep.txt", "--json",
+            check=False)
+    steps = {s["step"]: s for s in json.loads(p.stdout)["steps"]}
+    s = steps["root-self-signed"]
+    assert s["status"] == "WARN", s
+    assert "1 certificate in store2 is not self-signed" in s["evidence"], s
+    assert thumb("leaf/Certificate.cer") in s["evidence"] and "403.16" in s["evidence"], s
+    assert "LocalMachine\\CA" in s["fix"], s
 
 
 def test_hostile_plan_files_are_refused_without_a_change():
