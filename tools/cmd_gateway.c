@@ -283,6 +283,111 @@ static int step_registry(const inputs *in, report *rep)
     return with_policy == base ? 1 : 0;
 }
 
+/* The SHA-1 of the binding's server certificate (SslCertHash) as the
+ * registry plan reads it, upper-case, or "" when there is none. */
+static void binding_cert_hash(const inputs *in, char hex[41])
+{
+    hex[0] = '\0';
+    if (!in->live && in->registry_file == NULL)
+        return;
+    mgw_regstate_t *st = mgw_regstate_new();
+    mgw_regopts_t *opts = mgw_regopts_new();
+    mgw_regplan_t *plan = NULL;
+    char *json = NULL;
+    int r = st == NULL || opts == NULL ? MGW_ERR_NO_MEMORY : read_registry(in, st);
+    if (r == MGW_OK)
+        r = registry_options(in, opts);
+    if (r == MGW_OK)
+        r = mgw_regplan_compute(opts, st, &plan);
+    if (r == MGW_OK)
+        r = mgw_regplan_describe(plan, MGW_DESCRIBE_JSON, &json);
+    const char *p = r == MGW_OK ? strstr(json, "\"value\": \"SslCertHash\"") : NULL;
+    if (p != NULL && (p = strstr(p, "\"data\": \"")) != NULL) {
+        p += strlen("\"data\": \"");
+        size_t n = 0;
+        while (n < 40 && ((p[n] >= '0' && p[n] <= '9') || (p[n] >= 'a' && p[n] <= 'f') ||
+                          (p[n] >= 'A' && p[n] <= 'F'))) {
+            hex[n] = (char)(p[n] >= 'a' ? p[n] - 32 : p[n]);
+            n++;
+        }
+        hex[n == 40 && p[40] == '"' ? 40 : 0] = '\0';
+    }
+    mgw_free(json);
+    mgw_regplan_free(&plan);
+    mgw_regopts_free(&opts);
+    mgw_regstate_free(&st);
+}
+
+/* The certificate with thumbprint tp in a store, or the one that issued
+ * cert (issuer != NULL); NULL when there is none. */
+static mgw_cert_t *find_cert(mgw_store_t *store, const char *tp, const mgw_cert_t *issued)
+{
+    mgw_cert_t *found = NULL;
+    for (size_t i = 0; i < mgw_store_cert_count(store) && found == NULL; i++) {
+        char *t = NULL;
+        uint8_t *der = NULL;
+        size_t len = 0;
+        mgw_cert_t *c = NULL;
+        if (mgw_store_cert(store, i, &t, NULL, NULL) == MGW_OK &&
+            (tp == NULL || strcmp(t, tp) == 0) && mgw_store_cert_der(store, i, &der, &len) == MGW_OK &&
+            mgw_cert_parse(der, len, &c) == MGW_OK &&
+            (issued == NULL || mgw_cert_check_issuer(issued, c) == MGW_OK)) {
+            found = c;
+            c = NULL;
+        }
+        mgw_cert_free(&c);
+        mgw_free(der);
+        mgw_free(t);
+    }
+    return found;
+}
+
+/* The root (in the trust store) of the binding's server certificate (in
+ * --server-store, or LocalMachine\\My with --live): root[] gets its SHA-1, or
+ * "" with why[] saying why not. */
+static void server_root(const inputs *in, char root[41], char *why_not, size_t size)
+{
+    char hash[41], label[512];
+    root[0] = '\0';
+    binding_cert_hash(in, hash);
+    const char *server_store = val(in, "server-store") != NULL ? val(in, "server-store")
+                               : in->live                      ? "LocalMachine\\My"
+                                                               : NULL;
+    if (hash[0] == '\0' || server_store == NULL) {
+        snprintf(why_not, size, "%s", hash[0] == '\0' ? "the binding has no SslCertHash"
+                                                        : "no --server-store to find it in");
+        return;
+    }
+    mgw_store_t *my = NULL, *trust = NULL;
+    mgw_cert_t *cur = NULL;
+    if (open_store(server_store, &my) != MGW_OK ||
+        open_trust_store(in, false, &trust, label, sizeof(label)) != MGW_OK) {
+        snprintf(why_not, size, "%s", mgw_last_error());
+    } else if ((cur = find_cert(my, hash, NULL)) == NULL) {
+        snprintf(why_not, size, "the binding's certificate %s is not in %s", hash, server_store);
+    } else {
+        for (int depth = 0; depth < 8 && root[0] == '\0'; depth++) {
+            mgw_cert_t *up = find_cert(trust, NULL, cur);
+            if (up == NULL)
+                up = find_cert(my, NULL, cur);
+            if (up == NULL)
+                break;
+            mgw_cert_free(&cur);
+            cur = up;
+            char *tp = NULL;
+            if (mgw_cert_check_issuer(cur, cur) == MGW_OK &&
+                mgw_cert_thumbprint(cur, MGW_DIGEST_SHA1, &tp) == MGW_OK)
+                snprintf(root, 41, "%s", tp);
+            mgw_free(tp);
+        }
+        if (root[0] == '\0')
+            snprintf(why_not, size, "no root of the binding's certificate %s in %s", hash, label);
+    }
+    mgw_cert_free(&cur);
+    mgw_store_free(&trust);
+    mgw_store_free(&my);
+}
+
 static void step_iis(const inputs *in, report *rep)
 {
     char *live_path = NULL;
@@ -359,6 +464,10 @@ static void step_roots(const inputs *in, report *rep)
         r = mgw_rootopts_add_keep_file(opts, keep, len, in->keep_file);
     if (r == MGW_OK && in->thumb != NULL)
         r = mgw_rootopts_add_keep(opts, in->thumb);
+    char server[41], why_not[600];
+    server_root(in, server, why_not, sizeof(why_not));
+    if (r == MGW_OK && server[0] != '\0')
+        r = mgw_rootopts_add_keep(opts, server);
     if (r == MGW_OK)
         r = mgw_rootopts_set_allow_missing(opts, 1);
     if (r == MGW_OK)
@@ -617,6 +726,7 @@ static int gateway_status(int argc, char **argv)
         OPT("site", true, false),           OPT("binding", true, false),
         OPT("disable-tls13", false, false), OPT("negotiate-client-cert", false, false),
         OPT("url", true, false),            OPT("pfx", true, false),
+        OPT("server-store", true, false),
         OPT("password-file", true, false),  OPT("cafile", true, false),
         OPT("insecure", false, false),      OPT("connect-to", true, false),
     };
@@ -909,10 +1019,28 @@ static int plan_roots(const inputs *in, plan_out *po, const char *backup_dir)
     mgw_rootplan_t *plan = NULL;
     char *list = NULL;
     int r = mgw_file_read(in->keep_file, 1u << 24, &keep, &len);
+    char server[41], why_not[600], extra[120] = "";
+    server_root(in, server, why_not, sizeof(why_not));
+    if (server[0] != '\0')
+        snprintf(extra, sizeof(extra), "\n# the root of the binding's server certificate\n%s\n",
+                 server);
+    else
+        printf("   note: the root of the binding's server certificate is not kept by itself: %s\n",
+               why_not);
+    uint8_t *all = NULL;
+    size_t all_len = len + strlen(extra);
+    if (r == MGW_OK && (all = malloc(all_len + 1)) == NULL)
+        r = MGW_ERR_NO_MEMORY;
+    if (r == MGW_OK) {
+        memcpy(all, keep, len);
+        memcpy(all + len, extra, strlen(extra));
+        r = root_plan(in->store, all, all_len, in->keep_file, in->thumb, &store, &plan);
+    }
     if (r == MGW_OK)
-        r = root_plan(in->store, keep, len, in->keep_file, in->thumb, &store, &plan);
-    if (r == MGW_OK)
-        r = stage(po, "roots/keep.txt", keep, len, 0);
+        r = stage(po, "roots/keep.txt", all, all_len, 0);
+    if (r == MGW_OK && server[0] != '\0')
+        printf("   keeps %s, the root of the binding's server certificate\n", server);
+    free(all);
     if (r == MGW_OK && (list = removals(plan)) == NULL)
         r = MGW_ERR_NO_MEMORY;
     if (r == MGW_OK)
@@ -983,7 +1111,7 @@ static int gateway_plan(int argc, char **argv)
         OPT("task-interval", true, false),  OPT("task-xml", true, false),
         OPT("task-name", true, false),      OPT("task-exe", true, false),
         OPT("live", false, false),          OPT("out", true, false),
-        OPT("force", false, false),
+        OPT("force", false, false),         OPT("server-store", true, false),
     };
     size_t n = N(o), npos;
     const char *pos[1];

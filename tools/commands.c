@@ -141,6 +141,7 @@ static const cli_command commands[] = {
      "               [--task-xml FILE.xml] [--client-cert FILE] [--keep-file FILE]\n"
      "               [--issuer-store NAME] [--site NAME] [--binding IP:PORT]\n"
      "               [--disable-tls13] [--negotiate-client-cert] [--task-name NAME]\n"
+     "               [--server-store STORE]\n"
      "               [--url URL --pfx FILE --password-file F (--cafile FILE | --insecure)\n"
      "                [--connect-to ADDR]] [--json]",
      "Audits the gateway against the procedure, one line per step (client-cert,\n"
@@ -153,7 +154,8 @@ static const cli_command commands[] = {
      "             --iis-config FILE --keep-file FILE [--backup-dir DIR] [--issuer-store NAME]\n"
      "             [--site NAME] [--binding IP:PORT] [--disable-tls13] [--negotiate-client-cert]\n"
      "             (--disable-root-autoupdate | --task-interval 15m --task-xml FILE|scheduler\n"
-     "              [--task-name NAME] [--task-exe PATH]) [--live] --out DIR [--force]",
+     "              [--task-name NAME] [--task-exe PATH]) [--server-store STORE] [--live]\n"
+     "             --out DIR [--force]",
      "One plan from the existing planners, in order: the client certificate into the\n"
      "store, the registry, IIS, the root prune (keeping the client certificate), and\n"
      "either the DisableRootAutoUpdate policy (in the registry step) or the re-prune\n"

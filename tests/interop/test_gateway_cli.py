@@ -187,6 +187,35 @@ def test_a_ca_issued_certificate_in_the_root_store_is_flagged():
     assert "LocalMachine\\CA" in s["fix"], s
 
 
+def test_the_root_of_the_bindings_server_certificate_is_kept():
+    """SslCertHash of 0.0.0.0:443 names a server certificate in the My store
+    (a directory here) issued by root-1, which the keep-list does not name:
+    the plan keeps root-1 and removes only root-2."""
+    mgw("cert", "create", "--subject", "CN=mail.imagoverum.com", "--dns", "mail.imagoverum.com",
+        "--eku", "serverAuth", "--key", "p256", "--ca", "other1/ca.pfx", "--ca-password-file",
+        "pw.txt", "--password-file", "pw.txt", "--out", "server")
+    os.mkdir(path("my"))
+    shutil.copy(path("server", "Certificate.cer"), path("my", "server.cer"))
+    tp = thumb("server/Certificate.cer").lower()
+    reg = open(path("state.reg"), "rb").read().decode("utf-16")
+    old = "3b,1e,fd,3a,66,ea,28,b1,66,97,39,47,03,a7,2c,a3,40,a0,5b,d5"
+    assert old in reg
+    reg = reg.replace(old, ",".join(tp[i:i + 2] for i in range(0, 40, 2)))
+    with open(path("state-server.reg"), "wb") as f:
+        f.write(reg.encode("utf-16"))
+    args = [a if a != "state.reg" else "state-server.reg" for a in PLAN]
+    p = mgw(*args, "--server-store", "my", "--out", "plan-server")
+    root1 = thumb("other1/ca.cer")
+    assert f"keeps {root1}, the root of the binding's server certificate" in p.stdout, p.stdout
+    removes = open(path("plan-server", "roots", "remove.txt")).read().split()
+    assert removes == [thumb("other2/ca.cer")], removes
+    keep = open(path("plan-server", "roots", "keep.txt")).read()
+    assert keep.startswith(open(path("keep.txt")).read()) and root1 in keep, keep
+    # without the My store the plan says why it could not keep it
+    p = mgw(*args, "--out", "plan-server2")
+    assert "not kept by itself: no --server-store" in p.stdout, p.stdout
+
+
 def test_hostile_plan_files_are_refused_without_a_change():
     before = snapshot()
     good = open(path("plan", "plan.json"), "rb").read()
