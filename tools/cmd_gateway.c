@@ -1215,8 +1215,19 @@ typedef struct {
     const char *dir; /* the plan's directory */
     const gwplan_step *step;
     char record[1024]; /* the applied.json line of a done step, "" if nothing changed */
+    char key[32], value[900]; /* the same field unescaped, for an undo in this run */
     char what[1024];   /* what was done, for the account */
 } step_run;
+
+/* What undo needs of a done step: one field, kept as it is and escaped. */
+static void set_record(step_run *sr, const char *key, const char *value)
+{
+    char esc[900];
+    snprintf(sr->key, sizeof(sr->key), "%s", key);
+    snprintf(sr->value, sizeof(sr->value), "%s", value);
+    if (escape(value, esc, sizeof(esc)) == MGW_OK)
+        snprintf(sr->record, sizeof(sr->record), "\"%s\": \"%s\"", key, esc);
+}
 
 static char *plan_file(const step_run *sr, const char *field)
 {
@@ -1309,7 +1320,7 @@ static int do_client_cert(step_run *sr, bool undo, const gwplan_step *rec)
         snprintf(sr->what, sizeof(sr->what), "%s %s %s", added ? "added" : "found", thumb,
                  added ? "to the store" : "in the store already");
         if (added)
-            snprintf(sr->record, sizeof(sr->record), "\"added\": \"yes\"");
+            set_record(sr, "added", "yes");
     }
     mgw_store_free(&store);
     mgw_free(got);
@@ -1342,7 +1353,7 @@ static int do_registry(step_run *sr, bool undo, const gwplan_step *rec)
                  strcmp(target, "live") == 0 ? "the registry" : target,
                  changed ? ", backup " : "", changed ? backup : "");
         if (changed && !undo)
-            snprintf(sr->record, sizeof(sr->record), "\"changed\": \"%d\"", changed);
+            set_record(sr, "changed", changed > 0 ? "yes" : "no");
     }
     mgw_regplan_free(&plan);
     free(backup);
@@ -1373,7 +1384,7 @@ static int do_iis(step_run *sr, bool undo, const gwplan_step *rec)
                  strcmp(target, "live") == 0 ? "the machine's applicationHost.config" : target,
                  changed ? ", backup " : "", changed ? backup : "");
         if (changed && !undo)
-            snprintf(sr->record, sizeof(sr->record), "\"changed\": \"%d\"", changed);
+            set_record(sr, "changed", changed > 0 ? "yes" : "no");
     }
     mgw_iisplan_free(&plan);
     free(backup);
@@ -1460,9 +1471,8 @@ static int do_roots(step_run *sr, bool undo, const gwplan_step *rec)
             r = MGW_ERR_NO_MEMORY;
         else
             r = mgw_roots_prune(store, plan, backup, 0, on_roots_event, NULL);
-        char esc[900];
-        if (r == MGW_OK && escape(backup, esc, sizeof(esc)) == MGW_OK)
-            snprintf(sr->record, sizeof(sr->record), "\"backup\": \"%s\"", esc);
+        if (r == MGW_OK)
+            set_record(sr, "backup", backup);
     }
     if (r == MGW_OK)
         snprintf(sr->what, sizeof(sr->what), "%zu %s removed from %s%s%s", n,
@@ -1537,7 +1547,7 @@ static int do_task(step_run *sr, bool undo, const gwplan_step *rec)
         snprintf(sr->what, sizeof(sr->what), "%s %s", installed ? "installed" : "found",
                  scheduler ? name : target);
         if (installed)
-            snprintf(sr->record, sizeof(sr->record), "\"installed\": \"yes\"");
+            set_record(sr, "installed", "yes");
     }
     mgw_free(cur);
     mgw_free(xml);
@@ -1721,14 +1731,10 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
     bool undo_ok = true;
     for (size_t i = done_steps; i-- > 0;) {
         gwplan_step rec = {0};
-        /* the undo of a step just done reads its record from runs[i] */
-        char *fields = runs[i].record;
-        char key[32] = "", value[900] = "";
-        if (fields[0] != '\0')
-            sscanf(fields, "\"%31[^\"]\": \"%899[^\"]\"", key, value);
-        rec.name[0] = key;
-        rec.value[0] = value;
-        rec.count = fields[0] != '\0' ? 1 : 0;
+        /* the undo of a step just done takes its record from runs[i] */
+        rec.name[0] = runs[i].key;
+        rec.value[0] = runs[i].value;
+        rec.count = runs[i].record[0] != '\0' ? 1 : 0;
         int u = run_step(&runs[i], true, &rec);
         if (u != MGW_OK) {
             report_failure(u);
