@@ -659,6 +659,15 @@ MGW_API void mgw_store_free(mgw_store_t **store);
 MGW_API size_t mgw_store_cert_count(const mgw_store_t *store);
 MGW_API int mgw_store_cert(const mgw_store_t *store, size_t index, char **thumbprint,
                            char **subject, char **origin);
+/** The physical stores of a Windows system store that hold the `index`-th
+ * certificate, comma-separated: ".Default" (the store's own), ".AuthRoot"
+ * (put there by Windows Update), ".GroupPolicy" (by Group Policy),
+ * ".Enterprise" (by the enterprise, Active Directory), ".SmartCard"; the
+ * logical store LocalMachine\Root is a view over them. Policy puts
+ * ".GroupPolicy" and ".Enterprise" certificates back, so removing them is
+ * futile. "" for directory stores (and where none is known). Free with
+ * mgw_free. @since 1.1 */
+MGW_API int mgw_store_cert_physical(const mgw_store_t *store, size_t index, char **names);
 /** Number of other entries, and the `index`-th with why it was left alone. */
 MGW_API size_t mgw_store_other_count(const mgw_store_t *store);
 MGW_API int mgw_store_other(const mgw_store_t *store, size_t index, char **name, char **reason);

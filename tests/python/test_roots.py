@@ -118,6 +118,7 @@ class Stores(unittest.TestCase):
             der = store.certificate_der(mine)
             self.assertEqual(hashlib.sha1(der).hexdigest().upper(), s.ours)
             self.assertFalse(store.has_key(mine))
+            self.assertEqual(store.physical_stores(mine), [])  # directory stores have none
             self.assertEqual(store.add_certificate(der), (False, s.ours))
             store.remove_certificate(LRM + s.ours.lower())
             self.assertFalse(os.path.exists(os.path.join(s.store, "me.cer")))

@@ -9,6 +9,12 @@
  *
  * --list prints the SHA-1 of every certificate of the store, one per line,
  * as crypt32 computes it (CertGetCertificateContextProperty).
+ *
+ *   crypt32_reader.exe LocalMachine STORE --add-group-policy FILE.cer
+ *
+ * puts a certificate into the store's .GroupPolicy physical store (the
+ * registry store at CERT_SYSTEM_STORE_LOCAL_MACHINE_GROUP_POLICY), as a
+ * Group Policy would; the tests' stand-in for a domain's policy.
  */
 #include <windows.h>
 #include <stdbool.h>
@@ -19,6 +25,21 @@
 int wmain(int argc, wchar_t **argv);
 int wmain(int argc, wchar_t **argv)
 {
+    if (argc == 5 && wcscmp(argv[3], L"--add-group-policy") == 0) {
+        FILE *f = _wfopen(argv[4], L"rb");
+        static BYTE der[65536];
+        size_t n = f != NULL ? fread(der, 1, sizeof(der), f) : 0;
+        if (f != NULL)
+            fclose(f);
+        HCERTSTORE gp = CertOpenStore(CERT_STORE_PROV_SYSTEM_REGISTRY_W, 0, 0,
+                                      CERT_SYSTEM_STORE_LOCAL_MACHINE_GROUP_POLICY, argv[2]);
+        if (n == 0 || gp == NULL)
+            return 2;
+        BOOL ok = CertAddEncodedCertificateToStore(gp, X509_ASN_ENCODING, der, (DWORD)n,
+                                                   CERT_STORE_ADD_REPLACE_EXISTING, NULL);
+        CertCloseStore(gp, 0);
+        return ok ? 0 : 2;
+    }
     bool list = argc == 4 && wcscmp(argv[3], L"--list") == 0;
     if (argc != 4 || (!list && wcslen(argv[3]) != 40))
         return 2;

@@ -103,6 +103,17 @@ def test_status_of_a_fresh_prefix_fails():
         if "0x80041315" not in p.stderr:
             break
         time.sleep(1)
+    # a root that a Group Policy put there: in .Default (as Windows shows it
+    # in Root) and in .GroupPolicy; the plan must keep it
+    w.mgw("ca", "create", "--subject", "CN=Policy Root", "--key", "p256", "--password-file",
+          "pw.txt", "--out", "policy")
+    w.mgw("store", "add", "--system-store", "LocalMachine\\Root", "policy\\ca.cer")
+    w.wine(READER, "LocalMachine", "Root", "--add-group-policy", "policy\\ca.cer", cwd=w.work)
+    p = w.mgw("store", "list", "--system-store", "LocalMachine\\Root")
+    line = next(l for l in p.stdout.splitlines() if "CN=Policy Root" in l)
+    assert line.endswith("[.Default,.GroupPolicy]"), line
+    global POLICY
+    POLICY = line.split()[0]
     rc, steps = status(w)
     assert rc == 1, steps
     for name in ("client-cert", "registry", "iis", "roots", "root-autoupdate"):
@@ -112,7 +123,11 @@ def test_status_of_a_fresh_prefix_fails():
 
 def test_a_fault_in_the_middle_step_leaves_the_prefix_as_it_was():
     w = wine()
-    w.mgw(*PLAN, "--out", "plan")
+    p = w.mgw(*PLAN, "--out", "plan")
+    assert "kept: 1 certificate that Group Policy or the enterprise store put there" in p.stdout
+    with open(os.path.join(w.work, "plan", "roots", "remove.txt")) as f:
+        removes = f.read().split()
+    assert removes and POLICY not in removes, POLICY
     with open(w.iis, "ab") as f:
         f.write(b"<!-- edited after planning -->\r\n")
     before = w.state()
@@ -142,6 +157,8 @@ def test_apply_then_status_passes_but_what_wine_cannot_show():
         assert steps[name] == "PASS", steps
     # Wine: the host's roots come back, and the task's action is not given back
     assert steps["roots"] == "FAIL" and steps["root-autoupdate"] == "FAIL", steps
+    # the policy's root is still there, in both physical stores
+    assert w.wine(READER, "LocalMachine", "Root", POLICY, check=False).returncode == 0
 
 
 def test_rollback_leaves_the_prefix_as_before():

@@ -36,6 +36,7 @@ _ffi.declare({
     "mgw_store_free": (None, [HANDLE_OUT]),
     "mgw_store_cert_count": (c_size_t, [HANDLE]),
     "mgw_store_cert": (STATUS, [HANDLE, c_size_t, BUFFER_OUT, BUFFER_OUT, BUFFER_OUT]),
+    "mgw_store_cert_physical": (STATUS, [HANDLE, c_size_t, BUFFER_OUT]),
     "mgw_store_other_count": (c_size_t, [HANDLE]),
     "mgw_store_other": (STATUS, [HANDLE, c_size_t, BUFFER_OUT, BUFFER_OUT]),
     "mgw_rootopts_new": (HANDLE, []),
@@ -207,6 +208,14 @@ class Store(_ffi.Handle):
         certificate (Windows stores)."""
         with _ffi.using(self):
             return bool(lib.mgw_store_cert_has_key(self, index))
+
+    def physical_stores(self, index: int) -> List[str]:
+        """The physical stores of a Windows system store that hold the
+        ``index``-th certificate (".Default", ".AuthRoot", ".GroupPolicy",
+        ".Enterprise", ".SmartCard"); [] for directory stores."""
+        with _ffi.using(self):
+            text = _ffi.take_str(lib.mgw_store_cert_physical, self, index)
+        return text.split(",") if text else []
 
     def add_certificate(self, data: bytes) -> "tuple[bool, str]":
         """Add one certificate (DER or PEM) unless the store has it: (added,
