@@ -900,10 +900,17 @@ static int plan_client_cert(const inputs *in, plan_out *po)
     if (r == MGW_OK)
         r = stage(po, "client-cert/client.cer", der, len, 0);
     mgw_free(der);
+    /* on the machine into the binding's issuer store when there is one */
+    char issuer[128];
+    const char *target = in->store;
+    if (in->live && in->issuer_store != NULL) {
+        snprintf(issuer, sizeof(issuer), "LocalMachine\\%s", in->issuer_store);
+        target = issuer;
+    }
     if (r == MGW_OK)
-        r = step_line(po, "client-cert", "cert", "client-cert/client.cer", "store", in->store,
+        r = step_line(po, "client-cert", "cert", "client-cert/client.cer", "store", target,
                       "thumbprint", in->thumb, (char *)NULL);
-    printf("1. client-cert: %s into %s\n", in->thumb, in->store);
+    printf("1. client-cert: %s into %s\n", in->thumb, target);
     return r;
 }
 
