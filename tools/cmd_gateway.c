@@ -1055,6 +1055,51 @@ static char *removals(const mgw_rootplan_t *plan)
     return list;
 }
 
+/* Certificates in the trust store that are not self-signed (a cause of IIS
+ * 403.16) are copied to the intermediate store before the prune removes
+ * them from the trust store: moved, not deleted. Each goes in as
+ * intermediates/SHA1.cer; intermediates/move.txt lists them. */
+static int plan_intermediates(const inputs *in, plan_out *po, const char *target)
+{
+    mgw_store_t *store = NULL;
+    char *list = NULL;
+    size_t len = 0, n = 0;
+    int r = open_store(in->store, &store);
+    size_t count = r == MGW_OK ? mgw_store_cert_count(store) : 0;
+    if (r == MGW_OK && (list = calloc(count * 41 + 1, 1)) == NULL)
+        r = MGW_ERR_NO_MEMORY;
+    for (size_t i = 0; r == MGW_OK && i < count; i++) {
+        uint8_t *der = NULL;
+        size_t der_len = 0;
+        mgw_cert_t *c = NULL;
+        char *tp = NULL, rel[80];
+        if ((r = mgw_store_cert_der(store, i, &der, &der_len)) == MGW_OK &&
+            mgw_cert_parse(der, der_len, &c) == MGW_OK &&
+            mgw_cert_check_issuer(c, c) == MGW_ERR_CERT_SIGNATURE &&
+            (r = mgw_store_cert(store, i, &tp, NULL, NULL)) == MGW_OK &&
+            (in->thumb == NULL || strcmp(tp, in->thumb) != 0) && strstr(list, tp) == NULL) {
+            snprintf(rel, sizeof(rel), "intermediates/%s.cer", tp);
+            r = stage(po, rel, der, der_len, 0);
+            len += (size_t)sprintf(list + len, "%s\n", tp);
+            n++;
+        }
+        mgw_free(tp);
+        mgw_cert_free(&c);
+        mgw_free(der);
+    }
+    if (r == MGW_OK)
+        r = stage(po, "intermediates/move.txt", (const uint8_t *)list, len, 0);
+    if (r == MGW_OK)
+        r = step_line(po, "intermediates", "list", "intermediates/move.txt", "store", target,
+                      (char *)NULL);
+    if (r == MGW_OK)
+        printf("   intermediates: %zu not self-signed in %s, moved to %s before the prune\n", n,
+               in->store, target);
+    free(list);
+    mgw_store_free(&store);
+    return r;
+}
+
 static int plan_roots(const inputs *in, plan_out *po, const char *backup_dir)
 {
     uint8_t *keep = NULL;
@@ -1156,6 +1201,7 @@ static int gateway_plan(int argc, char **argv)
         OPT("task-name", true, false),      OPT("task-exe", true, false),
         OPT("live", false, false),          OPT("out", true, false),
         OPT("force", false, false),         OPT("server-store", true, false),
+        OPT("move-intermediates", true, false),
     };
     size_t n = N(o), npos;
     const char *pos[1];
@@ -1206,8 +1252,14 @@ static int gateway_plan(int argc, char **argv)
     plan_out po = {mgw_fileset_new(), out, flag(&in, "force") ? MGW_FILE_FORCE : 0, NULL, 0, 0, 0};
     size_t reg_changes = 0;
     int rc = 1, r = po.fs == NULL ? MGW_ERR_NO_MEMORY : cli_mkdirs(out) != 0 ? REPORTED : MGW_OK;
-    static const char *const subdirs[] = {"client-cert", "registry", "iis", "roots", "task"};
-    for (size_t i = 0; r == MGW_OK && i < N(subdirs) - (interval == NULL); i++) {
+    const char *move_to = val(&in, "move-intermediates");
+    if (move_to != NULL && strcmp(move_to, "live") == 0)
+        move_to = "LocalMachine\\CA";
+    static const char *const subdirs[] = {"client-cert", "registry", "iis", "roots",
+                                          "intermediates", "task"};
+    for (size_t i = 0; r == MGW_OK && i < N(subdirs); i++) {
+        if ((i == 4 && move_to == NULL) || (i == 5 && interval == NULL))
+            continue;
         char *d = cli_path(out, subdirs[i], "");
         r = d == NULL ? MGW_ERR_NO_MEMORY : cli_mkdirs(d) != 0 ? REPORTED : MGW_OK;
         free(d);
@@ -1220,6 +1272,8 @@ static int gateway_plan(int argc, char **argv)
         r = plan_registry(&in, &po, autoupdate, &reg_changes);
     if (r == MGW_OK)
         r = plan_iis(&in, &po);
+    if (r == MGW_OK && move_to != NULL)
+        r = plan_intermediates(&in, &po, move_to);
     if (r == MGW_OK)
         r = plan_roots(&in, &po, backup_dir);
     if (r == MGW_OK && interval != NULL)
@@ -1599,6 +1653,70 @@ static int do_task(step_run *sr, bool undo, const gwplan_step *rec)
     return r;
 }
 
+static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
+{
+    const char *target = gwplan_get(sr->step, "store");
+    char *list_path = plan_file(sr, "list");
+    char *added_path = cli_path(sr->dir, "intermediates/added.txt", "");
+    uint8_t *list = NULL;
+    size_t len = 0;
+    mgw_store_t *store = NULL;
+    int r = target == NULL ? missing_field(sr, "store") : list_path == NULL ? missing_field(sr, "list")
+            : added_path == NULL ? MGW_ERR_NO_MEMORY : MGW_OK;
+    if (r == MGW_OK && undo && (rec == NULL || gwplan_get(rec, "added") == NULL)) {
+        snprintf(sr->what, sizeof(sr->what), "nothing to undo (none was added)");
+        goto done;
+    }
+    if (r == MGW_OK)
+        r = mgw_file_read(undo ? added_path : list_path, 1u << 24, &list, &len);
+    if (r == MGW_OK)
+        r = open_store(target, &store);
+    char *added = calloc(len + 1, 1);
+    size_t n_added = 0, added_len = 0;
+    if (r == MGW_OK && added == NULL)
+        r = MGW_ERR_NO_MEMORY;
+    for (size_t at = 0; r == MGW_OK && at + 40 <= len; at += 41) {
+        char tp[41], rel[80];
+        memcpy(tp, list + at, 40);
+        tp[40] = '\0';
+        if (undo) {
+            r = mgw_store_remove_cert(store, tp);
+            n_added++;
+            continue;
+        }
+        snprintf(rel, sizeof(rel), "intermediates/%s.cer", tp);
+        char *path = cli_path(sr->dir, rel, "");
+        uint8_t *der = NULL;
+        size_t der_len = 0;
+        int was_added = 0;
+        r = path == NULL ? MGW_ERR_NO_MEMORY : mgw_file_read(path, 1u << 20, &der, &der_len);
+        if (r == MGW_OK)
+            r = mgw_store_add_cert(store, der, der_len, &was_added, NULL);
+        if (r == MGW_OK && was_added) {
+            added_len += (size_t)sprintf(added + added_len, "%s\n", tp);
+            n_added++;
+        }
+        mgw_free(der);
+        free(path);
+    }
+    if (r == MGW_OK && !undo && n_added > 0) {
+        r = mgw_file_write(added_path, (const uint8_t *)added, added_len, MGW_FILE_FORCE);
+        if (r == MGW_OK)
+            set_record(sr, "added", "intermediates/added.txt");
+    }
+    if (r == MGW_OK)
+        snprintf(sr->what, sizeof(sr->what), "%zu %s %s %s", n_added,
+                 cli_plural(n_added, "certificate", "certificates"),
+                 undo ? "taken out of" : "added to", target);
+    free(added);
+done:
+    mgw_store_free(&store);
+    mgw_free(list);
+    free(added_path);
+    free(list_path);
+    return r;
+}
+
 static int run_step(step_run *sr, bool undo, const gwplan_step *rec)
 {
     const char *name = gwplan_get(sr->step, "step");
@@ -1611,6 +1729,8 @@ static int run_step(step_run *sr, bool undo, const gwplan_step *rec)
         return do_iis(sr, undo, rec);
     if (strcmp(name, "roots") == 0)
         return do_roots(sr, undo, rec);
+    if (strcmp(name, "intermediates") == 0)
+        return do_intermediates(sr, undo, rec);
     if (strcmp(name, "task") == 0)
         return do_task(sr, undo, rec);
     fprintf(stderr, "mgwauth: error: unknown plan step \"%s\"\n", name);

@@ -155,6 +155,7 @@ static const cli_command commands[] = {
      "             [--site NAME] [--binding IP:PORT] [--disable-tls13] [--negotiate-client-cert]\n"
      "             (--disable-root-autoupdate | --task-interval 15m --task-xml FILE|scheduler\n"
      "              [--task-name NAME] [--task-exe PATH]) [--server-store STORE] [--live]\n"
+     "             [--move-intermediates STORE]\n"
      "             --out DIR [--force]",
      "One plan from the existing planners, in order: the client certificate into the\n"
      "store, the registry, IIS, the root prune (keeping the client certificate), and\n"

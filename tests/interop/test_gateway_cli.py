@@ -187,6 +187,38 @@ def test_a_ca_issued_certificate_in_the_root_store_is_flagged():
     assert "LocalMachine\\CA" in s["fix"], s
 
 
+def test_a_not_self_signed_certificate_is_moved_to_the_intermediate_store():
+    """store2 has the CA-issued leaf in the trust store: the plan copies it to
+    the intermediate store (a directory) before the prune removes it from
+    the trust store; rollback leaves both as they were, byte for byte."""
+    os.mkdir(path("interm"))
+    def dirs():
+        return {d: {n: open(path(d, n), "rb").read() for n in os.listdir(path(d))}
+                for d in ("store2", "interm")}
+    before = dirs()
+    args = [a if a != "store" else "store2" for a in PLAN]
+    shutil.copy(path("state.reg"), path("state2.reg"))
+    shutil.copy(path("app.config"), path("app2.config"))
+    args = [{"state.reg": "state2.reg", "app.config": "app2.config"}.get(a, a) for a in args]
+    p = mgw(*args, "--move-intermediates", "interm", "--out", "plan-move")
+    assert "intermediates: 1 not self-signed in store2, moved to interm" in p.stdout, p.stdout
+    leaf = thumb("leaf/Certificate.cer")
+    assert open(path("plan-move", "intermediates", "move.txt")).read() == leaf + "\n"
+    assert leaf in open(path("plan-move", "roots", "remove.txt")).read()
+    steps = [json.loads(l.rstrip(","))["step"] for l in
+             open(path("plan-move", "plan.json")).read().splitlines()[1:-1]]
+    assert steps == ["client-cert", "registry", "iis", "intermediates", "roots"], steps
+    p = mgw("gateway", "apply", "--plan", "plan-move/plan.json")
+    assert "done     intermediates: 1 certificate added to interm" in p.stdout, p.stdout
+    assert os.listdir(path("interm")) == [leaf + ".cer"]
+    assert not any(open(path("store2", n), "rb").read() == open(path("leaf", "Certificate.cer"),
+                                                                "rb").read()
+                   for n in os.listdir(path("store2")))
+    p = mgw("gateway", "rollback", "--plan", "plan-move/plan.json")
+    assert "undone   intermediates: 1 certificate taken out of interm" in p.stdout, p.stdout
+    assert dirs() == before
+
+
 def test_the_root_of_the_bindings_server_certificate_is_kept():
     """SslCertHash of 0.0.0.0:443 names a server certificate in the My store
     (a directory here) issued by root-1, which the keep-list does not name:
