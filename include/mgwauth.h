@@ -659,6 +659,15 @@ MGW_API void mgw_store_free(mgw_store_t **store);
 MGW_API size_t mgw_store_cert_count(const mgw_store_t *store);
 MGW_API int mgw_store_cert(const mgw_store_t *store, size_t index, char **thumbprint,
                            char **subject, char **origin);
+/** The physical stores of a Windows system store that hold the `index`-th
+ * certificate, comma-separated: ".Default" (the store's own), ".AuthRoot"
+ * (put there by Windows Update), ".GroupPolicy" (by Group Policy),
+ * ".Enterprise" (by the enterprise, Active Directory), ".SmartCard"; the
+ * logical store LocalMachine\Root is a view over them. Policy puts
+ * ".GroupPolicy" and ".Enterprise" certificates back, so removing them is
+ * futile. "" for directory stores (and where none is known). Free with
+ * mgw_free. @since 1.1 */
+MGW_API int mgw_store_cert_physical(const mgw_store_t *store, size_t index, char **names);
 /** Number of other entries, and the `index`-th with why it was left alone. */
 MGW_API size_t mgw_store_other_count(const mgw_store_t *store);
 MGW_API int mgw_store_other(const mgw_store_t *store, size_t index, char **name, char **reason);
@@ -834,6 +843,25 @@ MGW_API int mgw_taskopts_set_prune_command(mgw_taskopts_t *opts, const char *pro
  * time limit; the Exec action. Values are XML-escaped; control characters are
  * refused. */
 MGW_API int mgw_task_xml(const mgw_taskopts_t *opts, uint8_t **out, size_t *out_len);
+
+/** Register a task with the Windows Task Scheduler (the Task Scheduler 2.0
+ * COM API: ITaskService, ITaskFolder::RegisterTask in the root folder) from
+ * its XML (as mgw_task_xml writes it: UTF-16 with BOM, or UTF-8), to run as
+ * SYSTEM (TASK_LOGON_SERVICE_ACCOUNT) whatever the XML's principal says.
+ * `name` is a task name in the root folder: no \ / : * ? " < > | or control
+ * characters (MGW_ERR_INVALID_ARGUMENT). An existing task of that name is
+ * replaced only with MGW_FILE_FORCE in flags (MGW_ERR_EXISTS otherwise). XML
+ * the Task Scheduler refuses is MGW_ERR_INVALID_ARGUMENT; without
+ * administrator rights MGW_ERR_ACCESS_DENIED. Builds not for Windows:
+ * MGW_ERR_NOT_AVAILABLE. @since 1.1 */
+MGW_API int mgw_task_install(const char *name, const uint8_t *xml, size_t xml_len,
+                             unsigned flags);
+/** Delete the task `name` (MGW_ERR_NOT_FOUND when there is none). @since 1.1 */
+MGW_API int mgw_task_remove(const char *name);
+/** The registered task's XML as the Task Scheduler gives it back, in UTF-8
+ * (free with mgw_free); MGW_ERR_NOT_FOUND when there is no such task.
+ * @since 1.1 */
+MGW_API int mgw_task_show(const char *name, char **xml);
 /* ------------------------------------------------------------------------ */
 /* Gateway check                                                             */
 /* ------------------------------------------------------------------------ */

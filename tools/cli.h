@@ -74,6 +74,8 @@ int cmd_iis(int argc, char **argv);
 /* roots, task, store */
 int cmd_roots(int argc, char **argv);
 int cmd_task(int argc, char **argv);
+/* task install|remove|show (argv[0] is the subcommand) */
+int cli_task_scheduler(int argc, char **argv);
 int cmd_store(int argc, char **argv);
 /* Open the store of --store DIR or --system-store LOCATION\NAME (exactly one
  * of them among opts); prints the problem and returns non-zero on failure. */
@@ -81,6 +83,11 @@ int cli_open_store(cli_opt *opts, size_t n, mgw_store_t **store);
 
 /* gateway check */
 int cmd_check(int argc, char **argv);
+/* The client certificate, key and chain of a PFX into check options. */
+int cli_check_load_client(mgw_checkopts_t *opts, const char *path, const char *pwfile);
+
+/* gateway status, plan, apply, rollback */
+int cmd_gateway(int argc, char **argv);
 
 /* One command (or subcommand) of the tool: see the table in commands.c. */
 typedef struct {

@@ -9,7 +9,7 @@
 #define OPT(name, value, repeat) {name, value, repeat, {0}, 0, false}
 
 /* Client certificate, key and chain from the PFX into the options. */
-static int load_client(mgw_checkopts_t *opts, const char *path, const char *pwfile)
+int cli_check_load_client(mgw_checkopts_t *opts, const char *path, const char *pwfile)
 {
     char *pw = NULL;
     size_t pwlen = 0, len = 0;
@@ -94,7 +94,7 @@ int cmd_check(int argc, char **argv)
         cli_fail(r, NULL);
         goto done;
     }
-    if (load_client(opts, cli_value(o, n, "pfx"), cli_value(o, n, "password-file")) != 0)
+    if (cli_check_load_client(opts, cli_value(o, n, "pfx"), cli_value(o, n, "password-file")) != 0)
         goto done;
     if ((r = mgw_check_run(opts, &res)) != MGW_OK ||
         (r = mgw_checkres_describe(res, cli_get(o, n, "json")->seen ? MGW_DESCRIBE_JSON

@@ -455,7 +455,10 @@ static int task_xml(int argc, char **argv)
 
 int cmd_task(int argc, char **argv)
 {
+    if (argc >= 1 && (strcmp(argv[0], "install") == 0 || strcmp(argv[0], "remove") == 0 ||
+                      strcmp(argv[0], "show") == 0))
+        return cli_task_scheduler(argc, argv);
     if (argc < 1 || strcmp(argv[0], "xml") != 0)
-        return cli_usage("task needs the subcommand xml");
+        return cli_usage("task needs the subcommand xml, install, remove or show");
     return task_xml(argc - 1, argv + 1);
 }

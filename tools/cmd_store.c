@@ -53,7 +53,13 @@ static int list(int argc, char **argv)
         if (r != MGW_OK) {
             rc = cli_fail(r, NULL);
         } else {
-            printf("%s  %s  %s\n", tp, mgw_store_cert_has_key(s, i) ? "key" : "-  ", subject);
+            char *where = NULL;
+            /* where a Windows store keeps it, when not only in the store's own key */
+            bool show = mgw_store_cert_physical(s, i, &where) == MGW_OK && where[0] != '\0' &&
+                        strcmp(where, ".Default") != 0;
+            printf("%s  %s  %s%s%s%s\n", tp, mgw_store_cert_has_key(s, i) ? "key" : "-  ", subject,
+                   show ? "  [" : "", show ? where : "", show ? "]" : "");
+            mgw_free(where);
             if (der != NULL)
                 print_pem(der, len);
         }

@@ -130,6 +130,43 @@ static const cli_command commands[] = {
      "Task Scheduler XML re-running roots prune as SYSTEM (schtasks /create /xml).\n"
      "Its paths are Windows paths and must be absolute (C:\\...); --exe defaults to\n"
      "C:\\Program Files\\mgwauth\\mgwauth.exe."},
+    {"task", "install", cmd_task, "task install --xml FILE.xml --name NAME [--force]",
+     "Registers the task with the Task Scheduler (Windows; its COM API) to run as\n"
+     "SYSTEM; an existing task of that name is replaced only with --force."},
+    {"task", "remove", cmd_task, "task remove --name NAME", "Deletes the task (Windows)."},
+    {"task", "show", cmd_task, "task show --name NAME",
+     "Prints the registered task's XML as the Task Scheduler gives it back (Windows)."},
+    {"gateway", "status", cmd_gateway,
+     "gateway status [--live] [--registry-file STATE.reg] [--store DIR] [--iis-config FILE]\n"
+     "               [--task-xml FILE.xml] [--client-cert FILE] [--keep-file FILE]\n"
+     "               [--issuer-store NAME] [--site NAME] [--binding IP:PORT]\n"
+     "               [--disable-tls13] [--negotiate-client-cert] [--task-name NAME]\n"
+     "               [--server-store STORE]\n"
+     "               [--url URL --pfx FILE --password-file F (--cafile FILE | --insecure)\n"
+     "                [--connect-to ADDR]] [--json]",
+     "Audits the gateway against the procedure, one line per step (client-cert,\n"
+     "registry, iis, roots, root-self-signed, root-autoupdate, client-cert-expiry,\n"
+     "gateway-check) with\n"
+     "PASS, WARN or FAIL, the evidence and the command that fixes it; WARN within 60\n"
+     "days of the client certificate's expiry. Exit 0 without FAIL, 1 with."},
+    {"gateway", "plan", cmd_gateway,
+     "gateway plan --client-cert FILE --store DIR --registry-file STATE.reg\n"
+     "             --iis-config FILE --keep-file FILE [--backup-dir DIR] [--issuer-store NAME]\n"
+     "             [--site NAME] [--binding IP:PORT] [--disable-tls13] [--negotiate-client-cert]\n"
+     "             (--disable-root-autoupdate | --task-interval 15m --task-xml FILE|scheduler\n"
+     "              [--task-name NAME] [--task-exe PATH]) [--server-store STORE] [--live]\n"
+     "             [--move-intermediates STORE]\n"
+     "             --out DIR [--force]",
+     "One plan from the existing planners, in order: the client certificate into the\n"
+     "store, the registry, IIS, the root prune (keeping the client certificate), and\n"
+     "either the DisableRootAutoUpdate policy (in the registry step) or the re-prune\n"
+     "task. DIR/plan.json lists the steps; each step's files are in DIR/STEP/."},
+    {"gateway", "apply", cmd_gateway, "gateway apply --plan DIR/plan.json",
+     "Runs the steps in order, each with its own backup and verification; on the first\n"
+     "failure undoes the steps done, in reverse order, and says exactly what happened.\n"
+     "DIR/applied.json records what rollback needs. Applying twice changes nothing."},
+    {"gateway", "rollback", cmd_gateway, "gateway rollback --plan DIR/plan.json",
+     "Undoes an applied plan in reverse order."},
     {"version", NULL, cmd_version, "version", NULL},
     {"help", NULL, cmd_help, "help [COMMAND [SUBCOMMAND]] | help --man | help --bash-completion",
      "Usage of a command (also COMMAND [SUBCOMMAND] --help); the manual page\n"

@@ -442,6 +442,29 @@ MGW_API int mgw_store_cert(const mgw_store_t *s, size_t index, char **thumbprint
     return mgw_out_strings(hex, thumbprint, it->subject, subject, it->origin, origin);
 }
 
+MGW_API int mgw_store_cert_physical(const mgw_store_t *s, size_t index, char **names)
+{
+    if (s == NULL || index >= s->list.n || names == NULL)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT,
+                       "mgw_store_cert_physical: NULL argument or index out of range");
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } phys[] = {{MGW_PHYSICAL_DEFAULT, ".Default"},
+                {MGW_PHYSICAL_AUTHROOT, ".AuthRoot"},
+                {MGW_PHYSICAL_GROUPPOLICY, ".GroupPolicy"},
+                {MGW_PHYSICAL_ENTERPRISE, ".Enterprise"},
+                {MGW_PHYSICAL_SMARTCARD, ".SmartCard"}};
+    char text[80] = "";
+    for (size_t i = 0; i < sizeof(phys) / sizeof(phys[0]); i++)
+        if (s->list.items[index].physical & phys[i].bit) {
+            if (text[0] != '\0')
+                strcat(text, ",");
+            strcat(text, phys[i].name);
+        }
+    return mgw_out_str(text, names);
+}
+
 MGW_API size_t mgw_store_other_count(const mgw_store_t *s)
 {
     return s == NULL ? 0 : s->list.n_skipped;

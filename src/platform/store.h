@@ -21,7 +21,15 @@ typedef struct {
     bool has_key;  /* a usable private key belongs to it (Windows stores) */
     bool pem;      /* kept as PEM text (the directory store), else DER */
     bool gone;     /* removed since it was listed (until the listing is compacted) */
+    unsigned physical; /* MGW_PHYSICAL_* bits of a Windows system store, 0 elsewhere */
 } mgw_store_item;
+
+/* The physical stores a Windows logical store is a view over. */
+#define MGW_PHYSICAL_DEFAULT 0x1u     /* .Default: the store's own registry key */
+#define MGW_PHYSICAL_AUTHROOT 0x2u    /* .AuthRoot: roots Windows Update put there */
+#define MGW_PHYSICAL_GROUPPOLICY 0x4u /* .GroupPolicy: put there by Group Policy */
+#define MGW_PHYSICAL_ENTERPRISE 0x8u  /* .Enterprise: put there by the enterprise (AD) */
+#define MGW_PHYSICAL_SMARTCARD 0x10u  /* .SmartCard */
 
 /* Something in a store that is not a certificate the store can manage: it is
  * reported and left alone. */

@@ -20,6 +20,9 @@
 typedef struct {
     HCERTSTORE store;
     bool machine;
+    bool root;    /* the Root store, which has .AuthRoot and .SmartCard too */
+    DWORD where;  /* CERT_SYSTEM_STORE_LOCAL_MACHINE or _CURRENT_USER */
+    wchar_t *name; /* "Root" */
     char *prefix; /* "Cert:\\LocalMachine\\Root\\" */
 } win_store;
 
@@ -176,6 +179,70 @@ static int commit(const win_store *w, const char *what)
     return MGW_OK;
 }
 
+/* ---- physical stores ------------------------------------------------------------ */
+
+/* The physical stores of a logical store, each opened as the registry store
+ * it is (CERT_STORE_PROV_SYSTEM_REGISTRY at its location), read-only; one
+ * that does not exist is skipped. */
+typedef struct {
+    HCERTSTORE store[5];
+    unsigned bit[5];
+    size_t n;
+} physical_set;
+
+static void physical_open(const win_store *w, physical_set *ps)
+{
+    struct {
+        DWORD where;
+        const wchar_t *name;
+        unsigned bit;
+        bool root_only, machine_only;
+    } const phys[] = {
+        {w->where, w->name, MGW_PHYSICAL_DEFAULT, false, false},
+        {w->where, L"AuthRoot", MGW_PHYSICAL_AUTHROOT, true, true},
+        {w->machine ? CERT_SYSTEM_STORE_LOCAL_MACHINE_GROUP_POLICY
+                    : CERT_SYSTEM_STORE_CURRENT_USER_GROUP_POLICY,
+         w->name, MGW_PHYSICAL_GROUPPOLICY, false, false},
+        {CERT_SYSTEM_STORE_LOCAL_MACHINE_ENTERPRISE, w->name, MGW_PHYSICAL_ENTERPRISE, false, true},
+        {w->where, L"SmartCardRoot", MGW_PHYSICAL_SMARTCARD, true, false},
+    };
+    ps->n = 0;
+    for (size_t i = 0; i < sizeof(phys) / sizeof(phys[0]); i++) {
+        if ((phys[i].root_only && !w->root) || (phys[i].machine_only && !w->machine))
+            continue;
+        HCERTSTORE h = CertOpenStore(CERT_STORE_PROV_SYSTEM_REGISTRY_W, 0, 0,
+                                     phys[i].where | CERT_STORE_READONLY_FLAG |
+                                         CERT_STORE_OPEN_EXISTING_FLAG,
+                                     phys[i].name);
+        if (h != NULL) {
+            ps->store[ps->n] = h;
+            ps->bit[ps->n++] = phys[i].bit;
+        }
+    }
+}
+
+static unsigned physical_of(const physical_set *ps, const uint8_t sha1[20])
+{
+    unsigned bits = 0;
+    CRYPT_HASH_BLOB blob = {20, (BYTE *)sha1};
+    for (size_t i = 0; i < ps->n; i++) {
+        PCCERT_CONTEXT c = CertFindCertificateInStore(ps->store[i], X509_ASN_ENCODING, 0,
+                                                      CERT_FIND_SHA1_HASH, &blob, NULL);
+        if (c != NULL) {
+            bits |= ps->bit[i];
+            CertFreeCertificateContext(c);
+        }
+    }
+    return bits;
+}
+
+static void physical_close(physical_set *ps)
+{
+    for (size_t i = 0; i < ps->n; i++)
+        CertCloseStore(ps->store[i], 0);
+    ps->n = 0;
+}
+
 /* ---- the table -------------------------------------------------------------- */
 
 static int win_list(void *be, mgw_store_listing *out)
@@ -183,6 +250,8 @@ static int win_list(void *be, mgw_store_listing *out)
     win_store *w = be;
     PCCERT_CONTEXT c = NULL;
     int r = MGW_OK;
+    physical_set ps;
+    physical_open(w, &ps);
     while (r == MGW_OK && (c = CertEnumCertificatesInStore(w->store, c)) != NULL) {
         uint8_t sha1[20];
         mgw_sha1(c->pbCertEncoded, c->cbCertEncoded, sha1);
@@ -196,6 +265,7 @@ static int win_list(void *be, mgw_store_listing *out)
         r = mgw_store_item_from_der(c->pbCertEncoded, c->cbCertEncoded, origin, &item);
         if (r == MGW_OK) {
             item.has_key = key_usable(c);
+            item.physical = physical_of(&ps, sha1);
             r = mgw_store_listing_add(out, &item);
         } else if (r != MGW_ERR_NO_MEMORY) {
             /* listed as "other" and never touched */
@@ -206,6 +276,7 @@ static int win_list(void *be, mgw_store_listing *out)
     }
     if (c != NULL)
         CertFreeCertificateContext(c);
+    physical_close(&ps);
     return r;
 }
 
@@ -380,6 +451,7 @@ static void win_close(void *be)
 {
     win_store *w = be;
     CertCloseStore(w->store, 0);
+    free(w->name);
     free(w->prefix);
     free(w);
 }
@@ -413,16 +485,25 @@ int mgw_store_system_open(const char *location_name, const mgw_store_ops **ops, 
     } else {
         snprintf(w->prefix, plen, "Cert:\\%s\\", canonical);
         w->machine = locations[loc].flag == CERT_SYSTEM_STORE_LOCAL_MACHINE;
+        w->where = locations[loc].flag;
+        w->root = name == 0;
+        w->name = mgw_wide(store_names[name]);
         /* The most access the caller has: read-only without elevation. */
         w->store = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
                                  locations[loc].flag | CERT_STORE_MAXIMUM_ALLOWED_FLAG, wname);
-        if (w->store == NULL)
+        if (w->name == NULL)
+            r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+        else if (w->store == NULL)
             r = mgw_win_err(GetLastError(), "cannot open the system store %s", canonical);
     }
     free(wname);
     if (r != MGW_OK) {
-        if (w != NULL)
+        if (w != NULL) {
+            if (w->store != NULL)
+                CertCloseStore(w->store, 0);
+            free(w->name);
             free(w->prefix);
+        }
         free(w);
         free(*location);
         *location = NULL;

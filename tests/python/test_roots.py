@@ -118,6 +118,7 @@ class Stores(unittest.TestCase):
             der = store.certificate_der(mine)
             self.assertEqual(hashlib.sha1(der).hexdigest().upper(), s.ours)
             self.assertFalse(store.has_key(mine))
+            self.assertEqual(store.physical_stores(mine), [])  # directory stores have none
             self.assertEqual(store.add_certificate(der), (False, s.ours))
             store.remove_certificate(LRM + s.ours.lower())
             self.assertFalse(os.path.exists(os.path.join(s.store, "me.cer")))
@@ -131,6 +132,14 @@ class Stores(unittest.TestCase):
             mgwauth.Store.open_system("LocalMachine\\Root")
         with self.assertRaises(mgwauth.NotAvailableError):
             mgwauth.RegistryState().read_live()
+        # the Task Scheduler is Windows' (tests/windows/test_task_wine.py drives it)
+        with self.assertRaises(mgwauth.NotAvailableError):
+            mgwauth.task_install("mgwauth roots prune", mgwauth.task_xml(
+                "LocalMachine\\Root", "C:\\k.txt", "C:\\b"))
+        with self.assertRaises(mgwauth.NotAvailableError):
+            mgwauth.task_remove("mgwauth roots prune")
+        with self.assertRaises(mgwauth.NotAvailableError):
+            mgwauth.task_show("mgwauth roots prune")
 
     def test_a_missing_directory(self):
         with support.TempDir() as d, self.assertRaises(mgwauth.NotFoundError):

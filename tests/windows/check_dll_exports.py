@@ -14,9 +14,10 @@ import tap  # noqa: E402
 
 OBJDUMP, DLL, EXE, HEADER, MAP = sys.argv[1:6]
 # Windows' own DLLs only: mbedTLS, zlib, winpthreads and libgcc are linked in.
-# bcrypt for the entropy source, ws2_32 for the gateway check's sockets.
+# bcrypt for the entropy source, ws2_32 for the gateway check's sockets,
+# ole32 and oleaut32 for the Task Scheduler's COM API (task install).
 SYSTEM_DLLS = {"advapi32.dll", "bcrypt.dll", "crypt32.dll", "kernel32.dll", "msvcrt.dll",
-               "ncrypt.dll", "shell32.dll", "ws2_32.dll"}
+               "ncrypt.dll", "ole32.dll", "oleaut32.dll", "shell32.dll", "ws2_32.dll"}
 
 
 def header_names():

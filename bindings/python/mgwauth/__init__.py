@@ -47,7 +47,8 @@ from .iis import IisConfig, IisOptions, IisOutput, IisPlan
 from . import roots
 from .roots import (ProtectedRoot, RootAction, RootOptions, RootPlan, RootPlanEntry, RootsEvent,
                     RootsEventType, Store, StoreCertificate, StoreOther, TaskOptions,
-                    normalize_thumbprint, protected_roots, task_xml, StoreImportFlag)
+                    normalize_thumbprint, protected_roots, task_xml, task_install,
+                    task_remove, task_show, StoreImportFlag)
 # gateway check
 from . import check
 from .check import CheckOptions, CheckRequest, CheckResult, TlsVersion
@@ -102,7 +103,8 @@ __all__ = [
     "RegistryTypeError",
     "roots", "normalize_thumbprint", "protected_roots", "ProtectedRoot", "Store",
     "StoreCertificate", "StoreOther", "RootOptions", "RootPlan", "RootPlanEntry", "RootAction",
-    "RootsEvent", "RootsEventType", "TaskOptions", "task_xml", "ThumbprintError",
+    "RootsEvent", "RootsEventType", "TaskOptions", "task_xml", "task_install", "task_remove",
+    "task_show", "ThumbprintError",
     "KeepListEmptyError", "KeepListMissingError", "KeepsNothingError", "BackupError",
     "IncompleteError", "StoreChangedError", "StoreImportFlag", "StoreNameError",
     "AccessDeniedError", "KeyNotAttachedError",

@@ -36,6 +36,7 @@ _ffi.declare({
     "mgw_store_free": (None, [HANDLE_OUT]),
     "mgw_store_cert_count": (c_size_t, [HANDLE]),
     "mgw_store_cert": (STATUS, [HANDLE, c_size_t, BUFFER_OUT, BUFFER_OUT, BUFFER_OUT]),
+    "mgw_store_cert_physical": (STATUS, [HANDLE, c_size_t, BUFFER_OUT]),
     "mgw_store_other_count": (c_size_t, [HANDLE]),
     "mgw_store_other": (STATUS, [HANDLE, c_size_t, BUFFER_OUT, BUFFER_OUT]),
     "mgw_rootopts_new": (HANDLE, []),
@@ -64,6 +65,9 @@ _ffi.declare({
     "mgw_taskopts_set_command": (STATUS, [HANDLE, BYTES_IN, BYTES_IN]),
     "mgw_taskopts_set_prune_command": (STATUS, [HANDLE, BYTES_IN, BYTES_IN, BYTES_IN, BYTES_IN]),
     "mgw_task_xml": (STATUS, [HANDLE, BUFFER_OUT, SIZE_OUT]),
+    "mgw_task_install": (STATUS, [BYTES_IN, BYTES_IN, c_size_t, c_uint]),
+    "mgw_task_remove": (STATUS, [BYTES_IN]),
+    "mgw_task_show": (STATUS, [BYTES_IN, BUFFER_OUT]),
 })
 
 
@@ -204,6 +208,14 @@ class Store(_ffi.Handle):
         certificate (Windows stores)."""
         with _ffi.using(self):
             return bool(lib.mgw_store_cert_has_key(self, index))
+
+    def physical_stores(self, index: int) -> List[str]:
+        """The physical stores of a Windows system store that hold the
+        ``index``-th certificate (".Default", ".AuthRoot", ".GroupPolicy",
+        ".Enterprise", ".SmartCard"); [] for directory stores."""
+        with _ffi.using(self):
+            text = _ffi.take_str(lib.mgw_store_cert_physical, self, index)
+        return text.split(",") if text else []
 
     def add_certificate(self, data: bytes) -> "tuple[bool, str]":
         """Add one certificate (DER or PEM) unless the store has it: (added,
@@ -442,3 +454,23 @@ def task_xml(store: str, keep_file: str, backup_dir: str, *, program: Optional[s
     with TaskOptions(interval=interval, time_limit=time_limit, start=start) as options:
         options.set_prune_command(store, keep_file, backup_dir, program)
         return options.to_xml()
+
+
+def task_install(name: str, xml: bytes, *, force: bool = False) -> None:
+    """Register a task (its XML, e.g. from :func:`task_xml`) with the Windows
+    Task Scheduler under ``name`` in the root folder, to run as SYSTEM.
+    ExistsError unless ``force``; NotAvailableError in builds not for
+    Windows."""
+    xml = bytes(xml)
+    lib.mgw_task_install(_ffi.text_arg(name), xml, len(xml),
+                         FileFlag.FORCE if force else 0)
+
+
+def task_remove(name: str) -> None:
+    """Delete the task ``name`` (NotFoundError when there is none)."""
+    lib.mgw_task_remove(_ffi.text_arg(name))
+
+
+def task_show(name: str) -> str:
+    """The registered task's XML as the Task Scheduler gives it back."""
+    return _ffi.take_str(lib.mgw_task_show, _ffi.text_arg(name))

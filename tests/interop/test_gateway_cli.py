@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""gateway status, plan, apply, rollback offline (TAP): a .reg file standing
+for the registry, a directory store, an IIS applicationHost.config file and
+the re-prune task's XML file. The judges are the bytes of those files (every
+rollback or failed apply must leave them exactly as they were), OpenSSL for
+the certificates in the store, and the JSON status read by Python's json."""
+import filecmp
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+import tap  # noqa: E402
+
+MGW = os.environ.get("MGWAUTH", "mgwauth")
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, "..", "..")
+TMP = tempfile.mkdtemp(prefix="mgw-gateway-")
+
+
+def mgw(*args, check=True):
+    p = subprocess.run([MGW, *args], cwd=TMP, capture_output=True, text=True, timeout=120)
+    if check and p.returncode != 0:
+        raise AssertionError(f"{args} failed ({p.returncode}): {p.stderr}{p.stdout}")
+    return p
+
+
+def path(*parts):
+    return os.path.join(TMP, *parts)
+
+
+def thumb(cer):
+    return json.loads(mgw("cert", "show", cer, "--json").stdout)["thumbprint_sha1"]
+
+
+def snapshot():
+    """Every byte of the machine: the three files and the store's files."""
+    files = {n: open(path(n), "rb").read() for n in ("state.reg", "app.config")}
+    store = {n: open(path("store", n), "rb").read() for n in sorted(os.listdir(path("store")))}
+    return files, store
+
+
+def setup():
+    with open(path("pw.txt"), "w") as f:
+        f.write("pw\n")
+    mgw("cert", "create", "--subject", "CN=imagoverum.com", "--upn", "eas@imagoverum.com",
+        "--key", "p256", "--password-file", "pw.txt", "--out", "gw")
+    os.mkdir(path("store"))
+    for i in range(3):
+        mgw("ca", "create", "--subject", f"CN=Other Root {i}", "--key", "p256",
+            "--password-file", "pw.txt", "--out", f"other{i}")
+        shutil.copy(path(f"other{i}", "ca.cer"), path("store", f"root-{i}.crt"))
+    with open(path("keep.txt"), "w") as f:
+        f.write("# the one root the gateway needs\n" + thumb("other0/ca.cer") + "\n")
+    shutil.copy(os.path.join(ROOT, "examples", "machine.reg"), path("state.reg"))
+    shutil.copy(os.path.join(ROOT, "tests", "data", "iis", "applicationHost.config"),
+                path("app.config"))
+
+
+PLAN = ["gateway", "plan", "--client-cert", "gw/Certificate.cer", "--store", "store",
+        "--registry-file", "state.reg", "--iis-config", "app.config", "--keep-file", "keep.txt",
+        "--disable-root-autoupdate"]
+STATUS = ["gateway", "status", "--registry-file", "state.reg", "--store", "store",
+          "--iis-config", "app.config", "--client-cert", "gw/Certificate.cer",
+          "--keep-file", "keep.txt"]
+
+
+def status_json():
+    p = mgw(*STATUS, "--json", check=False)
+    doc = json.loads(p.stdout)
+    return p.returncode, doc, {s["step"]: s for s in doc["steps"]}
+
+
+def test_status_of_a_fresh_machine_fails_with_fixes():
+    setup()
+    rc, doc, steps = status_json()
+    assert rc == 1 and doc["result"] == "FAIL", doc
+    for name in ("client-cert", "registry", "iis", "roots", "root-autoupdate"):
+        assert steps[name]["status"] == "FAIL", steps[name]
+        assert steps[name]["fix"], steps[name]
+    assert steps["root-self-signed"]["status"] == "PASS", steps["root-self-signed"]
+    assert steps["client-cert-expiry"]["status"] == "PASS"
+    assert steps["client-cert-expiry"]["fix"] is None
+    assert "would remove 2 of 3" in steps["roots"]["evidence"], steps["roots"]
+    text = mgw(*STATUS, check=False).stdout.splitlines()
+    assert text[-1] == "FAIL" and text[0].startswith("FAIL  client-cert"), text
+
+
+def test_plan_lists_the_steps_in_order_with_their_files():
+    p = mgw(*PLAN, "--out", "plan")
+    assert "wrote plan/plan.json" in p.stdout, p.stdout
+    lines = open(path("plan", "plan.json")).read().splitlines()
+    doc = json.loads("\n".join(lines))
+    assert doc["format"] == "mgwauth-gateway-plan" and doc["version"] == 1
+    assert [s["step"] for s in doc["steps"]] == ["client-cert", "registry", "iis", "roots"]
+    for rel in ("client-cert/client.cer", "registry/plan.json", "registry/security.reg",
+                "registry/rollback.reg", "iis/plan.json", "iis/applicationHost.config",
+                "iis/backup.config", "roots/keep.txt", "roots/remove.txt"):
+        assert os.path.isfile(path("plan", rel)), rel
+    roots = doc["steps"][3]
+    removes = open(path("plan", roots["remove"])).read().split()
+    assert sorted(removes) == sorted([thumb("other1/ca.cer"), thumb("other2/ca.cer")]), removes
+    # the registry step's plan sets the policy value
+    assert "DisableRootAutoUpdate" in open(path("plan", "registry", "plan.json")).read()
+    # nothing changed by planning
+    p = mgw(*PLAN, "--out", "plan", check=False)
+    assert p.returncode == 1 and "--force" in p.stderr, p.stderr
+
+
+def test_a_fault_in_the_middle_step_leaves_everything_as_it_was():
+    # the IIS file changes after planning: the iis step refuses it (drift)
+    with open(path("app.config"), "ab") as f:
+        f.write(b"<!-- edited after planning -->\r\n")
+    before = snapshot()
+    p = mgw("gateway", "apply", "--plan", "plan/plan.json", check=False)
+    assert p.returncode == 1, p.stdout
+    out = p.stdout.splitlines()
+    assert out[0].startswith("done     client-cert: added"), out
+    assert out[1].startswith("done     registry: 3 values changed"), out
+    assert out[2].startswith("FAILED   iis"), out
+    assert out[3] == "not run  roots", out
+    assert out[4].startswith("undone   registry: 3 values restored"), out
+    assert out[5].startswith("undone   client-cert: removed"), out
+    assert out[6] == "stopped: everything is as it was before apply", out
+    assert "changed since" in p.stderr or "drift" in p.stderr.lower(), p.stderr
+    assert snapshot() == before
+    assert not os.path.exists(path("plan", "applied.json"))
+    shutil.copy(os.path.join(ROOT, "tests", "data", "iis", "applicationHost.config"),
+                path("app.config"))
+
+
+def test_apply_then_status_passes_and_a_second_apply_changes_nothing():
+    global ORIGINAL
+    ORIGINAL = snapshot()
+    p = mgw("gateway", "apply", "--plan", "plan/plan.json")
+    assert "applied: 4 steps" in p.stdout, p.stdout
+    rc, doc, steps = status_json()
+    assert rc == 0 and doc["result"] == "PASS", doc
+    assert all(s["status"] == "PASS" for s in doc["steps"]), doc
+    # the store: root-0 and the client certificate, as OpenSSL reads them
+    names = sorted(os.listdir(path("store")))
+    subjects = sorted(subprocess.run(["openssl", "x509", "-inform", "der", "-noout", "-subject",
+                                      "-in", path("store", n)], capture_output=True,
+                                     text=True).stdout.strip() for n in names)
+    assert subjects == ["subject=CN = Other Root 0", "subject=CN = imagoverum.com"], subjects
+    after = snapshot()
+    p = mgw("gateway", "apply", "--plan", "plan/plan.json")
+    assert "0 values changed" in p.stdout and "0 certificates removed" in p.stdout, p.stdout
+    assert snapshot() == after
+
+
+def test_rollback_restores_every_byte():
+    p = mgw("gateway", "rollback", "--plan", "plan/plan.json")
+    assert p.stdout.splitlines()[0].startswith("undone   roots: restored"), p.stdout
+    assert snapshot() == ORIGINAL
+    rc, doc, _ = status_json()
+    assert rc == 1 and doc["result"] == "FAIL"
+    p = mgw("gateway", "rollback", "--plan", "plan/plan.json")
+    assert "nothing to roll back" in p.stdout
+    assert snapshot() == ORIGINAL
+
+
+def test_a_task_step_needs_windows_paths():
+    p = mgw("gateway", "plan", *PLAN[2:-1], "--task-interval", "15m", "--task-xml",
+            "prune-task.xml", "--out", "plan-task", check=False)
+    # the task runs on Windows: its paths must be Windows paths
+    assert p.returncode == 1 and "absolute" in p.stderr, p.stderr
+    assert not os.path.exists(path("plan-task", "plan.json"))
+
+
+def test_a_ca_issued_certificate_in_the_root_store_is_flagged():
+    mgw("cert", "create", "--subject", "CN=issued leaf", "--key", "p256", "--ca",
+        "other0/ca.pfx", "--ca-password-file", "pw.txt", "--password-file", "pw.txt",
+        "--out", "leaf")
+    shutil.copytree(path("store"), path("store2"))
+    shutil.copy(path("leaf", "Certificate.cer"), path("store2", "leaf.cer"))
+    p = mgw("gateway", "status", "--store", "store2", "--keep-file", "keep.txt", "--json",
+            check=False)
+    steps = {s["step"]: s for s in json.loads(p.stdout)["steps"]}
+    s = steps["root-self-signed"]
+    assert s["status"] == "WARN", s
+    assert "1 certificate in store2 is not self-signed" in s["evidence"], s
+    assert thumb("leaf/Certificate.cer") in s["evidence"] and "403.16" in s["evidence"], s
+    assert "LocalMachine\\CA" in s["fix"], s
+
+
+def test_a_not_self_signed_certificate_is_moved_to_the_intermediate_store():
+    """store2 has the CA-issued leaf in the trust store: the plan copies it to
+    the intermediate store (a directory) before the prune removes it from
+    the trust store; rollback leaves both as they were, byte for byte."""
+    os.mkdir(path("interm"))
+    def dirs():
+        return {d: {n: open(path(d, n), "rb").read() for n in os.listdir(path(d))}
+                for d in ("store2", "interm")}
+    before = dirs()
+    args = [a if a != "store" else "store2" for a in PLAN]
+    shutil.copy(path("state.reg"), path("state2.reg"))
+    shutil.copy(path("app.config"), path("app2.config"))
+    args = [{"state.reg": "state2.reg", "app.config": "app2.config"}.get(a, a) for a in args]
+    p = mgw(*args, "--move-intermediates", "interm", "--out", "plan-move")
+    assert "intermediates: 1 not self-signed in store2, moved to interm" in p.stdout, p.stdout
+    leaf = thumb("leaf/Certificate.cer")
+    assert open(path("plan-move", "intermediates", "move.txt")).read() == leaf + "\n"
+    assert leaf in open(path("plan-move", "roots", "remove.txt")).read()
+    steps = [json.loads(l.rstrip(","))["step"] for l in
+             open(path("plan-move", "plan.json")).read().splitlines()[1:-1]]
+    assert steps == ["client-cert", "registry", "iis", "intermediates", "roots"], steps
+    p = mgw("gateway", "apply", "--plan", "plan-move/plan.json")
+    assert "done     intermediates: 1 certificate added to interm" in p.stdout, p.stdout
+    assert os.listdir(path("interm")) == [leaf + ".cer"]
+    assert not any(open(path("store2", n), "rb").read() == open(path("leaf", "Certificate.cer"),
+                                                                "rb").read()
+                   for n in os.listdir(path("store2")))
+    p = mgw("gateway", "rollback", "--plan", "plan-move/plan.json")
+    assert "undone   intermediates: 1 certificate taken out of interm" in p.stdout, p.stdout
+    assert dirs() == before
+
+
+def test_the_root_of_the_bindings_server_certificate_is_kept():
+    """SslCertHash of 0.0.0.0:443 names a server certificate in the My store
+    (a directory here) issued by root-1, which the keep-list does not name:
+    the plan keeps root-1 and removes only root-2."""
+    mgw("cert", "create", "--subject", "CN=mail.imagoverum.com", "--dns", "mail.imagoverum.com",
+        "--eku", "serverAuth", "--key", "p256", "--ca", "other1/ca.pfx", "--ca-password-file",
+        "pw.txt", "--password-file", "pw.txt", "--out", "server")
+    os.mkdir(path("my"))
+    shutil.copy(path("server", "Certificate.cer"), path("my", "server.cer"))
+    tp = thumb("server/Certificate.cer").lower()
+    reg = open(path("state.reg"), "rb").read().decode("utf-16")
+    old = "3b,1e,fd,3a,66,ea,28,b1,66,97,39,47,03,a7,2c,a3,40,a0,5b,d5"
+    assert old in reg
+    reg = reg.replace(old, ",".join(tp[i:i + 2] for i in range(0, 40, 2)))
+    with open(path("state-server.reg"), "wb") as f:
+        f.write(reg.encode("utf-16"))
+    args = [a if a != "state.reg" else "state-server.reg" for a in PLAN]
+    p = mgw(*args, "--server-store", "my", "--out", "plan-server")
+    root1 = thumb("other1/ca.cer")
+    assert f"keeps {root1}, the root of the binding's server certificate" in p.stdout, p.stdout
+    removes = open(path("plan-server", "roots", "remove.txt")).read().split()
+    assert removes == [thumb("other2/ca.cer")], removes
+    keep = open(path("plan-server", "roots", "keep.txt")).read()
+    assert keep.startswith(open(path("keep.txt")).read()) and root1 in keep, keep
+    # without the My store the plan says why it could not keep it
+    p = mgw(*args, "--out", "plan-server2")
+    assert "not kept by itself: no --server-store" in p.stdout, p.stdout
+
+
+def test_hostile_plan_files_are_refused_without_a_change():
+    before = snapshot()
+    good = open(path("plan", "plan.json"), "rb").read()
+    bad = [b"", b"{}", good.replace(b'"version": 1', b'"version": 2'),
+           good.replace(b'"step": "iis"', b'"step": "iis", "step": "x"'),
+           good.replace(b'"target": "app.config"', b'"target": "app\x01.config"'),
+           good.replace(b"]}", b"]}x"), good[:-4], good.replace(b'"app.config"', b'"app\\u0022.config"'),
+           good.replace(b'"step": "roots"', b'"step": "unknown"'),
+           good.replace(b'"plan": "registry/plan.json"', b'"plan": "iis/plan.json"'),
+           good + b"\x00", good.replace(b"},\n", b"}\n", 1)]
+    for i, data in enumerate(bad):
+        with open(path("plan", "bad.json"), "wb") as f:
+            f.write(data)
+        p = mgw("gateway", "apply", "--plan", "plan/bad.json", check=False)
+        assert p.returncode != 0 and "Traceback" not in p.stderr, (i, p.stdout, p.stderr)
+        assert p.stderr.startswith("mgwauth: error:"), (i, p.stderr)
+        assert snapshot() == before, i
+
+
+if __name__ == "__main__":
+    try:
+        tap.main(globals())
+    finally:
+        shutil.rmtree(TMP, ignore_errors=True)

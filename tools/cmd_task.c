@@ -1,0 +1,87 @@
+/* task install, remove, show: the Windows Task Scheduler (COM API). */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define OPT(name, value, rep) {name, value, rep, {0}, 0, false}
+
+static int task_install(int argc, char **argv)
+{
+    cli_opt o[] = {OPT("xml", true, false), OPT("name", true, false), OPT("force", false, false)};
+    size_t n = N(o), npos;
+    const char *pos[1];
+    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+        return EXIT_USAGE;
+    const char *xml_path = cli_value(o, n, "xml"), *name = cli_value(o, n, "name");
+    if (xml_path == NULL || name == NULL)
+        return cli_usage("task install needs --xml FILE and --name NAME");
+    uint8_t *xml = NULL;
+    size_t len = 0;
+    if (cli_read(xml_path, &xml, &len) != 0)
+        return 1;
+    int r = mgw_task_install(name, xml, len, cli_get(o, n, "force")->seen ? MGW_FILE_FORCE : 0);
+    free(xml);
+    if (r == MGW_ERR_EXISTS) {
+        fprintf(stderr, "mgwauth: error: %s\n", mgw_last_error());
+        return 1;
+    }
+    if (r != MGW_OK)
+        return cli_fail(r, xml_path);
+    printf("installed task \"%s\" from %s (runs as SYSTEM)\n", name, xml_path);
+    return 0;
+}
+
+static int task_name_only(int argc, char **argv, const char **name)
+{
+    cli_opt o[] = {OPT("name", true, false)};
+    size_t n = N(o), npos;
+    const char *pos[1];
+    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+        return EXIT_USAGE;
+    *name = cli_value(o, n, "name");
+    if (*name == NULL)
+        return cli_usage("needs --name NAME");
+    return 0;
+}
+
+static int task_remove(int argc, char **argv)
+{
+    const char *name;
+    int rc = task_name_only(argc, argv, &name);
+    if (rc != 0)
+        return rc;
+    int r = mgw_task_remove(name);
+    if (r != MGW_OK)
+        return cli_fail(r, NULL);
+    printf("removed task \"%s\"\n", name);
+    return 0;
+}
+
+static int task_show(int argc, char **argv)
+{
+    const char *name;
+    int rc = task_name_only(argc, argv, &name);
+    if (rc != 0)
+        return rc;
+    char *xml = NULL;
+    int r = mgw_task_show(name, &xml);
+    if (r != MGW_OK)
+        return cli_fail(r, NULL);
+    fputs(xml, stdout);
+    if (xml[0] != '\0' && xml[strlen(xml) - 1] != '\n')
+        fputc('\n', stdout);
+    mgw_free(xml);
+    return 0;
+}
+
+int cli_task_scheduler(int argc, char **argv)
+{
+    if (strcmp(argv[0], "install") == 0)
+        return task_install(argc - 1, argv + 1);
+    if (strcmp(argv[0], "remove") == 0)
+        return task_remove(argc - 1, argv + 1);
+    return task_show(argc - 1, argv + 1);
+}
