@@ -615,7 +615,9 @@ static mgw_iisplan_t *plan_text(const char *text, bool tls13, int want)
 /* The plan of the desired file must have nothing left to change. */
 static void replans_to_nothing(const mgw_iisplan_t *p, bool tls13)
 {
-    char *text = strndup((const char *)p->desired, p->desired_len);
+    char *text = malloc(p->desired_len + 1); /* desired is not NUL-terminated */
+    memcpy(text, p->desired, p->desired_len);
+    text[p->desired_len] = '\0';
     mgw_iisplan_t *q = plan_text(text, tls13, MGW_OK);
     ck_assert_uint_eq(mgw_iisplan_change_count(q), 0);
     mgw_iisplan_free(&q);
