@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static uint8_t *fixture(const char *name, size_t *len)
 {
@@ -594,10 +595,271 @@ START_TEST(error_codes_are_pinned)
 }
 END_TEST
 
+/* ---- reviewed defects ---------------------------------------------------------------- */
+
+static mgw_iisplan_t *plan_text(const char *text, bool tls13, int want)
+{
+    mgw_iisconfig_t *c = NULL;
+    ck_assert_msg(mgw_iisconfig_parse((const uint8_t *)text, strlen(text), &c) == MGW_OK, "%s",
+                  mgw_last_error());
+    mgw_iisopts_t *o = mgw_iisopts_new();
+    ck_assert_int_eq(mgw_iisopts_set_disable_tls13(o, tls13), MGW_OK);
+    mgw_iisplan_t *p = NULL;
+    int r = mgw_iisplan_compute(o, c, &p);
+    ck_assert_msg(r == want, "wanted %d, got %d: %s", want, r, mgw_last_error());
+    mgw_iisopts_free(&o);
+    mgw_iisconfig_free(&c);
+    return p;
+}
+
+/* The plan of the desired file must have nothing left to change. */
+static void replans_to_nothing(const mgw_iisplan_t *p, bool tls13)
+{
+    char *text = malloc(p->desired_len + 1); /* desired is not NUL-terminated */
+    memcpy(text, p->desired, p->desired_len);
+    text[p->desired_len] = '\0';
+    mgw_iisplan_t *q = plan_text(text, tls13, MGW_OK);
+    ck_assert_uint_eq(mgw_iisplan_change_count(q), 0);
+    mgw_iisplan_free(&q);
+    free(text);
+}
+
+#define SITES                                                                                      \
+    "<configuration>\n"                                                                            \
+    "    <system.applicationHost>\n"                                                               \
+    "        <sites>\n"                                                                            \
+    "            <site name=\"Default Web Site\" id=\"1\">\n"                                      \
+    "                <bindings>\n"                                                                 \
+    "                    <binding protocol=\"https\" bindingInformation=\"*:443:\" />\n"           \
+    "                </bindings>\n"                                                                \
+    "            </site>\n"                                                                        \
+    "        </sites>\n"                                                                           \
+    "    </system.applicationHost>\n"
+#define EWS_ACCESS(flags)                                                                          \
+    "    <location path=\"Default Web Site/EWS\">\n"                                               \
+    "        <system.webServer><security><access sslFlags=\"" flags "\" /></security>"             \
+    "</system.webServer>\n    </location>\n"
+
+START_TEST(a_weakening_location_after_one_of_the_same_path_without_access_is_planned)
+{
+    mgw_iisplan_t *p = plan_text(
+        SITES "    <location path=\"Default Web Site/EWS\">\n"
+              "        <system.webServer><directoryBrowse enabled=\"false\" />"
+              "</system.webServer>\n    </location>\n" EWS_ACCESS("None") "</configuration>\n",
+        false, MGW_OK);
+    ck_assert_uint_eq(p->n_items, 3);
+    ck_assert_str_eq(p->items[1].where, "Default Web Site/EWS");
+    ck_assert_str_eq(p->items[1].before_text, "None");
+    ck_assert_int_eq(p->items[1].action, MGW_IISACT_SET);
+    ck_assert(has_warning(p, "weakened the site"));
+    /* the access element that exists is the one rewritten */
+    ck_assert_ptr_nonnull(find(p->desired, p->desired_len,
+                               "<access sslFlags=\"Ssl, SslNegotiateCert, SslRequireCert\" />"
+                               "</security></system.webServer>",
+                               0));
+    ck_assert_ptr_nonnull(find(p->desired, p->desired_len, "<directoryBrowse enabled", 0));
+    replans_to_nothing(p, false);
+    mgw_iisplan_free(&p);
+    /* two that both set it: refused, naming both */
+    p = plan_text(SITES EWS_ACCESS("Ssl") EWS_ACCESS("None") "</configuration>\n", false,
+                  MGW_ERR_IIS_CONFIG);
+    ck_assert_ptr_null(p);
+    ck_assert_ptr_nonnull(strstr(mgw_last_error(), "line 11, column 5 and line 14, column 5"));
+}
+END_TEST
+
+START_TEST(a_trailing_slash_location_and_the_site_are_both_planned)
+{
+    mgw_iisplan_t *p = plan_text(SITES "    <location path=\"Default Web Site/\">\n"
+                                       "        <system.webServer><security><access "
+                                       "sslFlags=\"None\" /></security></system.webServer>\n"
+                                       "    </location>\n</configuration>\n",
+                                 false, MGW_OK);
+    ck_assert_uint_eq(mgw_iisplan_change_count(p), 2);
+    ck_assert_str_eq(p->items[0].where, "Default Web Site");
+    ck_assert_str_eq(p->items[1].where, "Default Web Site/");
+    ck_assert_str_eq(p->items[1].after_text, "Ssl, SslNegotiateCert, SslRequireCert");
+    ck_assert(has_warning(p, "ends in '/'"));
+    replans_to_nothing(p, false);
+    mgw_iisplan_free(&p);
+}
+END_TEST
+
+START_TEST(the_server_wide_default_is_shown_and_a_weak_one_warned_about)
+{
+    const char *text = SITES "    <location path=\"\">\n        <system.webServer><security>"
+                             "<access sslFlags=\"None\" /></security></system.webServer>\n"
+                             "    </location>\n</configuration>\n";
+    mgw_iisconfig_t *c = NULL;
+    ck_assert_int_eq(mgw_iisconfig_parse((const uint8_t *)text, strlen(text), &c), MGW_OK);
+    char *out = NULL;
+    ck_assert_int_eq(mgw_iisconfig_describe(c, MGW_DESCRIBE_TEXT, &out), MGW_OK);
+    ck_assert_msg(strstr(out, "server-wide default access sslFlags: 0 = None (location \"\", "
+                              "line 11)") != NULL,
+                  "%s", out);
+    mgw_free(out);
+    ck_assert_int_eq(mgw_iisconfig_describe(c, MGW_DESCRIBE_JSON, &out), MGW_OK);
+    ck_assert_msg(strstr(out, "\"server\": {\"access\": {\"value\": 0, \"names\": \"None\"}, "
+                              "\"source\": \"location\", \"line\": 11}") != NULL,
+                  "%s", out);
+    mgw_free(out);
+    mgw_iisconfig_free(&c);
+    mgw_iisplan_t *p = plan_text(text, false, MGW_OK);
+    ck_assert(has_warning(p, "<location path=\"\"> (the server-wide default) sets access "
+                             "sslFlags to \"None\""));
+    /* the site gets its own location; the default is left as it was */
+    ck_assert_uint_eq(mgw_iisplan_change_count(p), 1);
+    ck_assert_ptr_nonnull(find(p->desired, p->desired_len, "<access sslFlags=\"None\" />", 0));
+    mgw_iisplan_free(&p);
+}
+END_TEST
+
+START_TEST(noncharacters_undeclared_prefixes_and_the_reserved_xml_target_are_refused)
+{
+    refused_str("<configuration>\n <a x=\"\xef\xbf\xbe\" /></configuration>",
+                "line 2, column 8: the noncharacter U+FFFE");
+    refused_str("<configuration>\xef\xbf\xbf</configuration>", "noncharacter");
+    refused_str("<configuration>\n  <x:site name=\"a\" /></configuration>",
+                "line 2, column 4: a namespace prefix that is not declared");
+    refused_str("<configuration><a y:b=\"1\" /></configuration>", "not declared");
+    refused_str("<configuration><a:b:c xmlns:a=\"u\" /></configuration>", "two colons");
+    refused_str("<?XML version=\"1.0\"?><configuration/>",
+                "line 1, column 3: the processing instruction target \"xml\" is reserved");
+    /* what XML allows is still read: U+FFFD, declared prefixes, xml:space */
+    static const char *const ok[] = {
+        "<configuration a=\"\xef\xbf\xbd\" />",
+        "<configuration xmlns:x=\"urn:x\"><x:a x:b=\"1\"><x:c /></x:a></configuration>",
+        "<configuration xml:space=\"preserve\" />",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        mgw_iisconfig_t *c = NULL;
+        ck_assert_msg(mgw_iisconfig_parse((const uint8_t *)ok[i], strlen(ok[i]), &c) == MGW_OK,
+                      "%s: %s", ok[i], mgw_last_error());
+        mgw_iisconfig_free(&c);
+    }
+}
+END_TEST
+
+START_TEST(cr_only_and_single_line_files_get_their_own_line_ends_and_indentation)
+{
+    /* CR-only: errors count lines by CR, inserted text uses CR */
+    refused_str("<configuration>\r  <a>\r</configuration>", "line 3, column 1: the end tag");
+    char *cr = strdup(SITES EWS_ACCESS("None") "</configuration>\n");
+    for (char *q = cr; *q != '\0'; q++)
+        if (*q == '\n')
+            *q = '\r';
+    mgw_iisplan_t *p = plan_text(cr, false, MGW_OK);
+    ck_assert_ptr_null(memchr(p->desired, '\n', p->desired_len));
+    ck_assert_ptr_nonnull(find(p->desired, p->desired_len,
+                               "\r    <location path=\"Default Web Site\">\r        "
+                               "<system.webServer>\r",
+                               0));
+    replans_to_nothing(p, false);
+    mgw_iisplan_free(&p);
+    free(cr);
+    mgw_iisconfig_t *c = NULL;
+    const char *bad = "<configuration>\r\r<a x='1' x='2'/></configuration>";
+    ck_assert_int_eq(mgw_iisconfig_parse((const uint8_t *)bad, strlen(bad), &c), MGW_ERR_IIS_XML);
+    ck_assert_ptr_nonnull(strstr(mgw_last_error(), "line 3, column 10"));
+    /* one line: indented by depth from the root's own line, the end tag of
+     * the parent on a line of its own */
+    p = plan_text("<?xml version=\"1.0\"?><configuration><system.applicationHost><sites><site "
+                  "name=\"Default Web Site\" id=\"1\"><bindings><binding protocol=\"https\" "
+                  "bindingInformation=\"*:443:\"/></bindings></site></sites>"
+                  "</system.applicationHost></configuration>",
+                  false, MGW_OK);
+    ck_assert_ptr_nonnull(find(p->desired, p->desired_len,
+                               "</system.applicationHost>\n"
+                               "    <location path=\"Default Web Site\">\n"
+                               "        <system.webServer>\n"
+                               "            <security>\n"
+                               "                <access sslFlags=\"Ssl, SslNegotiateCert, "
+                               "SslRequireCert\" />\n"
+                               "            </security>\n"
+                               "        </system.webServer>\n"
+                               "    </location>\n"
+                               "</configuration>",
+                               0));
+    replans_to_nothing(p, false);
+    mgw_iisplan_free(&p);
+}
+END_TEST
+
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* n child locations of the site (each already requiring certificates) and n
+ * of a site that does not exist. */
+static char *many_locations(size_t n)
+{
+    mgw_dbuf b;
+    mgw_dbuf_init(&b);
+    mgw_dbuf_puts(&b, SITES);
+    for (size_t i = 0; i < n; i++)
+        mgw_dbuf_printf(&b,
+                        "    <location path=\"Default Web Site/d%zu\">\n        <system.webServer>"
+                        "<security><access sslFlags=\"Ssl, SslNegotiateCert, SslRequireCert\" />"
+                        "</security></system.webServer>\n    </location>\n"
+                        "    <location path=\"Gone/d%zu\">\n        <system.webServer>"
+                        "<directoryBrowse enabled=\"false\" /></system.webServer>\n"
+                        "    </location>\n",
+                        i, i);
+    mgw_dbuf_puts(&b, "</configuration>\n");
+    mgw_dbuf_putc(&b, 0);
+    ck_assert(!b.oom);
+    return (char *)b.p;
+}
+
+/* Planning and showing cost a bounded multiple of parsing, whatever the
+ * number of locations: the ratio of CPU times (best of three of each). Each
+ * location was once looked up linearly, and line numbers counted from the
+ * start of the file: 20,000 locations took 54 s. */
+START_TEST(planning_and_showing_scale_like_parsing)
+{
+    size_t n = getenv("MGW_UNDER_VALGRIND") != NULL ? 500 : 10000;
+    char *text = many_locations(n);
+    size_t len = strlen(text);
+    mgw_iisopts_t *o = mgw_iisopts_new();
+    double parse = 1e30, plan = 1e30, show = 1e30;
+    for (int round = 0; round < 3; round++) {
+        mgw_iisconfig_t *c = NULL;
+        double t0 = cpu_seconds();
+        ck_assert_int_eq(mgw_iisconfig_parse((const uint8_t *)text, len, &c), MGW_OK);
+        double t1 = cpu_seconds();
+        mgw_iisplan_t *p = NULL;
+        ck_assert_int_eq(mgw_iisplan_compute(o, c, &p), MGW_OK);
+        double t2 = cpu_seconds();
+        char *out = NULL;
+        ck_assert_int_eq(mgw_iisconfig_describe(c, MGW_DESCRIBE_TEXT, &out), MGW_OK);
+        double t3 = cpu_seconds();
+        ck_assert_uint_eq(p->n_items, n + 2);
+        ck_assert_uint_eq(mgw_iisplan_change_count(p), 1);
+        mgw_free(out);
+        mgw_iisplan_free(&p);
+        mgw_iisconfig_free(&c);
+        parse = t1 - t0 < parse ? t1 - t0 : parse;
+        plan = t2 - t1 < plan ? t2 - t1 : plan;
+        show = t3 - t2 < show ? t3 - t2 : show;
+    }
+    parse = parse > 1e-6 ? parse : 1e-6;
+    ck_assert_msg(plan / parse < 25, "%zu locations: planning takes %.1f times the parsing", 2 * n,
+                  plan / parse);
+    ck_assert_msg(show / parse < 25, "%zu locations: showing takes %.1f times the parsing", 2 * n,
+                  show / parse);
+    mgw_iisopts_free(&o);
+    free(text);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("iis");
     TCase *t = tcase_create("iis");
+    tcase_set_timeout(t, 600);
     tcase_add_test(t, every_fixture_reads_with_its_sites_bindings_and_locations);
     tcase_add_test(t, sslflags_read_as_names_or_numbers_and_unknown_names_are_refused);
     tcase_add_test(t, hostile_xml_gets_line_and_column);
@@ -614,6 +876,12 @@ int main(void)
     tcase_add_test(t, failed_and_corrupt_writes_are_restored_and_a_failed_restore_names_the_backup);
     tcase_add_test(t, appcmd_scripts_carry_the_changes);
     tcase_add_test(t, error_codes_are_pinned);
+    tcase_add_test(t, a_weakening_location_after_one_of_the_same_path_without_access_is_planned);
+    tcase_add_test(t, a_trailing_slash_location_and_the_site_are_both_planned);
+    tcase_add_test(t, the_server_wide_default_is_shown_and_a_weak_one_warned_about);
+    tcase_add_test(t, noncharacters_undeclared_prefixes_and_the_reserved_xml_target_are_refused);
+    tcase_add_test(t, cr_only_and_single_line_files_get_their_own_line_ends_and_indentation);
+    tcase_add_test(t, planning_and_showing_scale_like_parsing);
     suite_add_tcase(s, t);
     return test_run(s);
 }

@@ -103,6 +103,8 @@ void cli_print_usage(FILE *f);
 /* The operating system (os.c). Paths are UTF-8 everywhere. */
 FILE *cli_fopen(const char *path, const char *mode);
 bool cli_exists(const char *path);
+/* True when both paths exist and name the same file (links followed). */
+bool cli_same_file(const char *a, const char *b);
 int cli_remove(const char *path);
 /* The names in a directory, sorted (strcmp), or NULL; free with cli_free_list. */
 char **cli_list_dir(const char *dir, size_t *n);

@@ -80,29 +80,69 @@ static const struct {
     {"plan.json", 0, 0},
 };
 
-/* Stage the five outputs and write them all, or none. */
-static int write_plan(const mgw_iisplan_t *plan, const char *dir, unsigned force)
+/* An output path that is the input file itself (a name, a link or the
+ * live file) would destroy the input, even with --force. */
+static int same_file_refused(const char *input, const char *out, const char *option)
+{
+    if (!cli_same_file(input, out))
+        return 0;
+    fprintf(stderr,
+            "mgwauth: error: %s: %s is the input file %s itself; refused even with --force "
+            "(choose another path)\n",
+            option, out, input);
+    return 1;
+}
+
+/* Stage the five outputs and write them all, or none. Scripts a plan
+ * cannot have (a '"' in a name; the plan warns) are skipped, and an old one
+ * of the same name is removed so that none from another plan stays. */
+static int write_plan(const mgw_iisplan_t *plan, const char *dir, unsigned force, const char *input,
+                      bool *scripts)
 {
     mgw_fileset_t *fs = mgw_fileset_new();
     int r = fs != NULL ? MGW_OK : MGW_ERR_NO_MEMORY;
+    char *stale[N(outputs)] = {NULL};
+    *scripts = true;
+    for (size_t i = 0; i < N(outputs); i++) {
+        char *path = cli_path(dir, outputs[i].name, "");
+        int refused = path != NULL ? same_file_refused(input, path, "--out") : 0;
+        free(path);
+        if (refused) {
+            mgw_fileset_free(&fs);
+            return 1;
+        }
+    }
     for (size_t i = 0; i < N(outputs) && r == MGW_OK; i++) {
         uint8_t *data = NULL;
         size_t len = 0;
         char *path = cli_path(dir, outputs[i].name, "");
+        bool script = outputs[i].which == MGW_IISPLAN_APPCMD ||
+                      outputs[i].which == MGW_IISPLAN_APPCMD_ROLLBACK;
         if (path == NULL)
             r = MGW_ERR_NO_MEMORY;
         else if (outputs[i].which != 0)
             r = mgw_iisplan_output(plan, outputs[i].which, &data, &len);
         else if ((r = mgw_iisplan_describe(plan, MGW_DESCRIBE_JSON, (char **)&data)) == MGW_OK)
             len = strlen((char *)data);
-        if (r == MGW_OK)
+        if (r == MGW_ERR_IIS_CONFIG && script) {
+            *scripts = false;
+            stale[i] = path;
+            path = NULL;
+            r = MGW_OK;
+        } else if (r == MGW_OK) {
             r = mgw_fileset_add(fs, path, data, len, force | outputs[i].flags);
+        }
         mgw_free(data);
         free(path);
     }
     if (r == MGW_OK)
         r = mgw_fileset_commit(fs);
     mgw_fileset_free(&fs);
+    for (size_t i = 0; i < N(outputs); i++) {
+        if (r == MGW_OK && stale[i] != NULL && force)
+            cli_remove(stale[i]);
+        free(stale[i]);
+    }
     return r == MGW_OK ? 0 : cli_fail(r, NULL);
 }
 
@@ -160,14 +200,22 @@ static int plan_cmd(int argc, char **argv)
         cli_fail(r, NULL);
         goto done;
     }
+    bool scripts = true;
     if (cli_mkdirs(dir) != 0 ||
-        write_plan(plan, dir, cli_get(o, n, "force")->seen ? MGW_FILE_FORCE : 0) != 0)
+        write_plan(plan, dir, cli_get(o, n, "force")->seen ? MGW_FILE_FORCE : 0, path, &scripts) !=
+            0)
         goto done;
     fputs(table, stdout);
-    printf("\nwrote: %s/applicationHost.config (the desired file), %s/backup.config (the current "
-           "one),\n       %s/appcmd.cmd and appcmd-rollback.cmd (the same with appcmd), "
-           "%s/plan.json\n",
-           dir, dir, dir, dir);
+    if (scripts)
+        printf("\nwrote: %s/applicationHost.config (the desired file), %s/backup.config (the "
+               "current one),\n       %s/appcmd.cmd and appcmd-rollback.cmd (the same with "
+               "appcmd), %s/plan.json\n",
+               dir, dir, dir, dir);
+    else
+        printf("\nwrote: %s/applicationHost.config (the desired file), %s/backup.config (the "
+               "current one),\n       %s/plan.json; NOT appcmd.cmd and appcmd-rollback.cmd "
+               "(see the warning)\n",
+               dir, dir, dir);
     rc = 0;
 done:
     mgw_free(table);
@@ -257,6 +305,8 @@ static int run_cmd(int argc, char **argv, bool reverse)
     backup = cli_value(o, n, "backup") != NULL ? strdup(cli_value(o, n, "backup"))
                                                : default_backup(plan_path, what);
     if (backup == NULL || load_plan(plan_path, &plan) != 0)
+        goto done;
+    if (same_file_refused(path, backup, "--backup"))
         goto done;
     unsigned force = cli_get(o, n, "force")->seen ? MGW_FILE_FORCE : 0;
     int r = reverse ? mgw_iisplan_rollback_file(plan, path, backup, force, &changed)

@@ -17,6 +17,7 @@
 #else
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #endif
 
@@ -70,6 +71,30 @@ FILE *cli_fopen(const char *path, const char *mode)
     free(w);
     free(m);
     return f;
+}
+
+/* The same file: volume serial number and file index (links followed). */
+static bool file_id(const char *path, BY_HANDLE_FILE_INFORMATION *fi)
+{
+    wchar_t *w = wide(path);
+    HANDLE h = w != NULL ? CreateFileW(w, FILE_READ_ATTRIBUTES,
+                                       FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                       NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL)
+                         : INVALID_HANDLE_VALUE;
+    free(w);
+    if (h == INVALID_HANDLE_VALUE)
+        return false;
+    BOOL ok = GetFileInformationByHandle(h, fi);
+    CloseHandle(h);
+    return ok != 0;
+}
+
+bool cli_same_file(const char *a, const char *b)
+{
+    BY_HANDLE_FILE_INFORMATION x, y;
+    return file_id(a, &x) && file_id(b, &y) &&
+           x.dwVolumeSerialNumber == y.dwVolumeSerialNumber &&
+           x.nFileIndexHigh == y.nFileIndexHigh && x.nFileIndexLow == y.nFileIndexLow;
 }
 
 bool cli_exists(const char *path)
@@ -201,6 +226,12 @@ void cli_console_utf8(void)
 FILE *cli_fopen(const char *path, const char *mode)
 {
     return fopen(path, mode);
+}
+
+bool cli_same_file(const char *a, const char *b)
+{
+    struct stat x, y;
+    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
 }
 
 bool cli_exists(const char *path)

@@ -85,7 +85,21 @@ static void indent_unit(const mgw_xdoc *d, mgw_dbuf *out)
     mgw_dbuf_puts(out, "    ");
 }
 
-/* The indentation of element `i`: its own, or its parent's plus one step. */
+/* The white space that starts the line holding `off`. */
+static void line_indent(const mgw_xdoc *d, size_t off, mgw_dbuf *out)
+{
+    size_t s = off;
+    while (s > 0 && d->data[s - 1] != '\n' && d->data[s - 1] != '\r')
+        s--;
+    size_t e = s;
+    while (e < off && (d->data[e] == ' ' || d->data[e] == '\t'))
+        e++;
+    mgw_dbuf_put(out, d->data + s, e - s);
+}
+
+/* The indentation of element `i`: its own when it starts its line, else its
+ * parent's plus one step (the root: the indentation of its line), so that
+ * text inserted into a file written on one line is indented by depth. */
 static void indent_of(const mgw_xdoc *d, size_t i, mgw_dbuf *out)
 {
     mgw_xspan s;
@@ -93,9 +107,21 @@ static void indent_of(const mgw_xdoc *d, size_t i, mgw_dbuf *out)
         mgw_dbuf_put(out, d->data + s.off, s.len);
         return;
     }
-    if (d->elems[i].parent != SIZE_MAX)
-        indent_of(d, d->elems[i].parent, out);
+    if (d->elems[i].parent == SIZE_MAX) {
+        line_indent(d, d->elems[i].start, out);
+        return;
+    }
+    indent_of(d, d->elems[i].parent, out);
     indent_unit(d, out);
+}
+
+/* True when a line ends between offsets a and b. */
+static bool line_break_between(const mgw_xdoc *d, size_t a, size_t b)
+{
+    for (size_t k = a; k < b; k++)
+        if (d->data[k] == '\n' || d->data[k] == '\r')
+            return true;
+    return false;
 }
 
 int mgw_xedit_add_chain(const mgw_xdoc *d, size_t parent, const char *const *names, size_t n,
@@ -128,7 +154,7 @@ int mgw_xedit_add_chain(const mgw_xdoc *d, size_t parent, const char *const *nam
             if (!(d->data[k] == ' ' || d->data[k] == '\t' || d->data[k] == '\r' ||
                   d->data[k] == '\n')) {
                 unsigned long line, col;
-                mgw_xml_position(d->data, d->len, k, &line, &col);
+                mgw_xdoc_position(d, k, &line, &col);
                 return mgw_err(MGW_ERR_IIS_CONFIG,
                                "line %lu, column %lu: <%.*s> holds text; the planner does not "
                                "insert elements into mixed content",
@@ -158,7 +184,9 @@ int mgw_xedit_add_chain(const mgw_xdoc *d, size_t parent, const char *const *nam
             mgw_dbuf_put(&t, unit.p, unit.len);
         mgw_dbuf_printf(&t, "</%s>", names[k]);
     }
-    if (p->last_child == SIZE_MAX) {
+    if (p->last_child == SIZE_MAX ||
+        !line_break_between(d, d->elems[p->last_child].end, p->close_start)) {
+        /* the parent's end tag goes on a line of its own */
         mgw_dbuf_puts(&t, d->eol);
         mgw_dbuf_put(&t, pin.p, pin.len);
         if (p->empty)

@@ -46,7 +46,9 @@ typedef struct {
     uint8_t *data; /* the document, as read */
     size_t len;
     bool bom;
-    const char *eol;  /* the first line ending in the file: "\r\n" or "\n" */
+    const char *eol;     /* the first line ending in the file: "\r\n", "\r" or "\n" */
+    size_t *line_starts; /* offset of each line's first byte */
+    size_t n_lines;
     mgw_xelem *elems; /* document order; elems[0] is the root */
     size_t n_elems;
 } mgw_xdoc;
@@ -57,6 +59,8 @@ void mgw_xml_free(mgw_xdoc *doc);
 /* 1-based line and column (in characters) of a byte offset. */
 void mgw_xml_position(const uint8_t *p, size_t n, size_t off, unsigned long *line,
                       unsigned long *col);
+/* The same for a parsed document, by binary search over its lines. */
+void mgw_xdoc_position(const mgw_xdoc *d, size_t off, unsigned long *line, unsigned long *col);
 bool mgw_xname_is(const mgw_xdoc *d, const mgw_xelem *e, const char *name);
 /* The first child of `parent` named `name` after child `after` (SIZE_MAX:
  * from the start); SIZE_MAX when none. */
@@ -103,13 +107,22 @@ typedef struct {
     bool numeric;
 } mgw_iislocation;
 
+/* An index entry: a name or path and the position it belongs to; arrays of
+ * them are sorted case-insensitively, equal keys in file order. */
+typedef struct {
+    const char *key;
+    size_t index;
+} mgw_iiskey;
+
 struct mgw_iisconfig {
     mgw_xdoc doc;
     mgw_iissite *sites;
     size_t n_sites;
     mgw_iislocation *locations;
     size_t n_locations;
-    bool has_global; /* configuration/system.webServer/security/access/@sslFlags */
+    mgw_iiskey *site_keys;     /* the sites by name */
+    mgw_iiskey *location_keys; /* the locations by path */
+    bool has_global;           /* configuration/system.webServer/security/access/@sslFlags */
     uint32_t global_flags;
 };
 
@@ -123,7 +136,13 @@ int mgw_iisflags_format(int kind, uint32_t flags, bool numeric, mgw_dbuf *out);
 int mgw_iisflags_names(int kind, uint32_t flags, mgw_dbuf *out);
 /* Case-insensitive ASCII comparison (IIS paths, names and protocols). */
 bool mgw_iis_eq(const char *a, const char *b);
-/* True when location path `path` lies under site `site` ("SITE/...").  */
+/* Case-insensitive ASCII ordering. */
+int mgw_iis_cmp(const char *a, const char *b);
+/* The entries of a sorted index with key `key`: the first position, and
+ * their number in *count (0 when none). */
+size_t mgw_iis_lookup(const mgw_iiskey *keys, size_t n, const char *key, size_t *count);
+/* True when location path `path` lies under site `site` ("SITE/...", also
+ * "SITE/" itself, which is planned like a child).  */
 bool mgw_iis_under(const char *path, const char *site);
 const mgw_iissite *mgw_iis_find_site(const mgw_iisconfig_t *cfg, const char *name);
 

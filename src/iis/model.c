@@ -33,21 +33,74 @@ static const flag_name *table(int kind, size_t *n)
     return binding_flags;
 }
 
+int mgw_iis_cmp(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        int ca = (unsigned char)*a, cb = (unsigned char)*b;
+        ca = ca >= 'A' && ca <= 'Z' ? ca + 32 : ca;
+        cb = cb >= 'A' && cb <= 'Z' ? cb + 32 : cb;
+        if (ca != cb || ca == 0)
+            return ca - cb;
+    }
+}
+
 bool mgw_iis_eq(const char *a, const char *b)
 {
-    for (; *a != '\0' && *b != '\0'; a++, b++) {
-        int ca = *a >= 'A' && *a <= 'Z' ? *a + 32 : *a;
-        int cb = *b >= 'A' && *b <= 'Z' ? *b + 32 : *b;
-        if (ca != cb)
-            return false;
+    return mgw_iis_cmp(a, b) == 0;
+}
+
+static int by_key(const void *pa, const void *pb)
+{
+    const mgw_iiskey *a = pa, *b = pb;
+    int c = mgw_iis_cmp(a->key, b->key);
+    return c != 0 ? c : a->index < b->index ? -1 : a->index > b->index;
+}
+
+size_t mgw_iis_lookup(const mgw_iiskey *keys, size_t n, const char *key, size_t *count)
+{
+    size_t lo = 0, hi = n; /* the first entry >= key */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (mgw_iis_cmp(keys[mid].key, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return *a == *b;
+    size_t end = lo;
+    while (end < n && mgw_iis_eq(keys[end].key, key))
+        end++;
+    *count = end - lo;
+    return lo;
+}
+
+static mgw_iiskey *make_index(size_t n, const char *(*key)(const mgw_iisconfig_t *, size_t),
+                              const mgw_iisconfig_t *cfg)
+{
+    mgw_iiskey *v = malloc((n + 1) * sizeof(*v));
+    if (v == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        v[i].key = key(cfg, i);
+        v[i].index = i;
+    }
+    qsort(v, n, sizeof(*v), by_key);
+    return v;
+}
+
+static const char *site_key(const mgw_iisconfig_t *c, size_t i)
+{
+    return c->sites[i].name;
+}
+
+static const char *location_key(const mgw_iisconfig_t *c, size_t i)
+{
+    return c->locations[i].path;
 }
 
 bool mgw_iis_under(const char *path, const char *site)
 {
     size_t k = strlen(site);
-    if (strlen(path) <= k + 1 || path[k] != '/')
+    if (strlen(path) < k + 1 || path[k] != '/')
         return false;
     char *head = mgw_strndup(path, k);
     bool same = head != NULL && mgw_iis_eq(head, site);
@@ -140,7 +193,7 @@ int mgw_iisflags_format(int kind, uint32_t flags, bool numeric, mgw_dbuf *out)
 static int bad_value(const mgw_xdoc *d, const mgw_xattr *a, const char *what)
 {
     unsigned long line, col;
-    mgw_xml_position(d->data, d->len, a->value.off, &line, &col);
+    mgw_xdoc_position(d, a->value.off, &line, &col);
     return mgw_err(MGW_ERR_IIS_CONFIG,
                    "line %lu, column %lu: %s \"%s\" is not a value this "
                    "planner knows; it is left to IIS Manager",
@@ -183,7 +236,7 @@ static int read_site(const mgw_xdoc *d, size_t elem, mgw_iissite *s)
     s->id = attr_text(d, elem, "id");
     if (s->name == NULL) {
         unsigned long line, col;
-        mgw_xml_position(d->data, d->len, d->elems[elem].start, &line, &col);
+        mgw_xdoc_position(d, d->elems[elem].start, &line, &col);
         return mgw_err(MGW_ERR_IIS_CONFIG, "line %lu, column %lu: a <site> without a name", line,
                        col);
     }
@@ -248,6 +301,10 @@ int mgw_iisconfig_build(mgw_iisconfig_t *cfg)
             r = read_flags(d, loc->access, MGW_FLAGS_ACCESS, &loc->has_flags, &loc->flags,
                            &loc->numeric);
     }
+    if (r == MGW_OK &&
+        ((cfg->site_keys = make_index(cfg->n_sites, site_key, cfg)) == NULL ||
+         (cfg->location_keys = make_index(cfg->n_locations, location_key, cfg)) == NULL))
+        r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
     size_t global = access_of(d, 0);
     bool numeric;
     if (r == MGW_OK && global != SIZE_MAX)
@@ -257,10 +314,8 @@ int mgw_iisconfig_build(mgw_iisconfig_t *cfg)
 
 const mgw_iissite *mgw_iis_find_site(const mgw_iisconfig_t *cfg, const char *name)
 {
-    for (size_t i = 0; i < cfg->n_sites; i++)
-        if (mgw_iis_eq(cfg->sites[i].name, name))
-            return &cfg->sites[i];
-    return NULL;
+    size_t n, at = mgw_iis_lookup(cfg->site_keys, cfg->n_sites, name, &n);
+    return n > 0 ? &cfg->sites[cfg->site_keys[at].index] : NULL;
 }
 
 MGW_API size_t mgw_iis_max_file_size(void)
@@ -277,6 +332,8 @@ MGW_API void mgw_iisconfig_free(mgw_iisconfig_t **pc)
         free(c->sites[i].bindings);
     free(c->sites);
     free(c->locations);
+    free(c->site_keys);
+    free(c->location_keys);
     mgw_xml_free(&c->doc);
     free(c);
     *pc = NULL;

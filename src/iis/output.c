@@ -103,15 +103,25 @@ MGW_API int mgw_iisplan_describe(const mgw_iisplan_t *p, int style, char **out)
 /* ---- appcmd ----------------------------------------------------------------------- */
 
 /* A value inside a double-quoted cmd.exe argument: '"' cannot appear in
- * one, and '%' would expand; such names are refused. */
+ * one (such plans get no scripts, see the planner's warning); '%' is
+ * written "%%", which is how a batch file says a literal percent sign. */
 static int cmd_safe(const char *s)
 {
-    if (strpbrk(s, "\"%\r\n") != NULL)
+    if (strpbrk(s, "\"\r\n") != NULL)
         return mgw_err(MGW_ERR_IIS_CONFIG,
-                       "\"%s\" holds a character (\" or %%) that an appcmd line cannot carry; "
+                       "\"%s\" holds a character (\") that an appcmd line cannot carry; "
                        "use the plan's applicationHost.config instead",
                        s);
     return MGW_OK;
+}
+
+static void put_cmd(mgw_dbuf *b, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (*s == '%')
+            mgw_dbuf_putc(b, '%');
+        mgw_dbuf_putc(b, (uint8_t)*s);
+    }
 }
 
 /* appcmd's collection-element filter quotes values with "'": one inside is
@@ -121,6 +131,8 @@ static void filter_value(mgw_dbuf *b, const char *s)
     for (; *s != '\0'; s++) {
         if (*s == '\'')
             mgw_dbuf_putc(b, '\'');
+        if (*s == '%')
+            mgw_dbuf_putc(b, '%');
         mgw_dbuf_putc(b, (uint8_t)*s);
     }
 }
@@ -132,17 +144,16 @@ static int appcmd_line(const mgw_iisplan_t *p, const mgw_iisitem *it, bool rollb
         return r;
     const char *value = rollback ? it->before_text : it->after_text;
     if (it->kind == MGW_IISITEM_ACCESS) {
+        mgw_dbuf_puts(b, value[0] == '\0' ? "\"%APPCMD%\" clear config \""
+                                          : "\"%APPCMD%\" set config \"");
+        put_cmd(b, it->where);
         if (value[0] == '\0')
-            mgw_dbuf_printf(b,
-                            "\"%%APPCMD%%\" clear config \"%s\" "
-                            "-section:system.webServer/security/access /commit:apphost\r\n",
-                            it->where);
+            mgw_dbuf_puts(b, "\" -section:system.webServer/security/access /commit:apphost\r\n");
         else
             mgw_dbuf_printf(b,
-                            "\"%%APPCMD%%\" set config \"%s\" "
-                            "-section:system.webServer/security/access /sslFlags:\"%s\" "
+                            "\" -section:system.webServer/security/access /sslFlags:\"%s\" "
                             "/commit:apphost\r\n",
-                            it->where, value);
+                            value);
     } else {
         mgw_dbuf_puts(b, "\"%APPCMD%\" set config -section:system.applicationHost/sites "
                          "\"/[name='");
@@ -163,7 +174,9 @@ static int appcmd_script(const mgw_iisplan_t *p, bool rollback, mgw_dbuf *b)
     if (r != MGW_OK)
         return r;
     mgw_dbuf_puts(b, "@echo off\r\n");
-    mgw_dbuf_printf(b, "rem mgwauth IIS plan for site \"%s\", sha256:%s\r\n", p->site, fp);
+    mgw_dbuf_puts(b, "rem mgwauth IIS plan for site \"");
+    put_cmd(b, p->site);
+    mgw_dbuf_printf(b, "\", sha256:%s\r\n", fp);
     mgw_dbuf_printf(b,
                     "rem %s with appcmd; run elevated. A backup of the configuration is "
                     "taken first\r\nrem (appcmd restore backup NAME undoes everything).\r\n",
@@ -244,7 +257,7 @@ static void flags_text(mgw_dbuf *b, int kind, bool has, uint32_t flags)
 static unsigned long line_of(const mgw_iisconfig_t *c, size_t elem)
 {
     unsigned long line, col;
-    mgw_xml_position(c->doc.data, c->doc.len, c->doc.elems[elem].start, &line, &col);
+    mgw_xdoc_position(&c->doc, c->doc.elems[elem].start, &line, &col);
     return line;
 }
 
@@ -252,10 +265,52 @@ static unsigned long line_of(const mgw_iisconfig_t *c, size_t elem)
 static const mgw_iislocation *own_location(const mgw_iisconfig_t *c, const char *path)
 {
     const mgw_iislocation *found = NULL;
-    for (size_t i = 0; i < c->n_locations; i++)
-        if (mgw_iis_eq(c->locations[i].path, path) && c->locations[i].has_flags)
-            found = &c->locations[i];
+    size_t n, at = mgw_iis_lookup(c->location_keys, c->n_locations, path, &n);
+    for (size_t k = at; k < at + n; k++)
+        if (c->locations[c->location_keys[k].index].has_flags)
+            found = &c->locations[c->location_keys[k].index];
     return found;
+}
+
+/* The server-wide default: <location path=""> when one sets it (applied
+ * over the configuration level), else configuration/system.webServer. */
+static void server_default(const mgw_iisconfig_t *c, bool *has, uint32_t *flags,
+                           const mgw_iislocation **loc)
+{
+    *loc = own_location(c, "");
+    *has = *loc != NULL || c->has_global;
+    *flags = *loc != NULL ? (*loc)->flags : c->has_global ? c->global_flags : 0;
+}
+
+static void describe_server_text(const mgw_iisconfig_t *c, mgw_dbuf *b)
+{
+    bool has;
+    uint32_t flags;
+    const mgw_iislocation *loc;
+    server_default(c, &has, &flags, &loc);
+    mgw_dbuf_puts(b, "server-wide default access sslFlags: ");
+    flags_text(b, MGW_FLAGS_ACCESS, true, flags);
+    if (loc != NULL)
+        mgw_dbuf_printf(b, " (location \"\", line %lu)\n", line_of(c, loc->elem));
+    else
+        mgw_dbuf_puts(b, has ? " (configuration/system.webServer)\n" : " (the default: not set)\n");
+}
+
+static void describe_server_json(const mgw_iisconfig_t *c, mgw_dbuf *b)
+{
+    bool has;
+    uint32_t flags;
+    const mgw_iislocation *loc;
+    server_default(c, &has, &flags, &loc);
+    mgw_dbuf_puts(b, ",\n \"server\": {\"access\": ");
+    put_flags_json(b, MGW_FLAGS_ACCESS, true, flags);
+    mgw_dbuf_printf(b, ", \"source\": \"%s\"",
+                    loc != NULL ? "location"
+                    : has       ? "configuration"
+                                : "default");
+    if (loc != NULL)
+        mgw_dbuf_printf(b, ", \"line\": %lu", line_of(c, loc->elem));
+    mgw_dbuf_puts(b, "}");
 }
 
 static void describe_site_text(const mgw_iisconfig_t *c, const mgw_iissite *s, mgw_dbuf *b)
@@ -279,9 +334,13 @@ static void describe_site_text(const mgw_iisconfig_t *c, const mgw_iissite *s, m
         flags_text(b, MGW_FLAGS_ACCESS, true, own->flags);
         mgw_dbuf_printf(b, " (location \"%s\", line %lu)\n", own->path, line_of(c, own->elem));
     } else {
-        flags_text(b, MGW_FLAGS_ACCESS, true, c->has_global ? c->global_flags : 0);
-        mgw_dbuf_puts(b, c->has_global ? " (inherited from the server level)\n"
-                                       : " (the default: no location sets it)\n");
+        bool has;
+        uint32_t flags;
+        const mgw_iislocation *loc;
+        server_default(c, &has, &flags, &loc);
+        flags_text(b, MGW_FLAGS_ACCESS, true, flags);
+        mgw_dbuf_puts(b, has ? " (inherited from the server level)\n"
+                             : " (the default: no location sets it)\n");
     }
     for (size_t i = 0; i < c->n_locations; i++) {
         const mgw_iislocation *l = &c->locations[i];
@@ -314,14 +373,17 @@ static void describe_site_json(const mgw_iisconfig_t *c, const mgw_iissite *s, m
         put_flags_json(b, MGW_FLAGS_BINDING, bi->has_flags, bi->flags);
         mgw_dbuf_puts(b, "}");
     }
-    const mgw_iislocation *own = own_location(c, s->name);
-    uint32_t eff = own != NULL ? own->flags : c->has_global ? c->global_flags : 0;
+    const mgw_iislocation *own = own_location(c, s->name), *sloc;
+    bool has;
+    uint32_t sflags;
+    server_default(c, &has, &sflags, &sloc);
+    uint32_t eff = own != NULL ? own->flags : sflags;
     mgw_dbuf_puts(b, "], \"access\": {\"effective\": ");
     put_flags_json(b, MGW_FLAGS_ACCESS, true, eff);
     mgw_dbuf_printf(b, ", \"source\": \"%s\"}, \"child_locations\": [",
-                    own != NULL     ? "location"
-                    : c->has_global ? "server"
-                                    : "default");
+                    own != NULL ? "location"
+                    : has       ? "server"
+                                : "default");
     bool first = true;
     for (size_t i = 0; i < c->n_locations; i++) {
         const mgw_iislocation *l = &c->locations[i];
@@ -353,10 +415,15 @@ MGW_API int mgw_iisconfig_describe(const mgw_iisconfig_t *c, int style, char **o
             describe_site_text(c, &c->sites[i], &b);
         }
     }
-    if (style == MGW_DESCRIBE_JSON)
-        mgw_dbuf_puts(&b, "\n]}\n");
-    else if (c->n_sites == 0)
-        mgw_dbuf_puts(&b, "no sites\n");
+    if (style == MGW_DESCRIBE_JSON) {
+        mgw_dbuf_puts(&b, "\n]");
+        describe_server_json(c, &b);
+        mgw_dbuf_puts(&b, "}\n");
+    } else {
+        if (c->n_sites == 0)
+            mgw_dbuf_puts(&b, "no sites\n");
+        describe_server_text(c, &b);
+    }
     int r = b.oom ? MGW_ERR_NO_MEMORY : mgw_dbuf_detach_str(&b, out);
     mgw_dbuf_free(&b);
     if (r != MGW_OK)

@@ -291,29 +291,28 @@ static int not_found(const mgw_iisconfig_t *cfg, const char *site)
     return r;
 }
 
-/* The site's own location: the one that sets access/@sslFlags, else the
- * first with its path; ambiguity is refused. SIZE_MAX when none. */
+/* The location of `path` that decides it: the one that sets
+ * access/@sslFlags, else the first with that path (SIZE_MAX when none).
+ * Two that both set it are refused, naming both. */
 static int site_location(const planner *pl, const char *path, size_t *out)
 {
     const mgw_iisconfig_t *c = pl->cfg;
-    size_t first = SIZE_MAX, setter = SIZE_MAX;
-    for (size_t i = 0; i < c->n_locations; i++) {
-        if (!mgw_iis_eq(c->locations[i].path, path))
+    size_t n, at = mgw_iis_lookup(c->location_keys, c->n_locations, path, &n);
+    size_t first = n > 0 ? c->location_keys[at].index : SIZE_MAX, setter = SIZE_MAX;
+    for (size_t k = at; k < at + n; k++) {
+        size_t i = c->location_keys[k].index;
+        if (!c->locations[i].has_flags)
             continue;
-        if (first == SIZE_MAX)
-            first = i;
-        if (c->locations[i].has_flags) {
-            if (setter != SIZE_MAX) {
-                unsigned long line, col;
-                mgw_xml_position(c->doc.data, c->doc.len, c->doc.elems[c->locations[i].elem].start,
-                                 &line, &col);
-                return mgw_err(MGW_ERR_IIS_CONFIG,
-                               "line %lu, column %lu: a second <location path=\"%s\"> sets "
-                               "access/@sslFlags; merge them in IIS Manager first",
-                               line, col, path);
-            }
-            setter = i;
+        if (setter != SIZE_MAX) {
+            unsigned long l1, c1, l2, c2;
+            mgw_xdoc_position(&c->doc, c->doc.elems[c->locations[setter].elem].start, &l1, &c1);
+            mgw_xdoc_position(&c->doc, c->doc.elems[c->locations[i].elem].start, &l2, &c2);
+            return mgw_err(MGW_ERR_IIS_CONFIG,
+                           "line %lu, column %lu and line %lu, column %lu: two <location "
+                           "path=\"%s\"> set access/@sslFlags; merge them in IIS Manager first",
+                           l1, c1, l2, c2, path);
         }
+        setter = i;
     }
     *out = setter != SIZE_MAX ? setter : first;
     return MGW_OK;
@@ -438,6 +437,24 @@ static int plan_bindings(planner *pl, const mgw_iissite *s)
     return r;
 }
 
+/* A weak server-wide default: the site's own location overrides it, so this
+ * is a warning, not a change. */
+static int global_warning(planner *pl, const char *where, uint32_t flags)
+{
+    mgw_dbuf names;
+    mgw_dbuf_init(&names);
+    mgw_iisflags_names(MGW_FLAGS_ACCESS, flags, &names);
+    mgw_dbuf_putc(&names, 0);
+    int r = mgw_iisplan_add_warning(
+        pl->plan,
+        "%s sets access sslFlags to \"%s\", weaker than SSL with a required client "
+        "certificate: every site and location that does not set its own inherits it (the "
+        "planned site sets its own, so this is not changed)",
+        where, names.oom ? "?" : (char *)names.p);
+    mgw_dbuf_free(&names);
+    return r == MGW_OK ? MGW_OK : mgw_err(r, NULL);
+}
+
 static int warnings(planner *pl)
 {
     const mgw_iisconfig_t *c = pl->cfg;
@@ -456,8 +473,23 @@ static int warnings(planner *pl)
                                     "binding sslFlags DisableTLS13 (32) and HTTP.sys DefaultFlags "
                                     "0x40 belong together: apply the registry plan with "
                                     "--disable-tls13 as well");
+    if (r == MGW_OK && c->has_global && (c->global_flags & MGW_ACCESS_WANTED) != MGW_ACCESS_WANTED)
+        r = global_warning(pl, "the server level (system.webServer/security/access)",
+                           c->global_flags);
     for (size_t i = 0; r == MGW_OK && i < c->n_locations; i++) {
         const mgw_iislocation *l = &c->locations[i];
+        size_t plen = strlen(l->path);
+        if (l->path[0] == '\0' && l->has_flags &&
+            (l->flags & MGW_ACCESS_WANTED) != MGW_ACCESS_WANTED)
+            r = global_warning(pl, "<location path=\"\"> (the server-wide default)", l->flags);
+        if (r == MGW_OK && plen > 0 && l->path[plen - 1] == '/' && l->has_flags)
+            r = mgw_iisplan_add_warning(pl->plan,
+                                        "location \"%s\" ends in '/': it is planned like a "
+                                        "child location of its own, and the site's own location "
+                                        "is planned as well, whichever of the two IIS applies",
+                                        l->path);
+        if (r != MGW_OK)
+            break;
         if (l->has_flags && (l->flags & MGW_ACCESS_REQUIRE_CERT) && !(l->flags & MGW_ACCESS_SSL))
             r = mgw_iisplan_add_warning(pl->plan,
                                         "location \"%s\" has SslRequireCert without Ssl: plain "
@@ -480,6 +512,26 @@ static int warnings(planner *pl)
     return r;
 }
 
+/* A '"' cannot be carried by a cmd.exe line: the appcmd scripts are then
+ * not produced (mgw_iisplan_output refuses them), the other files are. */
+static int script_warning(planner *pl)
+{
+    const mgw_iisplan_t *p = pl->plan;
+    const char *bad = strchr(p->site, '"') != NULL ? p->site : NULL;
+    for (size_t i = 0; bad == NULL && i < p->n_items; i++)
+        if (p->items[i].action == MGW_IISACT_SET && strchr(p->items[i].where, '"') != NULL)
+            bad = p->items[i].where;
+    if (bad == NULL)
+        return MGW_OK;
+    return mgw_iisplan_add_warning(pl->plan,
+                                   "\"%s\" holds a '\"', which a cmd.exe line cannot carry: "
+                                   "appcmd.cmd and appcmd-rollback.cmd are not written; apply "
+                                   "the plan's applicationHost.config instead",
+                                   bad) == MGW_OK
+               ? MGW_OK
+               : mgw_err(MGW_ERR_NO_MEMORY, NULL);
+}
+
 static int compute(planner *pl)
 {
     const mgw_iisconfig_t *c = pl->cfg;
@@ -491,19 +543,27 @@ static int compute(planner *pl)
     if ((p->site = mgw_strdup(s->name)) == NULL)
         return mgw_err(MGW_ERR_NO_MEMORY, NULL);
     int r = require_certs(pl, s->name, false);
-    /* each child path once, in file order */
+    /* each child path that some location sets sslFlags for, once, in file
+     * order: at the first location of that path that sets it (an earlier one
+     * with the same path that does not set it does not count) */
     for (size_t i = 0; r == MGW_OK && i < c->n_locations; i++) {
         const mgw_iislocation *l = &c->locations[i];
-        bool seen = false;
-        for (size_t k = 0; k < i; k++)
-            seen |= mgw_iis_eq(c->locations[k].path, l->path);
-        if (!seen && l->has_flags && mgw_iis_under(l->path, s->name))
+        if (!l->has_flags || !mgw_iis_under(l->path, s->name))
+            continue;
+        size_t n, at = mgw_iis_lookup(c->location_keys, c->n_locations, l->path, &n);
+        size_t first_setter = SIZE_MAX;
+        for (size_t k = at; k < at + n && first_setter == SIZE_MAX; k++)
+            if (c->locations[c->location_keys[k].index].has_flags)
+                first_setter = c->location_keys[k].index;
+        if (first_setter == i)
             r = require_certs(pl, l->path, true);
     }
     if (r == MGW_OK)
         r = plan_bindings(pl, s);
     if (r == MGW_OK)
         r = warnings(pl);
+    if (r == MGW_OK)
+        r = script_warning(pl);
     mgw_dbuf out;
     mgw_dbuf_init(&out);
     if (r == MGW_OK)
@@ -568,11 +628,14 @@ static bool item_value(const mgw_iisplan_t *p, const mgw_iisitem *it, const mgw_
     *flags = 0;
     *present = false;
     if (it->kind == MGW_IISITEM_ACCESS) {
-        for (size_t i = 0; i < c->n_locations; i++)
-            if (mgw_iis_eq(c->locations[i].path, it->where) && c->locations[i].has_flags) {
-                *flags = c->locations[i].flags;
+        size_t n, at = mgw_iis_lookup(c->location_keys, c->n_locations, it->where, &n);
+        for (size_t k = at; k < at + n; k++) {
+            const mgw_iislocation *l = &c->locations[c->location_keys[k].index];
+            if (l->has_flags) {
+                *flags = l->flags;
                 *present = true;
             }
+        }
         return true;
     }
     const mgw_iissite *s = mgw_iis_find_site(c, p->site);

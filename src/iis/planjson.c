@@ -238,6 +238,58 @@ static int check_items(const mgw_iisplan_t *p, const uint8_t *data, size_t len, 
     return r;
 }
 
+static bool same_text(const char *a, const char *b)
+{
+    return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
+}
+
+/* The plan's desired file must be exactly what planning its backup gives,
+ * with the options the plan records (its site, its bindings, and TLS 1.3
+ * off when every binding ends with DisableTLS13): hashes and a fingerprint
+ * can be recomputed by anyone who edits the files, the planner's own output
+ * cannot be forged. */
+static int replan_check(const mgw_iisplan_t *p)
+{
+    mgw_iisconfig_t *c = NULL;
+    mgw_iisopts_t *o = mgw_iisopts_new();
+    mgw_iisplan_t *q = NULL;
+    int r = o != NULL ? MGW_OK : mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    size_t bindings = 0, off = 0;
+    if (r == MGW_OK)
+        r = mgw_iisopts_set_site(o, p->site);
+    for (size_t i = 0; r == MGW_OK && i < p->n_items; i++)
+        if (p->items[i].kind == MGW_IISITEM_BINDING) {
+            bindings++;
+            off += (p->items[i].after & MGW_IISBINDING_DISABLE_TLS13) != 0;
+            r = mgw_iisopts_add_binding(o, p->items[i].where);
+        }
+    if (r == MGW_OK)
+        r = mgw_iisopts_set_disable_tls13(o, bindings > 0 && off == bindings);
+    if (r == MGW_OK)
+        r = mgw_iisconfig_parse(p->before, p->before_len, &c);
+    if (r == MGW_OK)
+        r = mgw_iisplan_compute(o, c, &q);
+    if (r != MGW_OK && r != MGW_ERR_NO_MEMORY)
+        r = mgw_err_prefix(MGW_ERR_IIS_PLAN, "IIS plan: planning backup.config again failed");
+    bool same = r == MGW_OK && q->desired_len == p->desired_len &&
+                memcmp(q->desired, p->desired, p->desired_len) == 0 && q->n_items == p->n_items;
+    for (size_t i = 0; same && i < p->n_items; i++) {
+        const mgw_iisitem *a = &p->items[i], *b = &q->items[i];
+        same = a->kind == b->kind && a->action == b->action && a->present == b->present &&
+               a->before == b->before && a->after == b->after && same_text(a->where, b->where) &&
+               same_text(a->before_text, b->before_text) && same_text(a->after_text, b->after_text);
+    }
+    if (r == MGW_OK && !same)
+        r = mgw_err(MGW_ERR_IIS_PLAN,
+                    "IIS plan: applicationHost.config or the items of plan.json are not what "
+                    "planning backup.config gives (edited after planning?); the plan is "
+                    "refused: plan again");
+    mgw_iisplan_free(&q);
+    mgw_iisconfig_free(&c);
+    mgw_iisopts_free(&o);
+    return r;
+}
+
 MGW_API int mgw_iisplan_load(const uint8_t *json, size_t json_len, const uint8_t *desired,
                              size_t desired_len, const uint8_t *backup, size_t backup_len,
                              mgw_iisplan_t **out)
@@ -262,6 +314,8 @@ MGW_API int mgw_iisplan_load(const uint8_t *json, size_t json_len, const uint8_t
         r = check_items(p, p->before, p->before_len, false, "backup.config");
     if (r == MGW_OK)
         r = check_items(p, p->desired, p->desired_len, true, "applicationHost.config");
+    if (r == MGW_OK)
+        r = replan_check(p);
     if (r != MGW_OK) {
         mgw_iisplan_free(&p);
         return r;

@@ -20,20 +20,70 @@ typedef struct {
     bool root_done;
 } xparser;
 
+/* A line ends at LF, CR LF or a lone CR (XML 1.0 section 2.11). */
 void mgw_xml_position(const uint8_t *p, size_t n, size_t off, unsigned long *line,
                       unsigned long *col)
 {
     unsigned long l = 1, c = 1;
     size_t i = n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF ? 3 : 0;
     for (; i < off && i < n; i++) {
-        if (p[i] == '\n') {
+        if (p[i] == '\r' || (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))) {
             l++;
             c = 1;
+        } else if (p[i] == '\n') {
+            continue; /* the LF of CR LF */
         } else if ((p[i] & 0xC0) != 0x80) {
             c++; /* characters, not bytes */
         }
     }
     *line = l;
+    *col = c;
+}
+
+/* The offsets where lines start, found once so that positions of many
+ * elements cost a binary search each rather than a scan of the file. */
+static int index_lines(mgw_xdoc *d)
+{
+    size_t cap = 64, n = 0;
+    size_t *v = malloc(cap * sizeof(*v));
+    if (v == NULL)
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    v[n++] = d->bom ? 3 : 0;
+    for (size_t i = v[0]; i < d->len; i++) {
+        bool end = d->data[i] == '\n' ||
+                   (d->data[i] == '\r' && (i + 1 >= d->len || d->data[i + 1] != '\n'));
+        if (!end)
+            continue;
+        if (n == cap) {
+            size_t *nv = realloc(v, 2 * cap * sizeof(*v));
+            if (nv == NULL) {
+                free(v);
+                return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+            }
+            v = nv;
+            cap *= 2;
+        }
+        v[n++] = i + 1;
+    }
+    d->line_starts = v;
+    d->n_lines = n;
+    return MGW_OK;
+}
+
+void mgw_xdoc_position(const mgw_xdoc *d, size_t off, unsigned long *line, unsigned long *col)
+{
+    size_t lo = 0, hi = d->n_lines; /* the last line start <= off */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (d->line_starts[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    unsigned long c = 1;
+    for (size_t i = d->n_lines > 0 ? d->line_starts[lo] : 0; i < off && i < d->len; i++)
+        c += (d->data[i] & 0xC0) != 0x80;
+    *line = (unsigned long)lo + 1;
     *col = c;
 }
 
@@ -102,6 +152,11 @@ static int check_text(xparser *x)
     }
     if (bad != SIZE_MAX)
         return fail_at(x, bad, "not UTF-8 (an invalid byte sequence)");
+    /* U+FFFE and U+FFFF are not XML characters (the Char production), raw
+     * as much as written &#xFFFE; */
+    for (size_t i = 0; i + 2 < x->n; i++)
+        if (x->p[i] == 0xEF && x->p[i + 1] == 0xBF && (x->p[i + 2] & 0xFE) == 0xBE)
+            return fail_at(x, i, "the noncharacter U+FFFE or U+FFFF, which XML does not allow");
     return MGW_OK;
 }
 
@@ -225,6 +280,49 @@ static int new_elem(xparser *x, size_t *idx)
     return MGW_OK;
 }
 
+/* Does element `e` declare namespace prefix p[0..len) (xmlns:p="...")? */
+static bool declares(const xparser *x, const mgw_xelem *e, const uint8_t *p, size_t len)
+{
+    for (size_t k = 0; k < e->n_attrs; k++) {
+        const mgw_xspan *n = &e->attrs[k].name;
+        if (n->len == 6 + len && memcmp(x->p + n->off, "xmlns:", 6) == 0 &&
+            memcmp(x->p + n->off + 6, p, len) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Namespaces in XML: a prefixed name ("x:site") needs its prefix declared
+ * on the element or an ancestor; "xml" is predefined and "xmlns" declares.
+ * A name with an empty part or two colons is not a qualified name. */
+static int check_qname(const xparser *x, const mgw_xelem *e, const mgw_xspan *n, bool attr)
+{
+    const uint8_t *s = x->p + n->off;
+    const uint8_t *colon = memchr(s, ':', n->len);
+    if (colon == NULL)
+        return MGW_OK;
+    size_t plen = (size_t)(colon - s);
+    if (plen == 0 || plen + 1 == n->len || memchr(colon + 1, ':', n->len - plen - 1) != NULL)
+        return fail_at(x, n->off, "a name with an empty prefix or local part, or two colons");
+    if ((plen == 3 && memcmp(s, "xml", 3) == 0) ||
+        (attr && plen == 5 && memcmp(s, "xmlns", 5) == 0))
+        return MGW_OK;
+    if (declares(x, e, s, plen))
+        return MGW_OK;
+    for (unsigned k = x->depth; k-- > 0;)
+        if (declares(x, &x->doc->elems[x->stack[k]], s, plen))
+            return MGW_OK;
+    return fail_at(x, n->off, "a namespace prefix that is not declared (xmlns:prefix=\"...\")");
+}
+
+static int check_names(const xparser *x, const mgw_xelem *e)
+{
+    int r = check_qname(x, e, &e->name, false);
+    for (size_t k = 0; r == MGW_OK && k < e->n_attrs; k++)
+        r = check_qname(x, e, &e->attrs[k].name, true);
+    return r;
+}
+
 static int start_tag(xparser *x)
 {
     size_t lt = x->i++;
@@ -255,6 +353,8 @@ static int start_tag(xparser *x)
         x->doc->elems[idx].attrs_end = x->i;
     }
     e = &x->doc->elems[idx];
+    if ((r = check_names(x, e)) != MGW_OK)
+        return r;
     if (e->parent != SIZE_MAX)
         x->doc->elems[e->parent].last_child = idx;
     if (x->p[x->i] == '/') {
@@ -345,7 +445,11 @@ static int processing_instruction(xparser *x)
         return r;
     if (!is_xml)
         return MGW_OK;
-    if (start != (x->doc->bom ? 3u : 0u) || memcmp(x->p + target.off, "xml", 3) != 0)
+    if (memcmp(x->p + target.off, "xml", 3) != 0)
+        return fail_at(x, target.off,
+                       "the processing instruction target \"xml\" is reserved in any case; "
+                       "the XML declaration is written <?xml ...?> in lower case");
+    if (start != (x->doc->bom ? 3u : 0u))
         return fail_at(x, start, "an XML declaration that is not at the very start");
     const char *enc = "encoding";
     for (size_t k = body; k + 8 < x->i; k++)
@@ -422,6 +526,7 @@ void mgw_xml_free(mgw_xdoc *d)
     }
     free(d->elems);
     free(d->data);
+    free(d->line_starts);
     memset(d, 0, sizeof(*d));
 }
 
@@ -436,8 +541,14 @@ int mgw_xml_parse(const uint8_t *p, size_t n, mgw_xdoc *doc)
         return r;
     doc->bom = n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF;
     x.i = doc->bom ? 3 : 0;
-    const uint8_t *lf = memchr(p, '\n', n);
-    doc->eol = lf != NULL && lf > p && lf[-1] == '\r' ? "\r\n" : "\n";
+    /* the first line ending decides: CR LF, a lone CR or LF (also when
+     * there is none) */
+    doc->eol = "\n";
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '\r' || p[i] == '\n') {
+            doc->eol = p[i] == '\n' ? "\n" : i + 1 < n && p[i + 1] == '\n' ? "\r\n" : "\r";
+            break;
+        }
     while (r == MGW_OK && x.i < n)
         r = p[x.i] == '<' ? markup(&x) : text(&x);
     if (r == MGW_OK && x.depth > 0) {
@@ -461,7 +572,9 @@ int mgw_xml_parse(const uint8_t *p, size_t n, mgw_xdoc *doc)
     memcpy(doc->data, p, n);
     doc->data[n] = 0;
     doc->len = n;
-    return MGW_OK;
+    if ((r = index_lines(doc)) != MGW_OK)
+        mgw_xml_free(doc);
+    return r;
 }
 
 bool mgw_xname_is(const mgw_xdoc *d, const mgw_xelem *e, const char *name)
@@ -496,7 +609,7 @@ bool mgw_xindent(const mgw_xdoc *d, size_t off, mgw_xspan *indent)
     size_t s = off;
     while (s > 0 && (d->data[s - 1] == ' ' || d->data[s - 1] == '\t'))
         s--;
-    if (s > 0 && d->data[s - 1] != '\n')
+    if (s > 0 && d->data[s - 1] != '\n' && d->data[s - 1] != '\r')
         return false;
     indent->off = s;
     indent->len = off - s;

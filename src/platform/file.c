@@ -35,6 +35,24 @@ MGW_API int mgw_file_write(const char *path, const uint8_t *data, size_t len, un
     return r;
 }
 
+int mgw_file_replace_keep(const char *path, const uint8_t *data, size_t len)
+{
+    char *tmp = NULL;
+    /* private first: never more open than the original, even for a moment */
+    int r = mgw_file_write_temp(path, data, len, MGW_FILE_PRIVATE, &tmp);
+    if (r != MGW_OK)
+        return r;
+    r = mgw_file_copy_access(path, tmp);
+    if (r == MGW_OK)
+        r = mgw_file_place(tmp, path, MGW_FILE_FORCE);
+    if (r != MGW_OK)
+        mgw_file_discard(tmp);
+    free(tmp);
+    if (r == MGW_OK)
+        r = sync_parent(path);
+    return r;
+}
+
 MGW_API int mgw_file_sync_dir(const char *dir)
 {
     if (dir == NULL)

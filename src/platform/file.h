@@ -46,6 +46,19 @@ int mgw_file_open_read(const char *path, intptr_t *h);
 int mgw_file_read_some(intptr_t h, const char *path, uint8_t *buf, size_t n, size_t *got);
 void mgw_file_close_read(intptr_t h);
 
+/* True in *same when both paths exist and name one file (device and inode;
+ * on Windows volume serial number and file index), final links followed. */
+int mgw_path_same(const char *a, const char *b, bool *same);
+/* The path of the file `path` names with every symbolic link resolved
+ * (malloc'ed); MGW_ERR_NOT_FOUND when it does not exist. */
+int mgw_path_resolve(const char *path, char **out);
+/* Give file `tmp` the permissions of the existing file `from`: its mode and,
+ * when running as root, its owner and group (POSIX); its DACL (Windows). */
+int mgw_file_copy_access(const char *from, const char *tmp);
+/* Replace the existing file `path` atomically (temp + flush + rename in its
+ * directory) with data, keeping its permissions (mgw_file_copy_access). */
+int mgw_file_replace_keep(const char *path, const uint8_t *data, size_t len);
+
 /* ---- shared by the platform files (file.c) ----------------------------------- */
 
 /* Append a name (the array takes it; on failure it is freed). */

@@ -215,3 +215,33 @@ void mgw_file_close_read(intptr_t h)
 {
     close((int)h);
 }
+
+int mgw_path_same(const char *a, const char *b, bool *same)
+{
+    struct stat x, y;
+    *same = stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+    return MGW_OK;
+}
+
+int mgw_path_resolve(const char *path, char **out)
+{
+    char *p = realpath(path, NULL);
+    if (p == NULL)
+        return errno == ENOENT ? mgw_err(MGW_ERR_NOT_FOUND, "%s: no such file", path)
+                               : io_err("cannot resolve", path);
+    *out = mgw_strdup(p);
+    free(p);
+    return *out != NULL ? MGW_OK : mgw_err(MGW_ERR_NO_MEMORY, NULL);
+}
+
+int mgw_file_copy_access(const char *from, const char *tmp)
+{
+    struct stat st;
+    if (stat(from, &st) != 0)
+        return io_err("cannot stat", from);
+    if (geteuid() == 0 && chown(tmp, st.st_uid, st.st_gid) != 0)
+        return io_err("cannot give the owner and group of the original to", tmp);
+    if (chmod(tmp, st.st_mode & 07777) != 0)
+        return io_err("cannot give the mode of the original to", tmp);
+    return MGW_OK;
+}

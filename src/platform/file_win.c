@@ -16,6 +16,7 @@
 #include "platform/file.h"
 #include "platform/win.h"
 
+#include <aclapi.h>
 #include <sddl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,4 +299,94 @@ int mgw_file_read_some(intptr_t h, const char *path, uint8_t *buf, size_t n, siz
 void mgw_file_close_read(intptr_t h)
 {
     CloseHandle((HANDLE)h);
+}
+
+static HANDLE open_any(const char *path)
+{
+    wchar_t *w = mgw_wide(path);
+    HANDLE h = w != NULL ? CreateFileW(w, FILE_READ_ATTRIBUTES,
+                                       FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                                       OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL)
+                         : INVALID_HANDLE_VALUE;
+    free(w);
+    return h;
+}
+
+int mgw_path_same(const char *a, const char *b, bool *same)
+{
+    BY_HANDLE_FILE_INFORMATION x, y;
+    HANDLE ha = open_any(a), hb = open_any(b);
+    *same = ha != INVALID_HANDLE_VALUE && hb != INVALID_HANDLE_VALUE &&
+            GetFileInformationByHandle(ha, &x) && GetFileInformationByHandle(hb, &y) &&
+            x.dwVolumeSerialNumber == y.dwVolumeSerialNumber &&
+            x.nFileIndexHigh == y.nFileIndexHigh && x.nFileIndexLow == y.nFileIndexLow;
+    if (ha != INVALID_HANDLE_VALUE)
+        CloseHandle(ha);
+    if (hb != INVALID_HANDLE_VALUE)
+        CloseHandle(hb);
+    return MGW_OK;
+}
+
+int mgw_path_resolve(const char *path, char **out)
+{
+    HANDLE h = open_any(path);
+    if (h == INVALID_HANDLE_VALUE) {
+        DWORD e = GetLastError();
+        return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND
+                   ? mgw_err(MGW_ERR_NOT_FOUND, "%s: no such file", path)
+                   : mgw_win_err(e, "cannot open %s", path);
+    }
+    wchar_t buf[32768];
+    DWORD n = GetFinalPathNameByHandleW(h, buf, sizeof(buf) / sizeof(buf[0]), FILE_NAME_NORMALIZED);
+    DWORD e = GetLastError();
+    CloseHandle(h);
+    if (n == 0 || n >= sizeof(buf) / sizeof(buf[0]))
+        return mgw_win_err(e, "cannot resolve %s", path);
+    /* \\?\C:\x -> C:\x, \\?\UNC\server\share -> \\server\share */
+    wchar_t *p = buf;
+    if (wcsncmp(p, L"\\\\?\\UNC\\", 8) == 0) {
+        p += 6;
+        p[0] = L'\\';
+    } else if (wcsncmp(p, L"\\\\?\\", 4) == 0) {
+        p += 4;
+    }
+    int len = WideCharToMultiByte(CP_UTF8, 0, p, -1, NULL, 0, NULL, NULL);
+    char *u = len > 0 ? malloc((size_t)len) : NULL;
+    if (u == NULL || WideCharToMultiByte(CP_UTF8, 0, p, -1, u, len, NULL, NULL) != len) {
+        free(u);
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    }
+    *out = u;
+    return MGW_OK;
+}
+
+int mgw_file_copy_access(const char *from, const char *tmp)
+{
+    wchar_t *wf = mgw_wide(from), *wt = mgw_wide(tmp);
+    PACL dacl = NULL;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    int r = MGW_OK;
+    DWORD e;
+    if (wf == NULL || wt == NULL) {
+        r = mgw_err(MGW_ERR_UTF8, "%s: not a UTF-8 path", from);
+    } else if ((e = GetNamedSecurityInfoW(wf, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, NULL, NULL,
+                                          &dacl, NULL, &sd)) != ERROR_SUCCESS) {
+        r = mgw_win_err(e, "cannot read the permissions of %s", from);
+    } else {
+        SECURITY_DESCRIPTOR_CONTROL ctl = 0;
+        DWORD rev;
+        GetSecurityDescriptorControl(sd, &ctl, &rev);
+        SECURITY_INFORMATION si =
+            DACL_SECURITY_INFORMATION |
+            ((ctl & SE_DACL_PROTECTED) ? PROTECTED_DACL_SECURITY_INFORMATION
+                                       : UNPROTECTED_DACL_SECURITY_INFORMATION);
+        if ((e = SetNamedSecurityInfoW(wt, SE_FILE_OBJECT, si, NULL, NULL, dacl, NULL)) !=
+            ERROR_SUCCESS)
+            r = mgw_win_err(e, "cannot give the permissions of %s to %s", from, tmp);
+    }
+    if (sd != NULL)
+        LocalFree(sd);
+    free(wf);
+    free(wt);
+    return r;
 }

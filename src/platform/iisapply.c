@@ -8,6 +8,7 @@
 
 #include "crypto/digest.h"
 #include "platform/apply.h"
+#include "platform/file.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,8 +137,10 @@ static int target_write(void *ctx, bool wanted)
     if (fault == MGW_IISFAULT_FAIL)
         return mgw_err(MGW_ERR_IO, "%s: injected write failure", t->path);
     if (fault == MGW_IISFAULT_CORRUPT)
-        return mgw_file_write(t->path, data, len > 0 ? len - 1 : 0, MGW_FILE_FORCE);
-    return mgw_file_write(t->path, data, len, MGW_FILE_FORCE);
+        len = len > 0 ? len - 1 : 0;
+    /* t->path is the file itself, links resolved: the replacement is made in
+     * its own directory and keeps its permissions */
+    return mgw_file_replace_keep(t->path, data, len);
 }
 
 static size_t target_change_count(void *ctx)
@@ -172,8 +175,20 @@ static int run(const mgw_iisplan_t *plan, const char *path, const char *backup_p
 {
     if (plan == NULL || path == NULL || backup_path == NULL)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "%s: NULL argument", fn);
+    /* A symbolic link is followed: the file it names is the one replaced,
+     * and the link stays a link. */
+    char *real = NULL;
+    bool same = false;
     int n = 0;
-    int r = mgw_iisplan_run(plan, path, reverse, backup_path, flags, &n);
+    int r = mgw_path_resolve(path, &real);
+    if (r == MGW_OK && (r = mgw_path_same(real, backup_path, &same)) == MGW_OK && same)
+        r = mgw_err(MGW_ERR_INVALID_ARGUMENT,
+                    "the backup path %s is the configuration file %s itself: the backup would "
+                    "be lost; choose another backup path",
+                    backup_path, path);
+    if (r == MGW_OK)
+        r = mgw_iisplan_run(plan, real, reverse, backup_path, flags, &n);
+    free(real);
     if (r != MGW_OK)
         return r;
     if (changed != NULL)

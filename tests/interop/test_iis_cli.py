@@ -295,5 +295,165 @@ def test_a_missing_site_or_binding_names_what_exists_and_usage_errors():
         mgw("iis", "plan", "--config", cfg, "--out", w.path("p"), "--force")
 
 
+def test_an_edited_plan_directory_is_refused_even_with_hashes_recomputed():
+    """Someone edits DIR/applicationHost.config (or empties the item list)
+    and recomputes plan.json's desired.sha256 and fingerprint as the
+    library does: apply must refuse, because the desired file is not what
+    planning backup.config gives."""
+    for edit in ("attribute", "location", "no-items"):
+        with Work() as w:
+            cfg = w.copy("applicationHost.config")
+            mgw("iis", "plan", "--config", cfg, "--disable-tls13", "--out", w.path("p"))
+            desired_path, plan_path = w.path("p", "applicationHost.config"), w.path("p", "plan.json")
+            desired = read(desired_path)
+            plan = json.loads(read(plan_path))
+            if edit == "attribute":
+                desired = desired.replace(b'enabled="true"', b'enabled="false"', 1)
+                assert desired != read(desired_path)
+            elif edit == "location":
+                desired = desired.replace(b"</configuration>", b'    <location path="Default Web '
+                                          b'Site/x"><system.webServer /></location>\n'
+                                          b"</configuration>")
+            else:
+                plan["items"] = []
+                plan["changes"] = 0
+            with open(desired_path, "wb") as f:
+                f.write(desired)
+            plan["desired"]["sha256"] = "sha256:" + hashlib.sha256(desired).hexdigest().upper()
+            plan["desired"]["size"] = len(desired)
+            plan["fingerprint"] = "sha256:" + fingerprint(plan).hex().upper()
+            with open(plan_path, "w") as f:
+                json.dump(plan, f)
+            before = read(cfg)
+            p = mgw("iis", "apply", "--plan", plan_path, "--config", cfg, "--backup", w.path("b"),
+                    code=1)
+            assert "not what planning backup.config gives" in p.stderr, (edit, p.stderr)
+            assert read(cfg) == before and not os.path.exists(w.path("b")), edit
+
+
+def fingerprint(plan):
+    """The plan fingerprint as src/iis/plan.c computes it (an independent
+    re-implementation, so that the tampering test can forge it)."""
+    b = bytearray()
+
+    def s(t):
+        b.extend(t.encode() + b"\0")
+
+    def u(v):
+        b.extend(int(v).to_bytes(4, "little"))
+    s("mgwauth-iis-plan 1")
+    s(plan["site"])
+    b.extend(bytes.fromhex(plan["backup"]["sha256"][7:]))
+    b.extend(bytes.fromhex(plan["desired"]["sha256"][7:]))
+    for it in plan["items"]:
+        u(1 if it["kind"] == "access" else 2)
+        s(it["where"])
+        u(1 if it["action"] == "set" else 0)
+        u(it["present"])
+        u(it["before"])
+        u(it["after"])
+        s(it["before_text"])
+        s(it["after_text"])
+    return hashlib.sha256(bytes(b)).digest()
+
+
+def test_plan_refuses_to_write_over_its_own_input():
+    with Work() as w:
+        cfg = w.copy("applicationHost.config")
+        original = read(cfg)
+        p = mgw("iis", "plan", "--config", cfg, "--out", w.name, "--force", code=1)
+        assert "is the input file" in p.stderr, p.stderr
+        assert read(cfg) == original
+        # the same through a symbolic link to the directory
+        os.symlink(w.name, w.path("alias"))
+        p = mgw("iis", "plan", "--config", w.path("alias", "applicationHost.config"), "--out",
+                w.name, "--force", code=1)
+        assert "is the input file" in p.stderr and read(cfg) == original
+        assert not os.path.exists(w.path("plan.json"))
+
+
+def test_a_backup_path_that_is_the_config_file_is_refused():
+    with Work() as w:
+        cfg = w.copy("applicationHost.config")
+        original = read(cfg)
+        mgw("iis", "plan", "--config", cfg, "--out", w.path("p"))
+        for backup in (cfg, w.path(".", "applicationHost.config")):
+            p = mgw("iis", "apply", "--plan", w.path("p", "plan.json"), "--config", cfg,
+                    "--backup", backup, "--force", code=1)
+            assert "is the input file" in p.stderr or "itself" in p.stderr, p.stderr
+            assert read(cfg) == original
+
+
+def test_apply_through_a_symlink_replaces_the_target_and_keeps_the_link():
+    with Work() as w:
+        os.mkdir(w.path("real"))
+        real = w.copy("applicationHost.config", os.path.join("real", "applicationHost.config"))
+        original = read(real)
+        link = w.path("link.config")
+        os.symlink(real, link)
+        mgw("iis", "plan", "--config", link, "--out", w.path("p"))
+        mgw("iis", "apply", "--plan", w.path("p", "plan.json"), "--config", link, "--backup",
+            w.path("b"))
+        assert os.path.islink(link) and os.readlink(link) == real
+        assert read(real) == read(w.path("p", "applicationHost.config")) != original
+        assert read(w.path("b")) == original
+        # no temporary file left beside the link or the target
+        assert sorted(os.listdir(w.path("real"))) == ["applicationHost.config"]
+        mgw("iis", "rollback", "--plan", w.path("p", "plan.json"), "--config", link, "--backup",
+            w.path("b2"))
+        assert os.path.islink(link) and read(real) == original
+
+
+def test_apply_and_rollback_keep_the_mode_of_the_file():
+    with Work() as w:
+        cfg = w.copy("applicationHost.config")
+        mgw("iis", "plan", "--config", cfg, "--out", w.path("p"))
+        for k, (verb, mode) in enumerate((("apply", 0o640), ("rollback", 0o600),
+                                          ("apply", 0o664))):
+            os.chmod(cfg, mode)
+            out = mgw("iis", verb, "--plan", w.path("p", "plan.json"), "--config", cfg,
+                      "--backup", w.path("b%d" % k))
+            assert "Nothing changed" not in out.stdout
+            assert os.stat(cfg).st_mode & 0o7777 == mode, (verb, oct(os.stat(cfg).st_mode))
+
+
+def site_file(name):
+    base = read(os.path.join(IISDATA, "applicationHost.config"))
+    return base.replace(b'name="Default Web Site"', b'name="' + name + b'"')
+
+
+def test_a_percent_in_a_name_is_doubled_in_the_scripts():
+    with Work() as w:
+        cfg = w.path("applicationHost.config")
+        with open(cfg, "wb") as f:
+            f.write(site_file(b"Mail 100%"))
+        out = mgw("iis", "plan", "--config", cfg, "--site", "Mail 100%", "--disable-tls13",
+                  "--out", w.path("p"))
+        script = read(w.path("p", "appcmd.cmd")).decode()
+        lines = [line for line in script.split("\r\n") if "set config" in line]
+        assert lines and all("Mail 100%%" in line for line in lines), script
+        assert '"%APPCMD%" set config "Mail 100%%" -section:system.webServer/security/access' \
+            in script
+        # no single % other than the %APPCMD% variable and %windir%
+        rest = script.replace("%%", "").replace("%APPCMD%", "").replace("%windir%", "")
+        assert "%" not in rest, rest
+        assert "appcmd.cmd" in out.stdout
+
+
+def test_a_quote_in_a_name_skips_only_the_scripts_with_a_warning():
+    with Work() as w:
+        cfg = w.path("applicationHost.config")
+        with open(cfg, "wb") as f:
+            f.write(site_file(b"Mail &quot;A&quot;"))
+        out = mgw("iis", "plan", "--config", cfg, "--site", 'Mail "A"', "--out", w.path("p"))
+        assert "cmd.exe line cannot carry" in out.stdout, out.stdout
+        assert sorted(os.listdir(w.path("p"))) == ["applicationHost.config", "backup.config",
+                                                   "plan.json"]
+        mgw("iis", "apply", "--plan", w.path("p", "plan.json"), "--config", cfg, "--backup",
+            w.path("b"))
+        root = ET.fromstring(read(cfg))
+        assert location(root, 'Mail "A"').find(ACCESS).get("sslFlags") == WANT
+
+
 if __name__ == "__main__":
     tap.main(globals())
