@@ -155,10 +155,15 @@ int mgw_xedit_add_chain(const mgw_xdoc *d, size_t parent, const char *const *nam
                   d->data[k] == '\n')) {
                 unsigned long line, col;
                 mgw_xdoc_position(d, k, &line, &col);
-                return mgw_err(MGW_ERR_IIS_CONFIG,
-                               "line %lu, column %lu: <%.*s> holds text; the planner does not "
-                               "insert elements into mixed content",
-                               line, col, (int)p->name.len, (const char *)d->data + p->name.off);
+                int r = mgw_err(MGW_ERR_IIS_CONFIG,
+                                "line %lu, column %lu: <%.*s> holds text; the planner does not "
+                                "insert elements into mixed content",
+                                line, col, (int)p->name.len, (const char *)d->data + p->name.off);
+                mgw_dbuf_free(&pin);
+                mgw_dbuf_free(&cin);
+                mgw_dbuf_free(&unit);
+                mgw_dbuf_free(&t);
+                return r;
             }
         off = p->tag_end;
         del = p->close_start - p->tag_end;
