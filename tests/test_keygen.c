@@ -463,6 +463,62 @@ START_TEST(a_forked_child_keeps_working)
 }
 END_TEST
 
+/* Reads up to cap bytes from fd until end of file. */
+static size_t read_all(int fd, uint8_t *buf, size_t cap)
+{
+    size_t n = 0;
+    while (n < cap) {
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    return n;
+}
+
+/* One object seeded before fork(): parent and child each draw from it. The
+ * child sends its key's public DER and 32 random bytes of a second object
+ * back through a pipe; none of it may equal the parent's. */
+START_TEST(parent_and_child_draw_different_bytes_after_fork)
+{
+    mgw_key_t *k = mgw_key_new();
+    ck_assert_ptr_nonnull(k);
+    ck_assert_int_eq(mgw_key_generate(k, MGW_KEY_P256), MGW_OK); /* seeds k's DRBG */
+    uint8_t seeded[32];
+    ck_assert_int_eq(mgw_rng_fill(&test_drbg, seeded, sizeof(seeded)), MGW_OK);
+    int fd[2];
+    ck_assert_int_eq(pipe(fd), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    uint8_t bytes[32], *der = NULL;
+    size_t len = 0;
+    int bad = mgw_key_generate(k, MGW_KEY_P256) != MGW_OK ||
+              mgw_key_export_public(k, MGW_FORMAT_DER, &der, &len) != MGW_OK ||
+              mgw_rng_fill(&test_drbg, bytes, sizeof(bytes)) != MGW_OK || len > 512;
+    if (pid == 0) {
+        close(fd[0]);
+        if (!bad && (write(fd[1], bytes, sizeof(bytes)) != (ssize_t)sizeof(bytes) ||
+                     write(fd[1], der, len) != (ssize_t)len))
+            bad = 1;
+        _exit(bad ? 1 : 0);
+    }
+    close(fd[1]);
+    uint8_t child[32 + 512];
+    size_t n = read_all(fd[0], child, sizeof(child));
+    close(fd[0]);
+    int st = 0;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    ck_assert(!bad);
+    ck_assert_uint_eq(n, sizeof(bytes) + len);
+    ck_assert_msg(memcmp(child, bytes, sizeof(bytes)) != 0, "the child repeated the parent's bytes");
+    ck_assert_msg(memcmp(child + sizeof(bytes), der, len) != 0,
+                  "the child generated the parent's key");
+    mgw_free(der);
+    mgw_key_free(&k);
+}
+END_TEST
+
 /* A random callback that generates a key itself while the outer generation
  * holds this thread's group. */
 typedef struct {
@@ -527,6 +583,7 @@ int main(void)
     tcase_add_test(tc, ec_signature_buffer_too_small);
     tcase_add_test(tc, threads_sign_with_their_own_groups);
     tcase_add_test(tc, a_forked_child_keeps_working);
+    tcase_add_test(tc, parent_and_child_draw_different_bytes_after_fork);
     tcase_add_test(tc, a_reentrant_random_callback_gets_its_own_group);
     return test_run(s);
 }

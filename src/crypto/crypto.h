@@ -13,6 +13,7 @@ typedef struct {
     mgw_rng_cb cb;
     void *cb_ctx;
     bool seeded;
+    unsigned long fork_gen; /* mgw_fork_generation() when last (re)seeded */
     mbedtls_ctr_drbg_context drbg;
 } mgw_rng;
 
@@ -20,6 +21,10 @@ void mgw_rng_init(mgw_rng *rng);
 void mgw_rng_free(mgw_rng *rng);
 void mgw_rng_set_cb(mgw_rng *rng, mgw_rng_cb cb, void *ctx);
 int mgw_rng_fill(mgw_rng *rng, uint8_t *out, size_t len);
+/* Changes in a child process after fork() (counted by an atfork handler, or
+ * the process id where there is none; constant on Windows). An object's
+ * DRBG seeded under another value is reseeded before its next draw. */
+unsigned long mgw_fork_generation(void);
 /* mbedTLS-style f_rng; p_rng is an mgw_rng *. */
 int mgw_rng_mbedtls(void *p_rng, unsigned char *out, size_t len);
 
