@@ -421,7 +421,9 @@ __attribute__((noinline)) static void stack_clear(void)
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 __attribute__((noinline)) static void stack_snapshot(void)
 {
     volatile uint8_t big[STACK_REGION];
