@@ -28,9 +28,9 @@
  * mbedtls_mpi_exp_mod (window table read with a constant-time select) like
  * mbedtls_mpi_is_prime_ext; the base-2 exponentiation does the same steps
  * for every exponent bit and selects with masks, and its reduction ends with
- * a masked subtraction. The trial division reads and writes the same
- * addresses for every candidate and branches only on its outcome (reject,
- * or go on to the base-2 test), as mbedTLS's branches on a zero remainder;
+ * a masked subtraction. The trial division reads the same addresses for
+ * every candidate and branches only on its outcome (reject, or go on to the
+ * base-2 test), as mbedTLS's branches on a zero remainder;
  * the residues of X come from one hardware division per 32-bit word, as in
  * mbedtls_mpi_mod_int. What still depends on the secret: that outcome, the
  * number of squarings after the exponentiation and the early exits of the
