@@ -26,6 +26,12 @@
 
 #include "testutil.h"
 
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#endif
+#endif
+
 #define TEST_TIMEOUT 900 /* RSA key generation under sanitizers */
 
 static mgw_rng test_drbg;
@@ -230,6 +236,13 @@ START_TEST(rsa_refuses_bad_arguments)
                      MBEDTLS_ERR_RSA_BAD_INPUT_DATA);
     ck_assert_int_eq(mgw_rsa_generate(rsa, 2048, 1, mgw_rng_mbedtls, &test_drbg),
                      MBEDTLS_ERR_RSA_BAD_INPUT_DATA);
+    /* an even e has no inverse: the search would never end */
+    ck_assert_int_eq(mgw_rsa_generate(rsa, 1024, 4, mgw_rng_mbedtls, &test_drbg),
+                     MBEDTLS_ERR_RSA_BAD_INPUT_DATA);
+    ck_assert_int_eq(mgw_rsa_generate(rsa, 1024, 65536, mgw_rng_mbedtls, &test_drbg),
+                     MBEDTLS_ERR_RSA_BAD_INPUT_DATA);
+    ck_assert_int_eq(mgw_rsa_generate(rsa, 1024, -65537, mgw_rng_mbedtls, &test_drbg),
+                     MBEDTLS_ERR_RSA_BAD_INPUT_DATA);
     ck_assert_int_eq(mgw_rsa_generate(rsa, 2048, 65537, NULL, NULL),
                      MBEDTLS_ERR_RSA_BAD_INPUT_DATA);
     mbedtls_mpi X;
@@ -285,7 +298,7 @@ START_TEST(accepted_primes_are_uniform)
     memset(big, 0, sizeof(big));
     memset(offsets, 0, sizeof(offsets));
     memset(bit_set, 0, sizeof(bit_set));
-    unsigned long tested = 0, full = 0;
+    unsigned long tested = 0, full = 0, drawn = 0;
     mbedtls_mpi X;
     mbedtls_mpi_init(&X);
     for (int n = 0; n < NPRIMES; n++) {
@@ -310,6 +323,7 @@ START_TEST(accepted_primes_are_uniform)
             bit_set[b - 1] += mbedtls_mpi_get_bit(&X, (size_t)b);
         tested += st.tested;
         full += st.full_tests;
+        drawn += st.drawn;
     }
     for (int k = 0; k < 6; k++)
         ck_assert_msg(uniform(res[k], sieved[k] - 1), "residues mod %u: chi-square %.1f", sieved[k],
@@ -327,6 +341,11 @@ START_TEST(accepted_primes_are_uniform)
      * ln(2^16) e^gamma / ln(2^256) = 1/9; without the sieve 1/89 */
     double per_prime = (double)tested / NPRIMES;
     ck_assert_msg(per_prime > 5 && per_prime < 14, "%.1f candidates tested per prime", per_prime);
+    /* the trial division lets through the odd numbers without a factor
+     * below 2^16: prod (1 - 1/p) = 2 e^-gamma / ln(2^16) = 1/9.87 of them */
+    double per_survivor = (double)drawn / (double)tested;
+    ck_assert_msg(per_survivor > 9.0 && per_survivor < 10.8, "%.2f candidates drawn per survivor",
+                  per_survivor);
 #if defined(__SIZEOF_INT128__)
     /* the strong base-2 test lets through the primes and (with a chance far
      * below 2^-40 here) nothing else: the random-base rounds run once per prime */
@@ -354,6 +373,93 @@ START_TEST(primes_of_every_limb_count)
 #if defined(__SIZEOF_INT128__)
         ck_assert_uint_eq(st.full_tests, 1);
 #endif
+    }
+    mbedtls_mpi_free(&X);
+}
+END_TEST
+
+/* The base-2 test takes what its fixed-size arrays hold, and nothing else. */
+START_TEST(strong_base2_refuses_what_it_cannot_hold)
+{
+    mbedtls_mpi W;
+    mbedtls_mpi_init(&W);
+    ck_assert_int_eq(mbedtls_mpi_lset(&W, 1), 0);
+    ck_assert_int_eq(mbedtls_mpi_shift_l(&W, 4096), 0);
+    ck_assert_int_eq(mbedtls_mpi_add_int(&W, &W, 1), 0); /* 2^4096 + 1: 4097 bits */
+    ck_assert_int_eq(mgw_prime_strong_base2(&W), MBEDTLS_ERR_MPI_BAD_INPUT_DATA);
+    ck_assert_int_eq(mbedtls_mpi_shift_l(&W, 4000), 0);
+    ck_assert_int_eq(mbedtls_mpi_add_int(&W, &W, 1), 0);
+    ck_assert_int_eq(mgw_prime_strong_base2(&W), MBEDTLS_ERR_MPI_BAD_INPUT_DATA);
+    ck_assert_int_eq(mbedtls_mpi_sub_int(&W, &W, 1), 0); /* even */
+    ck_assert_int_eq(mgw_prime_strong_base2(&W), MBEDTLS_ERR_MPI_BAD_INPUT_DATA);
+    ck_assert_int_eq(mbedtls_mpi_lset(&W, 65537), 0); /* too small for the search */
+    ck_assert_int_eq(mgw_prime_strong_base2(&W), MBEDTLS_ERR_MPI_BAD_INPUT_DATA);
+    ck_assert_int_eq(mbedtls_mpi_lset(&W, 1), 0);
+    ck_assert_int_eq(mbedtls_mpi_shift_l(&W, 4096), 0);
+    ck_assert_int_eq(mbedtls_mpi_sub_int(&W, &W, 1), 0); /* 2^4096 - 1 = 3 * 5 * 17 ...: fits */
+#if defined(__SIZEOF_INT128__)
+    ck_assert_int_eq(mgw_prime_strong_base2(&W), MBEDTLS_ERR_MPI_NOT_ACCEPTABLE);
+#endif
+    ck_assert_int_eq(mbedtls_mpi_gen_prime(&W, 1100, 0, mgw_rng_mbedtls, &test_drbg), 0);
+    ck_assert_int_eq(mgw_prime_strong_base2(&W), 0);
+    mbedtls_mpi_free(&W);
+}
+END_TEST
+
+/* What a prime search leaves on the stack below its caller: a region is
+ * zeroed, the search runs in a frame of the same depth, and the region is
+ * then searched for four limbs of the prime it returned. */
+#define STACK_REGION (1u << 17)
+static uint8_t stack_copy[STACK_REGION];
+
+__attribute__((noinline)) static void stack_clear(void)
+{
+    volatile uint8_t big[STACK_REGION];
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = 0;
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+__attribute__((noinline)) static void stack_snapshot(void)
+{
+    volatile uint8_t big[STACK_REGION];
+    for (size_t i = 0; i < sizeof(big); i++)
+        stack_copy[i] = big[i]; /* what the frames below left there */
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+    VALGRIND_MAKE_MEM_DEFINED(stack_copy, sizeof(stack_copy));
+#endif
+#endif
+}
+#pragma GCC diagnostic pop
+
+__attribute__((noinline)) static int search_prime(mbedtls_mpi *X, unsigned bits)
+{
+    return mgw_prime_generate(X, bits, 4, mgw_rng_mbedtls, &test_drbg, NULL);
+}
+
+START_TEST(a_prime_search_leaves_no_limbs_on_the_stack)
+{
+    static const unsigned sizes[] = {1024, 1536};
+    mbedtls_mpi X;
+    mbedtls_mpi_init(&X);
+    for (int n = 0; n < 2; n++) {
+        unsigned bits = sizes[n];
+        stack_clear();
+        ck_assert_int_eq(search_prime(&X, bits), 0);
+        stack_snapshot();
+        uint8_t le[1536 / 8];
+        size_t len = bits / 8;
+        ck_assert_int_eq(mbedtls_mpi_write_binary_le(&X, le, len), 0);
+        for (size_t at = 0; at + 32 <= len; at += 32)
+            for (size_t i = 0; i + 32 <= sizeof(stack_copy); i += 8)
+                ck_assert_msg(memcmp(stack_copy + i, le + at, 32) != 0,
+                              "bytes %zu..%zu of a %u-bit prime left on the stack", at, at + 31,
+                              bits);
     }
     mbedtls_mpi_free(&X);
 }
@@ -463,6 +569,62 @@ START_TEST(a_forked_child_keeps_working)
 }
 END_TEST
 
+/* Reads up to cap bytes from fd until end of file. */
+static size_t read_all(int fd, uint8_t *buf, size_t cap)
+{
+    size_t n = 0;
+    while (n < cap) {
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    return n;
+}
+
+/* One object seeded before fork(): parent and child each draw from it. The
+ * child sends its key's public DER and 32 random bytes of a second object
+ * back through a pipe; none of it may equal the parent's. */
+START_TEST(parent_and_child_draw_different_bytes_after_fork)
+{
+    mgw_key_t *k = mgw_key_new();
+    ck_assert_ptr_nonnull(k);
+    ck_assert_int_eq(mgw_key_generate(k, MGW_KEY_P256), MGW_OK); /* seeds k's DRBG */
+    uint8_t seeded[32];
+    ck_assert_int_eq(mgw_rng_fill(&test_drbg, seeded, sizeof(seeded)), MGW_OK);
+    int fd[2];
+    ck_assert_int_eq(pipe(fd), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    uint8_t bytes[32], *der = NULL;
+    size_t len = 0;
+    int bad = mgw_key_generate(k, MGW_KEY_P256) != MGW_OK ||
+              mgw_key_export_public(k, MGW_FORMAT_DER, &der, &len) != MGW_OK ||
+              mgw_rng_fill(&test_drbg, bytes, sizeof(bytes)) != MGW_OK || len > 512;
+    if (pid == 0) {
+        close(fd[0]);
+        if (!bad && (write(fd[1], bytes, sizeof(bytes)) != (ssize_t)sizeof(bytes) ||
+                     write(fd[1], der, len) != (ssize_t)len))
+            bad = 1;
+        _exit(bad ? 1 : 0);
+    }
+    close(fd[1]);
+    uint8_t child[32 + 512];
+    size_t n = read_all(fd[0], child, sizeof(child));
+    close(fd[0]);
+    int st = 0;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    ck_assert(!bad);
+    ck_assert_uint_eq(n, sizeof(bytes) + len);
+    ck_assert_msg(memcmp(child, bytes, sizeof(bytes)) != 0, "the child repeated the parent's bytes");
+    ck_assert_msg(memcmp(child + sizeof(bytes), der, len) != 0,
+                  "the child generated the parent's key");
+    mgw_free(der);
+    mgw_key_free(&k);
+}
+END_TEST
+
 /* A random callback that generates a key itself while the outer generation
  * holds this thread's group. */
 typedef struct {
@@ -521,12 +683,15 @@ int main(void)
     tcase_add_test(tc, chi_square_flags_a_missing_or_favoured_class);
     tcase_add_test(tc, accepted_primes_are_uniform);
     tcase_add_loop_test(tc, primes_of_every_limb_count, 0, 6);
+    tcase_add_test(tc, strong_base2_refuses_what_it_cannot_hold);
+    tcase_add_test(tc, a_prime_search_leaves_no_limbs_on_the_stack);
 
     tc = tcase(s, "ec");
     tcase_add_test(tc, ec_signatures_match_mbedtls);
     tcase_add_test(tc, ec_signature_buffer_too_small);
     tcase_add_test(tc, threads_sign_with_their_own_groups);
     tcase_add_test(tc, a_forked_child_keeps_working);
+    tcase_add_test(tc, parent_and_child_draw_different_bytes_after_fork);
     tcase_add_test(tc, a_reentrant_random_callback_gets_its_own_group);
     return test_run(s);
 }

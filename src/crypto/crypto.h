@@ -13,6 +13,7 @@ typedef struct {
     mgw_rng_cb cb;
     void *cb_ctx;
     bool seeded;
+    unsigned long fork_gen; /* mgw_fork_generation() when last (re)seeded */
     mbedtls_ctr_drbg_context drbg;
 } mgw_rng;
 
@@ -20,6 +21,10 @@ void mgw_rng_init(mgw_rng *rng);
 void mgw_rng_free(mgw_rng *rng);
 void mgw_rng_set_cb(mgw_rng *rng, mgw_rng_cb cb, void *ctx);
 int mgw_rng_fill(mgw_rng *rng, uint8_t *out, size_t len);
+/* Changes in a child process after fork() (counted by an atfork handler, or
+ * the process id where there is none; constant on Windows). An object's
+ * DRBG seeded under another value is reseeded before its next draw. */
+unsigned long mgw_fork_generation(void);
 /* mbedTLS-style f_rng; p_rng is an mgw_rng *. */
 int mgw_rng_mbedtls(void *p_rng, unsigned char *out, size_t len);
 
@@ -61,10 +66,10 @@ int mgw_rsa_generate(mbedtls_rsa_context *rsa, unsigned nbits, int e, mgw_compat
                      void *p_rng);
 /* What one prime search did (for the tests and the benchmark). */
 typedef struct {
-    unsigned bases;      /* random bases X drawn (spans sieved) */
+    unsigned bases;      /* random bases X drawn (one span each) */
     unsigned tested;     /* candidates tested (strong base-2 test first) */
     unsigned full_tests; /* candidates that passed it and got the random-base rounds */
-    unsigned survivors;  /* survivors of the sieve in the last span */
+    unsigned drawn;      /* candidates drawn from the spans (trial-divided) */
     unsigned offset;     /* the prime is X + 2 * offset, 0 <= offset < span */
     unsigned span;       /* candidates per base */
 } mgw_prime_stats;
@@ -74,6 +79,10 @@ typedef struct {
  * stats may be NULL. */
 int mgw_prime_generate(mbedtls_mpi *X, unsigned nbits, int rounds, mgw_compat_rng f_rng,
                        void *p_rng, mgw_prime_stats *stats);
+/* The strong probable-prime test to base 2 the search runs first: 0 (passes),
+ * MBEDTLS_ERR_MPI_NOT_ACCEPTABLE (composite), MBEDTLS_ERR_MPI_BAD_INPUT_DATA
+ * (W even, or not of 128 to 4096 bits). */
+int mgw_prime_strong_base2(const mbedtls_mpi *W);
 
 /* Largest iteration count any decryption accepts (hostile-input cap). */
 #define MGW_MAX_ITERATIONS 10000000u

@@ -3,6 +3,9 @@
 #include "platform/entropy.h"
 
 #include <string.h>
+#if !defined(_WIN32) && !defined(MGW_HAVE_FORK_HOOK)
+#include <unistd.h>
+#endif
 
 void mgw_rng_init(mgw_rng *rng)
 {
@@ -31,7 +34,10 @@ static int os_entropy(void *ctx, unsigned char *out, size_t len)
 /* Each thread has one CTR-DRBG seeded from the OS (and reseeded from it by
  * the DRBG's own schedule); the objects' DRBGs are seeded from it. An object
  * costs no system call, which matters where system calls are slow. A child
- * process must not repeat its parent's stream, so fork() discards the state. */
+ * process must not repeat its parent's stream: fork() discards the master
+ * state and bumps the fork generation, and every object's DRBG seeded before
+ * the fork is reseeded (from the child's fresh master) before its next draw,
+ * so parent and child never share an output (keys, serials, nonces). */
 #if defined(_MSC_VER)
 #define THREAD_LOCAL __declspec(thread)
 #else
@@ -45,16 +51,31 @@ static THREAD_LOCAL struct {
 
 #if defined(MGW_HAVE_FORK_HOOK)
 #include <pthread.h>
+/* Written only by the child's handler, while the child has one thread. */
+static volatile unsigned long fork_gen;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static void forget_master(void)
 {
     master.ready = false; /* the child thread's copy; mutex state is not reused */
+    fork_gen++;
 }
 static void install_atfork(void)
 {
     pthread_atfork(NULL, NULL, forget_master);
 }
 #endif
+
+unsigned long mgw_fork_generation(void)
+{
+#if defined(_WIN32)
+    return 0; /* no fork() */
+#elif defined(MGW_HAVE_FORK_HOOK)
+    pthread_once(&atfork_once, install_atfork);
+    return fork_gen;
+#else
+    return (unsigned long)getpid(); /* the child has another one */
+#endif
+}
 
 static int master_entropy(void *ctx, unsigned char *out, size_t len)
 {
@@ -79,12 +100,22 @@ int mgw_rng_fill(mgw_rng *rng, uint8_t *out, size_t len)
         return rng->cb(rng->cb_ctx, out, len) == 0
                    ? MGW_OK
                    : mgw_err(MGW_ERR_RANDOM, "the caller's random generator failed");
+    unsigned long gen = mgw_fork_generation();
     if (!rng->seeded) {
         static const char pers[] = "libmgwauth";
         if (mbedtls_ctr_drbg_seed(&rng->drbg, master_entropy, NULL,
                                   (const unsigned char *)pers, sizeof(pers) - 1) != 0)
             return mgw_err(MGW_ERR_RANDOM, "cannot seed the random generator from the OS");
         rng->seeded = true;
+        rng->fork_gen = gen;
+    } else if (rng->fork_gen != gen) {
+        /* a child of the process that seeded it: fresh entropy from the
+         * child's own master before anything is drawn */
+        static const char fork_pers[] = "libmgwauth fork";
+        if (mbedtls_ctr_drbg_reseed(&rng->drbg, (const unsigned char *)fork_pers,
+                                    sizeof(fork_pers) - 1) != 0)
+            return mgw_err(MGW_ERR_RANDOM, "cannot reseed the random generator after fork()");
+        rng->fork_gen = gen;
     }
     while (len > 0) {
         size_t n = len < MBEDTLS_CTR_DRBG_MAX_REQUEST ? len : MBEDTLS_CTR_DRBG_MAX_REQUEST;

@@ -1,81 +1,119 @@
-/* RSA key generation: mbedtls_rsa_gen_key's checks around a sieved prime
- * search.
+/* RSA key generation: mbedtls_rsa_gen_key's checks around a prime search
+ * with a wide trial division.
  *
  * mbedtls_mpi_gen_prime draws a fresh random number for every candidate,
  * divides it by the 168 primes below 1000 and runs Miller-Rabin on what is
  * left: about 58 modular exponentiations for a 1024-bit prime. Here one
  * random odd base X gets its residues modulo every odd prime below 2^16
- * once; they strike out every candidate X + 2i (0 <= i < SPAN) with a small
- * factor, leaving about 36 candidates per prime. Each survivor is tested
- * once: a strong base-2 test in Montgomery form (squarings and doublings
- * only, about 0.7 of an mbedtls_mpi_exp_mod) rejects nearly every
- * composite, and the one that passes gets mbedTLS's random-base Miller-Rabin
- * rounds, whose exponentiations share one R^2 mod W. The trial division of
- * mbedtls_mpi_is_prime_ext (done by the sieve) is not repeated.
+ * once; a candidate X + 2i (0 <= i < SPAN) is then trial-divided by all
+ * 6,541 of them with the residues (a few multiplications per prime, no
+ * division), which lets through about 1 in 9.9 candidates and leaves about
+ * 36 survivors to test per 1024-bit prime. Each survivor gets a strong
+ * base-2 test in Montgomery form (squarings and doublings only, about 0.7
+ * of an mbedtls_mpi_exp_mod), which rejects nearly every composite, and the
+ * one that passes gets mbedTLS's random-base Miller-Rabin rounds, whose
+ * exponentiations share one R^2 mod W. The trial division of
+ * mbedtls_mpi_is_prime_ext is not repeated.
  *
  * Distribution: trying X, X + 2, X + 4, ... in order would pick each prime
  * with a probability proportional to the gap before it, which favours for
  * instance primes = 2 mod 3 (p - 2 is then divisible by 3, so the gap is
- * longer). The survivors are tried in a uniformly random order instead, so
- * the prime found is uniform among the primes of the span. The test suite
- * checks the residues of accepted primes and where they lie in the span
- * (tests/test_keygen.c).
+ * longer). Each candidate is instead drawn uniformly from the span (with
+ * replacement: no list of candidates indexed by a secret), so the prime
+ * found is uniform among the primes of the span. The test suite checks the
+ * residues of accepted primes, where they lie in the span and the share of
+ * candidates the trial division lets through (tests/test_keygen.c).
  *
- * Constant time, as in mbedTLS: the random-base rounds use
+ * Side channels, as in mbedTLS: the random-base rounds use
  * mbedtls_mpi_exp_mod (window table read with a constant-time select) like
  * mbedtls_mpi_is_prime_ext; the base-2 exponentiation does the same steps
  * for every exponent bit and selects with masks, and its reduction ends with
- * a masked subtraction. Like mbedTLS's trial division and Miller-Rabin, the
- * sieve, the number of squarings after the exponentiation and the early
- * exits depend on the candidate, and the GCD and inverse of the key checks
- * are mbedtls_mpi_gcd/inv_mod as in mbedtls_rsa_gen_key; a rejected
- * candidate is discarded, so its timing says nothing about the key. */
+ * a masked subtraction. The trial division reads the same addresses for
+ * every candidate and branches only on its outcome (reject, or go on to the
+ * base-2 test), as mbedTLS's branches on a zero remainder;
+ * the residues of X come from one hardware division per 32-bit word, as in
+ * mbedtls_mpi_mod_int. What still depends on the secret: that outcome, the
+ * number of squarings after the exponentiation and the early exits of the
+ * tests (as in mbedTLS's Miller-Rabin), the operand-dependent latency of
+ * those divisions where the CPU has it, and the GCD and inverse of the key
+ * checks (mbedtls_mpi_gcd/inv_mod, as in mbedtls_rsa_gen_key). A rejected
+ * candidate is discarded, so its timing says nothing about the key; for the
+ * accepted one an observer learns that it passed, which it knows anyway.
+ * Every copy of a candidate's limbs and of intermediate values in this file
+ * is wiped before its function returns, on every path.
+ *
+ * An earlier version struck the multiples of each small prime out of a
+ * bitmap of the span (stores at addresses computed from X mod p): an exact
+ * trace of those addresses, as a cache or page-fault attack on the same
+ * machine could approach, gives X mod p for every small prime and with them
+ * the prime itself. */
 #include "crypto/crypto.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define SIEVE_LIMIT 65536u /* sieve with the odd primes below this */
-#define SPAN 8192u         /* candidates X + 2i, 0 <= i < SPAN */
+#define SIEVE_LIMIT 65536u /* trial division by the odd primes below this */
+#define SPAN 8192u         /* candidates X + 2i, 0 <= i < SPAN (a power of two) */
+#define MAX_DRAWS (16 * SPAN) /* then a new base (a span without primes) */
+#define SMALL_PRIMES 6541
+#define FILTER_LEN 6544 /* a multiple of the vector width: the loop vectorizes */
 
-/* The odd primes below SIEVE_LIMIT (6541 of them). Computed per search: a
- * sieve of Eratosthenes over 64 Ki numbers costs far less than one
+/* Trial division by the odd primes p below SIEVE_LIMIT, without memory
+ * addresses or branches that depend on the candidate: r[k] = X mod p once
+ * per base, and X + 2i is divisible by p exactly when
+ * (r[k] + 2i) * p^-1 mod 2^32 <= (2^32 - 1) / p (p odd, r[k] + 2i < 2^32). */
+typedef struct {
+    uint32_t p[FILTER_LEN], inv[FILTER_LEN], lim[FILTER_LEN], r[FILTER_LEN];
+} small_filter;
+
+/* The odd primes below SIEVE_LIMIT with their inverses. Computed per search:
+ * a sieve of Eratosthenes over 64 Ki public numbers costs far less than one
  * Miller-Rabin round and needs no shared state. */
-static size_t small_primes(uint16_t *out)
+static size_t small_primes(small_filter *f)
 {
     static const size_t n = SIEVE_LIMIT / 2; /* odd numbers 2k + 1 */
     uint8_t *composite = calloc(n, 1);
     if (composite == NULL)
         return 0;
     size_t count = 0;
-    for (size_t k = 1; k < n; k++) {
+    for (size_t k = 1; k < n && count < SMALL_PRIMES; k++) {
         if (composite[k])
             continue;
-        size_t p = 2 * k + 1;
-        out[count++] = (uint16_t)p;
-        for (size_t m = p * p / 2; m < n; m += p)
+        uint32_t p = (uint32_t)(2 * k + 1), inv = p; /* Newton: p inv = 1 mod 2^32 */
+        for (int i = 0; i < 4; i++)
+            inv *= 2 - p * inv;
+        f->p[count] = p;
+        f->inv[count] = inv;
+        f->lim[count] = UINT32_MAX / p;
+        count++;
+        for (size_t m = (size_t)p * p / 2; m < n; m += p)
             composite[m] = 1;
     }
     free(composite);
+    for (size_t k = count; k < FILTER_LEN; k++) { /* padding that never divides */
+        f->p[k] = 1;
+        f->inv[k] = 1;
+        f->lim[k] = 0;
+        f->r[k] = 1; /* 1 + 2i > 0 */
+    }
     return count;
 }
-
-#define SMALL_PRIMES 6541
 
 /* X as 32-bit words, most significant first. */
 static int words_of(const mbedtls_mpi *X, uint32_t *w, size_t nw)
 {
     uint8_t be[8192 / 8 + 4];
     size_t nb = nw * 4;
-    if (nb > sizeof(be) || mbedtls_mpi_write_binary(X, be, nb) != 0)
-        return -1;
-    for (size_t i = 0; i < nw; i++)
+    int rc = nb > sizeof(be) || mbedtls_mpi_write_binary(X, be, nb) != 0 ? -1 : 0;
+    for (size_t i = 0; rc == 0 && i < nw; i++)
         w[i] = (uint32_t)be[4 * i] << 24 | (uint32_t)be[4 * i + 1] << 16 |
                (uint32_t)be[4 * i + 2] << 8 | be[4 * i + 3];
     mgw_zeroize(be, sizeof(be));
-    return 0;
+    return rc;
 }
 
+/* w mod m, one word at a time, like mbedtls_mpi_mod_int (a hardware division
+ * per word; its latency may depend on the operands there as here). */
 static uint32_t mod_small(const uint32_t *w, size_t nw, uint32_t m)
 {
     uint64_t r = 0;
@@ -84,41 +122,33 @@ static uint32_t mod_small(const uint32_t *w, size_t nw, uint32_t m)
     return (uint32_t)r;
 }
 
-/* Strike out the i with X + 2i = 0 mod p, given r = X mod p. */
-static void strike(uint8_t *sieve, uint32_t p, uint32_t r)
-{
-    /* 2i = -r (mod p): i = (p - r) * (p + 1) / 2 mod p */
-    uint32_t i = (uint32_t)((uint64_t)((p - r) % p) * ((p + 1) / 2) % p);
-    for (; i < SPAN; i += p)
-        sieve[i / 8] |= (uint8_t)(1u << (i % 8));
-}
-
-/* Survivors of the sieve for base X: indices i of X + 2i with no factor
- * below SIEVE_LIMIT. Residues come two primes at a time (p * q < 2^32). */
-static size_t sieve_survivors(const mbedtls_mpi *X, const uint16_t *primes, size_t np,
-                              uint16_t *surv)
+/* f->r[k] = X mod p_k, two primes at a time (p q < 2^32). */
+static int residues(small_filter *f, const mbedtls_mpi *X)
 {
     uint32_t w[8192 / 32 + 1];
     size_t nw = (mbedtls_mpi_bitlen(X) + 31) / 32;
-    uint8_t sieve[SPAN / 8];
-    memset(sieve, 0, sizeof(sieve));
-    if (words_of(X, w, nw) != 0)
-        return 0;
+    int rc = nw > sizeof(w) / sizeof(w[0]) ? -1 : words_of(X, w, nw);
     size_t k = 0;
-    for (; k + 1 < np; k += 2) {
-        uint32_t p = primes[k], q = primes[k + 1];
+    for (; rc == 0 && k + 1 < SMALL_PRIMES; k += 2) {
+        uint32_t p = f->p[k], q = f->p[k + 1];
         uint32_t r = mod_small(w, nw, p * q);
-        strike(sieve, p, r % p);
-        strike(sieve, q, r % q);
+        f->r[k] = r % p;
+        f->r[k + 1] = r % q;
     }
-    if (k < np)
-        strike(sieve, primes[k], mod_small(w, nw, primes[k]));
+    if (rc == 0 && k < SMALL_PRIMES)
+        f->r[k] = mod_small(w, nw, f->p[k]);
     mgw_zeroize(w, sizeof(w));
-    size_t n = 0;
-    for (uint32_t i = 0; i < SPAN; i++)
-        if (!(sieve[i / 8] & (1u << (i % 8))))
-            surv[n++] = (uint16_t)i;
-    return n;
+    return rc;
+}
+
+/* All ones when X + 2i has a factor below SIEVE_LIMIT, else 0: every prime
+ * is tried, the same loads and arithmetic for every i, no branch. */
+static uint32_t has_small_factor(const small_filter *f, uint32_t two_i)
+{
+    uint32_t any = 0;
+    for (size_t k = 0; k < FILTER_LEN; k++)
+        any |= (uint32_t)0 - (uint32_t)((f->r[k] + two_i) * f->inv[k] <= f->lim[k]);
+    return any;
 }
 
 #if defined(__SIZEOF_INT128__)
@@ -139,10 +169,16 @@ typedef struct {
     limb minv; /* -m^-1 mod 2^64 */
 } mont;
 
+/* Intermediate values, kept in strong_base2's frame and wiped there once. */
+typedef struct {
+    limb t[2 * MAX_LIMBS]; /* a square before its reduction */
+    limb d[MAX_LIMBS];     /* a value minus m */
+} mont_scratch;
+
 #define INLINE static inline __attribute__((always_inline))
 
 /* r = t R^-1 mod m, t of 2n limbs (destroyed), r < m */
-INLINE void mont_reduce(limb *r, limb *t, const mont *M, size_t n)
+INLINE void mont_reduce(limb *r, limb *restrict t, const mont *M, size_t n, limb *restrict d)
 {
     limb top = 0;
     size_t i = 0;
@@ -187,7 +223,7 @@ INLINE void mont_reduce(limb *r, limb *t, const mont *M, size_t n)
         top = (limb)(s >> 64);
     }
     /* t[n..2n) + top 2^(64n) < 2m: subtract m unless that borrows past top */
-    limb borrow = 0, d[MAX_LIMBS];
+    limb borrow = 0;
     for (size_t j = 0; j < n; j++) {
         dlimb s = (dlimb)t[n + j] - M->m[j] - borrow;
         d[j] = (limb)s;
@@ -198,9 +234,9 @@ INLINE void mont_reduce(limb *r, limb *t, const mont *M, size_t n)
         r[j] = (t[n + j] & keep) | (d[j] & ~keep);
 }
 
-INLINE void mont_square_n(limb *r, const limb *a, const mont *M, size_t n)
+INLINE void mont_square_n(limb *r, const limb *a, const mont *M, size_t n, mont_scratch *S)
 {
-    limb t[2 * MAX_LIMBS];
+    limb *restrict t = S->t;
     memset(t, 0, 2 * n * sizeof(limb));
     for (size_t i = 0; i < n; i++) { /* the products a_i a_j, i < j */
         limb c = 0;
@@ -228,25 +264,25 @@ INLINE void mont_square_n(limb *r, const limb *a, const mont *M, size_t n)
         t[2 * i + 1] = (limb)s;
         c = (limb)(s >> 64);
     }
-    mont_reduce(r, t, M, n);
+    mont_reduce(r, t, M, n, S->d);
 }
 
 /* The sizes known at compile time unroll: 16 limbs are the primes of RSA-2048. */
-static void mont_square(limb *r, const limb *a, const mont *M)
+static void mont_square(limb *r, const limb *a, const mont *M, mont_scratch *S)
 {
     if (M->n == 16)
-        mont_square_n(r, a, M, 16);
+        mont_square_n(r, a, M, 16, S);
     else if (M->n == 24)
-        mont_square_n(r, a, M, 24);
+        mont_square_n(r, a, M, 24, S);
     else
-        mont_square_n(r, a, M, M->n);
+        mont_square_n(r, a, M, M->n, S);
 }
 
 /* y = 2y mod m when mask is all ones, y otherwise (y < m) */
-static void mont_double_masked(limb *y, limb mask, const mont *M)
+static void mont_double_masked(limb *y, limb mask, const mont *M, limb *restrict d)
 {
     size_t n = M->n;
-    limb d[MAX_LIMBS], carry = 0, borrow = 0;
+    limb carry = 0, borrow = 0;
     for (size_t j = 0; j < n; j++) {
         limb v = y[j] << 1 | carry;
         carry = y[j] >> 63;
@@ -264,23 +300,27 @@ static void mont_double_masked(limb *y, limb mask, const mont *M)
 static int limbs_of(const mbedtls_mpi *X, limb *out, size_t n)
 {
     uint8_t le[MAX_LIMBS * 8];
-    if (mbedtls_mpi_write_binary_le(X, le, n * 8) != 0)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
+    int rc = n > MAX_LIMBS || mbedtls_mpi_write_binary_le(X, le, n * 8) != 0 ? -1 : 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
         out[i] = 0;
         for (int b = 7; b >= 0; b--)
             out[i] = out[i] << 8 | le[8 * i + (size_t)b];
     }
-    return 0;
+    mgw_zeroize(le, sizeof(le));
+    return rc;
 }
 
 /* 0: W is a strong probable prime to base 2; MBEDTLS_ERR_MPI_NOT_ACCEPTABLE:
- * composite; other: mbedTLS error. W odd, 128 to 4096 bits. */
-static int strong_base2(const mbedtls_mpi *W)
+ * composite; MBEDTLS_ERR_MPI_BAD_INPUT_DATA: W even, below 2^127 or above
+ * 4096 bits; other: mbedTLS error. */
+int mgw_prime_strong_base2(const mbedtls_mpi *W)
 {
-    mont M;
-    limb one[MAX_LIMBS], minus_one[MAX_LIMBS], y[MAX_LIMBS];
     size_t bits = mbedtls_mpi_bitlen(W);
+    if (bits < 128 || bits > 64 * MAX_LIMBS || mbedtls_mpi_get_bit(W, 0) == 0)
+        return MBEDTLS_ERR_MPI_BAD_INPUT_DATA;
+    mont M;
+    mont_scratch S;
+    limb one[MAX_LIMBS], minus_one[MAX_LIMBS], y[MAX_LIMBS];
     M.n = (bits + 63) / 64;
     mbedtls_mpi T;
     mbedtls_mpi_init(&T);
@@ -293,8 +333,11 @@ static int strong_base2(const mbedtls_mpi *W)
     if (rc == 0 && (limbs_of(W, M.m, M.n) != 0 || limbs_of(&T, one, M.n) != 0))
         rc = MBEDTLS_ERR_MPI_BAD_INPUT_DATA;
     mbedtls_mpi_free(&T);
-    if (rc != 0)
+    if (rc != 0) {
+        mgw_zeroize(&M, sizeof(M));
+        mgw_zeroize(one, sizeof(one));
         return rc;
+    }
     limb inv = M.m[0]; /* Newton: each step doubles the correct low bits */
     for (int i = 0; i < 6; i++)
         inv *= 2 - M.m[0] * inv;
@@ -311,27 +354,32 @@ static int strong_base2(const mbedtls_mpi *W)
         s++;
     memcpy(y, one, M.n * sizeof(limb));
     for (size_t b = bits; b-- > s;) {
-        mont_square(y, y, &M);
-        mont_double_masked(y, (limb)0 - ((M.m[b / 64] >> (b % 64)) & 1), &M);
+        mont_square(y, y, &M, &S);
+        mont_double_masked(y, (limb)0 - ((M.m[b / 64] >> (b % 64)) & 1), &M, S.d);
     }
     bool pass =
         memcmp(y, one, M.n * sizeof(limb)) == 0 || memcmp(y, minus_one, M.n * sizeof(limb)) == 0;
     for (size_t j = 1; !pass && j < s; j++) {
-        mont_square(y, y, &M);
+        mont_square(y, y, &M, &S);
         if (memcmp(y, minus_one, M.n * sizeof(limb)) == 0)
             pass = true;
         else if (memcmp(y, one, M.n * sizeof(limb)) == 0)
             break;
     }
     mgw_zeroize(y, sizeof(y));
+    mgw_zeroize(one, sizeof(one));
+    mgw_zeroize(minus_one, sizeof(minus_one));
+    mgw_zeroize(&S, sizeof(S));
     mgw_zeroize(&M, sizeof(M));
     return pass ? 0 : MBEDTLS_ERR_MPI_NOT_ACCEPTABLE;
 }
 #else
 /* Without 128-bit products the random-base rounds do all the work. */
-static int strong_base2(const mbedtls_mpi *W)
+int mgw_prime_strong_base2(const mbedtls_mpi *W)
 {
-    (void)W;
+    size_t bits = mbedtls_mpi_bitlen(W);
+    if (bits < 128 || bits > 4096 || mbedtls_mpi_get_bit(W, 0) == 0)
+        return MBEDTLS_ERR_MPI_BAD_INPUT_DATA;
     return 0;
 }
 #endif
@@ -395,9 +443,12 @@ static int random_index(size_t n, size_t *out, mgw_compat_rng f_rng, void *p_rng
     for (;;) {
         uint8_t b[2];
         int rc = f_rng(p_rng, b, sizeof(b));
-        if (rc != 0)
+        if (rc != 0) {
+            mgw_zeroize(b, sizeof(b));
             return rc;
+        }
         uint32_t v = ((uint32_t)b[0] << 8 | b[1]) & mask;
+        mgw_zeroize(b, sizeof(b));
         if (v < n) {
             *out = v;
             return 0;
@@ -427,40 +478,39 @@ int mgw_prime_generate(mbedtls_mpi *X, unsigned nbits, int rounds, mgw_compat_rn
     mgw_prime_stats st = {0, 0, 0, 0, 0, SPAN};
     if (nbits < 128 || nbits > 4096 || rounds < 1)
         return MBEDTLS_ERR_MPI_BAD_INPUT_DATA;
-    uint16_t *primes = malloc(SMALL_PRIMES * sizeof(*primes));
-    uint16_t *surv = malloc(SPAN * sizeof(*surv));
+    small_filter *f = malloc(sizeof(*f));
     mbedtls_mpi base, cand;
     mbedtls_mpi_init(&base);
     mbedtls_mpi_init(&cand);
-    int rc = primes == NULL || surv == NULL ? MBEDTLS_ERR_MPI_ALLOC_FAILED : 0;
-    size_t np = rc == 0 ? small_primes(primes) : 0;
-    if (rc == 0 && np != SMALL_PRIMES)
-        rc = MBEDTLS_ERR_MPI_ALLOC_FAILED;
+    int rc = f == NULL || small_primes(f) != SMALL_PRIMES ? MBEDTLS_ERR_MPI_ALLOC_FAILED : 0;
     bool found = false;
     while (rc == 0 && !found) {
         rc = random_base(&base, nbits, f_rng, p_rng);
-        size_t left = rc == 0 ? sieve_survivors(&base, primes, np, surv) : 0;
+        if (rc == 0 && residues(f, &base) != 0)
+            rc = MBEDTLS_ERR_MPI_BAD_INPUT_DATA;
         st.bases++;
-        st.survivors = (unsigned)left;
-        while (rc == 0 && left > 0 && !found) {
-            size_t j = 0;
-            rc = random_index(left, &j, f_rng, p_rng);
+        /* uniform draws from the span, with replacement: each prime of the
+         * span is as likely as any other */
+        for (unsigned draw = 0; rc == 0 && draw < MAX_DRAWS && !found; draw++) {
+            size_t i = 0;
+            rc = random_index(SPAN, &i, f_rng, p_rng);
             if (rc != 0)
                 break;
-            uint32_t i = surv[j];
-            surv[j] = surv[--left];
+            st.drawn++;
+            if (has_small_factor(f, 2 * (uint32_t)i) != 0)
+                continue; /* the one branch on the trial division's outcome */
             rc = mbedtls_mpi_add_int(&cand, &base, 2 * (mbedtls_mpi_sint)i);
             if (rc != 0 || mbedtls_mpi_bitlen(&cand) != nbits)
                 continue; /* past 2^nbits: only where X is within 2 * SPAN of it */
             st.tested++;
-            rc = strong_base2(&cand);
+            rc = mgw_prime_strong_base2(&cand);
             if (rc == 0) {
                 st.full_tests++;
                 rc = miller_rabin(&cand, rounds, f_rng, p_rng);
             }
             if (rc == 0) {
                 found = true;
-                st.offset = i;
+                st.offset = (unsigned)i;
             } else if (rc == MBEDTLS_ERR_MPI_NOT_ACCEPTABLE)
                 rc = 0;
         }
@@ -471,10 +521,9 @@ int mgw_prime_generate(mbedtls_mpi *X, unsigned nbits, int rounds, mgw_compat_rn
         *stats = st;
     mbedtls_mpi_free(&base);
     mbedtls_mpi_free(&cand);
-    if (surv != NULL)
-        mgw_zeroize(surv, SPAN * sizeof(*surv));
-    free(surv);
-    free(primes);
+    if (f != NULL)
+        mgw_zeroize(f->r, sizeof(f->r));
+    free(f);
     return rc;
 }
 
@@ -548,7 +597,8 @@ static int find_pq(mbedtls_mpi *P, mbedtls_mpi *Q, mbedtls_mpi *D, const mbedtls
 int mgw_rsa_generate(mbedtls_rsa_context *rsa, unsigned nbits, int e, mgw_compat_rng f_rng,
                      void *p_rng)
 {
-    if (f_rng == NULL || nbits < 1024 || nbits > 8192 || nbits % 2 != 0 || e < 3)
+    /* an even e has no inverse modulo (P-1)(Q-1): mbedtls_rsa_gen_key would search forever */
+    if (f_rng == NULL || nbits < 1024 || nbits > 8192 || nbits % 2 != 0 || e < 3 || e % 2 == 0)
         return MBEDTLS_ERR_RSA_BAD_INPUT_DATA;
     mbedtls_mpi P, Q, D, E, N;
     mbedtls_mpi_init(&P);
