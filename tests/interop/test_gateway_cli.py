@@ -248,6 +248,18 @@ def test_the_root_of_the_bindings_server_certificate_is_kept():
     assert "not kept by itself: no --server-store" in p.stdout, p.stdout
 
 
+def test_task_install_reaches_the_library():
+    """task install reads the XML and hands it to the library: on Linux that
+    says the Task Scheduler is not here (it must not abort on the read
+    buffer's release)."""
+    with open(path("task.xml"), "w") as f:
+        f.write("<Task/>\n")
+    p = mgw("task", "install", "--xml", "task.xml", "--name", "mgw-test", check=False)
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert p.stderr.startswith("mgwauth: error:") and "Task Scheduler" in p.stderr, p.stderr
+    assert "free()" not in p.stderr and "Aborted" not in p.stderr, p.stderr
+
+
 def test_hostile_plan_files_are_refused_without_a_change():
     before = snapshot()
     good = open(path("plan", "plan.json"), "rb").read()
