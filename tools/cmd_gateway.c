@@ -1762,40 +1762,85 @@ static int read_plan(const char *path, gwplan *plan)
     return 0;
 }
 
-/* The record of the applied steps: one line per step (what undo needs). A
- * step that changed nothing now keeps what an earlier apply recorded. */
-static int write_record(const char *path, const gwplan *plan, step_run *runs, size_t done,
-                        const gwplan *earlier)
+/* The record of the applied steps (applied.json): a first line
+ * {"step": "apply", "state": "applying"|"applied"}, then one line per step
+ * done with what undo needs. It is written before the first step and again
+ * after every step, so a crash leaves what rollback needs. A step not done
+ * in this run, or done without a change, keeps what an earlier apply
+ * recorded. */
+static void earlier_fields(const gwplan *earlier, const char *step_name, char *out, size_t size,
+                           bool *found)
 {
-    for (size_t i = 0; i < done; i++)
-        for (size_t k = 0; runs[i].record[0] == '\0' && k < earlier->count; k++) {
-            const gwplan_step *e = &earlier->steps[k];
-            if (strcmp(gwplan_get(e, "step"), gwplan_get(&plan->steps[i], "step")) != 0)
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t k = 0; k < earlier->count; k++) {
+        const gwplan_step *e = &earlier->steps[k];
+        if (strcmp(gwplan_get(e, "step"), step_name) != 0)
+            continue;
+        *found = true;
+        for (size_t f = 0; f < e->count; f++) {
+            char esc[900];
+            if (strcmp(e->name[f], "step") == 0 || escape(e->value[f], esc, sizeof(esc)) != 0)
                 continue;
-            size_t len = 0;
-            for (size_t f = 0; f < e->count; f++) {
-                char esc[900];
-                if (strcmp(e->name[f], "step") == 0 || escape(e->value[f], esc, sizeof(esc)) != 0)
-                    continue;
-                int w = snprintf(runs[i].record + len, sizeof(runs[i].record) - len,
-                                 "%s\"%s\": \"%s\"", len ? ", " : "", e->name[f], esc);
-                if (w > 0 && (size_t)w < sizeof(runs[i].record) - len)
-                    len += (size_t)w;
-            }
+            int w = snprintf(out + len, size - len, "%s\"%s\": \"%s\"", len ? ", " : "",
+                             e->name[f], esc);
+            if (w > 0 && (size_t)w < size - len)
+                len += (size_t)w;
         }
-    size_t cap = 256 + done * 1200, len = 0;
+    }
+}
+
+static int write_record(const char *path, const gwplan *plan, const step_run *runs, size_t done,
+                        const gwplan *earlier, const char *state)
+{
+    size_t cap = 256 + (plan->count + 1) * 1200, len = 0;
     char *text = malloc(cap);
     if (text == NULL)
         return MGW_ERR_NO_MEMORY;
-    len += (size_t)snprintf(text, cap, "%s\n", GWPLAN_HEAD);
-    for (size_t i = 0; i < done; i++)
-        len += (size_t)snprintf(text + len, cap - len, "{\"step\": \"%s\"%s%s}%s\n",
-                                gwplan_get(&plan->steps[i], "step"), runs[i].record[0] ? ", " : "",
-                                runs[i].record, i + 1 < done ? "," : "");
-    len += (size_t)snprintf(text + len, cap - len, "%s\n", GWPLAN_TAIL);
+    len += (size_t)snprintf(text, cap, "%s\n{\"step\": \"apply\", \"state\": \"%s\"}", GWPLAN_HEAD,
+                            state);
+    for (size_t i = 0; i < plan->count; i++) {
+        char fields[1024];
+        bool found = false;
+        const char *name = gwplan_get(&plan->steps[i], "step");
+        if (i < done && runs[i].record[0] != '\0') {
+            snprintf(fields, sizeof(fields), "%s", runs[i].record);
+            found = true;
+        } else {
+            earlier_fields(earlier, name, fields, sizeof(fields), &found);
+            found = found || i < done;
+        }
+        if (found)
+            len += (size_t)snprintf(text + len, cap - len, ",\n{\"step\": \"%s\"%s%s}", name,
+                                    fields[0] ? ", " : "", fields);
+    }
+    len += (size_t)snprintf(text + len, cap - len, "\n%s\n", GWPLAN_TAIL);
     int r = mgw_file_write(path, (const uint8_t *)text, len, MGW_FILE_FORCE);
     free(text);
     return r;
+}
+
+/* The state an earlier record was left in ("applied" for a record written
+ * before the state line existed). */
+static const char *record_state(const gwplan *record)
+{
+    for (size_t k = 0; k < record->count; k++)
+        if (strcmp(gwplan_get(&record->steps[k], "step"), "apply") == 0 &&
+            gwplan_get(&record->steps[k], "state") != NULL)
+            return strcmp(gwplan_get(&record->steps[k], "state"), "applying") == 0 ? "applying"
+                                                                                 : "applied";
+    return "applied";
+}
+
+/* Tests only: MGWAUTH_TEST_EXIT_AFTER=STEP ends the process right after that
+ * step is done and recorded, as a crash or kill would. */
+static void test_exit_after(const char *step_name)
+{
+    const char *at = getenv("MGWAUTH_TEST_EXIT_AFTER");
+    if (at != NULL && strcmp(at, step_name) == 0) {
+        fflush(stdout);
+        _Exit(99);
+    }
 }
 
 static char *plan_dir(const char *plan_path)
@@ -1828,6 +1873,15 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
     gwplan plan, record = {0};
     if (read_plan(path, &plan) != 0)
         return 1;
+    /* rollback finds a step's record by its name: one step of each name */
+    for (size_t i = 0; i < plan.count; i++)
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(gwplan_get(&plan.steps[i], "step"), gwplan_get(&plan.steps[k], "step")) == 0) {
+                fprintf(stderr, "mgwauth: error: %s: step \"%s\" more than once\n", path,
+                        gwplan_get(&plan.steps[i], "step"));
+                gwplan_free(&plan);
+                return 1;
+            }
     char *dir = plan_dir(path), *record_path = dir != NULL ? cli_path(dir, "applied", ".json") : NULL;
     step_run runs[GWPLAN_MAX_STEPS];
     int rc = 1;
@@ -1870,6 +1924,17 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
     }
     size_t done_steps = 0;
     int r = MGW_OK;
+    bool had_record = cli_exists(record_path), record_failed = false;
+    /* the record is read and written before the first step: an unreadable
+     * or unwritable applied.json stops apply before anything changes */
+    if (had_record && read_plan(record_path, &record) != 0)
+        goto done;
+    const char *earlier_state = record_state(&record);
+    if ((r = write_record(record_path, &plan, runs, 0, &record, "applying")) != MGW_OK) {
+        cli_fail(r, record_path);
+        printf("stopped before the first step: nothing changed\n");
+        goto done;
+    }
     for (; done_steps < plan.count; done_steps++) {
         r = run_step(&runs[done_steps], false, NULL);
         if (r != MGW_OK)
@@ -1877,37 +1942,59 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
         printf("done     %s: %s\n", gwplan_get(&plan.steps[done_steps], "step"),
                runs[done_steps].what);
         fflush(stdout);
+        if ((r = write_record(record_path, &plan, runs, done_steps + 1, &record, "applying")) !=
+            MGW_OK) {
+            cli_fail(r, record_path);
+            record_failed = true;
+            done_steps++;
+            break;
+        }
+        test_exit_after(gwplan_get(&plan.steps[done_steps], "step"));
     }
-    if (r == MGW_OK && cli_exists(record_path) && read_plan(record_path, &record) != 0)
-        goto done;
     if (r == MGW_OK) {
-        if ((r = write_record(record_path, &plan, runs, plan.count, &record)) != MGW_OK)
+        if ((r = write_record(record_path, &plan, runs, plan.count, &record, "applied")) != MGW_OK)
             cli_fail(r, record_path);
         else
             rc = 0;
         printf("applied: %zu %s\n", plan.count, cli_plural(plan.count, "step", "steps"));
         goto done;
     }
-    report_failure(r);
-    printf("FAILED   %s: nothing of it changed\n", gwplan_get(&plan.steps[done_steps], "step"));
-    for (size_t i = done_steps + 1; i < plan.count; i++)
+    if (record_failed) {
+        printf("FAILED   writing %s\n", record_path);
+    } else {
+        report_failure(r);
+        printf("FAILED   %s: nothing of it changed\n", gwplan_get(&plan.steps[done_steps], "step"));
+    }
+    for (size_t i = done_steps + (record_failed ? 0 : 1); i < plan.count; i++)
         printf("not run  %s\n", gwplan_get(&plan.steps[i], "step"));
     bool undo_ok = true;
+    int u_r;
     for (size_t i = done_steps; i-- > 0;) {
         gwplan_step rec = {0};
         /* the undo of a step just done takes its record from runs[i] */
         rec.name[0] = runs[i].key;
         rec.value[0] = runs[i].value;
         rec.count = runs[i].record[0] != '\0' ? 1 : 0;
+        char saved[sizeof(runs[i].record)];
+        memcpy(saved, runs[i].record, sizeof(saved));
         int u = run_step(&runs[i], true, &rec);
         if (u != MGW_OK) {
             report_failure(u);
             printf("NOT UNDONE %s: left applied\n", gwplan_get(&plan.steps[i], "step"));
+            memcpy(runs[i].record, saved, sizeof(saved));
             undo_ok = false;
         } else {
             printf("undone   %s: %s\n", gwplan_get(&plan.steps[i], "step"), runs[i].what);
+            runs[i].record[0] = '\0';
         }
     }
+    /* the record says what is left: nothing (no record), what an earlier
+     * apply did, or the steps this one could not undo */
+    if (undo_ok && !had_record)
+        cli_remove(record_path);
+    else if ((u_r = write_record(record_path, &plan, runs, done_steps, &record,
+                                 undo_ok ? earlier_state : "applying")) != MGW_OK)
+        cli_fail(u_r, record_path);
     printf("%s\n", undo_ok ? "stopped: everything is as it was before apply"
                            : "stopped: NOT everything could be undone (see above)");
 done:

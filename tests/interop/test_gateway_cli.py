@@ -163,6 +163,63 @@ def test_rollback_restores_every_byte():
     assert snapshot() == ORIGINAL
 
 
+def crash_after(step):
+    env = dict(os.environ, MGWAUTH_TEST_EXIT_AFTER=step)
+    return subprocess.run([MGW, "gateway", "apply", "--plan", "plan/plan.json"], cwd=TMP,
+                          capture_output=True, text=True, timeout=120, env=env)
+
+
+def test_a_crash_between_steps_leaves_a_record_rollback_undoes():
+    """The process dies after the iis step (as a kill -9 would): applied.json
+    already says what the done steps changed, and rollback restores every
+    byte."""
+    assert snapshot() == ORIGINAL
+    p = crash_after("iis")
+    assert p.returncode == 99, (p.returncode, p.stdout, p.stderr)
+    assert "done     iis" in p.stdout and "roots" not in p.stdout, p.stdout
+    assert snapshot() != ORIGINAL
+    rec = open(path("plan", "applied.json")).read()
+    assert '"state": "applying"' in rec and '"added": "yes"' in rec, rec
+    p = mgw("gateway", "rollback", "--plan", "plan/plan.json")
+    assert "undone   registry: 3 values restored" in p.stdout, p.stdout
+    assert snapshot() == ORIGINAL
+    assert not os.path.exists(path("plan", "applied.json"))
+
+
+def test_a_crash_in_a_second_apply_keeps_the_first_record():
+    """A second apply changes nothing; when it dies part-way, the record of
+    the first apply's real changes is still there for rollback."""
+    mgw("gateway", "apply", "--plan", "plan/plan.json")
+    p = crash_after("registry")
+    assert p.returncode == 99, (p.returncode, p.stdout, p.stderr)
+    rec = open(path("plan", "applied.json")).read()
+    assert '"backup": ' in rec and '"changed": "yes"' in rec, rec
+    mgw("gateway", "rollback", "--plan", "plan/plan.json")
+    assert snapshot() == ORIGINAL
+
+
+def test_an_unreadable_record_stops_apply_before_the_first_step():
+    os.mkdir(path("plan", "applied.json"))
+    try:
+        p = mgw("gateway", "apply", "--plan", "plan/plan.json", check=False)
+        assert p.returncode == 1 and "done" not in p.stdout, p.stdout
+        assert "applied.json" in p.stderr, p.stderr
+        assert snapshot() == ORIGINAL
+    finally:
+        os.rmdir(path("plan", "applied.json"))
+
+
+def test_duplicate_steps_are_refused():
+    good = open(path("plan", "plan.json")).read().splitlines()
+    reg = [l for l in good if '"step": "registry"' in l][0]
+    dup = good[:2] + [reg if reg.endswith(",") else reg + ","] + good[2:]
+    with open(path("plan", "dup.json"), "w") as f:
+        f.write("\n".join(dup) + "\n")
+    p = mgw("gateway", "apply", "--plan", "plan/dup.json", check=False)
+    assert p.returncode == 1 and "more than once" in p.stderr, (p.stdout, p.stderr)
+    assert snapshot() == ORIGINAL
+
+
 def test_a_task_step_needs_windows_paths():
     p = mgw("gateway", "plan", *PLAN[2:-1], "--task-interval", "15m", "--task-xml",
             "prune-task.xml", "--out", "plan-task", check=False)
