@@ -1149,6 +1149,56 @@ static int plan_roots(const inputs *in, plan_out *po, const char *backup_dir)
     return r;
 }
 
+/* An argument as the Windows command line parser reads it back (the
+ * quoting of CommandLineToArgvW). */
+static void win_arg(char *out, size_t *len, const char *arg)
+{
+    if (arg[0] != '\0' && strpbrk(arg, " \t\"") == NULL) {
+        *len += (size_t)sprintf(out + *len, " %s", arg);
+        return;
+    }
+    out[(*len)++] = ' ';
+    out[(*len)++] = '"';
+    for (const char *p = arg;; p++) {
+        size_t bs = 0;
+        for (; *p == '\\'; p++)
+            bs++;
+        size_t times = *p == '\0' ? 2 * bs : *p == '"' ? 2 * bs + 1 : bs;
+        for (size_t i = 0; i < times; i++)
+            out[(*len)++] = '\\';
+        if (*p == '\0')
+            break;
+        out[(*len)++] = *p;
+    }
+    out[(*len)++] = '"';
+    out[*len] = '\0';
+}
+
+#define TASK_DEFAULT_EXE "C:\\Program Files\\mgwauth\\mgwauth.exe"
+
+/* roots prune's arguments for the re-prune task: the admin's keep-file and
+ * --keep for the client certificate and the server certificate's root. */
+static char *task_prune_args(const char *store, const char *keep_file, const char *backup_dir,
+                             const char *client, const char *server)
+{
+    size_t cap = 256 + 2 * (strlen(store) + strlen(keep_file) + strlen(backup_dir)) + 3 * 3, len = 0;
+    char *out = malloc(cap);
+    if (out == NULL)
+        return NULL;
+    len = (size_t)sprintf(out, "roots prune %s", is_system_store(store) ? "--system-store" : "--store");
+    win_arg(out, &len, store);
+    len += (size_t)sprintf(out + len, " --keep-file");
+    win_arg(out, &len, keep_file);
+    len += (size_t)sprintf(out + len, " --backup-dir");
+    win_arg(out, &len, backup_dir);
+    if (client != NULL && client[0] != '\0')
+        len += (size_t)sprintf(out + len, " --keep %s", client);
+    if (server != NULL && server[0] != '\0' && (client == NULL || strcmp(client, server) != 0))
+        len += (size_t)sprintf(out + len, " --keep %s", server);
+    sprintf(out + len, " --yes");
+    return out;
+}
+
 static int plan_task(const inputs *in, plan_out *po, const char *interval, const char *backup_dir,
                      const char *target)
 {
@@ -1169,10 +1219,25 @@ static int plan_task(const inputs *in, plan_out *po, const char *interval, const
         return REPORTED;
     }
     int r = t == NULL ? MGW_ERR_NO_MEMORY : mgw_taskopts_set_interval(t, (uint32_t)(minutes * 60));
+    const char *store = in->live ? "LocalMachine\\Root" : in->store;
+    /* the library checks the paths (absolute Windows paths, no control
+     * characters); the command then also keeps what the plan keeps beyond
+     * the admin's keep-file: the client certificate and the root of the
+     * binding's server certificate (the task must never remove them) */
     if (r == MGW_OK)
-        r = mgw_taskopts_set_prune_command(t, val(in, "task-exe"), in->live ? "LocalMachine\\Root"
-                                                                           : in->store,
-                                           in->keep_file, backup_dir);
+        r = mgw_taskopts_set_prune_command(t, val(in, "task-exe"), store, in->keep_file,
+                                           backup_dir);
+    char server[41] = "", why_not[600], *args = NULL;
+    if (r == MGW_OK)
+        server_root(in, server, why_not, sizeof(why_not));
+    if (r == MGW_OK && (args = task_prune_args(store, in->keep_file, backup_dir, in->thumb,
+                                               server)) == NULL)
+        r = MGW_ERR_NO_MEMORY;
+    if (r == MGW_OK)
+        r = mgw_taskopts_set_command(t, val(in, "task-exe") != NULL ? val(in, "task-exe")
+                                                                    : TASK_DEFAULT_EXE,
+                                     args);
+    free(args);
     if (r == MGW_OK)
         r = mgw_task_xml(t, &xml, &len);
     if (r == MGW_OK)

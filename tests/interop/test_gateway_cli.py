@@ -305,6 +305,23 @@ def test_the_root_of_the_bindings_server_certificate_is_kept():
     assert "not kept by itself: no --server-store" in p.stdout, p.stdout
 
 
+def test_the_reprune_task_keeps_what_the_plan_keeps():
+    """The task re-runs roots prune with the admin's keep-file: it must also
+    keep the client certificate and the root of the binding's server
+    certificate, or its first run would remove them."""
+    shutil.copytree(path("store"), path("C:\\store"))
+    shutil.copy(path("keep.txt"), path("C:\\keep.txt"))
+    args = [{"store": "C:\\store", "keep.txt": "C:\\keep.txt",
+             "state.reg": "state-server.reg"}.get(a, a) for a in PLAN[:-1]]
+    mgw(*args, "--server-store", "my", "--backup-dir", "C:\\backups", "--task-interval", "15m",
+        "--task-xml", "prune-task.xml", "--out", "plan-task2")
+    xml = open(path("plan-task2", "task", "task.xml"), "rb").read().decode("utf-16")
+    arguments = xml.split("<Arguments>")[1].split("</Arguments>")[0]
+    client, root1 = thumb("gw/Certificate.cer"), thumb("other1/ca.cer")
+    assert arguments == (f"roots prune --store C:\\store --keep-file C:\\keep.txt --backup-dir "
+                         f"C:\\backups --keep {client} --keep {root1} --yes"), arguments
+
+
 def test_task_install_reaches_the_library():
     """task install reads the XML and hands it to the library: on Linux that
     says the Task Scheduler is not here (it must not abort on the read
