@@ -515,9 +515,12 @@ static void step_roots(const inputs *in, report *rep)
                      label, kept, cli_plural(kept, "certificate", "certificates"), policy_note);
         else
             evidence(add_step(rep, "roots", FAIL,
-                              "mgwauth roots prune %s%s --keep-file %s --backup-dir DIR --yes",
+                              "mgwauth roots prune %s%s --keep-file %s%s%s%s%s --backup-dir DIR "
+                              "--yes",
                               in->store != NULL ? "--store " : "--system-store ", label,
-                              in->keep_file),
+                              in->keep_file, in->thumb != NULL ? " --keep " : "",
+                              in->thumb != NULL ? in->thumb : "", server[0] ? " --keep " : "",
+                              server),
                      "a prune of %s would remove %zu of %zu certificates%s", label, removes,
                      removes + kept, policy_note);
     }

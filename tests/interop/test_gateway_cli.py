@@ -7,6 +7,7 @@ the certificates in the store, and the JSON status read by Python's json."""
 import filecmp
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -87,6 +88,26 @@ def test_status_of_a_fresh_machine_fails_with_fixes():
     assert "would remove 2 of 3" in steps["roots"]["evidence"], steps["roots"]
     text = mgw(*STATUS, check=False).stdout.splitlines()
     assert text[-1] == "FAIL" and text[0].startswith("FAIL  client-cert"), text
+
+
+def test_the_roots_fix_keeps_the_client_certificate():
+    """The fix status prints for the roots is a command that runs as printed
+    and keeps the client certificate (not only the keep-file's roots)."""
+    _, _, steps = status_json()
+    fix = steps["roots"]["fix"]
+    client = thumb("gw/Certificate.cer")
+    assert f"--keep {client}" in fix, fix
+    shutil.copytree(path("store"), path("store-fix"))
+    shutil.copy(path("gw", "Certificate.cer"), path("store-fix", "client.cer"))
+    argv = shlex.split(fix)
+    assert argv[:3] == ["mgwauth", "roots", "prune"], argv
+    argv = [{"store": "store-fix", "DIR": "fix-backups"}.get(a, a) for a in argv[1:]]
+    mgw(*argv)
+    left = sorted(thumb(os.path.join("store-fix", n)) for n in os.listdir(path("store-fix")))
+    assert left == sorted([client, thumb("other0/ca.cer")]), left
+    # the usage names the options the parser takes
+    usage = mgw("help", "roots", "prune").stdout
+    assert usage.startswith("usage: mgwauth roots prune (--store DIR | --system-store"), usage
 
 
 def test_plan_lists_the_steps_in_order_with_their_files():
