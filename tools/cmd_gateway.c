@@ -1395,6 +1395,25 @@ static void set_record(step_run *sr, const char *key, const char *value)
         snprintf(sr->record, sizeof(sr->record), "\"%s\": \"%s\"", key, esc);
 }
 
+/* A step's file is a relative path inside the plan's directory: no
+ * absolute path, drive, or ".." component. */
+static bool inside_plan(const char *rel)
+{
+    if (rel[0] == '\0' || rel[0] == '/' || rel[0] == '\\' || strchr(rel, ':') != NULL)
+        return false;
+    for (const char *p = rel; *p != '\0';) {
+        size_t n = strcspn(p, "/\\");
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            return false;
+        p += n;
+        p += *p != '\0';
+    }
+    return true;
+}
+
+static const char *const step_file_fields[] = {"cert", "plan", "desired", "backup",
+                                               "keep", "remove", "xml", "list"};
+
 static char *plan_file(const step_run *sr, const char *field)
 {
     const char *rel = gwplan_get(sr->step, field);
@@ -1463,12 +1482,19 @@ static int do_client_cert(step_run *sr, bool undo, const gwplan_step *rec)
     int added = 0;
     if (r == MGW_OK)
         r = path == NULL ? missing_field(sr, "cert") : mgw_file_read(path, 1u << 20, &der, &len);
-    if (r == MGW_OK)
-        r = mgw_store_add_cert(store, der, len, &added, &got);
-    if (r == MGW_OK && strcmp(got, thumb) != 0) {
+    /* the certificate is the planned one before anything is added */
+    mgw_cert_t *cert = NULL;
+    if (r == MGW_OK && (r = mgw_cert_parse(der, len, &cert)) == MGW_OK &&
+        (r = mgw_cert_thumbprint(cert, MGW_DIGEST_SHA1, &got)) == MGW_OK &&
+        strcmp(got, thumb) != 0) {
         fprintf(stderr, "mgwauth: error: %s is %s, not the planned %s\n", path, got, thumb);
         r = REPORTED;
     }
+    mgw_cert_free(&cert);
+    mgw_free(got);
+    got = NULL;
+    if (r == MGW_OK)
+        r = mgw_store_add_cert(store, der, len, &added, &got);
     mgw_store_free(&store);
     /* verified: a fresh listing holds it */
     bool there = false;
@@ -1482,6 +1508,12 @@ static int do_client_cert(step_run *sr, bool undo, const gwplan_step *rec)
         fprintf(stderr, "mgwauth: error: %s is not in %s after adding it\n", thumb, store_dir);
         r = REPORTED;
     }
+    /* a failure after the add takes the certificate out again */
+    mgw_store_free(&store);
+    if (r != MGW_OK && added && open_store(store_dir, &store) == MGW_OK &&
+        mgw_store_remove_cert(store, thumb) != MGW_OK)
+        fprintf(stderr, "mgwauth: error: %s stays in %s: %s\n", thumb, store_dir,
+                mgw_last_error());
     if (r == MGW_OK) {
         snprintf(sr->what, sizeof(sr->what), "%s %s %s", added ? "added" : "found", thumb,
                  added ? "to the store" : "in the store already");
@@ -1584,6 +1616,8 @@ static void on_roots_event(void *ctx, int event, const char *thumbprint, const c
         fprintf(stderr, "    failed on %s %s: %s\n", thumbprint, subject, detail);
 }
 
+static void report_failure(int r);
+
 static int do_roots(step_run *sr, bool undo, const gwplan_step *rec)
 {
     const char *store_dir = gwplan_get(sr->step, "store"), *remove = gwplan_get(sr->step, "remove");
@@ -1639,6 +1673,24 @@ static int do_roots(step_run *sr, bool undo, const gwplan_step *rec)
             r = mgw_roots_prune(store, plan, backup, 0, on_roots_event, NULL);
         if (r == MGW_OK)
             set_record(sr, "backup", backup);
+        /* a prune stopped part-way puts back what it removed (all in the backup) */
+        if (r == MGW_ERR_ROOTS_INCOMPLETE) {
+            report_failure(r);
+            mgw_store_t *again = NULL;
+            int u = open_store(store_dir, &again);
+            if (u == MGW_OK)
+                u = mgw_roots_restore(again, backup, NULL, 0, on_roots_event, NULL);
+            if (u != MGW_OK)
+                fprintf(stderr, "mgwauth: error: the certificates removed from %s are not all "
+                        "back: mgwauth roots restore %s %s --backup %s\n", store_dir,
+                        is_system_store(store_dir) ? "--system-store" : "--store", store_dir,
+                        backup);
+            else
+                fprintf(stderr, "mgwauth: the certificates removed from %s are back (from %s)\n",
+                        store_dir, backup);
+            mgw_store_free(&again);
+            r = REPORTED;
+        }
     }
     if (r == MGW_OK)
         snprintf(sr->what, sizeof(sr->what), "%zu %s removed from %s%s%s", n,
@@ -1709,6 +1761,10 @@ static int do_task(step_run *sr, bool undo, const gwplan_step *rec)
             }
         }
     }
+    /* a task installed but not verified is taken out again */
+    if (r != MGW_OK && installed &&
+        (scheduler ? mgw_task_remove(name) != MGW_OK : cli_remove(target) != 0))
+        fprintf(stderr, "mgwauth: error: the task %s stays installed\n", scheduler ? name : target);
     if (r == MGW_OK) {
         snprintf(sr->what, sizeof(sr->what), "%s %s", installed ? "installed" : "found",
                  scheduler ? name : target);
@@ -1950,6 +2006,17 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
                 gwplan_free(&plan);
                 return 1;
             }
+    for (size_t i = 0; i < plan.count; i++)
+        for (size_t f = 0; f < N(step_file_fields); f++) {
+            const char *rel = gwplan_get(&plan.steps[i], step_file_fields[f]);
+            if (rel != NULL && !inside_plan(rel)) {
+                fprintf(stderr, "mgwauth: error: %s: step %s: \"%s\" is not a file inside the "
+                        "plan's directory (absolute, or with ..)\n", path,
+                        gwplan_get(&plan.steps[i], "step"), rel);
+                gwplan_free(&plan);
+                return 1;
+            }
+        }
     char *dir = plan_dir(path), *record_path = dir != NULL ? cli_path(dir, "applied", ".json") : NULL;
     step_run runs[GWPLAN_MAX_STEPS];
     int rc = 1;

@@ -241,6 +241,35 @@ def test_duplicate_steps_are_refused():
     assert snapshot() == ORIGINAL
 
 
+def test_step_files_outside_the_plan_are_refused():
+    good = open(path("plan", "plan.json")).read()
+    for rel in ("../gw/Certificate.cer", path("gw", "Certificate.cer"), "client-cert/../../x",
+                "C:\\\\x.cer"):
+        bad = good.replace('"client-cert/client.cer"', json.dumps(rel))
+        assert bad != good
+        with open(path("plan", "bad.json"), "w") as f:
+            f.write(bad)
+        p = mgw("gateway", "apply", "--plan", "plan/bad.json", check=False)
+        assert p.returncode == 1 and "not a file inside the plan" in p.stderr, (rel, p.stderr)
+        assert p.stdout == "" and snapshot() == ORIGINAL, rel
+
+
+def test_a_certificate_that_is_not_the_planned_one_is_never_added():
+    mgw("ca", "create", "--subject", "CN=Other Root 3", "--key", "p256", "--password-file",
+        "pw.txt", "--out", "other3")
+    planned = open(path("plan", "client-cert", "client.cer"), "rb").read()
+    shutil.copy(path("other3", "ca.cer"), path("plan", "client-cert", "client.cer"))
+    try:
+        p = mgw("gateway", "apply", "--plan", "plan/plan.json", check=False)
+        assert p.returncode == 1 and "not the planned" in p.stderr, p.stderr
+        assert p.stdout.splitlines()[0].startswith("FAILED   client-cert"), p.stdout
+        assert snapshot() == ORIGINAL
+        assert not os.path.exists(path("plan", "applied.json"))
+    finally:
+        with open(path("plan", "client-cert", "client.cer"), "wb") as f:
+            f.write(planned)
+
+
 def test_a_task_step_needs_windows_paths():
     p = mgw("gateway", "plan", *PLAN[2:-1], "--task-interval", "15m", "--task-xml",
             "prune-task.xml", "--out", "plan-task", check=False)
