@@ -1314,6 +1314,20 @@ static int gateway_plan(int argc, char **argv)
         mgw_cert_free(&in.cert);
         return 1;
     }
+    /* a plan applied here has its undo data here: never planned over */
+    char *applied = cli_path(out, "applied", ".json");
+    bool was_applied = applied != NULL && cli_exists(applied);
+    if (was_applied)
+        fprintf(stderr, "mgwauth: error: %s exists: this plan is applied; roll it back first "
+                "(mgwauth gateway rollback --plan %s/plan.json), or plan into another "
+                "directory\n", applied, out);
+    free(applied);
+    if (was_applied) {
+        mgw_free(live_iis);
+        mgw_cert_free(&in.cert);
+        mgw_free(in.thumb);
+        return 1;
+    }
     char *default_backups = cli_path(out, "roots", "");
     const char *backup_dir = val(&in, "backup-dir") != NULL ? val(&in, "backup-dir")
                                                             : default_backups;

@@ -173,6 +173,15 @@ def test_apply_then_status_passes_and_a_second_apply_changes_nothing():
     assert snapshot() == after
 
 
+def test_planning_over_an_applied_plan_is_refused_even_with_force():
+    rec = open(path("plan", "applied.json"), "rb").read()
+    files = sorted(os.listdir(path("plan")))
+    p = mgw(*PLAN, "--out", "plan", "--force", check=False)
+    assert p.returncode == 1 and "roll it back first" in p.stderr, p.stderr
+    assert open(path("plan", "applied.json"), "rb").read() == rec
+    assert sorted(os.listdir(path("plan"))) == files
+
+
 def test_rollback_restores_every_byte():
     p = mgw("gateway", "rollback", "--plan", "plan/plan.json")
     assert p.stdout.splitlines()[0].startswith("undone   roots: restored"), p.stdout
