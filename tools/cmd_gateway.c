@@ -1817,6 +1817,12 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
         char tp[41], rel[80];
         memcpy(tp, list + at, 40);
         tp[40] = '\0';
+        if (strspn(tp, "0123456789ABCDEFabcdef") != 40 || (at + 40 < len && list[at + 40] != '\n')) {
+            fprintf(stderr, "mgwauth: error: %s: line %zu is not a SHA-1 thumbprint\n",
+                    undo ? added_path : list_path, at / 41 + 1);
+            r = REPORTED;
+            break;
+        }
         if (undo) {
             r = mgw_store_remove_cert(store, tp);
             n_added++;
@@ -1834,6 +1840,11 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
             added_len += (size_t)sprintf(added + added_len, "%s\n", tp);
             n_added++;
         }
+        if (r != MGW_OK && path != NULL) {
+            const char *d = mgw_last_error();
+            fprintf(stderr, "mgwauth: error: %s: %s\n", path, d[0] ? d : mgw_strerror(r));
+            r = REPORTED;
+        }
         mgw_free(der);
         free(path);
     }
@@ -1841,6 +1852,16 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
         r = mgw_file_write(added_path, (const uint8_t *)added, added_len, MGW_FILE_FORCE);
         if (r == MGW_OK)
             set_record(sr, "added", "intermediates/added.txt");
+    }
+    /* stopped part-way: the certificates this run added are taken out again */
+    for (size_t at = 0; r != MGW_OK && !undo && added != NULL && at + 40 <= added_len; at += 41) {
+        char tp[41];
+        memcpy(tp, added + at, 40);
+        tp[40] = '\0';
+        if (mgw_store_remove_cert(store, tp) != MGW_OK)
+            fprintf(stderr, "mgwauth: error: %s stays in %s: %s\n", tp, target, mgw_last_error());
+        else
+            fprintf(stderr, "mgwauth: took %s out of %s again\n", tp, target);
     }
     if (r == MGW_OK)
         snprintf(sr->what, sizeof(sr->what), "%zu %s %s %s", n_added,

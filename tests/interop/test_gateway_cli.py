@@ -335,6 +335,40 @@ def test_a_not_self_signed_certificate_is_moved_to_the_intermediate_store():
     assert dirs() == before
 
 
+def test_an_intermediates_step_failing_part_way_takes_back_what_it_added():
+    """Two CA-issued certificates to move; the second one's file is damaged
+    after planning: the step names the file, takes the first one out of the
+    intermediate store again, and nothing is left changed."""
+    mgw("cert", "create", "--subject", "CN=issued leaf 2", "--key", "p256", "--ca",
+        "other0/ca.pfx", "--ca-password-file", "pw.txt", "--password-file", "pw.txt",
+        "--out", "leaf2")
+    shutil.copytree(path("store"), path("store3"))
+    shutil.copy(path("leaf", "Certificate.cer"), path("store3", "leaf.cer"))
+    shutil.copy(path("leaf2", "Certificate.cer"), path("store3", "leaf2.cer"))
+    os.mkdir(path("interm3"))
+    shutil.copy(path("state.reg"), path("state3.reg"))
+    shutil.copy(path("app.config"), path("app3.config"))
+    args = [{"store": "store3", "state.reg": "state3.reg", "app.config": "app3.config"}.get(a, a)
+            for a in PLAN]
+    mgw(*args, "--move-intermediates", "interm3", "--out", "plan-move3")
+    moves = open(path("plan-move3", "intermediates", "move.txt")).read().split()
+    assert len(moves) == 2, moves
+    damaged = path("plan-move3", "intermediates", moves[1] + ".cer")
+    with open(damaged, "wb") as f:
+        f.write(b"not a certificate")
+    def state():
+        return {d: {n: open(path(d, n), "rb").read() for n in os.listdir(path(d))}
+                for d in ("store3", "interm3")}, open(path("state3.reg"), "rb").read()
+    before = state()
+    p = mgw("gateway", "apply", "--plan", "plan-move3/plan.json", check=False)
+    assert p.returncode == 1, p.stdout
+    assert os.path.relpath(damaged, TMP) in p.stderr, p.stderr
+    assert f"took {moves[0]} out of interm3 again" in p.stderr, p.stderr
+    assert "stopped: everything is as it was before apply" in p.stdout, p.stdout
+    assert state() == before
+    assert os.listdir(path("interm3")) == []
+
+
 def test_the_root_of_the_bindings_server_certificate_is_kept():
     """SslCertHash of 0.0.0.0:443 names a server certificate in the My store
     (a directory here) issued by root-1, which the keep-list does not name:
