@@ -5,11 +5,18 @@
 #include "cli.h"
 #include "gwplan.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef _WIN32
+#include <direct.h>
+#define getcwd _getcwd
+#else
+#include <unistd.h>
+#endif
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define OPT(name, value, repeat) {name, value, repeat, {0}, 0, false}
@@ -874,7 +881,32 @@ static int stage(plan_out *po, const char *rel, const uint8_t *data, size_t len,
     return r;
 }
 
-/* One step line: pairs of name, value (NULL-terminated list). */
+/* A step's target as apply finds it from any directory: a relative path
+ * joined to the current directory; "live", "scheduler", system stores and
+ * absolute paths as they are. NULL when out of memory or no directory. */
+static char *absolute_target(const char *v)
+{
+    bool as_is = strcmp(v, "live") == 0 || strcmp(v, "scheduler") == 0 || is_system_store(v) ||
+                 v[0] == '/';
+#ifdef _WIN32
+    as_is = as_is || v[0] == '\\' ||
+            (((v[0] | 0x20) >= 'a' && (v[0] | 0x20) <= 'z') && v[1] == ':' &&
+             (v[2] == '\\' || v[2] == '/'));
+#endif
+    if (as_is)
+        return strdup(v);
+    char cwd[4096];
+    if (getcwd(cwd, sizeof(cwd)) == NULL) {
+        fprintf(stderr, "mgwauth: error: the current directory: %s\n", strerror(errno));
+        return NULL;
+    }
+    if (strncmp(v, "./", 2) == 0)
+        v += 2;
+    return cli_path(cwd, v, "");
+}
+
+/* One step line: pairs of name, value (NULL-terminated list); the targets
+ * (store, target, backup_dir) are written as absolute paths. */
 static int step_line(plan_out *po, const char *name, ...)
 {
     char esc[4200];
@@ -884,7 +916,16 @@ static int step_line(plan_out *po, const char *name, ...)
     va_start(ap, name);
     for (const char *k; r == MGW_OK && (k = va_arg(ap, const char *)) != NULL;) {
         const char *v = va_arg(ap, const char *);
+        char *abs = NULL;
+        if (strcmp(k, "store") == 0 || strcmp(k, "target") == 0 || strcmp(k, "backup_dir") == 0) {
+            if ((abs = absolute_target(v)) == NULL) {
+                r = REPORTED;
+                break;
+            }
+            v = abs;
+        }
         r = escape(v, esc, sizeof(esc));
+        free(abs);
         if (r == MGW_OK)
             r = put_json(po->fs, &po->json, &po->len, &po->cap, ", \"%s\": \"%s\"", k, esc);
     }

@@ -250,6 +250,28 @@ def test_duplicate_steps_are_refused():
     assert snapshot() == ORIGINAL
 
 
+def test_apply_and_rollback_from_another_directory():
+    """The plan holds absolute targets: apply and rollback run from any
+    directory act on the files planned, not on names in the current one."""
+    doc = [json.loads(l.rstrip(",")) for l in
+           open(path("plan", "plan.json")).read().splitlines()[1:-1]]
+    for step in doc:
+        for key in ("store", "target", "backup_dir"):
+            if key in step:
+                assert os.path.isabs(step[key]), step
+    os.makedirs(path("elsewhere", "store"))
+    plan = path("plan", "plan.json")
+    p = subprocess.run([MGW, "gateway", "apply", "--plan", plan], cwd=path("elsewhere"),
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "applied: 4 steps" in p.stdout, (p.stdout, p.stderr)
+    assert os.listdir(path("elsewhere", "store")) == []
+    assert snapshot() != ORIGINAL
+    p = subprocess.run([MGW, "gateway", "rollback", "--plan", plan], cwd="/",
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    assert snapshot() == ORIGINAL
+
+
 def test_step_files_outside_the_plan_are_refused():
     good = open(path("plan", "plan.json")).read()
     for rel in ("../gw/Certificate.cer", path("gw", "Certificate.cer"), "client-cert/../../x",
@@ -325,13 +347,14 @@ def test_a_not_self_signed_certificate_is_moved_to_the_intermediate_store():
              open(path("plan-move", "plan.json")).read().splitlines()[1:-1]]
     assert steps == ["client-cert", "registry", "iis", "intermediates", "roots"], steps
     p = mgw("gateway", "apply", "--plan", "plan-move/plan.json")
-    assert "done     intermediates: 1 certificate added to interm" in p.stdout, p.stdout
+    assert f"done     intermediates: 1 certificate added to {path('interm')}" in p.stdout, p.stdout
     assert os.listdir(path("interm")) == [leaf + ".cer"]
     assert not any(open(path("store2", n), "rb").read() == open(path("leaf", "Certificate.cer"),
                                                                 "rb").read()
                    for n in os.listdir(path("store2")))
     p = mgw("gateway", "rollback", "--plan", "plan-move/plan.json")
-    assert "undone   intermediates: 1 certificate taken out of interm" in p.stdout, p.stdout
+    assert f"undone   intermediates: 1 certificate taken out of {path('interm')}" in p.stdout, \
+        p.stdout
     assert dirs() == before
 
 
@@ -363,7 +386,7 @@ def test_an_intermediates_step_failing_part_way_takes_back_what_it_added():
     p = mgw("gateway", "apply", "--plan", "plan-move3/plan.json", check=False)
     assert p.returncode == 1, p.stdout
     assert os.path.relpath(damaged, TMP) in p.stderr, p.stderr
-    assert f"took {moves[0]} out of interm3 again" in p.stderr, p.stderr
+    assert f"took {moves[0]} out of {path('interm3')} again" in p.stderr, p.stderr
     assert "stopped: everything is as it was before apply" in p.stdout, p.stdout
     assert state() == before
     assert os.listdir(path("interm3")) == []
@@ -430,10 +453,12 @@ def test_task_install_reaches_the_library():
 def test_hostile_plan_files_are_refused_without_a_change():
     before = snapshot()
     good = open(path("plan", "plan.json"), "rb").read()
+    app = path("app").encode()  # the targets are absolute paths
     bad = [b"", b"{}", good.replace(b'"version": 1', b'"version": 2'),
            good.replace(b'"step": "iis"', b'"step": "iis", "step": "x"'),
-           good.replace(b'"target": "app.config"', b'"target": "app\x01.config"'),
-           good.replace(b"]}", b"]}x"), good[:-4], good.replace(b'"app.config"', b'"app\\u0022.config"'),
+           good.replace(b'"target": "' + app + b'.config"', b'"target": "' + app + b'\x01.config"'),
+           good.replace(b"]}", b"]}x"), good[:-4],
+           good.replace(b'"' + app + b'.config"', b'"' + app + b'\\u0022.config"'),
            good.replace(b'"step": "roots"', b'"step": "unknown"'),
            good.replace(b'"plan": "registry/plan.json"', b'"plan": "iis/plan.json"'),
            good + b"\x00", good.replace(b"},\n", b"}\n", 1)]
