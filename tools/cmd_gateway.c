@@ -279,14 +279,23 @@ static int step_registry(const inputs *in, report *rep)
     if (base == 0)
         evidence(add_step(rep, "registry", PASS, NULL),
                  "SCHANNEL and HTTP.sys values in %s are as the procedure sets them", src);
-    else
+    else {
+        /* the registry plan with the options this status checked against */
+        char opts[1024];
+        snprintf(opts, sizeof(opts), "%s%s%s%s%s%s%s%s", val(in, "binding") ? " --binding " : "",
+                 val(in, "binding") ? val(in, "binding") : "",
+                 flag(in, "disable-tls13") ? " --disable-tls13" : "",
+                 flag(in, "negotiate-client-cert") ? " --negotiate-client-cert" : "",
+                 in->issuer_store ? " --issuer-store " : "", in->issuer_store ? in->issuer_store : "",
+                 in->cert != NULL ? " --client-cert " : "", in->cert != NULL ? in->client_cert : "");
         evidence(add_step(rep, "registry", FAIL,
-                          "mgwauth registry plan %s%s ... --out DIR, then mgwauth registry apply "
+                          "mgwauth registry plan %s%s%s --out DIR, then mgwauth registry apply "
                           "--plan DIR/plan.json %s%s",
-                          in->live ? "--live" : "--current ", in->live ? "" : src,
+                          in->live ? "--live" : "--current ", in->live ? "" : src, opts,
                           in->live ? "--live" : "--registry-file ", in->live ? "" : src),
                  "%zu SCHANNEL/HTTP.sys %s in %s %s the procedure", base,
                  base == 1 ? "value" : "values", src, base == 1 ? "differs from" : "differ from");
+    }
     return with_policy == base ? 1 : 0;
 }
 

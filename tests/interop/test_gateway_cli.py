@@ -110,6 +110,20 @@ def test_the_roots_fix_keeps_the_client_certificate():
     assert usage.startswith("usage: mgwauth roots prune (--store DIR | --system-store"), usage
 
 
+def test_the_registry_fix_runs_as_printed():
+    _, _, steps = status_json()
+    fix = steps["registry"]["fix"]
+    assert "..." not in fix, fix
+    plan_cmd, apply_cmd = fix.split(", then ")
+    shutil.copy(path("state.reg"), path("state-fix.reg"))
+    mgw(*[{"DIR": "regfix"}.get(a, a) for a in shlex.split(plan_cmd)[1:]])
+    mgw(*[{"DIR/plan.json": "regfix/plan.json", "state.reg": "state-fix.reg"}.get(a, a)
+          for a in shlex.split(apply_cmd)[1:]])
+    p = mgw(*[a if a != "state.reg" else "state-fix.reg" for a in STATUS], "--json", check=False)
+    s = {x["step"]: x for x in json.loads(p.stdout)["steps"]}["registry"]
+    assert s["status"] == "PASS", s
+
+
 def test_plan_lists_the_steps_in_order_with_their_files():
     p = mgw(*PLAN, "--out", "plan")
     assert "wrote plan/plan.json" in p.stdout, p.stdout
@@ -269,6 +283,20 @@ def test_apply_and_rollback_from_another_directory():
     p = subprocess.run([MGW, "gateway", "rollback", "--plan", plan], cwd="/",
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, (p.stdout, p.stderr)
+    assert snapshot() == ORIGINAL
+
+
+def test_a_rollback_over_later_changes_says_how_to_get_back():
+    mgw("gateway", "apply", "--plan", "plan/plan.json")
+    applied = open(path("app.config"), "rb").read()
+    with open(path("app.config"), "ab") as f:
+        f.write(b"<!-- edited after apply -->\r\n")
+    p = mgw("gateway", "rollback", "--plan", "plan/plan.json", check=False)
+    assert p.returncode == 1 and "FAILED   iis" in p.stdout, p.stdout
+    assert "plan again" not in p.stderr and "backup" in p.stderr, p.stderr
+    with open(path("app.config"), "wb") as f:
+        f.write(applied)
+    mgw("gateway", "rollback", "--plan", "plan/plan.json")
     assert snapshot() == ORIGINAL
 
 
