@@ -1681,6 +1681,29 @@ static void on_roots_event(void *ctx, int event, const char *thumbprint, const c
 }
 
 static void report_failure(int r);
+static int write_record(const char *path, const gwplan *plan, const step_run *runs, size_t done,
+                        const gwplan *earlier, const char *state);
+static void test_exit_after(const char *step_name);
+
+/* The apply in progress: a step records what it is about to do before a
+ * change it could not undo without the record (the prune's backup). */
+static struct {
+    const char *path;
+    const gwplan *plan, *earlier;
+    step_run *runs;
+} in_progress;
+
+static int record_now(const step_run *sr)
+{
+    if (in_progress.path == NULL)
+        return MGW_OK;
+    size_t i = (size_t)(sr - in_progress.runs);
+    int r = write_record(in_progress.path, in_progress.plan, in_progress.runs, i + 1,
+                         in_progress.earlier, "applying");
+    if (r != MGW_OK)
+        cli_fail(r, in_progress.path);
+    return r == MGW_OK ? MGW_OK : REPORTED;
+}
 
 static int do_roots(step_run *sr, bool undo, const gwplan_step *rec)
 {
@@ -1693,6 +1716,12 @@ static int do_roots(step_run *sr, bool undo, const gwplan_step *rec)
         const char *backup = rec != NULL ? gwplan_get(rec, "backup") : NULL;
         if (backup == NULL) {
             snprintf(sr->what, sizeof(sr->what), "nothing to undo (nothing was removed)");
+            return MGW_OK;
+        }
+        if (!cli_exists(backup)) {
+            /* recorded before the prune, which never began: its backup is written first */
+            snprintf(sr->what, sizeof(sr->what), "nothing to undo (the prune did not begin: no %s)",
+                     backup);
             return MGW_OK;
         }
         int r = open_store(store_dir, &store);
@@ -1733,10 +1762,14 @@ static int do_roots(step_run *sr, bool undo, const gwplan_step *rec)
             r = REPORTED;
         else if ((backup = new_backup(backup_dir)) == NULL)
             r = MGW_ERR_NO_MEMORY;
-        else
-            r = mgw_roots_prune(store, plan, backup, 0, on_roots_event, NULL);
-        if (r == MGW_OK)
+        /* recorded before the prune: a crash during it leaves rollback the backup */
+        if (r == MGW_OK) {
             set_record(sr, "backup", backup);
+            r = record_now(sr);
+            test_exit_after("roots:pruning");
+        }
+        if (r == MGW_OK)
+            r = mgw_roots_prune(store, plan, backup, 0, on_roots_event, NULL);
         /* a prune stopped part-way puts back what it removed (all in the backup) */
         if (r == MGW_ERR_ROOTS_INCOMPLETE) {
             report_failure(r);
@@ -2150,6 +2183,10 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
     if (had_record && read_plan(record_path, &record) != 0)
         goto done;
     const char *earlier_state = record_state(&record);
+    in_progress.path = record_path;
+    in_progress.plan = &plan;
+    in_progress.earlier = &record;
+    in_progress.runs = runs;
     if ((r = write_record(record_path, &plan, runs, 0, &record, "applying")) != MGW_OK) {
         cli_fail(r, record_path);
         printf("stopped before the first step: nothing changed\n");

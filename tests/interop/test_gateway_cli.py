@@ -242,6 +242,21 @@ def test_a_crash_in_a_second_apply_keeps_the_first_record():
     assert snapshot() == ORIGINAL
 
 
+def test_a_crash_as_the_prune_begins_leaves_its_backup_recorded():
+    """The roots step records its backup before the prune: killed right
+    then, rollback finds the record, sees the prune never began (no backup
+    file), and undoes the rest."""
+    p = crash_after("roots:pruning")
+    assert p.returncode == 99, (p.returncode, p.stdout, p.stderr)
+    rec = json.loads(open(path("plan", "applied.json")).read().replace("\n", ""))
+    roots = [s for s in rec["steps"] if s["step"] == "roots"]
+    assert roots and roots[0]["backup"].endswith(".pem.gz"), rec
+    p = mgw("gateway", "rollback", "--plan", "plan/plan.json")
+    assert p.stdout.splitlines()[0].startswith("undone   roots: nothing to undo (the prune did "
+                                               "not begin"), p.stdout
+    assert snapshot() == ORIGINAL
+
+
 def test_an_unreadable_record_stops_apply_before_the_first_step():
     os.mkdir(path("plan", "applied.json"))
     try:
