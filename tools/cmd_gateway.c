@@ -5,11 +5,18 @@
 #include "cli.h"
 #include "gwplan.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef _WIN32
+#include <direct.h>
+#define getcwd _getcwd
+#else
+#include <unistd.h>
+#endif
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define OPT(name, value, repeat) {name, value, repeat, {0}, 0, false}
@@ -272,14 +279,23 @@ static int step_registry(const inputs *in, report *rep)
     if (base == 0)
         evidence(add_step(rep, "registry", PASS, NULL),
                  "SCHANNEL and HTTP.sys values in %s are as the procedure sets them", src);
-    else
+    else {
+        /* the registry plan with the options this status checked against */
+        char opts[1024];
+        snprintf(opts, sizeof(opts), "%s%s%s%s%s%s%s%s", val(in, "binding") ? " --binding " : "",
+                 val(in, "binding") ? val(in, "binding") : "",
+                 flag(in, "disable-tls13") ? " --disable-tls13" : "",
+                 flag(in, "negotiate-client-cert") ? " --negotiate-client-cert" : "",
+                 in->issuer_store ? " --issuer-store " : "", in->issuer_store ? in->issuer_store : "",
+                 in->cert != NULL ? " --client-cert " : "", in->cert != NULL ? in->client_cert : "");
         evidence(add_step(rep, "registry", FAIL,
-                          "mgwauth registry plan %s%s ... --out DIR, then mgwauth registry apply "
+                          "mgwauth registry plan %s%s%s --out DIR, then mgwauth registry apply "
                           "--plan DIR/plan.json %s%s",
-                          in->live ? "--live" : "--current ", in->live ? "" : src,
+                          in->live ? "--live" : "--current ", in->live ? "" : src, opts,
                           in->live ? "--live" : "--registry-file ", in->live ? "" : src),
                  "%zu SCHANNEL/HTTP.sys %s in %s %s the procedure", base,
                  base == 1 ? "value" : "values", src, base == 1 ? "differs from" : "differ from");
+    }
     return with_policy == base ? 1 : 0;
 }
 
@@ -515,9 +531,12 @@ static void step_roots(const inputs *in, report *rep)
                      label, kept, cli_plural(kept, "certificate", "certificates"), policy_note);
         else
             evidence(add_step(rep, "roots", FAIL,
-                              "mgwauth roots prune %s%s --keep-file %s --backup-dir DIR --yes",
+                              "mgwauth roots prune %s%s --keep-file %s%s%s%s%s --backup-dir DIR "
+                              "--yes",
                               in->store != NULL ? "--store " : "--system-store ", label,
-                              in->keep_file),
+                              in->keep_file, in->thumb != NULL ? " --keep " : "",
+                              in->thumb != NULL ? in->thumb : "", server[0] ? " --keep " : "",
+                              server),
                      "a prune of %s would remove %zu of %zu certificates%s", label, removes,
                      removes + kept, policy_note);
     }
@@ -871,7 +890,32 @@ static int stage(plan_out *po, const char *rel, const uint8_t *data, size_t len,
     return r;
 }
 
-/* One step line: pairs of name, value (NULL-terminated list). */
+/* A step's target as apply finds it from any directory: a relative path
+ * joined to the current directory; "live", "scheduler", system stores and
+ * absolute paths as they are. NULL when out of memory or no directory. */
+static char *absolute_target(const char *v)
+{
+    bool as_is = strcmp(v, "live") == 0 || strcmp(v, "scheduler") == 0 || is_system_store(v) ||
+                 v[0] == '/';
+#ifdef _WIN32
+    as_is = as_is || v[0] == '\\' ||
+            (((v[0] | 0x20) >= 'a' && (v[0] | 0x20) <= 'z') && v[1] == ':' &&
+             (v[2] == '\\' || v[2] == '/'));
+#endif
+    if (as_is)
+        return strdup(v);
+    char cwd[4096];
+    if (getcwd(cwd, sizeof(cwd)) == NULL) {
+        fprintf(stderr, "mgwauth: error: the current directory: %s\n", strerror(errno));
+        return NULL;
+    }
+    if (strncmp(v, "./", 2) == 0)
+        v += 2;
+    return cli_path(cwd, v, "");
+}
+
+/* One step line: pairs of name, value (NULL-terminated list); the targets
+ * (store, target, backup_dir) are written as absolute paths. */
 static int step_line(plan_out *po, const char *name, ...)
 {
     char esc[4200];
@@ -881,7 +925,16 @@ static int step_line(plan_out *po, const char *name, ...)
     va_start(ap, name);
     for (const char *k; r == MGW_OK && (k = va_arg(ap, const char *)) != NULL;) {
         const char *v = va_arg(ap, const char *);
+        char *abs = NULL;
+        if (strcmp(k, "store") == 0 || strcmp(k, "target") == 0 || strcmp(k, "backup_dir") == 0) {
+            if ((abs = absolute_target(v)) == NULL) {
+                r = REPORTED;
+                break;
+            }
+            v = abs;
+        }
         r = escape(v, esc, sizeof(esc));
+        free(abs);
         if (r == MGW_OK)
             r = put_json(po->fs, &po->json, &po->len, &po->cap, ", \"%s\": \"%s\"", k, esc);
     }
@@ -1149,6 +1202,56 @@ static int plan_roots(const inputs *in, plan_out *po, const char *backup_dir)
     return r;
 }
 
+/* An argument as the Windows command line parser reads it back (the
+ * quoting of CommandLineToArgvW). */
+static void win_arg(char *out, size_t *len, const char *arg)
+{
+    if (arg[0] != '\0' && strpbrk(arg, " \t\"") == NULL) {
+        *len += (size_t)sprintf(out + *len, " %s", arg);
+        return;
+    }
+    out[(*len)++] = ' ';
+    out[(*len)++] = '"';
+    for (const char *p = arg;; p++) {
+        size_t bs = 0;
+        for (; *p == '\\'; p++)
+            bs++;
+        size_t times = *p == '\0' ? 2 * bs : *p == '"' ? 2 * bs + 1 : bs;
+        for (size_t i = 0; i < times; i++)
+            out[(*len)++] = '\\';
+        if (*p == '\0')
+            break;
+        out[(*len)++] = *p;
+    }
+    out[(*len)++] = '"';
+    out[*len] = '\0';
+}
+
+#define TASK_DEFAULT_EXE "C:\\Program Files\\mgwauth\\mgwauth.exe"
+
+/* roots prune's arguments for the re-prune task: the admin's keep-file and
+ * --keep for the client certificate and the server certificate's root. */
+static char *task_prune_args(const char *store, const char *keep_file, const char *backup_dir,
+                             const char *client, const char *server)
+{
+    size_t cap = 256 + 2 * (strlen(store) + strlen(keep_file) + strlen(backup_dir)) + 3 * 3, len = 0;
+    char *out = malloc(cap);
+    if (out == NULL)
+        return NULL;
+    len = (size_t)sprintf(out, "roots prune %s", is_system_store(store) ? "--system-store" : "--store");
+    win_arg(out, &len, store);
+    len += (size_t)sprintf(out + len, " --keep-file");
+    win_arg(out, &len, keep_file);
+    len += (size_t)sprintf(out + len, " --backup-dir");
+    win_arg(out, &len, backup_dir);
+    if (client != NULL && client[0] != '\0')
+        len += (size_t)sprintf(out + len, " --keep %s", client);
+    if (server != NULL && server[0] != '\0' && (client == NULL || strcmp(client, server) != 0))
+        len += (size_t)sprintf(out + len, " --keep %s", server);
+    sprintf(out + len, " --yes");
+    return out;
+}
+
 static int plan_task(const inputs *in, plan_out *po, const char *interval, const char *backup_dir,
                      const char *target)
 {
@@ -1169,10 +1272,25 @@ static int plan_task(const inputs *in, plan_out *po, const char *interval, const
         return REPORTED;
     }
     int r = t == NULL ? MGW_ERR_NO_MEMORY : mgw_taskopts_set_interval(t, (uint32_t)(minutes * 60));
+    const char *store = in->live ? "LocalMachine\\Root" : in->store;
+    /* the library checks the paths (absolute Windows paths, no control
+     * characters); the command then also keeps what the plan keeps beyond
+     * the admin's keep-file: the client certificate and the root of the
+     * binding's server certificate (the task must never remove them) */
     if (r == MGW_OK)
-        r = mgw_taskopts_set_prune_command(t, val(in, "task-exe"), in->live ? "LocalMachine\\Root"
-                                                                           : in->store,
-                                           in->keep_file, backup_dir);
+        r = mgw_taskopts_set_prune_command(t, val(in, "task-exe"), store, in->keep_file,
+                                           backup_dir);
+    char server[41] = "", why_not[600], *args = NULL;
+    if (r == MGW_OK)
+        server_root(in, server, why_not, sizeof(why_not));
+    if (r == MGW_OK && (args = task_prune_args(store, in->keep_file, backup_dir, in->thumb,
+                                               server)) == NULL)
+        r = MGW_ERR_NO_MEMORY;
+    if (r == MGW_OK)
+        r = mgw_taskopts_set_command(t, val(in, "task-exe") != NULL ? val(in, "task-exe")
+                                                                    : TASK_DEFAULT_EXE,
+                                     args);
+    free(args);
     if (r == MGW_OK)
         r = mgw_task_xml(t, &xml, &len);
     if (r == MGW_OK)
@@ -1244,6 +1362,20 @@ static int gateway_plan(int argc, char **argv)
     if (load_cert(&in) != 0) {
         mgw_free(live_iis);
         mgw_cert_free(&in.cert);
+        return 1;
+    }
+    /* a plan applied here has its undo data here: never planned over */
+    char *applied = cli_path(out, "applied", ".json");
+    bool was_applied = applied != NULL && cli_exists(applied);
+    if (was_applied)
+        fprintf(stderr, "mgwauth: error: %s exists: this plan is applied; roll it back first "
+                "(mgwauth gateway rollback --plan %s/plan.json), or plan into another "
+                "directory\n", applied, out);
+    free(applied);
+    if (was_applied) {
+        mgw_free(live_iis);
+        mgw_cert_free(&in.cert);
+        mgw_free(in.thumb);
         return 1;
     }
     char *default_backups = cli_path(out, "roots", "");
@@ -1327,6 +1459,25 @@ static void set_record(step_run *sr, const char *key, const char *value)
         snprintf(sr->record, sizeof(sr->record), "\"%s\": \"%s\"", key, esc);
 }
 
+/* A step's file is a relative path inside the plan's directory: no
+ * absolute path, drive, or ".." component. */
+static bool inside_plan(const char *rel)
+{
+    if (rel[0] == '\0' || rel[0] == '/' || rel[0] == '\\' || strchr(rel, ':') != NULL)
+        return false;
+    for (const char *p = rel; *p != '\0';) {
+        size_t n = strcspn(p, "/\\");
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            return false;
+        p += n;
+        p += *p != '\0';
+    }
+    return true;
+}
+
+static const char *const step_file_fields[] = {"cert", "plan", "desired", "backup",
+                                               "keep", "remove", "xml", "list"};
+
 static char *plan_file(const step_run *sr, const char *field)
 {
     const char *rel = gwplan_get(sr->step, field);
@@ -1395,12 +1546,19 @@ static int do_client_cert(step_run *sr, bool undo, const gwplan_step *rec)
     int added = 0;
     if (r == MGW_OK)
         r = path == NULL ? missing_field(sr, "cert") : mgw_file_read(path, 1u << 20, &der, &len);
-    if (r == MGW_OK)
-        r = mgw_store_add_cert(store, der, len, &added, &got);
-    if (r == MGW_OK && strcmp(got, thumb) != 0) {
+    /* the certificate is the planned one before anything is added */
+    mgw_cert_t *cert = NULL;
+    if (r == MGW_OK && (r = mgw_cert_parse(der, len, &cert)) == MGW_OK &&
+        (r = mgw_cert_thumbprint(cert, MGW_DIGEST_SHA1, &got)) == MGW_OK &&
+        strcmp(got, thumb) != 0) {
         fprintf(stderr, "mgwauth: error: %s is %s, not the planned %s\n", path, got, thumb);
         r = REPORTED;
     }
+    mgw_cert_free(&cert);
+    mgw_free(got);
+    got = NULL;
+    if (r == MGW_OK)
+        r = mgw_store_add_cert(store, der, len, &added, &got);
     mgw_store_free(&store);
     /* verified: a fresh listing holds it */
     bool there = false;
@@ -1414,6 +1572,12 @@ static int do_client_cert(step_run *sr, bool undo, const gwplan_step *rec)
         fprintf(stderr, "mgwauth: error: %s is not in %s after adding it\n", thumb, store_dir);
         r = REPORTED;
     }
+    /* a failure after the add takes the certificate out again */
+    mgw_store_free(&store);
+    if (r != MGW_OK && added && open_store(store_dir, &store) == MGW_OK &&
+        mgw_store_remove_cert(store, thumb) != MGW_OK)
+        fprintf(stderr, "mgwauth: error: %s stays in %s: %s\n", thumb, store_dir,
+                mgw_last_error());
     if (r == MGW_OK) {
         snprintf(sr->what, sizeof(sr->what), "%s %s %s", added ? "added" : "found", thumb,
                  added ? "to the store" : "in the store already");
@@ -1516,6 +1680,31 @@ static void on_roots_event(void *ctx, int event, const char *thumbprint, const c
         fprintf(stderr, "    failed on %s %s: %s\n", thumbprint, subject, detail);
 }
 
+static void report_failure(int r);
+static int write_record(const char *path, const gwplan *plan, const step_run *runs, size_t done,
+                        const gwplan *earlier, const char *state);
+static void test_exit_after(const char *step_name);
+
+/* The apply in progress: a step records what it is about to do before a
+ * change it could not undo without the record (the prune's backup). */
+static struct {
+    const char *path;
+    const gwplan *plan, *earlier;
+    step_run *runs;
+} in_progress;
+
+static int record_now(const step_run *sr)
+{
+    if (in_progress.path == NULL)
+        return MGW_OK;
+    size_t i = (size_t)(sr - in_progress.runs);
+    int r = write_record(in_progress.path, in_progress.plan, in_progress.runs, i + 1,
+                         in_progress.earlier, "applying");
+    if (r != MGW_OK)
+        cli_fail(r, in_progress.path);
+    return r == MGW_OK ? MGW_OK : REPORTED;
+}
+
 static int do_roots(step_run *sr, bool undo, const gwplan_step *rec)
 {
     const char *store_dir = gwplan_get(sr->step, "store"), *remove = gwplan_get(sr->step, "remove");
@@ -1527,6 +1716,12 @@ static int do_roots(step_run *sr, bool undo, const gwplan_step *rec)
         const char *backup = rec != NULL ? gwplan_get(rec, "backup") : NULL;
         if (backup == NULL) {
             snprintf(sr->what, sizeof(sr->what), "nothing to undo (nothing was removed)");
+            return MGW_OK;
+        }
+        if (!cli_exists(backup)) {
+            /* recorded before the prune, which never began: its backup is written first */
+            snprintf(sr->what, sizeof(sr->what), "nothing to undo (the prune did not begin: no %s)",
+                     backup);
             return MGW_OK;
         }
         int r = open_store(store_dir, &store);
@@ -1567,10 +1762,32 @@ static int do_roots(step_run *sr, bool undo, const gwplan_step *rec)
             r = REPORTED;
         else if ((backup = new_backup(backup_dir)) == NULL)
             r = MGW_ERR_NO_MEMORY;
-        else
-            r = mgw_roots_prune(store, plan, backup, 0, on_roots_event, NULL);
-        if (r == MGW_OK)
+        /* recorded before the prune: a crash during it leaves rollback the backup */
+        if (r == MGW_OK) {
             set_record(sr, "backup", backup);
+            r = record_now(sr);
+            test_exit_after("roots:pruning");
+        }
+        if (r == MGW_OK)
+            r = mgw_roots_prune(store, plan, backup, 0, on_roots_event, NULL);
+        /* a prune stopped part-way puts back what it removed (all in the backup) */
+        if (r == MGW_ERR_ROOTS_INCOMPLETE) {
+            report_failure(r);
+            mgw_store_t *again = NULL;
+            int u = open_store(store_dir, &again);
+            if (u == MGW_OK)
+                u = mgw_roots_restore(again, backup, NULL, 0, on_roots_event, NULL);
+            if (u != MGW_OK)
+                fprintf(stderr, "mgwauth: error: the certificates removed from %s are not all "
+                        "back: mgwauth roots restore %s %s --backup %s\n", store_dir,
+                        is_system_store(store_dir) ? "--system-store" : "--store", store_dir,
+                        backup);
+            else
+                fprintf(stderr, "mgwauth: the certificates removed from %s are back (from %s)\n",
+                        store_dir, backup);
+            mgw_store_free(&again);
+            r = REPORTED;
+        }
     }
     if (r == MGW_OK)
         snprintf(sr->what, sizeof(sr->what), "%zu %s removed from %s%s%s", n,
@@ -1641,6 +1858,10 @@ static int do_task(step_run *sr, bool undo, const gwplan_step *rec)
             }
         }
     }
+    /* a task installed but not verified is taken out again */
+    if (r != MGW_OK && installed &&
+        (scheduler ? mgw_task_remove(name) != MGW_OK : cli_remove(target) != 0))
+        fprintf(stderr, "mgwauth: error: the task %s stays installed\n", scheduler ? name : target);
     if (r == MGW_OK) {
         snprintf(sr->what, sizeof(sr->what), "%s %s", installed ? "installed" : "found",
                  scheduler ? name : target);
@@ -1679,6 +1900,12 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
         char tp[41], rel[80];
         memcpy(tp, list + at, 40);
         tp[40] = '\0';
+        if (strspn(tp, "0123456789ABCDEFabcdef") != 40 || (at + 40 < len && list[at + 40] != '\n')) {
+            fprintf(stderr, "mgwauth: error: %s: line %zu is not a SHA-1 thumbprint\n",
+                    undo ? added_path : list_path, at / 41 + 1);
+            r = REPORTED;
+            break;
+        }
         if (undo) {
             r = mgw_store_remove_cert(store, tp);
             n_added++;
@@ -1696,6 +1923,11 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
             added_len += (size_t)sprintf(added + added_len, "%s\n", tp);
             n_added++;
         }
+        if (r != MGW_OK && path != NULL) {
+            const char *d = mgw_last_error();
+            fprintf(stderr, "mgwauth: error: %s: %s\n", path, d[0] ? d : mgw_strerror(r));
+            r = REPORTED;
+        }
         mgw_free(der);
         free(path);
     }
@@ -1703,6 +1935,16 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
         r = mgw_file_write(added_path, (const uint8_t *)added, added_len, MGW_FILE_FORCE);
         if (r == MGW_OK)
             set_record(sr, "added", "intermediates/added.txt");
+    }
+    /* stopped part-way: the certificates this run added are taken out again */
+    for (size_t at = 0; r != MGW_OK && !undo && added != NULL && at + 40 <= added_len; at += 41) {
+        char tp[41];
+        memcpy(tp, added + at, 40);
+        tp[40] = '\0';
+        if (mgw_store_remove_cert(store, tp) != MGW_OK)
+            fprintf(stderr, "mgwauth: error: %s stays in %s: %s\n", tp, target, mgw_last_error());
+        else
+            fprintf(stderr, "mgwauth: took %s out of %s again\n", tp, target);
     }
     if (r == MGW_OK)
         snprintf(sr->what, sizeof(sr->what), "%zu %s %s %s", n_added,
@@ -1762,40 +2004,85 @@ static int read_plan(const char *path, gwplan *plan)
     return 0;
 }
 
-/* The record of the applied steps: one line per step (what undo needs). A
- * step that changed nothing now keeps what an earlier apply recorded. */
-static int write_record(const char *path, const gwplan *plan, step_run *runs, size_t done,
-                        const gwplan *earlier)
+/* The record of the applied steps (applied.json): a first line
+ * {"step": "apply", "state": "applying"|"applied"}, then one line per step
+ * done with what undo needs. It is written before the first step and again
+ * after every step, so a crash leaves what rollback needs. A step not done
+ * in this run, or done without a change, keeps what an earlier apply
+ * recorded. */
+static void earlier_fields(const gwplan *earlier, const char *step_name, char *out, size_t size,
+                           bool *found)
 {
-    for (size_t i = 0; i < done; i++)
-        for (size_t k = 0; runs[i].record[0] == '\0' && k < earlier->count; k++) {
-            const gwplan_step *e = &earlier->steps[k];
-            if (strcmp(gwplan_get(e, "step"), gwplan_get(&plan->steps[i], "step")) != 0)
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t k = 0; k < earlier->count; k++) {
+        const gwplan_step *e = &earlier->steps[k];
+        if (strcmp(gwplan_get(e, "step"), step_name) != 0)
+            continue;
+        *found = true;
+        for (size_t f = 0; f < e->count; f++) {
+            char esc[900];
+            if (strcmp(e->name[f], "step") == 0 || escape(e->value[f], esc, sizeof(esc)) != 0)
                 continue;
-            size_t len = 0;
-            for (size_t f = 0; f < e->count; f++) {
-                char esc[900];
-                if (strcmp(e->name[f], "step") == 0 || escape(e->value[f], esc, sizeof(esc)) != 0)
-                    continue;
-                int w = snprintf(runs[i].record + len, sizeof(runs[i].record) - len,
-                                 "%s\"%s\": \"%s\"", len ? ", " : "", e->name[f], esc);
-                if (w > 0 && (size_t)w < sizeof(runs[i].record) - len)
-                    len += (size_t)w;
-            }
+            int w = snprintf(out + len, size - len, "%s\"%s\": \"%s\"", len ? ", " : "",
+                             e->name[f], esc);
+            if (w > 0 && (size_t)w < size - len)
+                len += (size_t)w;
         }
-    size_t cap = 256 + done * 1200, len = 0;
+    }
+}
+
+static int write_record(const char *path, const gwplan *plan, const step_run *runs, size_t done,
+                        const gwplan *earlier, const char *state)
+{
+    size_t cap = 256 + (plan->count + 1) * 1200, len = 0;
     char *text = malloc(cap);
     if (text == NULL)
         return MGW_ERR_NO_MEMORY;
-    len += (size_t)snprintf(text, cap, "%s\n", GWPLAN_HEAD);
-    for (size_t i = 0; i < done; i++)
-        len += (size_t)snprintf(text + len, cap - len, "{\"step\": \"%s\"%s%s}%s\n",
-                                gwplan_get(&plan->steps[i], "step"), runs[i].record[0] ? ", " : "",
-                                runs[i].record, i + 1 < done ? "," : "");
-    len += (size_t)snprintf(text + len, cap - len, "%s\n", GWPLAN_TAIL);
+    len += (size_t)snprintf(text, cap, "%s\n{\"step\": \"apply\", \"state\": \"%s\"}", GWPLAN_HEAD,
+                            state);
+    for (size_t i = 0; i < plan->count; i++) {
+        char fields[1024];
+        bool found = false;
+        const char *name = gwplan_get(&plan->steps[i], "step");
+        if (i < done && runs[i].record[0] != '\0') {
+            snprintf(fields, sizeof(fields), "%s", runs[i].record);
+            found = true;
+        } else {
+            earlier_fields(earlier, name, fields, sizeof(fields), &found);
+            found = found || i < done;
+        }
+        if (found)
+            len += (size_t)snprintf(text + len, cap - len, ",\n{\"step\": \"%s\"%s%s}", name,
+                                    fields[0] ? ", " : "", fields);
+    }
+    len += (size_t)snprintf(text + len, cap - len, "\n%s\n", GWPLAN_TAIL);
     int r = mgw_file_write(path, (const uint8_t *)text, len, MGW_FILE_FORCE);
     free(text);
     return r;
+}
+
+/* The state an earlier record was left in ("applied" for a record written
+ * before the state line existed). */
+static const char *record_state(const gwplan *record)
+{
+    for (size_t k = 0; k < record->count; k++)
+        if (strcmp(gwplan_get(&record->steps[k], "step"), "apply") == 0 &&
+            gwplan_get(&record->steps[k], "state") != NULL)
+            return strcmp(gwplan_get(&record->steps[k], "state"), "applying") == 0 ? "applying"
+                                                                                 : "applied";
+    return "applied";
+}
+
+/* Tests only: MGWAUTH_TEST_EXIT_AFTER=STEP ends the process right after that
+ * step is done and recorded, as a crash or kill would. */
+static void test_exit_after(const char *step_name)
+{
+    const char *at = getenv("MGWAUTH_TEST_EXIT_AFTER");
+    if (at != NULL && strcmp(at, step_name) == 0) {
+        fflush(stdout);
+        _Exit(99);
+    }
 }
 
 static char *plan_dir(const char *plan_path)
@@ -1828,6 +2115,26 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
     gwplan plan, record = {0};
     if (read_plan(path, &plan) != 0)
         return 1;
+    /* rollback finds a step's record by its name: one step of each name */
+    for (size_t i = 0; i < plan.count; i++)
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(gwplan_get(&plan.steps[i], "step"), gwplan_get(&plan.steps[k], "step")) == 0) {
+                fprintf(stderr, "mgwauth: error: %s: step \"%s\" more than once\n", path,
+                        gwplan_get(&plan.steps[i], "step"));
+                gwplan_free(&plan);
+                return 1;
+            }
+    for (size_t i = 0; i < plan.count; i++)
+        for (size_t f = 0; f < N(step_file_fields); f++) {
+            const char *rel = gwplan_get(&plan.steps[i], step_file_fields[f]);
+            if (rel != NULL && !inside_plan(rel)) {
+                fprintf(stderr, "mgwauth: error: %s: step %s: \"%s\" is not a file inside the "
+                        "plan's directory (absolute, or with ..)\n", path,
+                        gwplan_get(&plan.steps[i], "step"), rel);
+                gwplan_free(&plan);
+                return 1;
+            }
+        }
     char *dir = plan_dir(path), *record_path = dir != NULL ? cli_path(dir, "applied", ".json") : NULL;
     step_run runs[GWPLAN_MAX_STEPS];
     int rc = 1;
@@ -1870,6 +2177,21 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
     }
     size_t done_steps = 0;
     int r = MGW_OK;
+    bool had_record = cli_exists(record_path), record_failed = false;
+    /* the record is read and written before the first step: an unreadable
+     * or unwritable applied.json stops apply before anything changes */
+    if (had_record && read_plan(record_path, &record) != 0)
+        goto done;
+    const char *earlier_state = record_state(&record);
+    in_progress.path = record_path;
+    in_progress.plan = &plan;
+    in_progress.earlier = &record;
+    in_progress.runs = runs;
+    if ((r = write_record(record_path, &plan, runs, 0, &record, "applying")) != MGW_OK) {
+        cli_fail(r, record_path);
+        printf("stopped before the first step: nothing changed\n");
+        goto done;
+    }
     for (; done_steps < plan.count; done_steps++) {
         r = run_step(&runs[done_steps], false, NULL);
         if (r != MGW_OK)
@@ -1877,37 +2199,59 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
         printf("done     %s: %s\n", gwplan_get(&plan.steps[done_steps], "step"),
                runs[done_steps].what);
         fflush(stdout);
+        if ((r = write_record(record_path, &plan, runs, done_steps + 1, &record, "applying")) !=
+            MGW_OK) {
+            cli_fail(r, record_path);
+            record_failed = true;
+            done_steps++;
+            break;
+        }
+        test_exit_after(gwplan_get(&plan.steps[done_steps], "step"));
     }
-    if (r == MGW_OK && cli_exists(record_path) && read_plan(record_path, &record) != 0)
-        goto done;
     if (r == MGW_OK) {
-        if ((r = write_record(record_path, &plan, runs, plan.count, &record)) != MGW_OK)
+        if ((r = write_record(record_path, &plan, runs, plan.count, &record, "applied")) != MGW_OK)
             cli_fail(r, record_path);
         else
             rc = 0;
         printf("applied: %zu %s\n", plan.count, cli_plural(plan.count, "step", "steps"));
         goto done;
     }
-    report_failure(r);
-    printf("FAILED   %s: nothing of it changed\n", gwplan_get(&plan.steps[done_steps], "step"));
-    for (size_t i = done_steps + 1; i < plan.count; i++)
+    if (record_failed) {
+        printf("FAILED   writing %s\n", record_path);
+    } else {
+        report_failure(r);
+        printf("FAILED   %s: nothing of it changed\n", gwplan_get(&plan.steps[done_steps], "step"));
+    }
+    for (size_t i = done_steps + (record_failed ? 0 : 1); i < plan.count; i++)
         printf("not run  %s\n", gwplan_get(&plan.steps[i], "step"));
     bool undo_ok = true;
+    int u_r;
     for (size_t i = done_steps; i-- > 0;) {
         gwplan_step rec = {0};
         /* the undo of a step just done takes its record from runs[i] */
         rec.name[0] = runs[i].key;
         rec.value[0] = runs[i].value;
         rec.count = runs[i].record[0] != '\0' ? 1 : 0;
+        char saved[sizeof(runs[i].record)];
+        memcpy(saved, runs[i].record, sizeof(saved));
         int u = run_step(&runs[i], true, &rec);
         if (u != MGW_OK) {
             report_failure(u);
             printf("NOT UNDONE %s: left applied\n", gwplan_get(&plan.steps[i], "step"));
+            memcpy(runs[i].record, saved, sizeof(saved));
             undo_ok = false;
         } else {
             printf("undone   %s: %s\n", gwplan_get(&plan.steps[i], "step"), runs[i].what);
+            runs[i].record[0] = '\0';
         }
     }
+    /* the record says what is left: nothing (no record), what an earlier
+     * apply did, or the steps this one could not undo */
+    if (undo_ok && !had_record)
+        cli_remove(record_path);
+    else if ((u_r = write_record(record_path, &plan, runs, done_steps, &record,
+                                 undo_ok ? earlier_state : "applying")) != MGW_OK)
+        cli_fail(u_r, record_path);
     printf("%s\n", undo_ok ? "stopped: everything is as it was before apply"
                            : "stopped: NOT everything could be undone (see above)");
 done:

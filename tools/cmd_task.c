@@ -23,7 +23,7 @@ static int task_install(int argc, char **argv)
     if (cli_read(xml_path, &xml, &len) != 0)
         return 1;
     int r = mgw_task_install(name, xml, len, cli_get(o, n, "force")->seen ? MGW_FILE_FORCE : 0);
-    free(xml);
+    mgw_free(xml);
     if (r == MGW_ERR_EXISTS) {
         fprintf(stderr, "mgwauth: error: %s\n", mgw_last_error());
         return 1;

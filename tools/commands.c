@@ -103,11 +103,13 @@ static const cli_command commands[] = {
      "iis rollback --plan DIR/plan.json (--config FILE | --live) [--backup FILE] [--force]",
      "Undoes a plan the same way."},
     {"roots", "plan", cmd_roots,
-     "roots plan STORE (--keep THUMB | --keep-file FILE)... [--allow-missing]\n"
+     "roots plan (--store DIR | --system-store LOCATION\\NAME)\n"
+     "           (--keep THUMB | --keep-file FILE)... [--allow-missing]\n"
      "           [--allow-protected THUMB]... [--remove-protected] [--json]",
      "Lists which trusted roots a prune keeps and removes."},
     {"roots", "prune", cmd_roots,
-     "roots prune STORE (--keep THUMB | --keep-file FILE)... [the plan options]\n"
+     "roots prune (--store DIR | --system-store LOCATION\\NAME)\n"
+     "            (--keep THUMB | --keep-file FILE)... [the plan options]\n"
      "            (--backup FILE.pem.gz [--force] | --backup-dir DIR) [--yes]",
      "Without --yes a dry run. With --yes: a verified gzip PEM backup first, then\n"
      "the removals; --backup-dir names each backup roots-<UTC time>.pem.gz."},

@@ -41,8 +41,12 @@ int mgw_apply_run(const mgw_apply_target *t, bool reverse, const char *backup_pa
     }
     if ((r = t->compare(t->ctx, from, &bad)) != MGW_OK)
         return r;
+    /* a rollback cannot be planned again: it says how to get back instead */
     if (bad != SIZE_MAX)
-        return t->drift(t->ctx, bad, from, t->drift_code, t->drift_advice);
+        return t->drift(t->ctx, bad, from, t->drift_code,
+                        reverse ? "it changed after the plan was applied: undo those later "
+                                  "changes first, or restore it from the apply's backup"
+                                : t->drift_advice);
     if (t->check_move != NULL && (r = t->check_move(t->ctx, to)) != MGW_OK)
         return r;
     if ((r = t->backup(t->ctx, backup_path, flags)) != MGW_OK)

@@ -7,6 +7,7 @@ the certificates in the store, and the JSON status read by Python's json."""
 import filecmp
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -89,6 +90,40 @@ def test_status_of_a_fresh_machine_fails_with_fixes():
     assert text[-1] == "FAIL" and text[0].startswith("FAIL  client-cert"), text
 
 
+def test_the_roots_fix_keeps_the_client_certificate():
+    """The fix status prints for the roots is a command that runs as printed
+    and keeps the client certificate (not only the keep-file's roots)."""
+    _, _, steps = status_json()
+    fix = steps["roots"]["fix"]
+    client = thumb("gw/Certificate.cer")
+    assert f"--keep {client}" in fix, fix
+    shutil.copytree(path("store"), path("store-fix"))
+    shutil.copy(path("gw", "Certificate.cer"), path("store-fix", "client.cer"))
+    argv = shlex.split(fix)
+    assert argv[:3] == ["mgwauth", "roots", "prune"], argv
+    argv = [{"store": "store-fix", "DIR": "fix-backups"}.get(a, a) for a in argv[1:]]
+    mgw(*argv)
+    left = sorted(thumb(os.path.join("store-fix", n)) for n in os.listdir(path("store-fix")))
+    assert left == sorted([client, thumb("other0/ca.cer")]), left
+    # the usage names the options the parser takes
+    usage = mgw("help", "roots", "prune").stdout
+    assert usage.startswith("usage: mgwauth roots prune (--store DIR | --system-store"), usage
+
+
+def test_the_registry_fix_runs_as_printed():
+    _, _, steps = status_json()
+    fix = steps["registry"]["fix"]
+    assert "..." not in fix, fix
+    plan_cmd, apply_cmd = fix.split(", then ")
+    shutil.copy(path("state.reg"), path("state-fix.reg"))
+    mgw(*[{"DIR": "regfix"}.get(a, a) for a in shlex.split(plan_cmd)[1:]])
+    mgw(*[{"DIR/plan.json": "regfix/plan.json", "state.reg": "state-fix.reg"}.get(a, a)
+          for a in shlex.split(apply_cmd)[1:]])
+    p = mgw(*[a if a != "state.reg" else "state-fix.reg" for a in STATUS], "--json", check=False)
+    s = {x["step"]: x for x in json.loads(p.stdout)["steps"]}["registry"]
+    assert s["status"] == "PASS", s
+
+
 def test_plan_lists_the_steps_in_order_with_their_files():
     p = mgw(*PLAN, "--out", "plan")
     assert "wrote plan/plan.json" in p.stdout, p.stdout
@@ -152,6 +187,15 @@ def test_apply_then_status_passes_and_a_second_apply_changes_nothing():
     assert snapshot() == after
 
 
+def test_planning_over_an_applied_plan_is_refused_even_with_force():
+    rec = open(path("plan", "applied.json"), "rb").read()
+    files = sorted(os.listdir(path("plan")))
+    p = mgw(*PLAN, "--out", "plan", "--force", check=False)
+    assert p.returncode == 1 and "roll it back first" in p.stderr, p.stderr
+    assert open(path("plan", "applied.json"), "rb").read() == rec
+    assert sorted(os.listdir(path("plan"))) == files
+
+
 def test_rollback_restores_every_byte():
     p = mgw("gateway", "rollback", "--plan", "plan/plan.json")
     assert p.stdout.splitlines()[0].startswith("undone   roots: restored"), p.stdout
@@ -161,6 +205,143 @@ def test_rollback_restores_every_byte():
     p = mgw("gateway", "rollback", "--plan", "plan/plan.json")
     assert "nothing to roll back" in p.stdout
     assert snapshot() == ORIGINAL
+
+
+def crash_after(step):
+    env = dict(os.environ, MGWAUTH_TEST_EXIT_AFTER=step)
+    return subprocess.run([MGW, "gateway", "apply", "--plan", "plan/plan.json"], cwd=TMP,
+                          capture_output=True, text=True, timeout=120, env=env)
+
+
+def test_a_crash_between_steps_leaves_a_record_rollback_undoes():
+    """The process dies after the iis step (as a kill -9 would): applied.json
+    already says what the done steps changed, and rollback restores every
+    byte."""
+    assert snapshot() == ORIGINAL
+    p = crash_after("iis")
+    assert p.returncode == 99, (p.returncode, p.stdout, p.stderr)
+    assert "done     iis" in p.stdout and "roots" not in p.stdout, p.stdout
+    assert snapshot() != ORIGINAL
+    rec = open(path("plan", "applied.json")).read()
+    assert '"state": "applying"' in rec and '"added": "yes"' in rec, rec
+    p = mgw("gateway", "rollback", "--plan", "plan/plan.json")
+    assert "undone   registry: 3 values restored" in p.stdout, p.stdout
+    assert snapshot() == ORIGINAL
+    assert not os.path.exists(path("plan", "applied.json"))
+
+
+def test_a_crash_in_a_second_apply_keeps_the_first_record():
+    """A second apply changes nothing; when it dies part-way, the record of
+    the first apply's real changes is still there for rollback."""
+    mgw("gateway", "apply", "--plan", "plan/plan.json")
+    p = crash_after("registry")
+    assert p.returncode == 99, (p.returncode, p.stdout, p.stderr)
+    rec = open(path("plan", "applied.json")).read()
+    assert '"backup": ' in rec and '"changed": "yes"' in rec, rec
+    mgw("gateway", "rollback", "--plan", "plan/plan.json")
+    assert snapshot() == ORIGINAL
+
+
+def test_a_crash_as_the_prune_begins_leaves_its_backup_recorded():
+    """The roots step records its backup before the prune: killed right
+    then, rollback finds the record, sees the prune never began (no backup
+    file), and undoes the rest."""
+    p = crash_after("roots:pruning")
+    assert p.returncode == 99, (p.returncode, p.stdout, p.stderr)
+    rec = json.loads(open(path("plan", "applied.json")).read().replace("\n", ""))
+    roots = [s for s in rec["steps"] if s["step"] == "roots"]
+    assert roots and roots[0]["backup"].endswith(".pem.gz"), rec
+    p = mgw("gateway", "rollback", "--plan", "plan/plan.json")
+    assert p.stdout.splitlines()[0].startswith("undone   roots: nothing to undo (the prune did "
+                                               "not begin"), p.stdout
+    assert snapshot() == ORIGINAL
+
+
+def test_an_unreadable_record_stops_apply_before_the_first_step():
+    os.mkdir(path("plan", "applied.json"))
+    try:
+        p = mgw("gateway", "apply", "--plan", "plan/plan.json", check=False)
+        assert p.returncode == 1 and "done" not in p.stdout, p.stdout
+        assert "applied.json" in p.stderr, p.stderr
+        assert snapshot() == ORIGINAL
+    finally:
+        os.rmdir(path("plan", "applied.json"))
+
+
+def test_duplicate_steps_are_refused():
+    good = open(path("plan", "plan.json")).read().splitlines()
+    reg = [l for l in good if '"step": "registry"' in l][0]
+    dup = good[:2] + [reg if reg.endswith(",") else reg + ","] + good[2:]
+    with open(path("plan", "dup.json"), "w") as f:
+        f.write("\n".join(dup) + "\n")
+    p = mgw("gateway", "apply", "--plan", "plan/dup.json", check=False)
+    assert p.returncode == 1 and "more than once" in p.stderr, (p.stdout, p.stderr)
+    assert snapshot() == ORIGINAL
+
+
+def test_apply_and_rollback_from_another_directory():
+    """The plan holds absolute targets: apply and rollback run from any
+    directory act on the files planned, not on names in the current one."""
+    doc = [json.loads(l.rstrip(",")) for l in
+           open(path("plan", "plan.json")).read().splitlines()[1:-1]]
+    for step in doc:
+        for key in ("store", "target", "backup_dir"):
+            if key in step:
+                assert os.path.isabs(step[key]), step
+    os.makedirs(path("elsewhere", "store"))
+    plan = path("plan", "plan.json")
+    p = subprocess.run([MGW, "gateway", "apply", "--plan", plan], cwd=path("elsewhere"),
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "applied: 4 steps" in p.stdout, (p.stdout, p.stderr)
+    assert os.listdir(path("elsewhere", "store")) == []
+    assert snapshot() != ORIGINAL
+    p = subprocess.run([MGW, "gateway", "rollback", "--plan", plan], cwd="/",
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    assert snapshot() == ORIGINAL
+
+
+def test_a_rollback_over_later_changes_says_how_to_get_back():
+    mgw("gateway", "apply", "--plan", "plan/plan.json")
+    applied = open(path("app.config"), "rb").read()
+    with open(path("app.config"), "ab") as f:
+        f.write(b"<!-- edited after apply -->\r\n")
+    p = mgw("gateway", "rollback", "--plan", "plan/plan.json", check=False)
+    assert p.returncode == 1 and "FAILED   iis" in p.stdout, p.stdout
+    assert "plan again" not in p.stderr and "backup" in p.stderr, p.stderr
+    with open(path("app.config"), "wb") as f:
+        f.write(applied)
+    mgw("gateway", "rollback", "--plan", "plan/plan.json")
+    assert snapshot() == ORIGINAL
+
+
+def test_step_files_outside_the_plan_are_refused():
+    good = open(path("plan", "plan.json")).read()
+    for rel in ("../gw/Certificate.cer", path("gw", "Certificate.cer"), "client-cert/../../x",
+                "C:\\\\x.cer"):
+        bad = good.replace('"client-cert/client.cer"', json.dumps(rel))
+        assert bad != good
+        with open(path("plan", "bad.json"), "w") as f:
+            f.write(bad)
+        p = mgw("gateway", "apply", "--plan", "plan/bad.json", check=False)
+        assert p.returncode == 1 and "not a file inside the plan" in p.stderr, (rel, p.stderr)
+        assert p.stdout == "" and snapshot() == ORIGINAL, rel
+
+
+def test_a_certificate_that_is_not_the_planned_one_is_never_added():
+    mgw("ca", "create", "--subject", "CN=Other Root 3", "--key", "p256", "--password-file",
+        "pw.txt", "--out", "other3")
+    planned = open(path("plan", "client-cert", "client.cer"), "rb").read()
+    shutil.copy(path("other3", "ca.cer"), path("plan", "client-cert", "client.cer"))
+    try:
+        p = mgw("gateway", "apply", "--plan", "plan/plan.json", check=False)
+        assert p.returncode == 1 and "not the planned" in p.stderr, p.stderr
+        assert p.stdout.splitlines()[0].startswith("FAILED   client-cert"), p.stdout
+        assert snapshot() == ORIGINAL
+        assert not os.path.exists(path("plan", "applied.json"))
+    finally:
+        with open(path("plan", "client-cert", "client.cer"), "wb") as f:
+            f.write(planned)
 
 
 def test_a_task_step_needs_windows_paths():
@@ -209,14 +390,49 @@ def test_a_not_self_signed_certificate_is_moved_to_the_intermediate_store():
              open(path("plan-move", "plan.json")).read().splitlines()[1:-1]]
     assert steps == ["client-cert", "registry", "iis", "intermediates", "roots"], steps
     p = mgw("gateway", "apply", "--plan", "plan-move/plan.json")
-    assert "done     intermediates: 1 certificate added to interm" in p.stdout, p.stdout
+    assert f"done     intermediates: 1 certificate added to {path('interm')}" in p.stdout, p.stdout
     assert os.listdir(path("interm")) == [leaf + ".cer"]
     assert not any(open(path("store2", n), "rb").read() == open(path("leaf", "Certificate.cer"),
                                                                 "rb").read()
                    for n in os.listdir(path("store2")))
     p = mgw("gateway", "rollback", "--plan", "plan-move/plan.json")
-    assert "undone   intermediates: 1 certificate taken out of interm" in p.stdout, p.stdout
+    assert f"undone   intermediates: 1 certificate taken out of {path('interm')}" in p.stdout, \
+        p.stdout
     assert dirs() == before
+
+
+def test_an_intermediates_step_failing_part_way_takes_back_what_it_added():
+    """Two CA-issued certificates to move; the second one's file is damaged
+    after planning: the step names the file, takes the first one out of the
+    intermediate store again, and nothing is left changed."""
+    mgw("cert", "create", "--subject", "CN=issued leaf 2", "--key", "p256", "--ca",
+        "other0/ca.pfx", "--ca-password-file", "pw.txt", "--password-file", "pw.txt",
+        "--out", "leaf2")
+    shutil.copytree(path("store"), path("store3"))
+    shutil.copy(path("leaf", "Certificate.cer"), path("store3", "leaf.cer"))
+    shutil.copy(path("leaf2", "Certificate.cer"), path("store3", "leaf2.cer"))
+    os.mkdir(path("interm3"))
+    shutil.copy(path("state.reg"), path("state3.reg"))
+    shutil.copy(path("app.config"), path("app3.config"))
+    args = [{"store": "store3", "state.reg": "state3.reg", "app.config": "app3.config"}.get(a, a)
+            for a in PLAN]
+    mgw(*args, "--move-intermediates", "interm3", "--out", "plan-move3")
+    moves = open(path("plan-move3", "intermediates", "move.txt")).read().split()
+    assert len(moves) == 2, moves
+    damaged = path("plan-move3", "intermediates", moves[1] + ".cer")
+    with open(damaged, "wb") as f:
+        f.write(b"not a certificate")
+    def state():
+        return {d: {n: open(path(d, n), "rb").read() for n in os.listdir(path(d))}
+                for d in ("store3", "interm3")}, open(path("state3.reg"), "rb").read()
+    before = state()
+    p = mgw("gateway", "apply", "--plan", "plan-move3/plan.json", check=False)
+    assert p.returncode == 1, p.stdout
+    assert os.path.relpath(damaged, TMP) in p.stderr, p.stderr
+    assert f"took {moves[0]} out of {path('interm3')} again" in p.stderr, p.stderr
+    assert "stopped: everything is as it was before apply" in p.stdout, p.stdout
+    assert state() == before
+    assert os.listdir(path("interm3")) == []
 
 
 def test_the_root_of_the_bindings_server_certificate_is_kept():
@@ -248,13 +464,44 @@ def test_the_root_of_the_bindings_server_certificate_is_kept():
     assert "not kept by itself: no --server-store" in p.stdout, p.stdout
 
 
+def test_the_reprune_task_keeps_what_the_plan_keeps():
+    """The task re-runs roots prune with the admin's keep-file: it must also
+    keep the client certificate and the root of the binding's server
+    certificate, or its first run would remove them."""
+    shutil.copytree(path("store"), path("C:\\store"))
+    shutil.copy(path("keep.txt"), path("C:\\keep.txt"))
+    args = [{"store": "C:\\store", "keep.txt": "C:\\keep.txt",
+             "state.reg": "state-server.reg"}.get(a, a) for a in PLAN[:-1]]
+    mgw(*args, "--server-store", "my", "--backup-dir", "C:\\backups", "--task-interval", "15m",
+        "--task-xml", "prune-task.xml", "--out", "plan-task2")
+    xml = open(path("plan-task2", "task", "task.xml"), "rb").read().decode("utf-16")
+    arguments = xml.split("<Arguments>")[1].split("</Arguments>")[0]
+    client, root1 = thumb("gw/Certificate.cer"), thumb("other1/ca.cer")
+    assert arguments == (f"roots prune --store C:\\store --keep-file C:\\keep.txt --backup-dir "
+                         f"C:\\backups --keep {client} --keep {root1} --yes"), arguments
+
+
+def test_task_install_reaches_the_library():
+    """task install reads the XML and hands it to the library: on Linux that
+    says the Task Scheduler is not here (it must not abort on the read
+    buffer's release)."""
+    with open(path("task.xml"), "w") as f:
+        f.write("<Task/>\n")
+    p = mgw("task", "install", "--xml", "task.xml", "--name", "mgw-test", check=False)
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert p.stderr.startswith("mgwauth: error:") and "Task Scheduler" in p.stderr, p.stderr
+    assert "free()" not in p.stderr and "Aborted" not in p.stderr, p.stderr
+
+
 def test_hostile_plan_files_are_refused_without_a_change():
     before = snapshot()
     good = open(path("plan", "plan.json"), "rb").read()
+    app = path("app").encode()  # the targets are absolute paths
     bad = [b"", b"{}", good.replace(b'"version": 1', b'"version": 2'),
            good.replace(b'"step": "iis"', b'"step": "iis", "step": "x"'),
-           good.replace(b'"target": "app.config"', b'"target": "app\x01.config"'),
-           good.replace(b"]}", b"]}x"), good[:-4], good.replace(b'"app.config"', b'"app\\u0022.config"'),
+           good.replace(b'"target": "' + app + b'.config"', b'"target": "' + app + b'\x01.config"'),
+           good.replace(b"]}", b"]}x"), good[:-4],
+           good.replace(b'"' + app + b'.config"', b'"' + app + b'\\u0022.config"'),
            good.replace(b'"step": "roots"', b'"step": "unknown"'),
            good.replace(b'"plan": "registry/plan.json"', b'"plan": "iis/plan.json"'),
            good + b"\x00", good.replace(b"},\n", b"}\n", 1)]
