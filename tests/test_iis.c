@@ -3,7 +3,7 @@
  * edits, plan files, and apply/rollback through the shared engine with
  * drift refusal and injected faults. */
 #include "iis/iis.h"
-#include "platform/iisapply.h"
+#include "apply/iisapply.h"
 #include "testutil.h"
 
 #include <stdio.h>

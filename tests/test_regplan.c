@@ -1,7 +1,7 @@
 /* Suite "regplan": the planner's options, warnings and idempotence, plan
  * files, and apply/rollback through the .reg-file back-end with drift
  * refusal and injected faults. */
-#include "platform/regbackend.h"
+#include "apply/regbackend.h"
 #include "regfixture.h"
 
 #include <stdio.h>

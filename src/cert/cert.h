@@ -65,11 +65,16 @@ void mgw_spki_info(const uint8_t *spki, size_t n, int *type, int *bits);
 
 /* ---- descriptions (describe.c) ------------------------------------------------ */
 
-/* Append s as a JSON string literal (quotes included). */
-int mgw_json_string(mgw_dbuf *b, const char *s, size_t n);
 /* Extended key usages by name: the name of a known OID, or NULL; the OID of a
  * known name (or of a known OID given as text), or NULL. */
 const char *mgw_eku_name(const char *oid);
 const char *mgw_eku_oid(const char *name_or_oid);
+
+/* ---- certificate files (parse.c) ---------------------------------------------- */
+
+/* The certificate DER of a file's content, DER or PEM: exactly one PEM block,
+ * labelled CERTIFICATE (a file that also holds a key is not a store entry).
+ * On refusal the detail says why. */
+int mgw_cert_file_der(const uint8_t *data, size_t n, mgw_dbuf *der);
 
 #endif

@@ -1,5 +1,6 @@
 /* Human-readable and JSON descriptions of a certificate. */
 #include "cert/cert.h"
+#include "core/json.h"
 
 #include <string.h>
 
@@ -27,24 +28,6 @@ const char *mgw_eku_oid(const char *name_or_oid)
             strcmp(eku_names[i].oid, name_or_oid) == 0)
             return eku_names[i].oid;
     return NULL;
-}
-
-int mgw_json_string(mgw_dbuf *b, const char *s, size_t n)
-{
-    mgw_dbuf_putc(b, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
-            mgw_dbuf_putc(b, '\\');
-            mgw_dbuf_putc(b, c);
-        } else if (c < 0x20 || c == 0x7F) {
-            mgw_dbuf_printf(b, "\\u%04x", c);
-        } else {
-            mgw_dbuf_putc(b, c);
-        }
-    }
-    mgw_dbuf_putc(b, '"');
-    return b->oom ? MGW_ERR_NO_MEMORY : MGW_OK;
 }
 
 static const char *san_type_name(int t)
@@ -146,27 +129,18 @@ static void describe_text(const mgw_cert_t *c, const facts *f, mgw_dbuf *b)
     mgw_dbuf_printf(b, "SHA-256:        %s\n", f->sha256);
 }
 
-static void json_field(mgw_dbuf *b, const char *key, const char *value, bool comma)
-{
-    mgw_json_string(b, key, strlen(key));
-    mgw_dbuf_putc(b, ':');
-    mgw_json_string(b, value, strlen(value));
-    if (comma)
-        mgw_dbuf_putc(b, ',');
-}
-
 static void describe_json(const mgw_cert_t *c, const facts *f, mgw_dbuf *b)
 {
     mgw_dbuf_putc(b, '{');
-    json_field(b, "subject", f->subject, true);
-    json_field(b, "issuer", f->issuer, true);
-    json_field(b, "serial", f->serial, true);
-    json_field(b, "not_before", f->nb, true);
-    json_field(b, "not_after", f->na, true);
+    mgw_json_field(b, "subject", f->subject, true);
+    mgw_json_field(b, "issuer", f->issuer, true);
+    mgw_json_field(b, "serial", f->serial, true);
+    mgw_json_field(b, "not_before", f->nb, true);
+    mgw_json_field(b, "not_after", f->na, true);
     mgw_dbuf_printf(b, "\"not_before_unix\":%lld,\"not_after_unix\":%lld,",
                     (long long)c->not_before, (long long)c->not_after);
     mgw_dbuf_puts(b, "\"key\":{");
-    json_field(b, "type", key_type_name(f->ktype), true);
+    mgw_json_field(b, "type", key_type_name(f->ktype), true);
     mgw_dbuf_printf(b, "\"bits\":%d},", f->kbits);
     mgw_dbuf_printf(b, "\"is_ca\":%s,", c->is_ca ? "true" : "false");
     if (c->pathlen >= 0)
@@ -176,50 +150,57 @@ static void describe_json(const mgw_cert_t *c, const facts *f, mgw_dbuf *b)
         if (ku_bit(c->key_usage, i)) {
             if (!first)
                 mgw_dbuf_putc(b, ',');
-            mgw_json_string(b, ku_names[i], strlen(ku_names[i]));
+            mgw_json_str(b, ku_names[i]);
             first = 0;
         }
     mgw_dbuf_puts(b, "],\"eku\":[");
     for (size_t i = 0; i < c->n_ekus; i++) {
         const char *name = mgw_eku_name(c->ekus[i]);
         mgw_dbuf_puts(b, i ? ",{" : "{");
-        json_field(b, "oid", c->ekus[i], name != NULL);
+        mgw_json_field(b, "oid", c->ekus[i], name != NULL);
         if (name != NULL)
-            json_field(b, "name", name, false);
+            mgw_json_field(b, "name", name, false);
         mgw_dbuf_putc(b, '}');
     }
     mgw_dbuf_puts(b, "],\"san\":[");
     for (size_t i = 0; i < c->n_sans; i++) {
         mgw_dbuf_puts(b, i ? ",{" : "{");
-        json_field(b, "type", san_type_name(c->sans[i].type), true);
-        json_field(b, "value", c->sans[i].value, false);
+        mgw_json_field(b, "type", san_type_name(c->sans[i].type), true);
+        mgw_json_field(b, "value", c->sans[i].value, false);
         mgw_dbuf_putc(b, '}');
     }
     mgw_dbuf_puts(b, "],");
-    json_field(b, "thumbprint_sha1", f->sha1, true);
-    json_field(b, "thumbprint_sha256", f->sha256, false);
+    mgw_json_field(b, "thumbprint_sha1", f->sha1, true);
+    mgw_json_field(b, "thumbprint_sha256", f->sha256, false);
     mgw_dbuf_puts(b, "}\n");
 }
 
-MGW_API int mgw_cert_describe(const mgw_cert_t *c, int style, char **out)
+/* A writer of mgw_describe (core/json.h): the facts, then the text or JSON. */
+static int describe_form(const mgw_cert_t *c, mgw_dbuf *b, bool json)
 {
-    if (c == NULL || out == NULL)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_cert_describe: NULL argument");
-    if (style != MGW_DESCRIBE_TEXT && style != MGW_DESCRIBE_JSON)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "unknown description style %d", style);
     facts f;
     int r = facts_get(c, &f);
     if (r != MGW_OK)
         return r;
-    mgw_dbuf b;
-    mgw_dbuf_init(&b);
-    if (style == MGW_DESCRIBE_TEXT)
-        describe_text(c, &f, &b);
+    if (json)
+        describe_json(c, &f, b);
     else
-        describe_json(c, &f, &b);
+        describe_text(c, &f, b);
     facts_free(&f);
-    r = mgw_dbuf_detach_str(&b, out);
-    if (r == MGW_OK)
-        mgw_err_clear();
-    return r;
+    return MGW_OK;
+}
+
+static int write_text(const void *obj, mgw_dbuf *b)
+{
+    return describe_form(obj, b, false);
+}
+
+static int write_json(const void *obj, mgw_dbuf *b)
+{
+    return describe_form(obj, b, true);
+}
+
+MGW_API int mgw_cert_describe(const mgw_cert_t *c, int style, char **out)
+{
+    return mgw_describe("mgw_cert_describe", c, style, write_text, write_json, out);
 }

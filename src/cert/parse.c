@@ -567,3 +567,43 @@ MGW_API int mgw_cert_is_ca(const mgw_cert_t *c)
 {
     return c != NULL && c->is_ca;
 }
+
+/* ---- certificate files ---------------------------------------------------------- */
+
+typedef struct {
+    size_t blocks;
+    bool other_label;
+    char label[65];
+    mgw_dbuf *der;
+} one_cert;
+
+static int count_block(void *ctx, const char *label, const uint8_t *der, size_t n, size_t lineno)
+{
+    (void)lineno;
+    one_cert *oc = ctx;
+    if (oc->blocks++ > 0)
+        return MGW_OK;
+    snprintf(oc->label, sizeof(oc->label), "%s", label);
+    oc->other_label = strcmp(label, "CERTIFICATE") != 0;
+    return mgw_dbuf_put(oc->der, der, n);
+}
+
+int mgw_cert_file_der(const uint8_t *data, size_t n, mgw_dbuf *der)
+{
+    /* DER: a SEQUENCE with a long-form length (a certificate is longer than
+     * 127 bytes); text never starts so. */
+    if (n >= 4 && data[0] == MGW_ASN1_SEQUENCE && data[1] >= 0x81 && data[1] <= 0x83)
+        return mgw_dbuf_put(der, data, n) == MGW_OK ? MGW_OK : mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    one_cert oc = {0, false, "", der};
+    int r = mgw_pem_walk(data, n, count_block, NULL, &oc);
+    if (r != MGW_OK)
+        return r;
+    if (oc.blocks == 0)
+        return mgw_err(MGW_ERR_CERT_PARSE, "neither DER nor PEM (no BEGIN line)");
+    if (oc.blocks > 1)
+        return mgw_err(MGW_ERR_CERT_PARSE,
+                       "holds %zu PEM blocks; a store file holds one certificate", oc.blocks);
+    if (oc.other_label)
+        return mgw_err(MGW_ERR_CERT_PARSE, "holds a PEM %s block, not a CERTIFICATE", oc.label);
+    return MGW_OK;
+}

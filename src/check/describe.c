@@ -1,20 +1,10 @@
 /* Text and JSON reports of a gateway check. */
 #include "check/check.h"
 
+#include "core/json.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-static void jstr(mgw_dbuf *b, const char *key, const char *v, bool comma)
-{
-    mgw_json_string(b, key, strlen(key));
-    mgw_dbuf_putc(b, ':');
-    if (v != NULL)
-        mgw_json_string(b, v, strlen(v));
-    else
-        mgw_dbuf_puts(b, "null");
-    if (comma)
-        mgw_dbuf_putc(b, ',');
-}
 
 typedef struct {
     char *subject, *issuer, *sha1;
@@ -46,23 +36,23 @@ static void server_free(server_info *s)
 static void request_json(mgw_dbuf *b, const mgw_check_request *r)
 {
     mgw_dbuf_printf(b, "{\"ran\":%s,\"error\":%d,", r->ran ? "true" : "false", r->error);
-    jstr(b, "error_text", r->error != MGW_OK ? mgw_strerror(r->error) : NULL, true);
-    jstr(b, "detail", r->error != MGW_OK ? r->detail : NULL, true);
+    mgw_json_field(b, "error_text", r->error != MGW_OK ? mgw_strerror(r->error) : NULL, true);
+    mgw_json_field(b, "detail", r->error != MGW_OK ? r->detail : NULL, true);
     mgw_dbuf_printf(b, "\"refused_by_tls\":%s,\"certificate_requested\":%s,",
                     r->alert ? "true" : "false", r->cert_requested ? "true" : "false");
     mgw_dbuf_puts(b, "\"ca_names\":[");
     for (size_t i = 0; i < r->n_ca_names; i++) {
         if (i > 0)
             mgw_dbuf_putc(b, ',');
-        mgw_json_string(b, r->ca_names[i], strlen(r->ca_names[i]));
+        mgw_json_str(b, r->ca_names[i]);
     }
     mgw_dbuf_puts(b, "],");
-    jstr(b, "tls_version", r->tls_version[0] ? r->tls_version : NULL, true);
+    mgw_json_field(b, "tls_version", r->tls_version[0] ? r->tls_version : NULL, true);
     mgw_dbuf_printf(b, "\"tls12_without_pss\":%s,", r->without_pss ? "true" : "false");
-    jstr(b, "cipher_suite", r->cipher[0] ? r->cipher : NULL, true);
+    mgw_json_field(b, "cipher_suite", r->cipher[0] ? r->cipher : NULL, true);
     mgw_dbuf_printf(b, "\"status\":%d,", r->status);
-    jstr(b, "status_line", r->status_line[0] ? r->status_line : NULL, true);
-    jstr(b, "body_excerpt", r->excerpt, false);
+    mgw_json_field(b, "status_line", r->status_line[0] ? r->status_line : NULL, true);
+    mgw_json_field(b, "body_excerpt", r->excerpt, false);
     mgw_dbuf_putc(b, '}');
 }
 
@@ -70,21 +60,21 @@ static void describe_json(const mgw_checkres_t *res, const server_info *s,
                           const mgw_check_request *sr, mgw_dbuf *b)
 {
     mgw_dbuf_putc(b, '{');
-    jstr(b, "url", res->url, true);
-    jstr(b, "verdict", res->passed ? "PASS" : "FAIL", true);
-    jstr(b, "reason", res->reason, true);
+    mgw_json_field(b, "url", res->url, true);
+    mgw_json_field(b, "verdict", res->passed ? "PASS" : "FAIL", true);
+    mgw_json_field(b, "reason", res->reason, true);
     mgw_dbuf_printf(b, "\"error\":%d,", res->error);
     mgw_dbuf_puts(b, "\"server_certificate\":");
     if (s->present) {
         mgw_dbuf_putc(b, '{');
-        jstr(b, "subject", s->subject, true);
-        jstr(b, "issuer", s->issuer, true);
-        jstr(b, "not_after", s->not_after, true);
-        jstr(b, "thumbprint_sha1", s->sha1, true);
+        mgw_json_field(b, "subject", s->subject, true);
+        mgw_json_field(b, "issuer", s->issuer, true);
+        mgw_json_field(b, "not_after", s->not_after, true);
+        mgw_json_field(b, "thumbprint_sha1", s->sha1, true);
         mgw_dbuf_printf(b, "\"verified\":%s,\"verification_skipped\":%s,",
                         sr->server_verified ? "true" : "false",
                         sr->not_verified ? "true" : "false");
-        jstr(b, "verify_problems",
+        mgw_json_field(b, "verify_problems",
              sr->verify_info[0] && !sr->not_verified ? sr->verify_info : NULL, false);
         mgw_dbuf_puts(b, "},");
     } else {
@@ -144,24 +134,32 @@ static void describe_text(const mgw_checkres_t *res, const server_info *s,
     request_text(b, "Without a client certificate", &res->without);
 }
 
-MGW_API int mgw_checkres_describe(const mgw_checkres_t *res, int style, char **out)
+/* A writer of mgw_describe (core/json.h): the server's certificate as the
+ * first request that saw one showed it, then the text or JSON. */
+static int describe_form(const mgw_checkres_t *res, mgw_dbuf *b, bool json)
 {
-    if (res == NULL || out == NULL)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_checkres_describe: NULL argument");
-    if (style != MGW_DESCRIBE_TEXT && style != MGW_DESCRIBE_JSON)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "unknown description style %d", style);
     const mgw_check_request *sr = res->with.server_der != NULL ? &res->with : &res->without;
     server_info s;
     server_get(sr, &s);
-    mgw_dbuf b;
-    mgw_dbuf_init(&b);
-    if (style == MGW_DESCRIBE_JSON)
-        describe_json(res, &s, sr, &b);
+    if (json)
+        describe_json(res, &s, sr, b);
     else
-        describe_text(res, &s, sr, &b);
+        describe_text(res, &s, sr, b);
     server_free(&s);
-    int r = mgw_dbuf_detach_str(&b, out);
-    if (r == MGW_OK)
-        mgw_err_clear();
-    return r;
+    return MGW_OK;
+}
+
+static int write_text(const void *obj, mgw_dbuf *b)
+{
+    return describe_form(obj, b, false);
+}
+
+static int write_json(const void *obj, mgw_dbuf *b)
+{
+    return describe_form(obj, b, true);
+}
+
+MGW_API int mgw_checkres_describe(const mgw_checkres_t *res, int style, char **out)
+{
+    return mgw_describe("mgw_checkres_describe", res, style, write_text, write_json, out);
 }

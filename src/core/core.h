@@ -67,6 +67,14 @@ int mgw_dbuf_insert(mgw_dbuf *b, size_t at, const void *p, size_t n);
 int mgw_dbuf_detach(mgw_dbuf *b, uint8_t **out, size_t *out_len);
 int mgw_dbuf_detach_str(mgw_dbuf *b, char **out);
 
+/* Room for `need` elements of `size` bytes in `v` (capacity *cap, doubled as
+ * needed): the new array, or NULL (v untouched) when memory runs out. */
+void *mgw_array_grow(void *v, size_t *cap, size_t need, size_t size);
+
+/* Copy up to three strings to caller buffers (mgw_free), skipping NULL
+ * destinations: all of them, or none. Clears the error on success. */
+int mgw_out_strings(const char *a, char **oa, const char *b, char **ob, const char *c, char **oc);
+
 /* ---- DER ---------------------------------------------------------------- */
 
 enum {
@@ -174,6 +182,19 @@ int mgw_pem_read(const uint8_t *text, size_t n, const char *label, mgw_dbuf *der
 bool mgw_pem_label_ok(const char *label, size_t n);
 /* True if the data looks like PEM (starts, after whitespace, with "-----BEGIN"). */
 bool mgw_is_pem(const uint8_t *p, size_t n);
+/* Walk text (pem.c) holding PEM blocks: `block` is called for each block with its
+ * label and decoded content, `line` (may be NULL) for each line outside the
+ * blocks. Line numbers are 1-based. The first non-OK return stops the walk
+ * and is returned. A BEGIN without its END is MGW_ERR_PEM. */
+typedef int (*mgw_pem_block_fn)(void *ctx, const char *label, const uint8_t *der, size_t n,
+                                size_t lineno);
+typedef int (*mgw_pem_line_fn)(void *ctx, const char *line, size_t n, size_t lineno);
+int mgw_pem_walk(const uint8_t *text, size_t n, mgw_pem_block_fn block, mgw_pem_line_fn line,
+                 void *ctx);
+
+/* The next line of text[*at..n), without its line ending (LF or CRLF);
+ * false at the end of the text. */
+bool mgw_next_line(const uint8_t *text, size_t n, size_t *at, const char **line, size_t *len);
 
 /* ---- time ----------------------------------------------------------------- */
 

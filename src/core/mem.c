@@ -191,3 +191,38 @@ int mgw_dbuf_detach_str(mgw_dbuf *b, char **out)
 {
     return mgw_dbuf_detach(b, (uint8_t **)out, NULL);
 }
+
+void *mgw_array_grow(void *v, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return v;
+    size_t c = *cap < 16 ? 16 : *cap;
+    while (c < need) {
+        if (c > SIZE_MAX / 2 / size)
+            return NULL;
+        c *= 2;
+    }
+    void *p = realloc(v, c * size);
+    if (p != NULL)
+        *cap = c;
+    return p;
+}
+
+int mgw_out_strings(const char *a, char **oa, const char *b, char **ob, const char *c, char **oc)
+{
+    const char *src[3] = {a, b, c};
+    char **dst[3] = {oa, ob, oc};
+    char *tmp[3] = {NULL, NULL, NULL};
+    for (int i = 0; i < 3; i++) {
+        if (dst[i] != NULL && mgw_out_str(src[i], &tmp[i]) != MGW_OK) {
+            for (int k = 0; k < i; k++)
+                mgw_free(tmp[k]);
+            return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+        }
+    }
+    for (int i = 0; i < 3; i++)
+        if (dst[i] != NULL)
+            *dst[i] = tmp[i];
+    mgw_err_clear();
+    return MGW_OK;
+}

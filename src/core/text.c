@@ -389,3 +389,18 @@ const char *mgw_show_text(const void *p, size_t n, size_t max_chars, char *buf, 
     }
     return buf;
 }
+
+bool mgw_next_line(const uint8_t *text, size_t n, size_t *at, const char **line, size_t *len)
+{
+    if (*at >= n)
+        return false;
+    size_t s = *at, e = s;
+    while (e < n && text[e] != '\n')
+        e++;
+    *at = e < n ? e + 1 : e;
+    if (e > s && text[e - 1] == '\r')
+        e--;
+    *line = (const char *)text + s;
+    *len = e - s;
+    return true;
+}

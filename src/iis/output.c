@@ -2,7 +2,7 @@
  * appcmd scripts, counts, warnings and the description of a file. */
 #include "iis/iis.h"
 
-#include "cert/cert.h" /* mgw_json_string */
+#include "core/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,24 +80,20 @@ static void describe_text(const mgw_iisplan_t *p, mgw_dbuf *b)
         mgw_dbuf_printf(b, "\n%zu setting%s to change.\n", n, n == 1 ? "" : "s");
 }
 
+static int plan_text(const void *obj, mgw_dbuf *b)
+{
+    describe_text(obj, b);
+    return MGW_OK;
+}
+
+static int plan_json(const void *obj, mgw_dbuf *b)
+{
+    return mgw_iisplan_to_json(obj, b);
+}
+
 MGW_API int mgw_iisplan_describe(const mgw_iisplan_t *p, int style, char **out)
 {
-    if (p == NULL || out == NULL || (style != MGW_DESCRIBE_TEXT && style != MGW_DESCRIBE_JSON))
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_iisplan_describe: invalid argument");
-    mgw_dbuf b;
-    mgw_dbuf_init(&b);
-    int r = MGW_OK;
-    if (style == MGW_DESCRIBE_TEXT)
-        describe_text(p, &b);
-    else
-        r = mgw_iisplan_to_json(p, &b);
-    if (r == MGW_OK)
-        r = mgw_dbuf_detach_str(&b, out);
-    mgw_dbuf_free(&b);
-    if (r != MGW_OK)
-        return mgw_err(r, NULL);
-    mgw_err_clear();
-    return MGW_OK;
+    return mgw_describe("mgw_iisplan_describe", p, style, plan_text, plan_json, out);
 }
 
 /* ---- appcmd ----------------------------------------------------------------------- */
@@ -223,11 +219,6 @@ MGW_API int mgw_iisplan_output(const mgw_iisplan_t *p, int which, uint8_t **out,
 }
 
 /* ---- describing a file -------------------------------------------------------------- */
-
-static void put_str(mgw_dbuf *b, const char *s)
-{
-    mgw_json_string(b, s, strlen(s));
-}
 
 static void put_flags_json(mgw_dbuf *b, int kind, bool has, uint32_t flags)
 {
@@ -356,19 +347,19 @@ static void describe_site_text(const mgw_iisconfig_t *c, const mgw_iissite *s, m
 static void describe_site_json(const mgw_iisconfig_t *c, const mgw_iissite *s, mgw_dbuf *b)
 {
     mgw_dbuf_puts(b, "{\"name\": ");
-    put_str(b, s->name);
+    mgw_json_str(b, s->name);
     mgw_dbuf_puts(b, ", \"id\": ");
     if (s->id != NULL)
-        put_str(b, s->id);
+        mgw_json_str(b, s->id);
     else
         mgw_dbuf_puts(b, "null");
     mgw_dbuf_printf(b, ", \"line\": %lu, \"bindings\": [", line_of(c, s->elem));
     for (size_t i = 0; i < s->n_bindings; i++) {
         const mgw_iisbinding *bi = &s->bindings[i];
         mgw_dbuf_puts(b, i == 0 ? "{\"protocol\": " : ", {\"protocol\": ");
-        put_str(b, bi->protocol);
+        mgw_json_str(b, bi->protocol);
         mgw_dbuf_puts(b, ", \"bindingInformation\": ");
-        put_str(b, bi->info);
+        mgw_json_str(b, bi->info);
         mgw_dbuf_puts(b, ", \"sslFlags\": ");
         put_flags_json(b, MGW_FLAGS_BINDING, bi->has_flags, bi->flags);
         mgw_dbuf_puts(b, "}");
@@ -390,7 +381,7 @@ static void describe_site_json(const mgw_iisconfig_t *c, const mgw_iissite *s, m
         if (!l->has_flags || !mgw_iis_under(l->path, s->name))
             continue;
         mgw_dbuf_puts(b, first ? "{\"path\": " : ", {\"path\": ");
-        put_str(b, l->path);
+        mgw_json_str(b, l->path);
         mgw_dbuf_printf(b, ", \"line\": %lu, \"sslFlags\": ", line_of(c, l->elem));
         put_flags_json(b, MGW_FLAGS_ACCESS, true, l->flags);
         mgw_dbuf_puts(b, "}");
@@ -399,35 +390,32 @@ static void describe_site_json(const mgw_iisconfig_t *c, const mgw_iissite *s, m
     mgw_dbuf_puts(b, "]}");
 }
 
+static int config_text(const void *obj, mgw_dbuf *b)
+{
+    const mgw_iisconfig_t *c = obj;
+    for (size_t i = 0; i < c->n_sites; i++)
+        describe_site_text(c, &c->sites[i], b);
+    if (c->n_sites == 0)
+        mgw_dbuf_puts(b, "no sites\n");
+    describe_server_text(c, b);
+    return b->oom ? MGW_ERR_NO_MEMORY : MGW_OK;
+}
+
+static int config_json(const void *obj, mgw_dbuf *b)
+{
+    const mgw_iisconfig_t *c = obj;
+    mgw_dbuf_puts(b, "{\"sites\": [");
+    for (size_t i = 0; i < c->n_sites; i++) {
+        mgw_dbuf_puts(b, i == 0 ? "\n  " : ",\n  ");
+        describe_site_json(c, &c->sites[i], b);
+    }
+    mgw_dbuf_puts(b, "\n]");
+    describe_server_json(c, b);
+    mgw_dbuf_puts(b, "}\n");
+    return b->oom ? MGW_ERR_NO_MEMORY : MGW_OK;
+}
+
 MGW_API int mgw_iisconfig_describe(const mgw_iisconfig_t *c, int style, char **out)
 {
-    if (c == NULL || out == NULL || (style != MGW_DESCRIBE_TEXT && style != MGW_DESCRIBE_JSON))
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_iisconfig_describe: invalid argument");
-    mgw_dbuf b;
-    mgw_dbuf_init(&b);
-    if (style == MGW_DESCRIBE_JSON)
-        mgw_dbuf_puts(&b, "{\"sites\": [");
-    for (size_t i = 0; i < c->n_sites; i++) {
-        if (style == MGW_DESCRIBE_JSON) {
-            mgw_dbuf_puts(&b, i == 0 ? "\n  " : ",\n  ");
-            describe_site_json(c, &c->sites[i], &b);
-        } else {
-            describe_site_text(c, &c->sites[i], &b);
-        }
-    }
-    if (style == MGW_DESCRIBE_JSON) {
-        mgw_dbuf_puts(&b, "\n]");
-        describe_server_json(c, &b);
-        mgw_dbuf_puts(&b, "}\n");
-    } else {
-        if (c->n_sites == 0)
-            mgw_dbuf_puts(&b, "no sites\n");
-        describe_server_text(c, &b);
-    }
-    int r = b.oom ? MGW_ERR_NO_MEMORY : mgw_dbuf_detach_str(&b, out);
-    mgw_dbuf_free(&b);
-    if (r != MGW_OK)
-        return mgw_err(r, NULL);
-    mgw_err_clear();
-    return MGW_OK;
+    return mgw_describe("mgw_iisconfig_describe", c, style, config_text, config_json, out);
 }

@@ -3,9 +3,8 @@
  * the files and the fingerprint. */
 #include "iis/iis.h"
 
-#include "cert/cert.h" /* mgw_json_string */
+#include "core/json.h"
 #include "crypto/digest.h"
-#include "registry/plan.h" /* the JSON reader */
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +12,6 @@
 #define PLAN_FORMAT "mgwauth-iis-plan"
 #define PLAN_MAX_ITEMS 1000
 #define PLAN_MAX_WARNINGS 1000
-
-static void put_str(mgw_dbuf *b, const char *s)
-{
-    mgw_json_string(b, s, strlen(s));
-}
 
 static void put_hash(mgw_dbuf *b, const uint8_t h[32])
 {
@@ -29,7 +23,7 @@ static void put_hash(mgw_dbuf *b, const uint8_t h[32])
 int mgw_iisplan_to_json(const mgw_iisplan_t *p, mgw_dbuf *b)
 {
     mgw_dbuf_printf(b, "{\n  \"format\": \"%s\",\n  \"version\": 1,\n  \"site\": ", PLAN_FORMAT);
-    put_str(b, p->site);
+    mgw_json_str(b, p->site);
     mgw_dbuf_puts(b, ",\n  \"fingerprint\": ");
     put_hash(b, p->fingerprint);
     mgw_dbuf_printf(b,
@@ -47,26 +41,26 @@ int mgw_iisplan_to_json(const mgw_iisplan_t *p, mgw_dbuf *b)
         const mgw_iisitem *it = &p->items[i];
         mgw_dbuf_printf(b, "%s    {\"kind\": \"%s\",\n     \"where\": ", i == 0 ? "\n" : ",\n",
                         it->kind == MGW_IISITEM_ACCESS ? "access" : "binding");
-        put_str(b, it->where);
+        mgw_json_str(b, it->where);
         mgw_dbuf_puts(b, ",\n     \"label\": ");
-        put_str(b, it->label);
+        mgw_json_str(b, it->label);
         mgw_dbuf_printf(b,
                         ",\n     \"action\": \"%s\",\n     \"present\": %s,\n"
                         "     \"before\": %lu,\n     \"after\": %lu,\n     \"before_text\": ",
                         it->action == MGW_IISACT_SET ? "set" : "keep",
                         it->present ? "true" : "false", (unsigned long)it->before,
                         (unsigned long)it->after);
-        put_str(b, it->before_text);
+        mgw_json_str(b, it->before_text);
         mgw_dbuf_puts(b, ",\n     \"after_text\": ");
-        put_str(b, it->after_text);
+        mgw_json_str(b, it->after_text);
         mgw_dbuf_puts(b, ",\n     \"meaning\": ");
-        put_str(b, it->meaning);
+        mgw_json_str(b, it->meaning);
         mgw_dbuf_puts(b, "}");
     }
     mgw_dbuf_puts(b, "\n  ],\n  \"warnings\": [");
     for (size_t i = 0; i < p->n_warnings; i++) {
         mgw_dbuf_puts(b, i == 0 ? "\n    " : ",\n    ");
-        put_str(b, p->warnings[i]);
+        mgw_json_str(b, p->warnings[i]);
     }
     mgw_dbuf_puts(b, "\n  ]\n}\n");
     return b->oom ? MGW_ERR_NO_MEMORY : MGW_OK;

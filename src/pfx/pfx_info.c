@@ -1,6 +1,8 @@
 /* Accessors, descriptions and re-encryption of a parsed PFX. */
 #include "pfx/pfx.h"
 
+#include "core/json.h"
+
 #include <string.h>
 
 MGW_API uint32_t mgw_pfx_max_iterations(void)
@@ -109,7 +111,7 @@ static void cert_line(mgw_dbuf *b, const mgw_cert_t *c, bool json)
     const char *s = subject != NULL ? subject : "?", *t = tp != NULL ? tp : "?";
     if (json) {
         mgw_dbuf_puts(b, "{\"subject\":");
-        mgw_json_string(b, s, strlen(s));
+        mgw_json_str(b, s);
         mgw_dbuf_printf(b, ",\"thumbprint_sha1\":\"%s\",\"not_before\":\"%s\",\"not_after\":\"%s\"}",
                         t, nb, na);
     } else {
@@ -140,7 +142,7 @@ static void describe_json(const mgw_pfx_t *p, mgw_dbuf *b)
     mgw_dbuf_printf(b, "\"password\":\"%s\",", p->null_password ? "none" : "given");
     mgw_dbuf_puts(b, "\"friendly_name\":");
     if (p->friendly_name != NULL)
-        mgw_json_string(b, p->friendly_name, strlen(p->friendly_name));
+        mgw_json_str(b, p->friendly_name);
     else
         mgw_dbuf_puts(b, "null");
     mgw_hex_upper(p->local_key_id, p->local_key_id_len, hex);
@@ -148,7 +150,7 @@ static void describe_json(const mgw_pfx_t *p, mgw_dbuf *b)
                     key_name(p, kbuf, sizeof(kbuf)), key_spec_name(p->key_spec));
     mgw_dbuf_puts(b, "\"csp\":");
     if (p->csp_name != NULL)
-        mgw_json_string(b, p->csp_name, strlen(p->csp_name));
+        mgw_json_str(b, p->csp_name);
     else
         mgw_dbuf_puts(b, "null");
     mgw_dbuf_printf(b, ",\"machine_keyset\":%s,\"certificate\":", p->machine_keyset ? "true" : "false");
@@ -190,22 +192,21 @@ static void describe_text(const mgw_pfx_t *p, mgw_dbuf *b)
         cert_line(b, p->others[i], false);
 }
 
+static int pfx_text(const void *obj, mgw_dbuf *b)
+{
+    describe_text(obj, b);
+    return MGW_OK;
+}
+
+static int pfx_json(const void *obj, mgw_dbuf *b)
+{
+    describe_json(obj, b);
+    return MGW_OK;
+}
+
 MGW_API int mgw_pfx_describe(const mgw_pfx_t *p, int style, char **out)
 {
-    if (p == NULL || out == NULL)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_pfx_describe: NULL argument");
-    if (style != MGW_DESCRIBE_TEXT && style != MGW_DESCRIBE_JSON)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "unknown description style %d", style);
-    mgw_dbuf b;
-    mgw_dbuf_init(&b);
-    if (style == MGW_DESCRIBE_JSON)
-        describe_json(p, &b);
-    else
-        describe_text(p, &b);
-    int r = mgw_dbuf_detach_str(&b, out);
-    if (r == MGW_OK)
-        mgw_err_clear();
-    return r;
+    return mgw_describe("mgw_pfx_describe", p, style, pfx_text, pfx_json, out);
 }
 
 MGW_API int mgw_pfx_convert(const mgw_pfx_t *src, const mgw_pfxopts_t *o, const char *password,

@@ -98,17 +98,12 @@ MGW_API int mgw_file_read(const char *path, size_t max_len, uint8_t **out, size_
 
 int mgw_names_push(char ***v, size_t *n, size_t *cap, char *name)
 {
-    if (name == NULL)
+    char **nv = name != NULL ? mgw_array_grow(*v, cap, *n + 1, sizeof(*nv)) : NULL;
+    if (nv == NULL) {
+        free(name);
         return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-    if (*n == *cap) {
-        size_t nc = *cap == 0 ? 16 : *cap * 2;
-        char **nv = realloc(*v, nc * sizeof(*nv));
-        if (nv == NULL) {
-            free(name);
-            return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-        }
-        *v = nv, *cap = nc;
     }
+    *v = nv;
     (*v)[(*n)++] = name;
     return MGW_OK;
 }

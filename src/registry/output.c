@@ -1,6 +1,8 @@
 /* What a plan hands out: its .reg files, its table, its counts and warnings. */
 #include "registry/plan.h"
 
+#include "core/json.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,22 +193,18 @@ static void describe_text(const mgw_regplan_t *p, mgw_dbuf *b)
         mgw_dbuf_printf(b, "\n%zu value%s to change.\n", n, n == 1 ? "" : "s");
 }
 
+static int plan_text(const void *obj, mgw_dbuf *b)
+{
+    describe_text(obj, b);
+    return MGW_OK;
+}
+
+static int plan_json(const void *obj, mgw_dbuf *b)
+{
+    return mgw_regplan_to_json(obj, b);
+}
+
 MGW_API int mgw_regplan_describe(const mgw_regplan_t *p, int style, char **out)
 {
-    if (p == NULL || out == NULL || (style != MGW_DESCRIBE_TEXT && style != MGW_DESCRIBE_JSON))
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_regplan_describe: invalid argument");
-    mgw_dbuf b;
-    mgw_dbuf_init(&b);
-    int r = MGW_OK;
-    if (style == MGW_DESCRIBE_TEXT)
-        describe_text(p, &b);
-    else
-        r = mgw_regplan_to_json(p, &b);
-    if (r == MGW_OK)
-        r = mgw_dbuf_detach_str(&b, out);
-    mgw_dbuf_free(&b);
-    if (r != MGW_OK)
-        return mgw_err(r, NULL);
-    mgw_err_clear();
-    return MGW_OK;
+    return mgw_describe("mgw_regplan_describe", p, style, plan_text, plan_json, out);
 }

@@ -3,6 +3,7 @@
 #ifndef MGW_REGPLAN_H
 #define MGW_REGPLAN_H
 
+#include "core/json.h"
 #include "registry/registry.h"
 
 struct mgw_regstate {
@@ -72,30 +73,6 @@ int mgw_regplan_add_warning(mgw_regplan_t *plan, const char *fmt, ...) MGW_PRINT
 int mgw_regmeaning(const char *name, const mgw_regdata *v, mgw_dbuf *out);
 
 /* ---- plan files (planjson.c, json.c) ---------------------------------------- */
-
-enum {
-    MGW_JSON_NULL = 1,
-    MGW_JSON_BOOL,
-    MGW_JSON_NUMBER,
-    MGW_JSON_STRING,
-    MGW_JSON_ARRAY,
-    MGW_JSON_OBJECT
-};
-
-typedef struct mgw_json {
-    int type;
-    long long num; /* NUMBER, or BOOL as 0/1 */
-    char *str;     /* STRING */
-    char *key;     /* member name inside an object */
-    struct mgw_json *items;
-    size_t n;
-} mgw_json;
-
-/* Errors are MGW_ERR_REG_PLAN with the line of the problem. */
-int mgw_json_parse(const uint8_t *p, size_t n, mgw_json *out);
-void mgw_json_free(mgw_json *v);
-/* Member `key` of an object when it has JSON type `type`, else NULL. */
-const mgw_json *mgw_json_get(const mgw_json *obj, const char *key, int type);
 
 int mgw_regplan_to_json(const mgw_regplan_t *plan, mgw_dbuf *out);
 int mgw_regplan_from_json(const uint8_t *p, size_t n, mgw_regplan_t *plan);

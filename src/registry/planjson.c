@@ -3,7 +3,7 @@
  * fingerprint of the before-state, which loading checks. */
 #include "registry/plan.h"
 
-#include "cert/cert.h" /* mgw_json_string */
+#include "core/json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,11 +11,6 @@
 #define PLAN_FORMAT "mgwauth-registry-plan"
 #define PLAN_MAX_ITEMS 1000
 #define PLAN_MAX_WARNINGS 1000
-
-static void put_str(mgw_dbuf *b, const char *s)
-{
-    mgw_json_string(b, s, strlen(s));
-}
 
 static void put_data(mgw_dbuf *b, const mgw_regdata *v)
 {
@@ -25,7 +20,7 @@ static void put_data(mgw_dbuf *b, const mgw_regdata *v)
     }
     char tn[16];
     mgw_dbuf_puts(b, "{\"type\": ");
-    put_str(b, mgw_regtype_name(v->type, tn));
+    mgw_json_str(b, mgw_regtype_name(v->type, tn));
     mgw_dbuf_printf(b, ", \"type_code\": %lu, \"data\": \"", (unsigned long)v->type);
     for (size_t i = 0; i < v->len; i++)
         mgw_dbuf_printf(b, "%02x", v->data[i]);
@@ -49,17 +44,17 @@ int mgw_regplan_to_json(const mgw_regplan_t *p, mgw_dbuf *b)
     char fp[72] = "sha256:";
     mgw_hex_upper(p->fingerprint, 32, fp + 7);
     mgw_dbuf_printf(b, "{\n  \"format\": \"%s\",\n  \"version\": 1,\n  \"binding\": ", PLAN_FORMAT);
-    put_str(b, p->binding);
+    mgw_json_str(b, p->binding);
     mgw_dbuf_printf(b, ",\n  \"fingerprint\": \"%s\",\n  \"changes\": %zu,\n  \"items\": [", fp,
                     mgw_regplan_change_count(p));
     for (size_t i = 0; i < p->n_items; i++) {
         const mgw_regitem *it = &p->items[i];
         mgw_dbuf_puts(b, i == 0 ? "\n    {\"key\": " : ",\n    {\"key\": ");
-        put_str(b, it->key);
+        mgw_json_str(b, it->key);
         mgw_dbuf_puts(b, ",\n     \"value\": ");
-        put_str(b, it->name);
+        mgw_json_str(b, it->name);
         mgw_dbuf_puts(b, ",\n     \"label\": ");
-        put_str(b, it->label);
+        mgw_json_str(b, it->label);
         mgw_dbuf_printf(b,
                         ",\n     \"action\": \"%s\",\n     \"key_existed\": %s,\n"
                         "     \"before\": ",
@@ -68,13 +63,13 @@ int mgw_regplan_to_json(const mgw_regplan_t *p, mgw_dbuf *b)
         mgw_dbuf_puts(b, ",\n     \"after\": ");
         put_data(b, &it->after);
         mgw_dbuf_puts(b, ",\n     \"meaning\": ");
-        put_str(b, it->meaning);
+        mgw_json_str(b, it->meaning);
         mgw_dbuf_puts(b, "}");
     }
     mgw_dbuf_puts(b, "\n  ],\n  \"warnings\": [");
     for (size_t i = 0; i < p->n_warnings; i++) {
         mgw_dbuf_puts(b, i == 0 ? "\n    " : ",\n    ");
-        put_str(b, p->warnings[i]);
+        mgw_json_str(b, p->warnings[i]);
     }
     mgw_dbuf_puts(b, "\n  ]\n}\n");
     return b->oom ? MGW_ERR_NO_MEMORY : MGW_OK;

@@ -1,6 +1,7 @@
 /* The pure planner (keep / protected / remove) and the plan object. */
 #include "roots/roots.h"
 #include "cert/cert.h"
+#include "core/json.h"
 #include "crypto/digest.h"
 
 #include <stdlib.h>
@@ -300,20 +301,11 @@ static void describe_text(const mgw_rootplan_t *p, mgw_dbuf *b)
     }
 }
 
-static void json_pair(mgw_dbuf *b, const char *key, const char *value, bool comma)
-{
-    mgw_json_string(b, key, strlen(key));
-    mgw_dbuf_putc(b, ':');
-    mgw_json_string(b, value, strlen(value));
-    if (comma)
-        mgw_dbuf_putc(b, ',');
-}
-
 static void describe_json(const mgw_rootplan_t *p, mgw_dbuf *b)
 {
     mgw_dbuf_putc(b, '{');
-    json_pair(b, "store", p->location, true);
-    json_pair(b, "kind", p->kind, true);
+    mgw_json_field(b, "store", p->location, true);
+    mgw_json_field(b, "kind", p->kind, true);
     mgw_dbuf_printf(b,
                     "\"counts\":{\"keep\":%zu,\"protected\":%zu,\"remove\":%zu,"
                     "\"other\":%zu,\"missing\":%zu},\"entries\":[",
@@ -324,19 +316,19 @@ static void describe_json(const mgw_rootplan_t *p, mgw_dbuf *b)
         char hex[41];
         mgw_hex_upper(row->sha1, 20, hex);
         mgw_dbuf_puts(b, i > 0 ? ",{" : "{");
-        json_pair(b, "action", action_name(row->action), true);
-        json_pair(b, "sha1", hex, true);
-        json_pair(b, "subject", row->subject, true);
-        json_pair(b, "origin", row->origin, row->prot >= 0);
+        mgw_json_field(b, "action", action_name(row->action), true);
+        mgw_json_field(b, "sha1", hex, true);
+        mgw_json_field(b, "subject", row->subject, true);
+        mgw_json_field(b, "origin", row->origin, row->prot >= 0);
         if (row->prot >= 0)
-            json_pair(b, "protected", p->prot[row->prot].name, false);
+            mgw_json_field(b, "protected", p->prot[row->prot].name, false);
         mgw_dbuf_putc(b, '}');
     }
     mgw_dbuf_puts(b, "],\"other\":[");
     for (size_t i = 0; i < p->n_skipped; i++) {
         mgw_dbuf_puts(b, i > 0 ? ",{" : "{");
-        json_pair(b, "name", p->skipped[i].name, true);
-        json_pair(b, "reason", p->skipped[i].reason, false);
+        mgw_json_field(b, "name", p->skipped[i].name, true);
+        mgw_json_field(b, "reason", p->skipped[i].reason, false);
         mgw_dbuf_putc(b, '}');
     }
     mgw_dbuf_puts(b, "],\"missing\":[");
@@ -345,25 +337,24 @@ static void describe_json(const mgw_rootplan_t *p, mgw_dbuf *b)
         mgw_thumb_hex(&p->missing[i], hex);
         if (i > 0)
             mgw_dbuf_putc(b, ',');
-        mgw_json_string(b, hex, strlen(hex));
+        mgw_json_str(b, hex);
     }
     mgw_dbuf_puts(b, "]}\n");
 }
 
+static int plan_text(const void *obj, mgw_dbuf *b)
+{
+    describe_text(obj, b);
+    return MGW_OK;
+}
+
+static int plan_json(const void *obj, mgw_dbuf *b)
+{
+    describe_json(obj, b);
+    return MGW_OK;
+}
+
 MGW_API int mgw_rootplan_describe(const mgw_rootplan_t *p, int style, char **out)
 {
-    if (p == NULL || out == NULL)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_rootplan_describe: NULL argument");
-    if (style != MGW_DESCRIBE_TEXT && style != MGW_DESCRIBE_JSON)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "unknown description style %d", style);
-    mgw_dbuf b;
-    mgw_dbuf_init(&b);
-    if (style == MGW_DESCRIBE_TEXT)
-        describe_text(p, &b);
-    else
-        describe_json(p, &b);
-    int r = mgw_dbuf_detach_str(&b, out);
-    if (r == MGW_OK)
-        mgw_err_clear();
-    return r;
+    return mgw_describe("mgw_rootplan_describe", p, style, plan_text, plan_json, out);
 }

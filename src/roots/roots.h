@@ -1,50 +1,15 @@
 /*
  * Trusted-root pruning: thumbprints and keep-lists, the protected roots, the
  * pure planner, verified gzip PEM backups, restore, and the Task Scheduler XML
- * of the periodic re-prune. Uses the store interface of src/platform; the
+ * of the periodic re-prune. Uses the store object of src/store; the
  * planner itself does no I/O.
  */
 #ifndef MGW_ROOTS_H
 #define MGW_ROOTS_H
 
 #include "core/core.h"
-#include "platform/store.h"
-
-/* ---- thumbprints (thumbprint.c) ---------------------------------------------- */
-
-typedef struct {
-    uint8_t len; /* 20 (SHA-1) or 32 (SHA-256) */
-    uint8_t d[32];
-} mgw_thumb;
-
-/* Parse a thumbprint as pasted: whitespace, ':' and '-' separators and
- * Unicode format characters are dropped, hex digits of either case must then
- * number 40 or 64. Errors (MGW_ERR_THUMBPRINT) show the input and the 1-based
- * character position of the problem. */
-int mgw_thumb_parse(const char *text, size_t n, mgw_thumb *out);
-/* Upper-case hex, NUL-terminated. */
-void mgw_thumb_hex(const mgw_thumb *t, char hex[65]);
-void mgw_thumb_sha1(mgw_thumb *t, const uint8_t sha1[20]);
-int mgw_thumb_cmp(const mgw_thumb *a, const mgw_thumb *b);
-
-/* A sorted set of thumbprints, each with the index it was added with:
- * lookups in O(log n) after mgw_thumbset_sort(), which drops duplicates
- * (keeping the lowest index). */
-typedef struct {
-    mgw_thumb t;
-    size_t index;
-} mgw_thumbref;
-
-typedef struct {
-    mgw_thumbref *v;
-    size_t n, cap;
-} mgw_thumbset;
-
-void mgw_thumbset_init(mgw_thumbset *s);
-void mgw_thumbset_free(mgw_thumbset *s);
-int mgw_thumbset_add(mgw_thumbset *s, const mgw_thumb *t, size_t index);
-void mgw_thumbset_sort(mgw_thumbset *s);
-const mgw_thumbref *mgw_thumbset_find(const mgw_thumbset *s, const mgw_thumb *t);
+#include "store/store.h"
+#include "store/thumbprint.h"
 
 /* ---- keep-lists and protected roots (keeplist.c) --------------------------------- */
 

@@ -7,8 +7,8 @@
  * first; write; read back and verify; on any failure put the starting side
  * back and say whether that worked. Targets hold no policy, only access.
  */
-#ifndef MGW_PLATFORM_APPLY_H
-#define MGW_PLATFORM_APPLY_H
+#ifndef MGW_APPLY_H
+#define MGW_APPLY_H
 
 #include "core/core.h"
 

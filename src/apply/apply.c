@@ -2,7 +2,7 @@
  * The apply engine (apply.h): drift check, backup first, write, re-read and
  * verify, restore on any failure. The same steps for every kind of target.
  */
-#include "platform/apply.h"
+#include "apply/apply.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,9 @@
 /* Single certificates in a store: add one, remove one by thumbprint, import
  * a PFX with its key. The back-end does the work; this keeps the listing in
  * step and never duplicates a certificate. */
-#include "roots/roots.h"
+#include "store/store.h"
+#include "store/thumbprint.h"
+#include "cert/cert.h"
 #include "crypto/digest.h"
 
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * character APIs throughout, always the 64-bit view (KEY_WOW64_64KEY). Values
  * are read and written as raw bytes, which is what the registry model holds.
  */
-#include "platform/regbackend.h"
+#include "apply/regbackend.h"
 #include "platform/win.h"
 
 #include <stdio.h>

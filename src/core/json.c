@@ -1,7 +1,7 @@
-/* A small strict JSON reader (RFC 8259) for plan files. Plan files come from
- * disk and may have been edited, so it caps depth and size and reports the
- * line of the first problem. */
-#include "registry/plan.h"
+/* JSON (json.h). The reader is for plan files: they come from disk and may
+ * have been edited, so it caps depth and size and reports the line of the
+ * first problem. The writers are the pieces every description shares. */
+#include "core/json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -288,4 +288,60 @@ const mgw_json *mgw_json_get(const mgw_json *obj, const char *key, int type)
         if (strcmp(obj->items[i].key, key) == 0)
             return obj->items[i].type == type ? &obj->items[i] : NULL;
     return NULL;
+}
+
+/* ---- writing ------------------------------------------------------------------- */
+
+int mgw_json_string(mgw_dbuf *b, const char *s, size_t n)
+{
+    mgw_dbuf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            mgw_dbuf_putc(b, '\\');
+            mgw_dbuf_putc(b, c);
+        } else if (c < 0x20 || c == 0x7F) {
+            mgw_dbuf_printf(b, "\\u%04x", c);
+        } else {
+            mgw_dbuf_putc(b, c);
+        }
+    }
+    mgw_dbuf_putc(b, '"');
+    return b->oom ? MGW_ERR_NO_MEMORY : MGW_OK;
+}
+
+void mgw_json_str(mgw_dbuf *b, const char *s)
+{
+    if (s != NULL)
+        mgw_json_string(b, s, strlen(s));
+    else
+        mgw_dbuf_puts(b, "null");
+}
+
+void mgw_json_field(mgw_dbuf *b, const char *key, const char *value, bool comma)
+{
+    mgw_json_str(b, key);
+    mgw_dbuf_putc(b, ':');
+    mgw_json_str(b, value);
+    if (comma)
+        mgw_dbuf_putc(b, ',');
+}
+
+int mgw_describe(const char *fn, const void *obj, int style, mgw_describe_fn text,
+                 mgw_describe_fn json, char **out)
+{
+    if (obj == NULL || out == NULL)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "%s: NULL argument", fn);
+    if (style != MGW_DESCRIBE_TEXT && style != MGW_DESCRIBE_JSON)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "unknown description style %d", style);
+    mgw_dbuf b;
+    mgw_dbuf_init(&b);
+    int r = (style == MGW_DESCRIBE_JSON ? json : text)(obj, &b);
+    if (r == MGW_OK)
+        r = mgw_dbuf_detach_str(&b, out);
+    mgw_dbuf_free(&b);
+    if (r != MGW_OK)
+        return mgw_err(r, NULL);
+    mgw_err_clear();
+    return MGW_OK;
 }

@@ -6,9 +6,9 @@
  * is already on the far side. The steps are the apply engine's (apply.c);
  * this file gives it access to the registry through a back-end.
  */
-#include "platform/regbackend.h"
+#include "apply/regbackend.h"
 
-#include "platform/apply.h"
+#include "apply/apply.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,7 +199,7 @@ static int check_key_deletions(const mgw_regplan_t *p, const mgw_regbackend *be,
     return MGW_OK;
 }
 
-/* The registry as a target of the apply engine (platform/apply.h). */
+/* The registry as a target of the apply engine (apply/apply.h). */
 typedef struct {
     const mgw_regplan_t *plan;
     const mgw_regbackend *be;

@@ -6,8 +6,8 @@
  * drift checks, backups, verification and restore live in the apply engine
  * (apply.c), which regapply.c connects to a back-end.
  */
-#ifndef MGW_REGBACKEND_H
-#define MGW_REGBACKEND_H
+#ifndef MGW_APPLY_REGBACKEND_H
+#define MGW_APPLY_REGBACKEND_H
 
 #include "registry/plan.h"
 

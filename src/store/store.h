@@ -6,8 +6,8 @@
  * back-end (store_win.c, crypt32) implements the same table, and elsewhere
  * system_none.c says that system stores are not available.
  */
-#ifndef MGW_PLATFORM_STORE_H
-#define MGW_PLATFORM_STORE_H
+#ifndef MGW_STORE_STORE_H
+#define MGW_STORE_STORE_H
 
 #include "core/core.h"
 
@@ -101,33 +101,6 @@ int mgw_store_listing_skip(mgw_store_listing *l, const char *name, const char *r
 /* Drop the items marked gone. */
 void mgw_store_listing_compact(mgw_store_listing *l);
 void mgw_store_listing_free(mgw_store_listing *l);
-
-/* Walk text holding PEM blocks: `block` is called for each block with its
- * label and decoded content, `line` (may be NULL) for each line outside the
- * blocks. Line numbers are 1-based. The first non-OK return stops the walk
- * and is returned. A BEGIN without its END is MGW_ERR_PEM. */
-typedef int (*mgw_pem_block_fn)(void *ctx, const char *label, const uint8_t *der, size_t n,
-                                size_t lineno);
-typedef int (*mgw_pem_line_fn)(void *ctx, const char *line, size_t n, size_t lineno);
-int mgw_pem_walk(const uint8_t *text, size_t n, mgw_pem_block_fn block, mgw_pem_line_fn line,
-                 void *ctx);
-
-/* The certificate DER of a file's content, DER or PEM: exactly one PEM block,
- * labelled CERTIFICATE (a file that also holds a key is not a store entry).
- * On refusal the detail says why. */
-int mgw_cert_file_der(const uint8_t *data, size_t n, mgw_dbuf *der);
-
-/* Room for `need` elements of `size` bytes in `v` (capacity *cap, doubled as
- * needed): the new array, or NULL (v untouched) when memory runs out. */
-void *mgw_array_grow(void *v, size_t *cap, size_t need, size_t size);
-
-/* The next line of text[*at..n), without its line ending (LF or CRLF);
- * false at the end of the text. */
-bool mgw_next_line(const uint8_t *text, size_t n, size_t *at, const char **line, size_t *len);
-
-/* Copy up to three strings to caller buffers (mgw_free), skipping NULL
- * destinations: all of them, or none. Clears the error on success. */
-int mgw_out_strings(const char *a, char **oa, const char *b, char **ob, const char *c, char **oc);
 
 /* ---- store operations (store.c) -------------------------------------------- */
 

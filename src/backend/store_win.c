@@ -8,7 +8,7 @@
  * certificate and compared with the certificate's public key.
  */
 #include "crypto/digest.h"
-#include "platform/store.h"
+#include "store/store.h"
 #include "platform/win.h"
 
 #include <wincrypt.h>

@@ -1,5 +1,5 @@
 /* Thumbprints as people paste them, and sorted sets of them. */
-#include "roots/roots.h"
+#include "store/thumbprint.h"
 
 #include <stdio.h>
 #include <stdlib.h>

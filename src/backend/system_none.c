@@ -1,8 +1,8 @@
 /* Systems other than Windows have no system certificate store and no
  * registry: the back-ends that need them say so through the error path. The
  * directory store and the .reg-file registry stand in for them everywhere. */
-#include "platform/regbackend.h"
-#include "platform/store.h"
+#include "apply/regbackend.h"
+#include "store/store.h"
 
 int mgw_store_system_open(const char *location_name, const mgw_store_ops **ops, void **be,
                           char **location)

@@ -1,6 +1,6 @@
-/* The store object over a back-end, its listing, and the certificate-text
- * helpers the back-ends and the backup reader share. */
-#include "platform/store.h"
+/* The store object over a back-end (store.h) and its listing; the public
+ * functions that read it. */
+#include "store/store.h"
 #include "cert/cert.h"
 #include "crypto/digest.h"
 
@@ -45,22 +45,6 @@ void mgw_store_item_clear(mgw_store_item *item)
     free(item->subject);
     free(item->origin);
     memset(item, 0, sizeof(*item));
-}
-
-void *mgw_array_grow(void *v, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return v;
-    size_t c = *cap < 16 ? 16 : *cap;
-    while (c < need) {
-        if (c > SIZE_MAX / 2 / size)
-            return NULL;
-        c *= 2;
-    }
-    void *p = realloc(v, c * size);
-    if (p != NULL)
-        *cap = c;
-    return p;
 }
 
 int mgw_store_listing_add(mgw_store_listing *l, mgw_store_item *item)
@@ -126,137 +110,6 @@ static int item_cmp(const void *a, const void *b)
 static int skipped_cmp(const void *a, const void *b)
 {
     return strcmp(((const mgw_store_skipped *)a)->name, ((const mgw_store_skipped *)b)->name);
-}
-
-/* ---- PEM text ------------------------------------------------------------------ */
-
-bool mgw_next_line(const uint8_t *text, size_t n, size_t *at, const char **line, size_t *len)
-{
-    if (*at >= n)
-        return false;
-    size_t s = *at, e = s;
-    while (e < n && text[e] != '\n')
-        e++;
-    *at = e < n ? e + 1 : e;
-    if (e > s && text[e - 1] == '\r')
-        e--;
-    *line = (const char *)text + s;
-    *len = e - s;
-    return true;
-}
-
-static bool has_prefix(const char *l, size_t n, const char *prefix)
-{
-    size_t pl = strlen(prefix);
-    return n >= pl && memcmp(l, prefix, pl) == 0;
-}
-
-static bool is_dashes_end(const char *l, size_t n)
-{
-    return n >= 5 && memcmp(l + n - 5, "-----", 5) == 0;
-}
-
-int mgw_pem_walk(const uint8_t *text, size_t n, mgw_pem_block_fn block, mgw_pem_line_fn line,
-                 void *ctx)
-{
-    mgw_dbuf body, der;
-    mgw_dbuf_init(&body);
-    mgw_dbuf_init(&der);
-    char label[65] = "";
-    size_t at = 0, lineno = 0, begin_line = 0, ln;
-    const char *l;
-    bool inside = false;
-    int r = MGW_OK;
-    while (r == MGW_OK && mgw_next_line(text, n, &at, &l, &ln)) {
-        lineno++;
-        while (ln > 0 && (l[ln - 1] == ' ' || l[ln - 1] == '\t'))
-            ln--;
-        if (!inside && has_prefix(l, ln, "-----BEGIN ") && is_dashes_end(l, ln)) {
-            size_t ll = ln < 16 ? 0 : ln - 16;
-            if (ll == 0 || ll >= sizeof(label)) {
-                r = mgw_err(MGW_ERR_PEM, "line %zu: malformed BEGIN line", lineno);
-                break;
-            }
-            memcpy(label, l + 11, ll);
-            label[ll] = '\0';
-            if (!mgw_pem_label_ok(label, ll)) {
-                char shown[400];
-                r = mgw_err(MGW_ERR_PEM, "line %zu: malformed BEGIN line (label '%s')", lineno,
-                            mgw_show_text(label, ll, 64, shown, sizeof(shown)));
-                break;
-            }
-            inside = true;
-            begin_line = lineno;
-            body.len = 0;
-        } else if (!inside) {
-            if (line != NULL)
-                r = line(ctx, l, ln, lineno);
-        } else if (has_prefix(l, ln, "-----END ")) {
-            size_t ll = strlen(label);
-            if (ln != ll + 14 || memcmp(l + 9, label, ll) != 0 || !is_dashes_end(l, ln)) {
-                r = mgw_err(MGW_ERR_PEM, "line %zu: END line does not match BEGIN %s", lineno,
-                            label);
-                break;
-            }
-            der.len = 0;
-            r = mgw_base64_decode((const char *)body.p, body.len, &der);
-            if (r != MGW_OK) {
-                char where[48];
-                snprintf(where, sizeof(where), "PEM block at line %zu", begin_line);
-                r = mgw_err_prefix(r, where);
-            } else if (der.len == 0) {
-                r = mgw_err(MGW_ERR_PEM, "line %zu: the %s block is empty", begin_line, label);
-            } else {
-                r = block(ctx, label, der.p, der.len, begin_line);
-            }
-            inside = false;
-        } else if (mgw_dbuf_put(&body, l, ln) != MGW_OK) {
-            r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
-        }
-    }
-    if (r == MGW_OK && inside)
-        r = mgw_err(MGW_ERR_PEM, "line %zu: BEGIN %s without END line", begin_line, label);
-    mgw_dbuf_free(&body);
-    mgw_dbuf_free(&der);
-    return r;
-}
-
-typedef struct {
-    size_t blocks;
-    bool other_label;
-    char label[65];
-    mgw_dbuf *der;
-} one_cert;
-
-static int count_block(void *ctx, const char *label, const uint8_t *der, size_t n, size_t lineno)
-{
-    (void)lineno;
-    one_cert *oc = ctx;
-    if (oc->blocks++ > 0)
-        return MGW_OK;
-    snprintf(oc->label, sizeof(oc->label), "%s", label);
-    oc->other_label = strcmp(label, "CERTIFICATE") != 0;
-    return mgw_dbuf_put(oc->der, der, n);
-}
-
-int mgw_cert_file_der(const uint8_t *data, size_t n, mgw_dbuf *der)
-{
-    /* DER: a SEQUENCE with a long-form length (a certificate is longer than
-     * 127 bytes); text never starts so. */
-    if (n >= 4 && data[0] == MGW_ASN1_SEQUENCE && data[1] >= 0x81 && data[1] <= 0x83)
-        return mgw_dbuf_put(der, data, n) == MGW_OK ? MGW_OK : mgw_err(MGW_ERR_NO_MEMORY, NULL);
-    one_cert oc = {0, false, "", der};
-    int r = mgw_pem_walk(data, n, count_block, NULL, &oc);
-    if (r != MGW_OK)
-        return r;
-    if (oc.blocks == 0)
-        return mgw_err(MGW_ERR_CERT_PARSE, "neither DER nor PEM (no BEGIN line)");
-    if (oc.blocks > 1)
-        return mgw_err(MGW_ERR_CERT_PARSE,
-                       "holds %zu PEM blocks; a store file holds one certificate", oc.blocks);
-    if (oc.other_label)
-        return mgw_err(MGW_ERR_CERT_PARSE, "holds a PEM %s block, not a CERTIFICATE", oc.label);
-    return MGW_OK;
 }
 
 /* ---- the store object ------------------------------------------------------------ */
@@ -409,25 +262,6 @@ MGW_API void mgw_store_free(mgw_store_t **s)
 MGW_API size_t mgw_store_cert_count(const mgw_store_t *s)
 {
     return s == NULL ? 0 : s->list.n;
-}
-
-int mgw_out_strings(const char *a, char **oa, const char *b, char **ob, const char *c, char **oc)
-{
-    const char *src[3] = {a, b, c};
-    char **dst[3] = {oa, ob, oc};
-    char *tmp[3] = {NULL, NULL, NULL};
-    for (int i = 0; i < 3; i++) {
-        if (dst[i] != NULL && mgw_out_str(src[i], &tmp[i]) != MGW_OK) {
-            for (int k = 0; k < i; k++)
-                mgw_free(tmp[k]);
-            return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-        }
-    }
-    for (int i = 0; i < 3; i++)
-        if (dst[i] != NULL)
-            *dst[i] = tmp[i];
-    mgw_err_clear();
-    return MGW_OK;
 }
 
 MGW_API int mgw_store_cert(const mgw_store_t *s, size_t index, char **thumbprint, char **subject,

@@ -1,6 +1,6 @@
 /* Where IIS keeps its configuration: applicationHost.config under the
  * system directory (%windir%\System32\inetsrv\config). */
-#include "platform/iisapply.h"
+#include "apply/iisapply.h"
 #include "platform/win.h"
 
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* IIS plans on configuration files (iisapply.c), and where the machine's
  * file is (iis_live_win.c; iis_live_none.c elsewhere). */
-#ifndef MGW_PLATFORM_IISAPPLY_H
-#define MGW_PLATFORM_IISAPPLY_H
+#ifndef MGW_APPLY_IISAPPLY_H
+#define MGW_APPLY_IISAPPLY_H
 
 #include "iis/iis.h"
 

@@ -1,6 +1,6 @@
 /* Systems other than Windows have no IIS: the machine's configuration file
  * is not available (a file given by path stands in for it). */
-#include "platform/iisapply.h"
+#include "apply/iisapply.h"
 
 MGW_API int mgw_iis_live_path(char **out)
 {

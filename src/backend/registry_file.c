@@ -5,7 +5,7 @@
  * (and a failure half-way leaves a half-changed file, as it would leave a
  * half-changed registry: the apply engine restores it).
  */
-#include "platform/regbackend.h"
+#include "apply/regbackend.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,8 @@
 /* The portable store back-end: a directory holding one certificate per file
  * (DER or PEM, named *.cer, *.crt, *.pem or *.der). Anything else in the
  * directory is reported and left alone. */
-#include "platform/store.h"
+#include "store/store.h"
+#include "cert/cert.h"
 #include "crypto/digest.h"
 #include "platform/file.h"
 

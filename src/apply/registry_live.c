@@ -1,7 +1,7 @@
 /* The machine's registry as a registry state and as the target of plans:
  * the same engine as the .reg-file back-end (regapply.c), on the live
  * back-end (registry_win.c, or system_none.c where there is none). */
-#include "platform/regbackend.h"
+#include "apply/regbackend.h"
 
 MGW_API int mgw_regstate_read_live(mgw_regstate_t *st, const char *key)
 {

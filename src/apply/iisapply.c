@@ -4,10 +4,10 @@
  * are the plan's backup, on the desired side when they are the plan's
  * desired file, and drifted otherwise. Writes replace it atomically.
  */
-#include "platform/iisapply.h"
+#include "apply/iisapply.h"
 
 #include "crypto/digest.h"
-#include "platform/apply.h"
+#include "apply/apply.h"
 #include "platform/file.h"
 
 #include <stdio.h>
