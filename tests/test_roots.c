@@ -296,7 +296,7 @@ START_TEST(store_adds_sha1_cer_and_removes_only_what_it_listed)
     memset(&item, 0, sizeof(item));
     ck_assert_int_eq(mgw_store_item_from_der(der, len, "x", &item), MGW_OK);
     size_t at;
-    ck_assert_int_eq(mgw_store_add(s, der, len, item.sha1, &at), MGW_OK);
+    ck_assert_int_eq(mgw_storeobj_add(s, der, len, item.sha1, &at), MGW_OK);
     char name[48];
     snprintf(name, sizeof(name), "%s.cer", added);
     ck_assert(exists_in(dir, name));
@@ -310,26 +310,26 @@ START_TEST(store_adds_sha1_cer_and_removes_only_what_it_listed)
     free(back);
     free(p);
     /* adding it again: the file exists, nothing is replaced */
-    ck_assert_int_eq(mgw_store_add(s, der, len, item.sha1, &at), MGW_ERR_EXISTS);
-    mgw_store_compact(s);
+    ck_assert_int_eq(mgw_storeobj_add(s, der, len, item.sha1, &at), MGW_ERR_EXISTS);
+    mgw_storeobj_compact(s);
     ck_assert_uint_eq(mgw_store_cert_count(s), 4);
 
     /* cert-1.cer is replaced behind the store's back: its removal is refused */
     size_t len1;
     uint8_t *other = make_cert(f.k, "impostor", MGW_FORMAT_DER, &len1);
     put_file(dir, "cert-1.cer", other, len1);
-    ck_assert_int_eq(mgw_store_remove(s, index_of(s, "cert-1.cer")), MGW_ERR_STORE_CHANGED);
+    ck_assert_int_eq(mgw_storeobj_remove(s, index_of(s, "cert-1.cer")), MGW_ERR_STORE_CHANGED);
     ck_assert(exists_in(dir, "cert-1.cer"));
     char *p0 = path_in(dir, "cert-0.cer");
     ck_assert_int_eq(unlink(p0), 0);
     free(p0);
-    ck_assert_int_eq(mgw_store_remove(s, index_of(s, "cert-0.cer")), MGW_ERR_STORE_CHANGED);
+    ck_assert_int_eq(mgw_storeobj_remove(s, index_of(s, "cert-0.cer")), MGW_ERR_STORE_CHANGED);
     ck_assert_ptr_nonnull(strstr(mgw_last_error(), "vanished"));
     size_t i2 = index_of(s, "cert-2.cer");
-    ck_assert_int_eq(mgw_store_remove(s, i2), MGW_OK);
+    ck_assert_int_eq(mgw_storeobj_remove(s, i2), MGW_OK);
     ck_assert(!exists_in(dir, "cert-2.cer"));
-    ck_assert_int_eq(mgw_store_remove(s, i2), MGW_ERR_STORE_CHANGED); /* removed already */
-    mgw_store_compact(s);
+    ck_assert_int_eq(mgw_storeobj_remove(s, i2), MGW_ERR_STORE_CHANGED); /* removed already */
+    mgw_storeobj_compact(s);
     ck_assert_uint_eq(mgw_store_cert_count(s), 3);
     mgw_store_item_clear(&item);
     mgw_free(der);
@@ -604,7 +604,7 @@ START_TEST(a_backup_that_does_not_read_back_stops_everything)
 {
     fixture f;
     fixture_open(&f, 3, 0);
-    mgw_store_set_fault(f.s, truncate_backup, f.backup);
+    mgw_storeobj_set_fault(f.s, truncate_backup, f.backup);
     events ev = {0};
     ck_assert_int_eq(mgw_roots_prune(f.s, f.p, f.backup, 0, record, &ev), MGW_ERR_ROOTS_BACKUP);
     ck_assert_ptr_nonnull(
@@ -646,7 +646,7 @@ START_TEST(injected_failure_mid_prune_leaves_a_complete_backup_and_an_exact_acco
     size_t n_remove = mgw_rootplan_count(p, MGW_ROOT_REMOVE);
     ck_assert_uint_eq(n_remove, total - 1);
     fault f = {"remove", 57};
-    mgw_store_set_fault(s, inject, &f);
+    mgw_storeobj_set_fault(s, inject, &f);
     events ev = {0};
     ck_assert_int_eq(mgw_roots_prune(s, p, backup, 0, record, &ev), MGW_ERR_ROOTS_INCOMPLETE);
     char want[128];
@@ -681,7 +681,7 @@ START_TEST(injected_failure_mid_prune_leaves_a_complete_backup_and_an_exact_acco
     ck_assert_int_eq(mgw_backup_load(backup, &back), MGW_OK);
     ck_assert_uint_eq(back.n, n_remove);
     mgw_store_listing_free(&back);
-    mgw_store_set_fault(s, NULL, NULL);
+    mgw_storeobj_set_fault(s, NULL, NULL);
     events ev2 = {0};
     ck_assert_int_eq(mgw_roots_restore(s, backup, NULL, 0, record, &ev2), MGW_OK);
     ck_assert_uint_eq(count_events(&ev2, MGW_ROOTS_ADDED), 57);
@@ -853,7 +853,7 @@ START_TEST(restore_failure_stops_with_an_account)
     fixture_open(&f, 5, 4);
     ck_assert_int_eq(mgw_roots_prune(f.s, f.p, f.backup, 0, NULL, NULL), MGW_OK);
     fault flt = {"add", 1};
-    mgw_store_set_fault(f.s, inject, &flt);
+    mgw_storeobj_set_fault(f.s, inject, &flt);
     events ev = {0};
     ck_assert_int_eq(mgw_roots_restore(f.s, f.backup, NULL, 0, record, &ev),
                      MGW_ERR_ROOTS_INCOMPLETE);
@@ -862,7 +862,7 @@ START_TEST(restore_failure_stops_with_an_account)
     ck_assert_int_eq(ev.event[1], MGW_ROOTS_FAILED);
     ck_assert_uint_eq(count_events(&ev, MGW_ROOTS_NOT_ADDED), 2);
     ck_assert_uint_eq(mgw_store_cert_count(f.s), 2);
-    mgw_store_set_fault(f.s, NULL, NULL);
+    mgw_storeobj_set_fault(f.s, NULL, NULL);
     ck_assert_int_eq(mgw_roots_restore(f.s, f.backup, NULL, 0, NULL, NULL), MGW_OK);
     ck_assert_uint_eq(mgw_store_cert_count(f.s), 5);
     fixture_close(&f);

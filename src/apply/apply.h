@@ -12,8 +12,9 @@
 
 #include "core/core.h"
 
+/* What the engine needs of a kind of target: a const table per kind (as the
+ * store and registry back-ends have), called with the target's context. */
 typedef struct {
-    void *ctx;
     /* *bad: the first item whose live state differs from side `wanted`
      * (false: before, true: desired), or SIZE_MAX when none does. */
     int (*compare)(void *ctx, bool wanted, size_t *bad);
@@ -33,12 +34,16 @@ typedef struct {
     int drift_code, verify_code, restore_code;
     const char *drift_advice; /* "the registry changed since the plan was made: plan again" */
     const char *restore_what; /* "the keys": what to restore from the backup by hand */
-} mgw_apply_target;
+} mgw_apply_ops;
 
 /* Move the target from one side to the other (forward: apply; reverse: roll
  * back). *changed: 0 when it was on the far side already, else the number of
  * items changed. */
-int mgw_apply_run(const mgw_apply_target *t, bool reverse, const char *backup_path, unsigned flags,
-                  int *changed);
+int mgw_apply_run(const mgw_apply_ops *ops, void *ctx, bool reverse, const char *backup_path,
+                  unsigned flags, int *changed);
+
+/* The end of a public apply or rollback: on success, *changed (when the
+ * caller asked for it) and the thread's error cleared; else r. */
+int mgw_apply_done(int r, int n, int *changed);
 
 #endif

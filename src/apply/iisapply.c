@@ -149,25 +149,25 @@ static size_t target_change_count(void *ctx)
     return mgw_iisplan_change_count(t->plan);
 }
 
+static const mgw_apply_ops iis_ops = {
+    .compare = target_compare,
+    .drift = target_drift,
+    .check_move = NULL,
+    .backup = target_backup,
+    .write = target_write,
+    .change_count = target_change_count,
+    .drift_code = MGW_ERR_IIS_DRIFT,
+    .verify_code = MGW_ERR_IIS_VERIFY,
+    .restore_code = MGW_ERR_IIS_RESTORE,
+    .drift_advice = "the file changed since the plan was made: plan again",
+    .restore_what = "the file",
+};
+
 int mgw_iisplan_run(const mgw_iisplan_t *plan, const char *path, bool reverse,
                     const char *backup_path, unsigned flags, int *changed)
 {
-    iis_target it = {plan, path};
-    const mgw_apply_target t = {
-        .ctx = &it,
-        .compare = target_compare,
-        .drift = target_drift,
-        .check_move = NULL,
-        .backup = target_backup,
-        .write = target_write,
-        .change_count = target_change_count,
-        .drift_code = MGW_ERR_IIS_DRIFT,
-        .verify_code = MGW_ERR_IIS_VERIFY,
-        .restore_code = MGW_ERR_IIS_RESTORE,
-        .drift_advice = "the file changed since the plan was made: plan again",
-        .restore_what = "the file",
-    };
-    return mgw_apply_run(&t, reverse, backup_path, flags, changed);
+    iis_target t = {plan, path};
+    return mgw_apply_run(&iis_ops, &t, reverse, backup_path, flags, changed);
 }
 
 static int run(const mgw_iisplan_t *plan, const char *path, const char *backup_path, unsigned flags,
@@ -189,12 +189,7 @@ static int run(const mgw_iisplan_t *plan, const char *path, const char *backup_p
     if (r == MGW_OK)
         r = mgw_iisplan_run(plan, real, reverse, backup_path, flags, &n);
     free(real);
-    if (r != MGW_OK)
-        return r;
-    if (changed != NULL)
-        *changed = n;
-    mgw_err_clear();
-    return MGW_OK;
+    return mgw_apply_done(r, n, changed);
 }
 
 MGW_API int mgw_iisplan_apply_file(const mgw_iisplan_t *plan, const char *config_path,

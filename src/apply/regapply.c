@@ -14,6 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The registry as a target of the apply engine (apply.h): a plan and the
+ * back-end it is carried out through. */
+typedef struct {
+    const mgw_regplan_t *plan;
+    const mgw_regbackend *be;
+} reg_target;
+
 /* The key's existence and the value on one side of an item. */
 static void side(const mgw_regitem *it, bool wanted, bool *key_exists, const mgw_regdata **v)
 {
@@ -31,7 +38,7 @@ static int read_live(const mgw_regbackend *be, const mgw_regitem *it, bool *key_
 {
     mgw_regdoc d;
     mgw_regdoc_init(&d);
-    int r = be->read_key(be->ctx, it->key, &d);
+    int r = be->ops->read_key(be->ctx, it->key, &d);
     if (r == MGW_OK) {
         const mgw_regval *val = d.n_keys > 0 ? mgw_regkey_find(&d.keys[0], it->name) : NULL;
         *key_exists = d.n_keys > 0;
@@ -44,15 +51,17 @@ static int read_live(const mgw_regbackend *be, const mgw_regitem *it, bool *key_
 
 /* *bad: the first item whose live state differs from the given side, or
  * SIZE_MAX when none does. */
-static int compare(const mgw_regplan_t *p, const mgw_regbackend *be, bool wanted, size_t *bad)
+static int compare(void *ctx, bool wanted, size_t *bad)
 {
+    const reg_target *t = ctx;
+    const mgw_regplan_t *p = t->plan;
     *bad = SIZE_MAX;
     for (size_t i = 0; i < p->n_items; i++) {
         bool want_key, live_key = false;
         const mgw_regdata *want;
         mgw_regdata live = {false, 0, NULL, 0};
         side(&p->items[i], wanted, &want_key, &want);
-        int r = read_live(be, &p->items[i], &live_key, &live);
+        int r = read_live(t->be, &p->items[i], &live_key, &live);
         bool same = r == MGW_OK && live_key == want_key && mgw_regdata_same(&live, want);
         free(live.data);
         if (r != MGW_OK)
@@ -76,15 +85,15 @@ static void describe(const mgw_regdata *v, bool key_exists, mgw_dbuf *b)
     mgw_dbuf_putc(b, 0);
 }
 
-static int drift(const mgw_regplan_t *p, const mgw_regbackend *be, size_t i, bool wanted, int code,
-                 const char *advice)
+static int drift(void *ctx, size_t i, bool wanted, int code, const char *advice)
 {
-    const mgw_regitem *it = &p->items[i];
+    const reg_target *t = ctx;
+    const mgw_regitem *it = &t->plan->items[i];
     bool want_key, live_key = false;
     const mgw_regdata *want;
     mgw_regdata live = {false, 0, NULL, 0};
     side(it, wanted, &want_key, &want);
-    int r = read_live(be, it, &live_key, &live);
+    int r = read_live(t->be, it, &live_key, &live);
     mgw_dbuf a, b;
     mgw_dbuf_init(&a);
     mgw_dbuf_init(&b);
@@ -100,8 +109,11 @@ static int drift(const mgw_regplan_t *p, const mgw_regbackend *be, size_t i, boo
 }
 
 /* Bring every item the plan writes to one side. */
-static int write_side(const mgw_regplan_t *p, const mgw_regbackend *be, bool wanted)
+static int write_side(void *ctx, bool wanted)
 {
+    const reg_target *t = ctx;
+    const mgw_regplan_t *p = t->plan;
+    const mgw_regbackend *be = t->be;
     for (size_t i = 0; i < p->n_items; i++) {
         const mgw_regitem *it = &p->items[i];
         bool key_exists;
@@ -111,12 +123,12 @@ static int write_side(const mgw_regplan_t *p, const mgw_regbackend *be, bool wan
         side(it, wanted, &key_exists, &v);
         int r;
         if (!key_exists) {
-            r = be->delete_key(be->ctx, it->key);
+            r = be->ops->delete_key(be->ctx, it->key);
         } else if (!v->present) {
-            r = be->delete_value(be->ctx, it->key, it->name);
+            r = be->ops->delete_value(be->ctx, it->key, it->name);
         } else {
             mgw_regval val = {it->name, v->type, v->data, v->len, false};
-            r = be->set_value(be->ctx, it->key, &val);
+            r = be->ops->set_value(be->ctx, it->key, &val);
         }
         if (r != MGW_OK)
             return r;
@@ -124,9 +136,11 @@ static int write_side(const mgw_regplan_t *p, const mgw_regbackend *be, bool wan
     return MGW_OK;
 }
 
-static int write_backup(const mgw_regplan_t *p, const mgw_regbackend *be, const char *path,
-                        unsigned flags)
+static int write_backup(void *ctx, const char *path, unsigned flags)
 {
+    const reg_target *t = ctx;
+    const mgw_regplan_t *p = t->plan;
+    const mgw_regbackend *be = t->be;
     const char **keys = calloc(p->n_items + 1, sizeof(*keys));
     if (keys == NULL)
         return mgw_err(MGW_ERR_NO_MEMORY, NULL);
@@ -134,7 +148,7 @@ static int write_backup(const mgw_regplan_t *p, const mgw_regbackend *be, const 
         keys[i] = p->items[i].key;
     mgw_dbuf reg;
     mgw_dbuf_init(&reg);
-    int r = be->export_keys(be->ctx, keys, p->n_items, &reg);
+    int r = be->ops->export_keys(be->ctx, keys, p->n_items, &reg);
     if (r == MGW_OK)
         r = mgw_file_write(path, reg.p, reg.len, flags & MGW_FILE_FORCE);
     if (r != MGW_OK)
@@ -163,7 +177,7 @@ static int check_only_ours(const mgw_regplan_t *p, const mgw_regbackend *be, con
     mgw_regdoc d;
     mgw_dbuf_init(&reg);
     mgw_regdoc_init(&d);
-    int r = be->export_keys(be->ctx, &key, 1, &reg);
+    int r = be->ops->export_keys(be->ctx, &key, 1, &reg);
     if (r == MGW_OK && reg.len > 0)
         r = mgw_regdoc_parse(reg.p, reg.len, &d);
     if (r == MGW_OK && d.n_keys > 1)
@@ -184,14 +198,16 @@ static int check_only_ours(const mgw_regplan_t *p, const mgw_regbackend *be, con
 
 /* Every key that moving to side `to` deletes (keys the plan created, on
  * rollback) must hold only the plan's own values. */
-static int check_key_deletions(const mgw_regplan_t *p, const mgw_regbackend *be, bool to)
+static int check_key_deletions(void *ctx, bool to)
 {
+    const reg_target *t = ctx;
+    const mgw_regplan_t *p = t->plan;
     for (size_t i = 0; i < p->n_items; i++) {
         bool key_exists;
         const mgw_regdata *v;
         side(&p->items[i], to, &key_exists, &v);
         if (p->items[i].action == MGW_REGACT_SET && !key_exists) {
-            int r = check_only_ours(p, be, p->items[i].key);
+            int r = check_only_ours(p, t->be, p->items[i].key);
             if (r != MGW_OK)
                 return r;
         }
@@ -199,65 +215,37 @@ static int check_key_deletions(const mgw_regplan_t *p, const mgw_regbackend *be,
     return MGW_OK;
 }
 
-/* The registry as a target of the apply engine (apply/apply.h). */
-typedef struct {
-    const mgw_regplan_t *plan;
-    const mgw_regbackend *be;
-} reg_target;
-
-static int target_compare(void *ctx, bool wanted, size_t *bad)
-{
-    const reg_target *t = ctx;
-    return compare(t->plan, t->be, wanted, bad);
-}
-
-static int target_drift(void *ctx, size_t bad, bool wanted, int code, const char *advice)
-{
-    const reg_target *t = ctx;
-    return drift(t->plan, t->be, bad, wanted, code, advice);
-}
-
-static int target_check_move(void *ctx, bool to)
-{
-    const reg_target *t = ctx;
-    return check_key_deletions(t->plan, t->be, to);
-}
-
-static int target_backup(void *ctx, const char *path, unsigned flags)
-{
-    const reg_target *t = ctx;
-    return write_backup(t->plan, t->be, path, flags);
-}
-
-static int target_write(void *ctx, bool wanted)
-{
-    const reg_target *t = ctx;
-    return write_side(t->plan, t->be, wanted);
-}
-
-static size_t target_change_count(void *ctx)
+static size_t change_count(void *ctx)
 {
     const reg_target *t = ctx;
     return mgw_regplan_change_count(t->plan);
 }
 
+static const mgw_apply_ops registry_ops = {
+    .compare = compare,
+    .drift = drift,
+    .check_move = check_key_deletions,
+    .backup = write_backup,
+    .write = write_side,
+    .change_count = change_count,
+    .drift_code = MGW_ERR_REG_DRIFT,
+    .verify_code = MGW_ERR_REG_VERIFY,
+    .restore_code = MGW_ERR_REG_RESTORE,
+    .drift_advice = "the registry changed since the plan was made: plan again",
+    .restore_what = "the keys",
+};
+
 int mgw_regplan_run(const mgw_regplan_t *p, const mgw_regbackend *be, bool reverse,
                     const char *backup_path, unsigned flags, int *changed)
 {
-    reg_target rt = {p, be};
-    const mgw_apply_target t = {
-        .ctx = &rt,
-        .compare = target_compare,
-        .drift = target_drift,
-        .check_move = target_check_move,
-        .backup = target_backup,
-        .write = target_write,
-        .change_count = target_change_count,
-        .drift_code = MGW_ERR_REG_DRIFT,
-        .verify_code = MGW_ERR_REG_VERIFY,
-        .restore_code = MGW_ERR_REG_RESTORE,
-        .drift_advice = "the registry changed since the plan was made: plan again",
-        .restore_what = "the keys",
-    };
-    return mgw_apply_run(&t, reverse, backup_path, flags, changed);
+    reg_target t = {p, be};
+    return mgw_apply_run(&registry_ops, &t, reverse, backup_path, flags, changed);
+}
+
+void mgw_regbackend_close(mgw_regbackend *be)
+{
+    if (be->ops != NULL)
+        be->ops->close(be->ctx);
+    be->ops = NULL;
+    be->ctx = NULL;
 }

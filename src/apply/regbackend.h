@@ -11,8 +11,9 @@
 
 #include "registry/plan.h"
 
+/* A registry back-end's operations: a const table per kind of back-end (as
+ * the store back-ends have), called with the open back-end's context. */
 typedef struct {
-    void *ctx;
     /* Append a copy of key `path` (its values, not its subkeys) to `out`;
      * nothing when the key does not exist. */
     int (*read_key)(void *ctx, const char *path, mgw_regdoc *out);
@@ -24,18 +25,26 @@ typedef struct {
     int (*delete_key)(void *ctx, const char *path);
     /* Export the keys with their subkeys as regedit does (UTF-16LE .reg). */
     int (*export_keys)(void *ctx, const char *const *paths, size_t n, mgw_dbuf *reg);
+    /* Release the context (it may be NULL). */
+    void (*close)(void *ctx);
+} mgw_regbackend_ops;
+
+/* An open back-end: its table and its context. */
+typedef struct {
+    const mgw_regbackend_ops *ops;
+    void *ctx;
 } mgw_regbackend;
 
-/* The .reg-file back-end. `path` must exist. ctx holds the path (a copy); it
- * is released with mgw_regbackend_file_close(). */
-int mgw_regbackend_file_open(const char *path, mgw_regbackend *be);
-void mgw_regbackend_file_close(mgw_regbackend *be);
+/* Close an open back-end (any kind); a closed one stays closed. */
+void mgw_regbackend_close(mgw_regbackend *be);
 
-/* The machine's registry (registry_win.c; system_none.c elsewhere). Key
+/* The .reg-file back-end (backend/registry_file.c). `path` must exist. */
+int mgw_backend_regfile_open(const char *path, mgw_regbackend *be);
+
+/* The machine's registry (backend/registry_win.c; backend/system_none.c elsewhere). Key
  * paths start with a full root name (HKEY_LOCAL_MACHINE) or its
  * abbreviation (HKLM); exports spell roots in full. */
-int mgw_regbackend_live_open(mgw_regbackend *be);
-void mgw_regbackend_live_close(mgw_regbackend *be);
+int mgw_backend_reglive_open(mgw_regbackend *be);
 
 /* Fault injection for the unit tests (not exported): the write after `skip`
  * more successful writes fails (MGW_REGFAULT_FAIL) or silently stores other
@@ -43,10 +52,11 @@ void mgw_regbackend_live_close(mgw_regbackend *be);
  * later ones fail. MGW_REGFAULT_NONE turns it off. The setting is global and
  * not thread-safe. */
 enum { MGW_REGFAULT_NONE, MGW_REGFAULT_FAIL, MGW_REGFAULT_CORRUPT, MGW_REGFAULT_FAIL_ALL };
-void mgw_regbackend_file_inject_fault(int kind, unsigned skip);
+void mgw_backend_regfile_inject_fault(int kind, unsigned skip);
 
 /* Carry out a plan through a back-end (forward: apply; reverse: roll back):
- * refuse on drift, write the backup, write, verify, restore on failure. */
+ * refuse on drift, write the backup, write, verify, restore on failure
+ * (regapply.c). */
 int mgw_regplan_run(const mgw_regplan_t *plan, const mgw_regbackend *be, bool reverse,
                     const char *backup_path, unsigned flags, int *changed);
 

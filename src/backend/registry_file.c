@@ -17,7 +17,7 @@ typedef struct {
 static int fault_kind = MGW_REGFAULT_NONE;
 static unsigned fault_skip;
 
-void mgw_regbackend_file_inject_fault(int kind, unsigned skip)
+void mgw_backend_regfile_inject_fault(int kind, unsigned skip)
 {
     fault_kind = kind;
     fault_skip = skip;
@@ -159,7 +159,25 @@ static int file_export(void *ctx, const char *const *paths, size_t n, mgw_dbuf *
     return r == MGW_OK || r == MGW_ERR_REG_SYNTAX ? r : mgw_err(r, NULL);
 }
 
-int mgw_regbackend_file_open(const char *path, mgw_regbackend *be)
+static void file_close(void *ctx)
+{
+    file_ctx *c = ctx;
+    if (c != NULL) {
+        free(c->path);
+        free(c);
+    }
+}
+
+static const mgw_regbackend_ops file_ops = {
+    .read_key = file_read_key,
+    .set_value = file_set_value,
+    .delete_value = file_delete_value,
+    .delete_key = file_delete_key,
+    .export_keys = file_export,
+    .close = file_close,
+};
+
+int mgw_backend_regfile_open(const char *path, mgw_regbackend *be)
 {
     file_ctx *c = calloc(1, sizeof(*c));
     if (c == NULL || (c->path = mgw_strdup(path)) == NULL) {
@@ -174,54 +192,7 @@ int mgw_regbackend_file_open(const char *path, mgw_regbackend *be)
         return r;
     }
     mgw_regdoc_free(&st);
+    be->ops = &file_ops;
     be->ctx = c;
-    be->read_key = file_read_key;
-    be->set_value = file_set_value;
-    be->delete_value = file_delete_value;
-    be->delete_key = file_delete_key;
-    be->export_keys = file_export;
     return MGW_OK;
-}
-
-void mgw_regbackend_file_close(mgw_regbackend *be)
-{
-    file_ctx *c = be->ctx;
-    if (c != NULL) {
-        free(c->path);
-        free(c);
-    }
-    be->ctx = NULL;
-}
-
-static int run_on_file(const mgw_regplan_t *plan, const char *registry_file,
-                       const char *backup_path, unsigned flags, int *changed, bool reverse)
-{
-    if (plan == NULL || registry_file == NULL || backup_path == NULL)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "%s: NULL argument",
-                       reverse ? "mgw_regplan_rollback_file" : "mgw_regplan_apply_file");
-    mgw_regbackend be;
-    int n = 0;
-    int r = mgw_regbackend_file_open(registry_file, &be);
-    if (r != MGW_OK)
-        return r;
-    r = mgw_regplan_run(plan, &be, reverse, backup_path, flags, &n);
-    mgw_regbackend_file_close(&be);
-    if (r != MGW_OK)
-        return r;
-    if (changed != NULL)
-        *changed = n;
-    mgw_err_clear();
-    return MGW_OK;
-}
-
-MGW_API int mgw_regplan_apply_file(const mgw_regplan_t *plan, const char *registry_file,
-                                   const char *backup_path, unsigned flags, int *changed)
-{
-    return run_on_file(plan, registry_file, backup_path, flags, changed, false);
-}
-
-MGW_API int mgw_regplan_rollback_file(const mgw_regplan_t *plan, const char *registry_file,
-                                      const char *backup_path, unsigned flags, int *changed)
-{
-    return run_on_file(plan, registry_file, backup_path, flags, changed, true);
 }

@@ -309,18 +309,23 @@ static int live_export(void *ctx, const char *const *paths, size_t n, mgw_dbuf *
     return r == MGW_ERR_NO_MEMORY ? mgw_err(r, NULL) : r;
 }
 
-int mgw_regbackend_live_open(mgw_regbackend *be)
+static void live_close(void *ctx)
 {
-    be->ctx = NULL;
-    be->read_key = live_read_key;
-    be->set_value = live_set_value;
-    be->delete_value = live_delete_value;
-    be->delete_key = live_delete_key;
-    be->export_keys = live_export;
-    return MGW_OK;
+    (void)ctx;
 }
 
-void mgw_regbackend_live_close(mgw_regbackend *be)
+static const mgw_regbackend_ops live_ops = {
+    .read_key = live_read_key,
+    .set_value = live_set_value,
+    .delete_value = live_delete_value,
+    .delete_key = live_delete_key,
+    .export_keys = live_export,
+    .close = live_close,
+};
+
+int mgw_backend_reglive_open(mgw_regbackend *be)
 {
+    be->ops = &live_ops;
     be->ctx = NULL;
+    return MGW_OK;
 }

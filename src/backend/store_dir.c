@@ -224,7 +224,7 @@ static const mgw_store_ops dir_ops = {
     .add_named = dir_add_named,
 };
 
-int mgw_store_dir_open(const char *path, const mgw_store_ops **ops, void **be)
+int mgw_backend_dirstore_open(const char *path, const mgw_store_ops **ops, void **be)
 {
     int kind;
     uint64_t size;

@@ -465,7 +465,7 @@ static const mgw_store_ops win_ops = {
     .close = win_close,
 };
 
-int mgw_store_system_open(const char *location_name, const mgw_store_ops **ops, void **be,
+int mgw_backend_sysstore_open(const char *location_name, const mgw_store_ops **ops, void **be,
                           char **location)
 {
     size_t loc, name;

@@ -4,7 +4,7 @@
 #include "apply/regbackend.h"
 #include "store/store.h"
 
-int mgw_store_system_open(const char *location_name, const mgw_store_ops **ops, void **be,
+int mgw_backend_sysstore_open(const char *location_name, const mgw_store_ops **ops, void **be,
                           char **location)
 {
     (void)ops, (void)be, (void)location;
@@ -14,15 +14,10 @@ int mgw_store_system_open(const char *location_name, const mgw_store_ops **ops, 
                    location_name);
 }
 
-int mgw_regbackend_live_open(mgw_regbackend *be)
+int mgw_backend_reglive_open(mgw_regbackend *be)
 {
     (void)be;
     return mgw_err(MGW_ERR_NOT_AVAILABLE,
                    "the live registry is available only in the Windows build (use a .reg file "
                    "standing for the registry here)");
-}
-
-void mgw_regbackend_live_close(mgw_regbackend *be)
-{
-    (void)be;
 }

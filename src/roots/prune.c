@@ -66,7 +66,7 @@ static int remove_all(mgw_store_t *s, const size_t *idx, size_t n, const char *b
 {
     for (size_t i = 0; i < n; i++) {
         const mgw_store_item *it = &s->list.items[idx[i]];
-        if (mgw_store_remove(s, idx[i]) == MGW_OK) {
+        if (mgw_storeobj_remove(s, idx[i]) == MGW_OK) {
             report(rp, MGW_ROOTS_REMOVED, it, NULL, NULL);
             continue;
         }
@@ -107,12 +107,12 @@ MGW_API int mgw_roots_prune(mgw_store_t *s, const mgw_rootplan_t *plan, const ch
     reporter rp = {cb, ctx};
     int r = write_backup(s, idx, n, backup_path, flags);
     if (r == MGW_OK)
-        r = mgw_store_fault_point(s, "backup-written", 0);
+        r = mgw_storeobj_fault_point(s, "backup-written", 0);
     if (r == MGW_OK)
         r = verify_backup(s, idx, n, backup_path);
     if (r == MGW_OK)
         r = remove_all(s, idx, n, backup_path, &rp);
-    mgw_store_compact(s);
+    mgw_storeobj_compact(s);
     free(idx);
     if (r == MGW_OK)
         mgw_err_clear();
@@ -191,7 +191,7 @@ static int add_selected(mgw_store_t *s, const mgw_store_listing *back, const boo
             continue;
         if (have != NULL) {
             report(rp, MGW_ROOTS_PRESENT, it, s->list.items[have->index].origin, NULL);
-        } else if (mgw_store_add_named(s, it->der, it->der_len, it->sha1, base_name(it->origin),
+        } else if (mgw_storeobj_add_named(s, it->der, it->der_len, it->sha1, base_name(it->origin),
                                        it->pem, &at, &renamed) == MGW_OK) {
             char note[600];
             const char *name = base_name(it->origin);
@@ -248,7 +248,7 @@ MGW_API int mgw_roots_restore(mgw_store_t *s, const char *backup_path, const cha
     mgw_thumbset_sort(&present);
     if (r == MGW_OK)
         r = add_selected(s, &back, selected, &present, &rp);
-    mgw_store_compact(s);
+    mgw_storeobj_compact(s);
     free(selected);
     mgw_thumbset_free(&present);
     mgw_store_listing_free(&back);

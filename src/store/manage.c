@@ -54,8 +54,8 @@ MGW_API int mgw_store_add_cert(mgw_store_t *s, const uint8_t *data, size_t len, 
         mgw_thumb_sha1(&t, probe.sha1);
     bool present = r == MGW_OK && find(s, &t) != SIZE_MAX;
     if (r == MGW_OK && !present)
-        r = mgw_store_add(s, der.p, der.len, probe.sha1, &at);
-    mgw_store_compact(s);
+        r = mgw_storeobj_add(s, der.p, der.len, probe.sha1, &at);
+    mgw_storeobj_compact(s);
     if (r == MGW_OK)
         r = out_thumbprint(probe.sha1, thumbprint);
     if (r == MGW_OK && added != NULL)
@@ -85,10 +85,10 @@ MGW_API int mgw_store_remove_cert(mgw_store_t *s, const char *thumbprint)
     /* a directory store can hold the same certificate twice (a .cer and a
      * .pem): every copy goes, or the certificate would stay trusted */
     while (r == MGW_OK && i != SIZE_MAX) {
-        r = mgw_store_remove(s, i);
+        r = mgw_storeobj_remove(s, i);
         i = find(s, &t);
     }
-    mgw_store_compact(s);
+    mgw_storeobj_compact(s);
     if (r == MGW_OK)
         mgw_err_clear();
     return r;
@@ -130,7 +130,7 @@ MGW_API int mgw_store_import_pfx(mgw_store_t *s, const uint8_t *pfx, size_t len,
         else
             r = mgw_store_listing_add(&s->list, &item);
     }
-    mgw_store_compact(s);
+    mgw_storeobj_compact(s);
     mgw_store_item_clear(&item);
     free(der);
     free(origin);

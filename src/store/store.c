@@ -1,106 +1,9 @@
-/* The store object over a back-end (store.h) and its listing; the public
- * functions that read it. */
+/* The store object over a back-end (store.h): opening it, keeping its
+ * listing in step with the back-end, and the public functions that read it. */
 #include "store/store.h"
-#include "cert/cert.h"
-#include "crypto/digest.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- items and listings ------------------------------------------------------ */
-
-int mgw_store_item_from_der(const uint8_t *der, size_t n, const char *origin, mgw_store_item *item)
-{
-    mgw_cert_t *c = NULL;
-    mgw_dbuf subject;
-    mgw_dbuf_init(&subject);
-    int r = mgw_cert_from_der(der, n, &c);
-    if (r == MGW_OK)
-        r = mgw_dn_format(c->subject.p, c->subject.len, &subject);
-    if (r == MGW_OK)
-        mgw_sha1(c->der, c->der_len, item->sha1);
-    if (r == MGW_OK) {
-        item->subject = mgw_strndup((const char *)subject.p, subject.len);
-        item->origin = mgw_strdup(origin);
-        if (subject.oom || item->subject == NULL || item->origin == NULL) {
-            r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
-            mgw_store_item_clear(item);
-        } else {
-            /* The item takes the certificate's copy of the DER. */
-            item->der = c->der;
-            item->der_len = c->der_len;
-            item->gone = false;
-            c->der = NULL;
-        }
-    }
-    mgw_cert_free(&c);
-    mgw_dbuf_free(&subject);
-    return r;
-}
-
-void mgw_store_item_clear(mgw_store_item *item)
-{
-    free(item->der);
-    free(item->subject);
-    free(item->origin);
-    memset(item, 0, sizeof(*item));
-}
-
-int mgw_store_listing_add(mgw_store_listing *l, mgw_store_item *item)
-{
-    mgw_store_item *items = mgw_array_grow(l->items, &l->cap, l->n + 1, sizeof(*items));
-    if (items == NULL)
-        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-    l->items = items;
-    l->items[l->n++] = *item;
-    memset(item, 0, sizeof(*item));
-    return MGW_OK;
-}
-
-int mgw_store_listing_skip(mgw_store_listing *l, const char *name, const char *reason)
-{
-    mgw_store_skipped *sk =
-        mgw_array_grow(l->skipped, &l->cap_skipped, l->n_skipped + 1, sizeof(*sk));
-    if (sk == NULL)
-        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-    l->skipped = sk;
-    mgw_store_skipped *s = &l->skipped[l->n_skipped];
-    s->name = mgw_strdup(name);
-    s->reason = mgw_strdup(reason);
-    if (s->name == NULL || s->reason == NULL) {
-        free(s->name);
-        free(s->reason);
-        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-    }
-    l->n_skipped++;
-    return MGW_OK;
-}
-
-void mgw_store_listing_compact(mgw_store_listing *l)
-{
-    size_t w = 0;
-    for (size_t i = 0; i < l->n; i++) {
-        if (l->items[i].gone)
-            mgw_store_item_clear(&l->items[i]);
-        else
-            l->items[w++] = l->items[i];
-    }
-    l->n = w;
-}
-
-void mgw_store_listing_free(mgw_store_listing *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        mgw_store_item_clear(&l->items[i]);
-    for (size_t i = 0; i < l->n_skipped; i++) {
-        free(l->skipped[i].name);
-        free(l->skipped[i].reason);
-    }
-    free(l->items);
-    free(l->skipped);
-    memset(l, 0, sizeof(*l));
-}
 
 static int item_cmp(const void *a, const void *b)
 {
@@ -125,7 +28,8 @@ static void store_destroy(mgw_store_t *s)
     free(s);
 }
 
-int mgw_store_attach(const mgw_store_ops *ops, void *be, const char *location, mgw_store_t **out)
+int mgw_storeobj_attach(const mgw_store_ops *ops, void *be, const char *location,
+                        mgw_store_t **out)
 {
     mgw_store_t *s = calloc(1, sizeof(*s));
     if (s == NULL) {
@@ -140,14 +44,14 @@ int mgw_store_attach(const mgw_store_ops *ops, void *be, const char *location, m
         store_destroy(s);
         return r;
     }
-    mgw_store_compact(s);
+    mgw_storeobj_compact(s);
     if (s->list.n_skipped > 1)
         qsort(s->list.skipped, s->list.n_skipped, sizeof(*s->list.skipped), skipped_cmp);
     *out = s;
     return MGW_OK;
 }
 
-int mgw_store_fault_point(mgw_store_t *s, const char *point, size_t nth)
+int mgw_storeobj_fault_point(mgw_store_t *s, const char *point, size_t nth)
 {
     if (s->fault == NULL)
         return MGW_OK;
@@ -155,27 +59,27 @@ int mgw_store_fault_point(mgw_store_t *s, const char *point, size_t nth)
     return code == MGW_OK ? MGW_OK : mgw_err(code, "injected failure at %s #%zu", point, nth + 1);
 }
 
-void mgw_store_set_fault(mgw_store_t *s, mgw_store_fault_fn fn, void *ctx)
+void mgw_storeobj_set_fault(mgw_store_t *s, mgw_store_fault_fn fn, void *ctx)
 {
     s->fault = fn;
     s->fault_ctx = ctx;
 }
 
-int mgw_store_add(mgw_store_t *s, const uint8_t *der, size_t n, const uint8_t sha1[20],
+int mgw_storeobj_add(mgw_store_t *s, const uint8_t *der, size_t n, const uint8_t sha1[20],
                   size_t *index)
 {
     bool renamed;
-    return mgw_store_add_named(s, der, n, sha1, NULL, false, index, &renamed);
+    return mgw_storeobj_add_named(s, der, n, sha1, NULL, false, index, &renamed);
 }
 
-int mgw_store_add_named(mgw_store_t *s, const uint8_t *der, size_t n, const uint8_t sha1[20],
+int mgw_storeobj_add_named(mgw_store_t *s, const uint8_t *der, size_t n, const uint8_t sha1[20],
                         const char *name, bool pem, size_t *index, bool *renamed)
 {
     char *origin = NULL;
     mgw_store_item item;
     memset(&item, 0, sizeof(item));
     *renamed = false;
-    int r = mgw_store_fault_point(s, "add", s->n_added);
+    int r = mgw_storeobj_fault_point(s, "add", s->n_added);
     if (r == MGW_OK && name != NULL && s->ops->add_named != NULL)
         r = s->ops->add_named(s->be, der, n, sha1, name, pem, &origin, renamed);
     else if (r == MGW_OK)
@@ -195,12 +99,12 @@ int mgw_store_add_named(mgw_store_t *s, const uint8_t *der, size_t n, const uint
     return r;
 }
 
-int mgw_store_remove(mgw_store_t *s, size_t index)
+int mgw_storeobj_remove(mgw_store_t *s, size_t index)
 {
     mgw_store_item *item = &s->list.items[index];
     if (item->gone)
         return mgw_err(MGW_ERR_STORE_CHANGED, "%s was removed already", item->origin);
-    int r = mgw_store_fault_point(s, "remove", s->n_removed);
+    int r = mgw_storeobj_fault_point(s, "remove", s->n_removed);
     if (r == MGW_OK)
         r = s->ops->remove(s->be, item);
     if (r != MGW_OK)
@@ -211,7 +115,7 @@ int mgw_store_remove(mgw_store_t *s, size_t index)
     return MGW_OK;
 }
 
-void mgw_store_compact(mgw_store_t *s)
+void mgw_storeobj_compact(mgw_store_t *s)
 {
     mgw_store_listing_compact(&s->list);
     /* Listing order is the back-end's; plans and reports want a stable one. */
@@ -227,9 +131,9 @@ MGW_API int mgw_store_open_dir(const char *path, mgw_store_t **out)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_store_open_dir: NULL argument");
     const mgw_store_ops *ops = NULL;
     void *be = NULL;
-    int r = mgw_store_dir_open(path, &ops, &be);
+    int r = mgw_backend_dirstore_open(path, &ops, &be);
     if (r == MGW_OK)
-        r = mgw_store_attach(ops, be, path, out);
+        r = mgw_storeobj_attach(ops, be, path, out);
     if (r == MGW_OK)
         mgw_err_clear();
     return r;
@@ -242,9 +146,9 @@ MGW_API int mgw_store_open_system(const char *location_name, mgw_store_t **out)
     const mgw_store_ops *ops = NULL;
     void *be = NULL;
     char *location = NULL;
-    int r = mgw_store_system_open(location_name, &ops, &be, &location);
+    int r = mgw_backend_sysstore_open(location_name, &ops, &be, &location);
     if (r == MGW_OK)
-        r = mgw_store_attach(ops, be, location, out);
+        r = mgw_storeobj_attach(ops, be, location, out);
     free(location);
     if (r == MGW_OK)
         mgw_err_clear();

@@ -89,7 +89,7 @@ struct mgw_store {
     void *fault_ctx;
 };
 
-/* ---- listings (store.c) --------------------------------------------------- */
+/* ---- listings (listing.c) ------------------------------------------------- */
 
 /* Parse certificate DER into an item: a copy of the DER, its SHA-1 and its
  * subject. `origin` is copied. Errors are those of mgw_cert_parse. */
@@ -105,30 +105,31 @@ void mgw_store_listing_free(mgw_store_listing *l);
 /* ---- store operations (store.c) -------------------------------------------- */
 
 /* Open a store over a back-end that is already open (takes `be`). */
-int mgw_store_attach(const mgw_store_ops *ops, void *be, const char *location, mgw_store_t **out);
+int mgw_storeobj_attach(const mgw_store_ops *ops, void *be, const char *location,
+                        mgw_store_t **out);
 /* Add a certificate and list it; *index receives its place in the listing. */
-int mgw_store_add(mgw_store_t *s, const uint8_t *der, size_t n, const uint8_t sha1[20],
+int mgw_storeobj_add(mgw_store_t *s, const uint8_t *der, size_t n, const uint8_t sha1[20],
                   size_t *index);
-/* mgw_store_add under a name of the back-end's (see add_named), as far as
+/* mgw_storeobj_add under a name of the back-end's (see add_named), as far as
  * the back-end has names; *renamed says the name was taken or unusable. */
-int mgw_store_add_named(mgw_store_t *s, const uint8_t *der, size_t n, const uint8_t sha1[20],
+int mgw_storeobj_add_named(mgw_store_t *s, const uint8_t *der, size_t n, const uint8_t sha1[20],
                         const char *name, bool pem, size_t *index, bool *renamed);
 /* Remove a listed item; it stays in the listing marked gone until
- * mgw_store_compact(). */
-int mgw_store_remove(mgw_store_t *s, size_t index);
+ * mgw_storeobj_compact(). */
+int mgw_storeobj_remove(mgw_store_t *s, size_t index);
 /* Drop the items marked gone and put the listing back in origin order
  * (indices change: call it when an operation is over). */
-void mgw_store_compact(mgw_store_t *s);
-void mgw_store_set_fault(mgw_store_t *s, mgw_store_fault_fn fn, void *ctx);
-int mgw_store_fault_point(mgw_store_t *s, const char *point, size_t nth);
+void mgw_storeobj_compact(mgw_store_t *s);
+void mgw_storeobj_set_fault(mgw_store_t *s, mgw_store_fault_fn fn, void *ctx);
+int mgw_storeobj_fault_point(mgw_store_t *s, const char *point, size_t nth);
 
 /* ---- back-ends ------------------------------------------------------------- */
 
 /* A directory with one certificate per file (store_dir.c). */
-int mgw_store_dir_open(const char *path, const mgw_store_ops **ops, void **be);
+int mgw_backend_dirstore_open(const char *path, const mgw_store_ops **ops, void **be);
 /* A Windows system store "Location\\Name" (store_win.c; system_none.c
  * elsewhere). *location receives its canonical name (malloc'ed). */
-int mgw_store_system_open(const char *location_name, const mgw_store_ops **ops, void **be,
+int mgw_backend_sysstore_open(const char *location_name, const mgw_store_ops **ops, void **be,
                           char **location);
 
 #endif
