@@ -562,6 +562,37 @@ START_TEST(encrypted_key_export_round_trips)
 }
 END_TEST
 
+START_TEST(encrypted_key_export_takes_the_password_rule)
+{
+    /* the rule of every password the library takes: at most 1024 bytes of
+     * UTF-8 without NUL; nothing is handed out on refusal */
+    mgw_key_t *k = new_key(MGW_KEY_P256);
+    uint8_t *out = NULL;
+    size_t n = 0;
+    char big[1025];
+    memset(big, 'p', sizeof(big));
+    ck_assert_int_eq(mgw_key_export_encrypted(k, MGW_FORMAT_PEM, big, 1025, 1000, &out, &n),
+                     MGW_ERR_PASSWORD);
+    ck_assert_ptr_null(strstr(mgw_last_error(), "ppp")); /* never shows the password */
+    ck_assert_int_eq(mgw_key_export_encrypted(k, MGW_FORMAT_PEM, "a\0b", 3, 1000, &out, &n),
+                     MGW_ERR_PASSWORD);
+    ck_assert_int_eq(mgw_key_export_encrypted(k, MGW_FORMAT_DER, "caf\xE9", 4, 1000, &out, &n),
+                     MGW_ERR_UTF8);
+    ck_assert_int_eq(mgw_key_export_encrypted(k, MGW_FORMAT_PEM, "\xC0\x80", 2, 1000, &out, &n),
+                     MGW_ERR_UTF8); /* an overlong NUL is no way around the NUL rule */
+    ck_assert_ptr_null(out);
+    /* 1024 bytes is within the rule, and the key loads back with it */
+    ck_assert_int_eq(mgw_key_export_encrypted(k, MGW_FORMAT_PEM, big, 1024, 1000, &out, &n),
+                     MGW_OK);
+    mgw_key_t *back = mgw_key_new();
+    ck_assert_int_eq(mgw_key_load(back, out, n, big, 1024), MGW_OK);
+    ck_assert_int_eq(mgw_key_type(back), MGW_KEY_P256);
+    mgw_free(out);
+    mgw_key_free(&back);
+    mgw_key_free(&k);
+}
+END_TEST
+
 START_TEST(san_inputs_are_validated)
 {
     mgw_certopts_t *o = mgw_certopts_new();
@@ -940,6 +971,7 @@ int main(void)
     tcase_add_test(t, key_types_and_weak_rsa_are_refused);
     tcase_add_test(t, public_key_info_without_mbedtls_agrees_with_mbedtls);
     tcase_add_test(t, encrypted_key_export_round_trips);
+    tcase_add_test(t, encrypted_key_export_takes_the_password_rule);
     tcase_add_test(t, san_inputs_are_validated);
     tcase_add_test(t, csr_is_verified_and_signed_with_our_policy);
     tcase_add_test(t, certificate_parser_survives_hostile_input);

@@ -384,16 +384,17 @@ static int win_import_pfx(void *be, const uint8_t *pfx, size_t n, const char *pa
         return mgw_err(MGW_ERR_PFX_FORMAT, "not a PFX (PKCS#12) file");
     wchar_t *wpw = NULL;
     if (password != NULL) {
-        if (memchr(password, 0, password_len) != NULL)
-            return mgw_err(MGW_ERR_PASSWORD, "the password contains a NUL character");
+        int r = mgw_password_check(password, password_len);
+        if (r != MGW_OK)
+            return r;
         char *copy = mgw_strndup(password, password_len);
         if (copy == NULL)
             return mgw_err(MGW_ERR_NO_MEMORY, NULL);
         wpw = mgw_wide(copy);
         mgw_zeroize(copy, password_len);
         free(copy);
-        if (wpw == NULL)
-            return mgw_err(MGW_ERR_PASSWORD, "the password is not UTF-8");
+        if (wpw == NULL) /* valid UTF-8 (checked above): out of memory */
+            return mgw_err(MGW_ERR_NO_MEMORY, NULL);
     }
     DWORD how = (w->machine ? CRYPT_MACHINE_KEYSET : CRYPT_USER_KEYSET) |
                 ((flags & MGW_STORE_PFX_EXPORTABLE) ? CRYPT_EXPORTABLE : 0);

@@ -281,6 +281,9 @@ MGW_API int mgw_key_export_encrypted(const mgw_key_t *key, int format, const cha
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_key_export_encrypted: NULL argument");
     if (!key->loaded)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_key_export_encrypted: the key is empty");
+    int r = mgw_password_check(password, password_len);
+    if (r != MGW_OK)
+        return r;
     if (format != MGW_FORMAT_DER && format != MGW_FORMAT_PEM)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "unknown format %d", format);
     if (iterations == 0)
@@ -291,7 +294,7 @@ MGW_API int mgw_key_export_encrypted(const mgw_key_t *key, int format, const cha
     mgw_dbuf pki, enc;
     mgw_dbuf_init(&pki);
     mgw_dbuf_init(&enc);
-    int r = mgw_pkcs8_wrap(&k->pk, &pki);
+    r = mgw_pkcs8_wrap(&k->pk, &pki);
     if (r == MGW_OK)
         r = mgw_pkcs8_encrypt(pki.p, pki.len, (const uint8_t *)password, password_len,
                               iterations, &k->rng, &enc);

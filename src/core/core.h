@@ -196,6 +196,15 @@ int mgw_pem_walk(const uint8_t *text, size_t n, mgw_pem_block_fn block, mgw_pem_
  * false at the end of the text. */
 bool mgw_next_line(const uint8_t *text, size_t n, size_t *at, const char **line, size_t *len);
 
+/* ---- passwords (password.c) ---------------------------------------------------- */
+
+/* The one rule for every password the library takes (PFX writing and
+ * reading, encrypted key export, password files, the Windows PFX import):
+ * at most MGW_PASSWORD_MAX bytes of valid UTF-8 without a NUL byte.
+ * MGW_ERR_PASSWORD or MGW_ERR_UTF8; the detail never shows the password. */
+#define MGW_PASSWORD_MAX 1024
+int mgw_password_check(const char *password, size_t len);
+
 /* ---- time ----------------------------------------------------------------- */
 
 int64_t mgw_now(void);

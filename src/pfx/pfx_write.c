@@ -543,14 +543,7 @@ int mgw_pfx_password(const char *password, size_t len, mgw_password *pw)
     pw->p = (const uint8_t *)password;
     pw->len = password == NULL ? 0 : len;
     pw->none = password == NULL;
-    size_t bad;
-    if (password != NULL && len > 1024)
-        return mgw_err(MGW_ERR_PASSWORD, "password longer than 1024 bytes");
-    if (password != NULL && !mgw_utf8_valid(pw->p, len, &bad))
-        return mgw_err(MGW_ERR_UTF8, "password: invalid UTF-8 at byte %zu", bad + 1);
-    if (password != NULL && memchr(password, 0, len) != NULL)
-        return mgw_err(MGW_ERR_PASSWORD, "password contains a NUL byte");
-    return MGW_OK;
+    return password == NULL ? MGW_OK : mgw_password_check(password, len);
 }
 
 MGW_API int mgw_pfx_write(const mgw_pfxopts_t *o, const mgw_cert_t *cert, const mgw_key_t *key,

@@ -163,11 +163,9 @@ MGW_API int mgw_password_file_read(const char *path, char **out, size_t *out_len
         n++;
     if (n > 0 && p[n - 1] == '\r')
         n--;
-    if (memchr(p, 0, n) != NULL)
-        r = mgw_err(MGW_ERR_PASSWORD, "password file %s: the password contains a NUL byte", path);
-    else if (n > 1024)
-        r = mgw_err(MGW_ERR_PASSWORD, "password file %s: the password is longer than 1024 bytes",
-                    path);
+    r = mgw_password_check((const char *)p, n);
+    if (r != MGW_OK)
+        r = mgw_err_prefix(r, what);
     else
         r = mgw_out_copy(p, n, (uint8_t **)out, out_len);
     mgw_dbuf_free(&text);
