@@ -1,4 +1,5 @@
-/* Internal layout of the gateway check (check.c, tls.c, http.c). */
+/* Internal layout of the gateway check: the verdict (check.c), the TLS client
+ * (tls.c), the parsers both use (parse.c) and the reports (describe.c). */
 #ifndef MGW_CHECK_H
 #define MGW_CHECK_H
 

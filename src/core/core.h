@@ -75,6 +75,17 @@ void *mgw_array_grow(void *v, size_t *cap, size_t need, size_t size);
  * destinations: all of them, or none. Clears the error on success. */
 int mgw_out_strings(const char *a, char **oa, const char *b, char **ob, const char *c, char **oc);
 
+/* Lists of strings the library collects and hands out one by one (plan
+ * warnings): append a formatted string (at most 1023 bytes shown) to v[0..n),
+ * MGW_ERR_NO_MEMORY (the list as it was) when memory runs out; copy v[index]
+ * to *out (mgw_free) and clear the error, or MGW_ERR_INVALID_ARGUMENT with
+ * `what` as the detail when there is no such entry. */
+int mgw_strv_addv(char ***v, size_t *n, const char *fmt, va_list ap) MGW_PRINTF(3, 0);
+int mgw_strv_out(const char *what, char *const *v, size_t n, size_t index, char **out);
+/* "sha256:" and the upper-case hex of a 32-byte hash, to *out (mgw_free);
+ * clears the error. */
+int mgw_out_sha256_text(const uint8_t h[32], char **out);
+
 /* ---- DER ---------------------------------------------------------------- */
 
 enum {

@@ -226,3 +226,38 @@ int mgw_out_strings(const char *a, char **oa, const char *b, char **ob, const ch
     mgw_err_clear();
     return MGW_OK;
 }
+
+int mgw_strv_addv(char ***v, size_t *n, const char *fmt, va_list ap)
+{
+    char text[1024];
+    vsnprintf(text, sizeof(text), fmt, ap);
+    char *copy = mgw_strdup(text);
+    char **nv = copy != NULL ? realloc(*v, (*n + 1) * sizeof(*nv)) : NULL;
+    if (nv == NULL) {
+        free(copy);
+        return MGW_ERR_NO_MEMORY;
+    }
+    *v = nv;
+    nv[(*n)++] = copy;
+    return MGW_OK;
+}
+
+int mgw_strv_out(const char *what, char *const *v, size_t n, size_t index, char **out)
+{
+    if (v == NULL || out == NULL || index >= n)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "%s", what);
+    int r = mgw_out_str(v[index], out);
+    if (r == MGW_OK)
+        mgw_err_clear();
+    return r;
+}
+
+int mgw_out_sha256_text(const uint8_t h[32], char **out)
+{
+    char text[7 + 64 + 1] = "sha256:";
+    mgw_hex_upper(h, 32, text + 7);
+    int r = mgw_out_str(text, out);
+    if (r == MGW_OK)
+        mgw_err_clear();
+    return r;
+}

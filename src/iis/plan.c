@@ -144,20 +144,11 @@ MGW_API void mgw_iisplan_free(mgw_iisplan_t **pp)
 
 int mgw_iisplan_add_warning(mgw_iisplan_t *plan, const char *fmt, ...)
 {
-    char text[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
+    int r = mgw_strv_addv(&plan->warnings, &plan->n_warnings, fmt, ap);
     va_end(ap);
-    char *copy = mgw_strdup(text);
-    char **nw = copy != NULL ? realloc(plan->warnings, (plan->n_warnings + 1) * sizeof(*nw)) : NULL;
-    if (nw == NULL) {
-        free(copy);
-        return MGW_ERR_NO_MEMORY;
-    }
-    plan->warnings = nw;
-    nw[plan->n_warnings++] = copy;
-    return MGW_OK;
+    return r;
 }
 
 static void hash_str(mgw_dbuf *b, const char *s)
@@ -668,4 +659,32 @@ size_t mgw_iisplan_first_difference(const mgw_iisplan_t *p, const mgw_iisconfig_
         }
     }
     return SIZE_MAX;
+}
+
+/* ---- what a plan hands out ------------------------------------------------------ */
+
+MGW_API size_t mgw_iisplan_change_count(const mgw_iisplan_t *p)
+{
+    size_t n = 0;
+    for (size_t i = 0; p != NULL && i < p->n_items; i++)
+        n += p->items[i].action == MGW_IISACT_SET;
+    return n;
+}
+
+MGW_API size_t mgw_iisplan_warning_count(const mgw_iisplan_t *p)
+{
+    return p != NULL ? p->n_warnings : 0;
+}
+
+MGW_API int mgw_iisplan_warning(const mgw_iisplan_t *p, size_t index, char **text)
+{
+    return mgw_strv_out("mgw_iisplan_warning: no such warning", p != NULL ? p->warnings : NULL,
+                        p != NULL ? p->n_warnings : 0, index, text);
+}
+
+MGW_API int mgw_iisplan_fingerprint(const mgw_iisplan_t *p, char **out)
+{
+    if (p == NULL || out == NULL)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_iisplan_fingerprint: NULL argument");
+    return mgw_out_sha256_text(p->fingerprint, out);
 }

@@ -7,41 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-MGW_API size_t mgw_regplan_change_count(const mgw_regplan_t *p)
-{
-    size_t n = 0;
-    for (size_t i = 0; p != NULL && i < p->n_items; i++)
-        n += p->items[i].action == MGW_REGACT_SET;
-    return n;
-}
-
-MGW_API size_t mgw_regplan_warning_count(const mgw_regplan_t *p)
-{
-    return p != NULL ? p->n_warnings : 0;
-}
-
-MGW_API int mgw_regplan_warning(const mgw_regplan_t *p, size_t index, char **text)
-{
-    if (p == NULL || text == NULL || index >= p->n_warnings)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_regplan_warning: no such warning");
-    int r = mgw_out_str(p->warnings[index], text);
-    if (r == MGW_OK)
-        mgw_err_clear();
-    return r;
-}
-
-MGW_API int mgw_regplan_fingerprint(const mgw_regplan_t *p, char **out)
-{
-    if (p == NULL || out == NULL)
-        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_regplan_fingerprint: NULL argument");
-    char text[7 + 64 + 1] = "sha256:";
-    mgw_hex_upper(p->fingerprint, 32, text + 7);
-    int r = mgw_out_str(text, out);
-    if (r == MGW_OK)
-        mgw_err_clear();
-    return r;
-}
-
 /* The section for `path` (with the deletion flag `deleted`), added if new. */
 static mgw_regkey *section(mgw_regdoc *d, const char *path, bool deleted)
 {

@@ -96,22 +96,11 @@ MGW_API void mgw_regplan_free(mgw_regplan_t **pp)
 
 int mgw_regplan_add_warning(mgw_regplan_t *plan, const char *fmt, ...)
 {
-    char text[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
+    int r = mgw_strv_addv(&plan->warnings, &plan->n_warnings, fmt, ap);
     va_end(ap);
-    char *copy = mgw_strdup(text);
-    char **nw = realloc(plan->warnings, (plan->n_warnings + 1) * sizeof(*nw));
-    if (copy == NULL || nw == NULL) {
-        free(copy);
-        if (nw != NULL)
-            plan->warnings = nw;
-        return MGW_ERR_NO_MEMORY;
-    }
-    plan->warnings = nw;
-    nw[plan->n_warnings++] = copy;
-    return MGW_OK;
+    return r;
 }
 
 static void hash_data(mgw_dbuf *b, const mgw_regdata *d)
@@ -701,4 +690,32 @@ MGW_API int mgw_regplan_compute(const mgw_regopts_t *opts, const mgw_regstate_t 
     *out = pl.plan;
     mgw_err_clear();
     return MGW_OK;
+}
+
+/* ---- what a plan hands out ------------------------------------------------------ */
+
+MGW_API size_t mgw_regplan_change_count(const mgw_regplan_t *p)
+{
+    size_t n = 0;
+    for (size_t i = 0; p != NULL && i < p->n_items; i++)
+        n += p->items[i].action == MGW_REGACT_SET;
+    return n;
+}
+
+MGW_API size_t mgw_regplan_warning_count(const mgw_regplan_t *p)
+{
+    return p != NULL ? p->n_warnings : 0;
+}
+
+MGW_API int mgw_regplan_warning(const mgw_regplan_t *p, size_t index, char **text)
+{
+    return mgw_strv_out("mgw_regplan_warning: no such warning", p != NULL ? p->warnings : NULL,
+                        p != NULL ? p->n_warnings : 0, index, text);
+}
+
+MGW_API int mgw_regplan_fingerprint(const mgw_regplan_t *p, char **out)
+{
+    if (p == NULL || out == NULL)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_regplan_fingerprint: NULL argument");
+    return mgw_out_sha256_text(p->fingerprint, out);
 }
