@@ -203,11 +203,6 @@ MGW_API int mgw_file_sync_dir(const char *dir);
  * *out is NUL-terminated one byte past *out_len; free with mgw_free. @since 1.0 */
 MGW_API int mgw_file_read(const char *path, size_t max_len, uint8_t **out, size_t *out_len);
 
-/** Read a password file: its first line without the line ending. An empty file
- * is the empty password. The file is text as mgw_text_file_read() reads it
- * (UTF-8, or UTF-16 with BOM); the password is at most 1024 bytes. *out is NUL-terminated; free with mgw_free. @since 1.0 */
-MGW_API int mgw_password_file_read(const char *path, char **out, size_t *out_len);
-
 /** Read a text file of at most `max_len` bytes as UTF-8 without BOM. Accepted:
  * UTF-8 with or without BOM, UTF-16LE or UTF-16BE with BOM (what Windows
  * PowerShell's Out-File and Notepad's "Unicode" write). Anything else --
@@ -217,26 +212,43 @@ MGW_API int mgw_password_file_read(const char *path, char **out, size_t *out_len
  * *out is NUL-terminated; free with mgw_free. @since 1.1 */
 MGW_API int mgw_text_file_read(const char *path, size_t max_len, char **out, size_t *out_len);
 
+/** Outputs written all together or not at all: each file is staged as a
+ * temporary file, and mgw_fileset_commit() renames them all into place. A
+ * fileset freed before commit removes its temporary files. @since 1.0 */
+typedef struct mgw_fileset mgw_fileset_t;
+/** @since 1.0 */
+MGW_API mgw_fileset_t *mgw_fileset_new(void);
+/** @since 1.0 */
+MGW_API void mgw_fileset_free(mgw_fileset_t **fs);
+/** Stage one file. Fails with MGW_ERR_EXISTS if it exists and `flags` lacks
+ * MGW_FILE_FORCE, or if the same path was staged already. @since 1.0 */
+MGW_API int mgw_fileset_add(mgw_fileset_t *fs, const char *path, const uint8_t *data, size_t len,
+                            unsigned flags);
+/** Rename every staged file into place (re-checking existence without FORCE).
+ * On failure the files already renamed are removed again unless they replaced
+ * an existing file. @since 1.0 */
+MGW_API int mgw_fileset_commit(mgw_fileset_t *fs);
+
+/* ------------------------------------------------------------------------ */
+/* Passwords                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Every password the library takes (PFX writing, reading and conversion,
+ * encrypted key export, password files, the Windows PFX import) follows one
+ * rule: at most 1024 bytes of UTF-8 without a NUL byte; anything else is
+ * refused with MGW_ERR_PASSWORD or MGW_ERR_UTF8, and no message shows it. */
+
+/** Read a password file: its first line without the line ending. An empty file
+ * is the empty password. The file is text as mgw_text_file_read() reads it
+ * (UTF-8, or UTF-16 with BOM). The password follows the rule above. *out is
+ * NUL-terminated; free with mgw_free. @since 1.0 */
+MGW_API int mgw_password_file_read(const char *path, char **out, size_t *out_len);
+
 /** A random password of `length` characters (16 to 256) from the OS entropy
  * source, drawn without bias from 55 letters and digits that cannot be
  * mistaken for one another (no 0/O/o, 1/I/i/l). 20 characters carry 115 bits.
  * Free with mgw_free. @since 1.0 */
 MGW_API int mgw_password_generate(size_t length, char **out);
-
-/** Outputs written all together or not at all: each file is staged as a
- * temporary file, and mgw_fileset_commit() renames them all into place. A
- * fileset freed before commit removes its temporary files. @since 1.0 */
-typedef struct mgw_fileset mgw_fileset_t;
-MGW_API mgw_fileset_t *mgw_fileset_new(void);
-MGW_API void mgw_fileset_free(mgw_fileset_t **fs);
-/** Stage one file. Fails with MGW_ERR_EXISTS if it exists and `flags` lacks
- * MGW_FILE_FORCE, or if the same path was staged already. */
-MGW_API int mgw_fileset_add(mgw_fileset_t *fs, const char *path, const uint8_t *data, size_t len,
-                            unsigned flags);
-/** Rename every staged file into place (re-checking existence without FORCE).
- * On failure the files already renamed are removed again unless they replaced
- * an existing file. */
-MGW_API int mgw_fileset_commit(mgw_fileset_t *fs);
 
 /* ------------------------------------------------------------------------ */
 /* Keys                                                                      */
@@ -256,31 +268,32 @@ typedef struct mgw_key mgw_key_t;
 
 /** @since 1.0 */
 MGW_API mgw_key_t *mgw_key_new(void);
+/** @since 1.0 */
 MGW_API void mgw_key_free(mgw_key_t **key);
-/** Use a caller-supplied random generator for this key's operations. */
+/** Use a caller-supplied random generator for this key's operations. @since 1.0 */
 MGW_API int mgw_key_set_rng(mgw_key_t *key, mgw_rng_cb cb, void *ctx);
-/** Generate a key of type MGW_KEY_*. RSA uses e = 65537. */
+/** Generate a key of type MGW_KEY_*. RSA uses e = 65537. @since 1.0 */
 MGW_API int mgw_key_generate(mgw_key_t *key, int type);
 /** Parse a private key, PEM or DER: encrypted PKCS#8 (PBES2 with PBKDF2 and
  * AES-CBC, or PKCS#12 3DES), unencrypted PKCS#8, PKCS#1 or SEC1. `password`
  * is UTF-8 (NULL when the key is not encrypted). RSA below 2048 bits and
- * curves other than P-256/P-384 are refused with MGW_ERR_KEY_TYPE. */
+ * curves other than P-256/P-384 are refused with MGW_ERR_KEY_TYPE. @since 1.0 */
 MGW_API int mgw_key_load(mgw_key_t *key, const uint8_t *data, size_t len, const char *password,
                          size_t password_len);
-/** MGW_KEY_* of a loaded or generated key, 0 if it holds none. */
+/** MGW_KEY_* of a loaded or generated key, 0 if it holds none. @since 1.0 */
 MGW_API int mgw_key_type(const mgw_key_t *key);
-/** Key size in bits (RSA modulus or curve size), 0 if none. */
+/** Key size in bits (RSA modulus or curve size), 0 if none. @since 1.0 */
 MGW_API int mgw_key_bits(const mgw_key_t *key);
 /** Export as encrypted PKCS#8 (EncryptedPrivateKeyInfo, PBES2 with
  * PBKDF2-HMAC-SHA256 and AES-256-CBC). `iterations` 0 means the default
- * (mgw_default_iterations()). MGW_FORMAT_PEM gives "ENCRYPTED PRIVATE KEY". */
+ * (mgw_default_iterations()). MGW_FORMAT_PEM gives "ENCRYPTED PRIVATE KEY". @since 1.0 */
 MGW_API int mgw_key_export_encrypted(const mgw_key_t *key, int format, const char *password,
                                      size_t password_len, uint32_t iterations, uint8_t **out,
                                      size_t *out_len);
-/** Export the public key as SubjectPublicKeyInfo DER or PEM. */
+/** Export the public key as SubjectPublicKeyInfo DER or PEM. @since 1.0 */
 MGW_API int mgw_key_export_public(const mgw_key_t *key, int format, uint8_t **out,
                                   size_t *out_len);
-/** Default PBKDF2 / PKCS#12 iteration count (2048). */
+/** Default PBKDF2 / PKCS#12 iteration count (2048). @since 1.0 */
 MGW_API uint32_t mgw_default_iterations(void);
 
 /* ------------------------------------------------------------------------ */
@@ -290,35 +303,36 @@ MGW_API uint32_t mgw_default_iterations(void);
 typedef struct mgw_certopts mgw_certopts_t;
 
 /** Options for a certificate to issue. Defaults: empty subject, no SAN, 730
- * days from now - 10 minutes, EKU clientAuth for end entities, not a CA. */
+ * days from now - 10 minutes, EKU clientAuth for end entities, not a CA. @since 1.0 */
 MGW_API mgw_certopts_t *mgw_certopts_new(void);
+/** @since 1.0 */
 MGW_API void mgw_certopts_free(mgw_certopts_t **opts);
 /** Subject as an RFC 4514 string, most specific RDN first ("CN=x,O=y,C=DE").
  * Attribute types: CN, O, OU, L, ST (S), C, DC, STREET, emailAddress (E),
  * serialNumber, UID, title, GN, SN, or a dotted OID. Escapes \, \+ \" \\ \#
  * \< \> \; \= and \XX hex pairs; "+" joins a multi-valued RDN; OID=#hex gives
- * a raw BER value. Errors name the byte position (1-based). */
+ * a raw BER value. Errors name the byte position (1-based). @since 1.0 */
 MGW_API int mgw_certopts_set_subject(mgw_certopts_t *opts, const char *rfc4514);
-/** Add a SAN user principal name (otherName 1.3.6.1.4.1.311.20.2.3). */
+/** Add a SAN user principal name (otherName 1.3.6.1.4.1.311.20.2.3). @since 1.0 */
 MGW_API int mgw_certopts_add_upn(mgw_certopts_t *opts, const char *upn);
-/** Add a SAN e-mail address (rfc822Name, ASCII). */
+/** Add a SAN e-mail address (rfc822Name, ASCII). @since 1.0 */
 MGW_API int mgw_certopts_add_email(mgw_certopts_t *opts, const char *email);
-/** Add a SAN DNS name (ASCII, LDH labels, optional leading "*."). */
+/** Add a SAN DNS name (ASCII, LDH labels, optional leading "*."). @since 1.0 */
 MGW_API int mgw_certopts_add_dns(mgw_certopts_t *opts, const char *dns);
-/** Add a SAN URI (ASCII, with a scheme). */
+/** Add a SAN URI (ASCII, with a scheme). @since 1.0 */
 MGW_API int mgw_certopts_add_uri(mgw_certopts_t *opts, const char *uri);
-/** Validity in days, 1 to 36500. */
+/** Validity in days, 1 to 36500. @since 1.0 */
 MGW_API int mgw_certopts_set_days(mgw_certopts_t *opts, uint32_t days);
-/** notBefore as seconds since 1970 (UTC); default: now - 600 s. */
+/** notBefore as seconds since 1970 (UTC); default: now - 600 s. @since 1.0 */
 MGW_API int mgw_certopts_set_not_before(mgw_certopts_t *opts, int64_t unix_time);
 /** Add an extended key usage: clientAuth, serverAuth, codeSigning,
  * emailProtection, timeStamping, OCSPSigning, smartcardLogon, or a dotted OID.
- * The first call replaces the clientAuth default. */
+ * The first call replaces the clientAuth default. @since 1.0 */
 MGW_API int mgw_certopts_add_eku(mgw_certopts_t *opts, const char *name_or_oid);
 /** Make a CA certificate. pathlen >= 0 limits the path; -1 leaves it open.
- * (mgw_certopts_new() + set_ca(opts, 1, 0) is the usual company CA.) */
+ * (mgw_certopts_new() + set_ca(opts, 1, 0) is the usual company CA.) @since 1.0 */
 MGW_API int mgw_certopts_set_ca(mgw_certopts_t *opts, int is_ca, int pathlen);
-/** Use a caller-supplied random generator (serial numbers, ECDSA). */
+/** Use a caller-supplied random generator (serial numbers, ECDSA). @since 1.0 */
 MGW_API int mgw_certopts_set_rng(mgw_certopts_t *opts, mgw_rng_cb cb, void *ctx);
 
 /* ------------------------------------------------------------------------ */
@@ -344,55 +358,60 @@ typedef struct mgw_csr mgw_csr_t;
 /** Issue a certificate for `subject_key` (its public half). With
  * issuer_cert and issuer_key both NULL the certificate is self-signed;
  * otherwise the issuer must be a CA whose key matches its certificate.
- * SHA-256 signatures (SHA-384 for P-384 issuers). */
+ * SHA-256 signatures (SHA-384 for P-384 issuers). @since 1.0 */
 MGW_API int mgw_cert_create(const mgw_certopts_t *opts, const mgw_key_t *subject_key,
                             const mgw_cert_t *issuer_cert, const mgw_key_t *issuer_key,
                             mgw_cert_t **out);
 /** Issue a certificate for a PKCS#10 request (whose signature was verified by
  * mgw_csr_parse). The subject is the request's unless opts sets one; SAN, EKU
- * and validity come from opts, never from the request. */
+ * and validity come from opts, never from the request. @since 1.0 */
 MGW_API int mgw_cert_sign_csr(const mgw_certopts_t *opts, const mgw_csr_t *csr,
                               const mgw_cert_t *ca_cert, const mgw_key_t *ca_key,
                               mgw_cert_t **out);
-/** Parse one certificate, DER or PEM (the first CERTIFICATE block). */
+/** Parse one certificate, DER or PEM (the first CERTIFICATE block). @since 1.0 */
 MGW_API int mgw_cert_parse(const uint8_t *data, size_t len, mgw_cert_t **out);
+/** @since 1.0 */
 MGW_API void mgw_cert_free(mgw_cert_t **cert);
-/** Encode as DER (.cer, what Windows imports) or PEM. */
+/** Encode as DER (.cer, what Windows imports) or PEM. @since 1.0 */
 MGW_API int mgw_cert_export(const mgw_cert_t *cert, int format, uint8_t **out, size_t *out_len);
 /** Thumbprint in upper-case hex without separators: MGW_DIGEST_SHA1 (as
- * Windows shows it) or MGW_DIGEST_SHA256. */
+ * Windows shows it) or MGW_DIGEST_SHA256. @since 1.0 */
 MGW_API int mgw_cert_thumbprint(const mgw_cert_t *cert, int digest, char **out);
-/** Subject or issuer as an RFC 4514 string. */
+/** Subject or issuer as an RFC 4514 string. @since 1.0 */
 MGW_API int mgw_cert_subject(const mgw_cert_t *cert, char **out);
+/** @since 1.0 */
 MGW_API int mgw_cert_issuer(const mgw_cert_t *cert, char **out);
-/** Serial number in upper-case hex (big-endian, as stored). */
+/** Serial number in upper-case hex (big-endian, as stored). @since 1.0 */
 MGW_API int mgw_cert_serial(const mgw_cert_t *cert, char **out);
-/** Validity bounds as seconds since 1970 (UTC). */
+/** Validity bounds as seconds since 1970 (UTC). @since 1.0 */
 MGW_API int mgw_cert_validity(const mgw_cert_t *cert, int64_t *not_before, int64_t *not_after);
-/** Number of subject alternative names, and the i-th one (MGW_SAN_* and text). */
+/** Number of subject alternative names, and the i-th one (MGW_SAN_* and text). @since 1.0 */
 MGW_API size_t mgw_cert_san_count(const mgw_cert_t *cert);
+/** @since 1.0 */
 MGW_API int mgw_cert_san(const mgw_cert_t *cert, size_t index, int *type, char **value);
-/** Number of extended key usages, and the i-th as a dotted OID. */
+/** Number of extended key usages, and the i-th as a dotted OID. @since 1.0 */
 MGW_API size_t mgw_cert_eku_count(const mgw_cert_t *cert);
+/** @since 1.0 */
 MGW_API int mgw_cert_eku(const mgw_cert_t *cert, size_t index, char **oid);
-/** Key of the certificate: MGW_KEY_* (0 for other types) and size in bits. */
+/** Key of the certificate: MGW_KEY_* (0 for other types) and size in bits. @since 1.0 */
 MGW_API int mgw_cert_key_info(const mgw_cert_t *cert, int *type, int *bits);
-/** 1 if basicConstraints says CA:TRUE, else 0. */
+/** 1 if basicConstraints says CA:TRUE, else 0. @since 1.0 */
 MGW_API int mgw_cert_is_ca(const mgw_cert_t *cert);
-/** MGW_OK if `key` is the private key of `cert`, else MGW_ERR_KEY_MISMATCH. */
+/** MGW_OK if `key` is the private key of `cert`, else MGW_ERR_KEY_MISMATCH. @since 1.0 */
 MGW_API int mgw_cert_check_key(const mgw_cert_t *cert, const mgw_key_t *key);
 /** MGW_OK if `issuer` issued `cert`: its issuer name is `issuer`'s subject and
  * its signature verifies with `issuer`'s public key; else MGW_ERR_CERT_SIGNATURE
  * (MGW_ERR_UNSUPPORTED_ALG for a signature algorithm the library does not
  * know). Validity dates and CA flags are not judged. @since 1.0 */
 MGW_API int mgw_cert_check_issuer(const mgw_cert_t *cert, const mgw_cert_t *issuer);
-/** Everything above as text (MGW_DESCRIBE_TEXT) or a JSON object. */
+/** Everything above as text (MGW_DESCRIBE_TEXT) or a JSON object. @since 1.0 */
 MGW_API int mgw_cert_describe(const mgw_cert_t *cert, int style, char **out);
 
-/** Parse a PKCS#10 request, PEM or DER, and verify its signature. */
+/** Parse a PKCS#10 request, PEM or DER, and verify its signature. @since 1.0 */
 MGW_API int mgw_csr_parse(const uint8_t *data, size_t len, mgw_csr_t **out);
+/** @since 1.0 */
 MGW_API void mgw_csr_free(mgw_csr_t **csr);
-/** The request's subject as an RFC 4514 string. */
+/** The request's subject as an RFC 4514 string. @since 1.0 */
 MGW_API int mgw_csr_subject(const mgw_csr_t *csr, char **out);
 
 /* ------------------------------------------------------------------------ */
@@ -423,29 +442,31 @@ typedef struct mgw_pfx mgw_pfx_t;
  * friendlyName from the certificate's CN, localKeyID = SHA-1 of the
  * certificate, no Microsoft attributes, no chain. @since 1.0 */
 MGW_API mgw_pfxopts_t *mgw_pfxopts_new(void);
+/** @since 1.0 */
 MGW_API void mgw_pfxopts_free(mgw_pfxopts_t **opts);
+/** @since 1.0 */
 MGW_API int mgw_pfxopts_set_profile(mgw_pfxopts_t *opts, int profile);
-/** Iterations of every KDF (1 to mgw_pfx_max_iterations()). */
+/** Iterations of every KDF (1 to mgw_pfx_max_iterations()). @since 1.0 */
 MGW_API int mgw_pfxopts_set_iterations(mgw_pfxopts_t *opts, uint32_t iterations);
-/** friendlyName (UTF-8); "" or NULL writes none. */
+/** friendlyName (UTF-8); "" or NULL writes none. @since 1.0 */
 MGW_API int mgw_pfxopts_set_friendly_name(mgw_pfxopts_t *opts, const char *name);
 /** Microsoft CSP name attribute (1.3.6.1.4.1.311.17.1), e.g. "Microsoft
- * Enhanced RSA and AES Cryptographic Provider"; NULL removes it. */
+ * Enhanced RSA and AES Cryptographic Provider"; NULL removes it. @since 1.0 */
 MGW_API int mgw_pfxopts_set_csp_name(mgw_pfxopts_t *opts, const char *name);
-/** MGW_PFX_KEYSPEC_*: exchange (0x10) is what -KeySpec KeyExchange keys carry. */
+/** MGW_PFX_KEYSPEC_*: exchange (0x10) is what -KeySpec KeyExchange keys carry. @since 1.0 */
 MGW_API int mgw_pfxopts_set_key_spec(mgw_pfxopts_t *opts, int key_spec);
-/** Mark the key for the LocalMachine key set (1.3.6.1.4.1.311.17.2). */
+/** Mark the key for the LocalMachine key set (1.3.6.1.4.1.311.17.2). @since 1.0 */
 MGW_API int mgw_pfxopts_set_machine_keyset(mgw_pfxopts_t *opts, int on);
-/** localKeyID bytes (Windows writes 01 00 00 00); 0 to 64 bytes, 0 = default. */
+/** localKeyID bytes (Windows writes 01 00 00 00); 0 to 64 bytes, 0 = default. @since 1.0 */
 MGW_API int mgw_pfxopts_set_local_key_id(mgw_pfxopts_t *opts, const uint8_t *id, size_t len);
-/** Add a chain certificate (copied), e.g. the issuing CA. */
+/** Add a chain certificate (copied), e.g. the issuing CA. @since 1.0 */
 MGW_API int mgw_pfxopts_add_chain(mgw_pfxopts_t *opts, const mgw_cert_t *cert);
-/** Use a caller-supplied random generator for salts and IVs. */
+/** Use a caller-supplied random generator for salts and IVs. @since 1.0 */
 MGW_API int mgw_pfxopts_set_rng(mgw_pfxopts_t *opts, mgw_rng_cb cb, void *ctx);
 
 /** Write a PFX holding `key`, `cert` (which must belong together) and the
  * chain of opts. `password` is UTF-8 (the empty string is a valid password);
- * NULL writes a PFX with no password, which PKCS#12 distinguishes from "". */
+ * NULL writes a PFX with no password, which PKCS#12 distinguishes from "". @since 1.0 */
 MGW_API int mgw_pfx_write(const mgw_pfxopts_t *opts, const mgw_cert_t *cert, const mgw_key_t *key,
                           const char *password, size_t password_len, uint8_t **out,
                           size_t *out_len);
@@ -453,27 +474,30 @@ MGW_API int mgw_pfx_write(const mgw_pfxopts_t *opts, const mgw_cert_t *cert, con
  * is decrypted; a wrong password gives MGW_ERR_PFX_MAC. An empty password also
  * opens files made with no password. Reads 3DES, RC2-40/128 (Windows exports)
  * and PBES2 with AES. Inputs above the size, bag or iteration limits give
- * MGW_ERR_PFX_LIMIT. */
+ * MGW_ERR_PFX_LIMIT. @since 1.0 */
 MGW_API int mgw_pfx_parse(const uint8_t *data, size_t len, const char *password,
                           size_t password_len, mgw_pfx_t **out);
+/** @since 1.0 */
 MGW_API void mgw_pfx_free(mgw_pfx_t **pfx);
-/** Copies of the private key and of the certificate that matches it. */
+/** Copies of the private key and of the certificate that matches it. @since 1.0 */
 MGW_API int mgw_pfx_key(const mgw_pfx_t *pfx, mgw_key_t **out);
+/** @since 1.0 */
 MGW_API int mgw_pfx_cert(const mgw_pfx_t *pfx, mgw_cert_t **out);
-/** The other certificates (the chain). */
+/** The other certificates (the chain). @since 1.0 */
 MGW_API size_t mgw_pfx_extra_cert_count(const mgw_pfx_t *pfx);
+/** @since 1.0 */
 MGW_API int mgw_pfx_extra_cert(const mgw_pfx_t *pfx, size_t index, mgw_cert_t **out);
-/** friendlyName, or MGW_ERR_NOT_FOUND. */
+/** friendlyName, or MGW_ERR_NOT_FOUND. @since 1.0 */
 MGW_API int mgw_pfx_friendly_name(const mgw_pfx_t *pfx, char **out);
-/** Algorithm name and iteration count found for a part (MGW_PFX_PART_*). */
+/** Algorithm name and iteration count found for a part (MGW_PFX_PART_*). @since 1.0 */
 MGW_API int mgw_pfx_algorithm(const mgw_pfx_t *pfx, int part, char **name, uint32_t *iterations);
-/** Algorithms, iterations, attributes, certificates and key, as text or JSON. */
+/** Algorithms, iterations, attributes, certificates and key, as text or JSON. @since 1.0 */
 MGW_API int mgw_pfx_describe(const mgw_pfx_t *pfx, int style, char **out);
 /** Re-encrypt a parsed PFX with opts (profile, iterations, extra chain,
- * attributes override the source's) and a new password (NULL: none). */
+ * attributes override the source's) and a new password (NULL: none). @since 1.0 */
 MGW_API int mgw_pfx_convert(const mgw_pfx_t *pfx, const mgw_pfxopts_t *opts, const char *password,
                             size_t password_len, uint8_t **out, size_t *out_len);
-/** Largest iteration count the reader accepts and the writer uses. */
+/** Largest iteration count the reader accepts and the writer uses. @since 1.0 */
 MGW_API uint32_t mgw_pfx_max_iterations(void);
 
 /* ------------------------------------------------------------------------ */
@@ -496,6 +520,7 @@ MGW_API size_t mgw_reg_max_file_size(void);
 
 /** An empty registry state. NULL when out of memory. @since 1.0 */
 MGW_API mgw_regstate_t *mgw_regstate_new(void);
+/** @since 1.0 */
 MGW_API void mgw_regstate_free(mgw_regstate_t **st);
 /** Import a .reg file into the state as `regedit /s` would: keys are created,
  * values set, `[-KEY]` and `"name"=-` delete. Reads "Windows Registry Editor
@@ -515,15 +540,16 @@ MGW_API int mgw_regstate_export(const mgw_regstate_t *st, uint8_t **out, size_t 
  * 0.0.0.0:443, DefaultFlags and the root auto-update policy untouched.
  * NULL when out of memory. @since 1.0 */
 MGW_API mgw_regopts_t *mgw_regopts_new(void);
+/** @since 1.0 */
 MGW_API void mgw_regopts_free(mgw_regopts_t **opts);
 /** SCHANNEL ClientAuthTrustMode: 0 machine trust, 1 exclusive root trust,
- * 2 exclusive CA trust. */
+ * 2 exclusive CA trust. @since 1.0 */
 MGW_API int mgw_regopts_set_trust_mode(mgw_regopts_t *opts, int mode);
 /** The IP binding "IP:PORT" (e.g. "0.0.0.0:443", "[::]:443") under
- * HTTP\\Parameters\\SslBindingInfo. */
+ * HTTP\\Parameters\\SslBindingInfo. @since 1.0 */
 MGW_API int mgw_regopts_set_binding(mgw_regopts_t *opts, const char *ip_port);
 /** An SNI binding "HOST:PORT" instead, found under SslSniBindingInfo by its
- * HostnamePort value. */
+ * HostnamePort value. @since 1.0 */
 MGW_API int mgw_regopts_set_sni_binding(mgw_regopts_t *opts, const char *host_port);
 /** A Central Certificate Store binding for a port ("443") instead, found under
  * SslCcsBindingInfo by the port of its key name ("0.0.0.0:443" or "443").
@@ -532,22 +558,22 @@ MGW_API int mgw_regopts_set_ccs_binding(mgw_regopts_t *opts, const char *port);
 /** 1 (default): clear DefaultSslCertCheckMode bit 0x1, client certificate
  * revocation is checked; 0: set bit 0x1, no revocation check. The other bits
  * (0x2 cached only, 0x4 freshness time, 0x10000 no usage check) are kept;
- * an absent value is taken as 0. */
+ * an absent value is taken as 0. @since 1.0 */
 MGW_API int mgw_regopts_set_revocation_check(mgw_regopts_t *opts, int on);
-/** Set DefaultFlags bit 0x40 (DISABLE_TLS13); other bits are kept. */
+/** Set DefaultFlags bit 0x40 (DISABLE_TLS13); other bits are kept. @since 1.0 */
 MGW_API int mgw_regopts_set_disable_tls13(mgw_regopts_t *opts, int on);
-/** Set DefaultFlags bit 0x2 (NEGOTIATE_CLIENT_CERT); other bits are kept. */
+/** Set DefaultFlags bit 0x2 (NEGOTIATE_CLIENT_CERT); other bits are kept. @since 1.0 */
 MGW_API int mgw_regopts_set_negotiate_client_cert(mgw_regopts_t *opts, int on);
 /** The binding's trusted issuer store, DefaultSslCtlStoreName (e.g.
- * "ClientAuthIssuer"); NULL leaves it untouched. */
+ * "ClientAuthIssuer"); NULL leaves it untouched. @since 1.0 */
 MGW_API int mgw_regopts_set_issuer_store(mgw_regopts_t *opts, const char *store);
 /** disable: policy DisableRootAutoUpdate = 1; keep_disallowed (needs disable):
- * EnableDisallowedCertAutoUpdate = 1 as well. */
+ * EnableDisallowedCertAutoUpdate = 1 as well. @since 1.0 */
 MGW_API int mgw_regopts_set_root_autoupdate(mgw_regopts_t *opts, int disable,
                                             int keep_disallowed);
 /** The client certificate the gateway will see; the plan warns about
  * pitfalls that depend on it (a self-signed one has no revocation source).
- * The options keep what they need; the certificate may be freed after. */
+ * The options keep what they need; the certificate may be freed after. @since 1.0 */
 MGW_API int mgw_regopts_set_client_cert(mgw_regopts_t *opts, const mgw_cert_t *cert);
 
 /** Compare `current` with the desired state. A missing binding is
@@ -559,30 +585,32 @@ MGW_API int mgw_regplan_compute(const mgw_regopts_t *opts, const mgw_regstate_t 
 /** Read a plan written by mgw_regplan_describe(MGW_DESCRIBE_JSON).
  * MGW_ERR_REG_PLAN when it is malformed (a member or a value listed twice
  * included) or its fingerprint does not match what it reads and writes. A
- * loaded plan has no backup (MGW_REGPLAN_BACKUP). */
+ * loaded plan has no backup (MGW_REGPLAN_BACKUP). @since 1.0 */
 MGW_API int mgw_regplan_load(const uint8_t *json, size_t len, mgw_regplan_t **out);
+/** @since 1.0 */
 MGW_API void mgw_regplan_free(mgw_regplan_t **plan);
-/** Number of values the plan writes (0: the state is compliant). */
+/** Number of values the plan writes (0: the state is compliant). @since 1.0 */
 MGW_API size_t mgw_regplan_change_count(const mgw_regplan_t *plan);
-/** Number of warnings, and the i-th as one line of text. */
+/** Number of warnings, and the i-th as one line of text. @since 1.0 */
 MGW_API size_t mgw_regplan_warning_count(const mgw_regplan_t *plan);
+/** @since 1.0 */
 MGW_API int mgw_regplan_warning(const mgw_regplan_t *plan, size_t index, char **text);
 /** "sha256:" and 64 hex digits over everything that drives apply and
  * rollback: per value the key and name, the action, the key's existence, the
  * value before and the value written (type and data), and the binding. It
- * catches edits and damage; it is not a signature (anyone can recompute it). */
+ * catches edits and damage; it is not a signature (anyone can recompute it). @since 1.0 */
 MGW_API int mgw_regplan_fingerprint(const mgw_regplan_t *plan, char **out);
 
 #define MGW_REGPLAN_SECURITY 1 /**< the changes only */
 #define MGW_REGPLAN_ROLLBACK 2 /**< restores changed values, deletes created ones and keys */
 #define MGW_REGPLAN_BACKUP 3   /**< export of every key the plan touches, with subkeys */
 
-/** One of the plan's .reg files, byte for byte as regedit writes them. */
+/** One of the plan's .reg files, byte for byte as regedit writes them. @since 1.0 */
 MGW_API int mgw_regplan_reg_file(const mgw_regplan_t *plan, int which, uint8_t **out,
                                  size_t *out_len);
 /** The plan as a table (MGW_DESCRIBE_TEXT: value, current, desired, action,
  * meaning, then warnings) or as JSON (MGW_DESCRIBE_JSON, what
- * mgw_regplan_load reads). */
+ * mgw_regplan_load reads). @since 1.0 */
 MGW_API int mgw_regplan_describe(const mgw_regplan_t *plan, int style, char **out);
 
 /** Apply the plan to a .reg file standing for the machine's registry
@@ -620,28 +648,13 @@ MGW_API int mgw_regstate_read_live(mgw_regstate_t *st, const char *key);
  * @since 1.0 */
 MGW_API int mgw_regplan_apply_live(const mgw_regplan_t *plan, const char *backup_path,
                                    unsigned flags, int *changed);
+/** @since 1.0 */
 MGW_API int mgw_regplan_rollback_live(const mgw_regplan_t *plan, const char *backup_path,
                                       unsigned flags, int *changed);
 
 /* ------------------------------------------------------------------------ */
-/* Trusted roots                                                             */
+/* Certificate stores                                                        */
 /* ------------------------------------------------------------------------ */
-
-/** Normalise a thumbprint as people paste it: whitespace, ':' and '-'
- * separators and invisible Unicode format characters (U+200E, which the
- * Windows certificate dialog puts in front, U+200F, U+202A-U+202E, U+FEFF,
- * U+200B and the like) are dropped; what remains must be 40 (SHA-1) or 64
- * (SHA-256) hex digits of either case. *out receives upper-case hex (free
- * with mgw_free). MGW_ERR_THUMBPRINT names the input and the 1-based
- * character position of the problem. @since 1.0 */
-MGW_API int mgw_thumbprint_normalize(const char *text, char **out);
-
-/** The roots Windows itself needs (KB 293781), built in: their number, and
- * the SHA-1 thumbprint and name of the `index`-th (free both with mgw_free;
- * either output may be NULL). A plan keeps them unless told otherwise.
- * @since 1.0 */
-MGW_API size_t mgw_roots_protected_count(void);
-MGW_API int mgw_roots_protected(size_t index, char **thumbprint, char **name);
 
 /** A certificate store, listed when opened. @since 1.0 */
 typedef struct mgw_store mgw_store_t;
@@ -652,11 +665,13 @@ typedef struct mgw_store mgw_store_t;
  * touched. Certificates are added as <SHA1>.cer (DER). MGW_ERR_NOT_FOUND when
  * the directory does not exist. @since 1.0 */
 MGW_API int mgw_store_open_dir(const char *path, mgw_store_t **out);
+/** @since 1.0 */
 MGW_API void mgw_store_free(mgw_store_t **store);
 /** Number of certificates, and the `index`-th: SHA-1 thumbprint, subject
  * (RFC 4514) and origin (the file name). Outputs may be NULL; the others are
- * freed with mgw_free. Entries are ordered by origin. */
+ * freed with mgw_free. Entries are ordered by origin. @since 1.0 */
 MGW_API size_t mgw_store_cert_count(const mgw_store_t *store);
+/** @since 1.0 */
 MGW_API int mgw_store_cert(const mgw_store_t *store, size_t index, char **thumbprint,
                            char **subject, char **origin);
 /** The physical stores of a Windows system store that hold the `index`-th
@@ -668,8 +683,9 @@ MGW_API int mgw_store_cert(const mgw_store_t *store, size_t index, char **thumbp
  * futile. "" for directory stores (and where none is known). Free with
  * mgw_free. @since 1.1 */
 MGW_API int mgw_store_cert_physical(const mgw_store_t *store, size_t index, char **names);
-/** Number of other entries, and the `index`-th with why it was left alone. */
+/** Number of other entries, and the `index`-th with why it was left alone. @since 1.0 */
 MGW_API size_t mgw_store_other_count(const mgw_store_t *store);
+/** @since 1.0 */
 MGW_API int mgw_store_other(const mgw_store_t *store, size_t index, char **name, char **reason);
 
 /** Open a Windows system certificate store named "Location\Name" (or with
@@ -720,11 +736,34 @@ MGW_API int mgw_store_import_pfx(mgw_store_t *store, const uint8_t *pfx, size_t 
                                  const char *password, size_t password_len, unsigned flags,
                                  char **thumbprint);
 
+/* ------------------------------------------------------------------------ */
+/* Trusted roots                                                             */
+/* ------------------------------------------------------------------------ */
+
+/** Normalise a thumbprint as people paste it: whitespace, ':' and '-'
+ * separators and invisible Unicode format characters (U+200E, which the
+ * Windows certificate dialog puts in front, U+200F, U+202A-U+202E, U+FEFF,
+ * U+200B and the like) are dropped; what remains must be 40 (SHA-1) or 64
+ * (SHA-256) hex digits of either case. *out receives upper-case hex (free
+ * with mgw_free). MGW_ERR_THUMBPRINT names the input and the 1-based
+ * character position of the problem. @since 1.0 */
+MGW_API int mgw_thumbprint_normalize(const char *text, char **out);
+
+/** The roots Windows itself needs (KB 293781), built in: their number, and
+ * the SHA-1 thumbprint and name of the `index`-th (free both with mgw_free;
+ * either output may be NULL). A plan keeps them unless told otherwise.
+ * @since 1.0 */
+MGW_API size_t mgw_roots_protected_count(void);
+/** @since 1.0 */
+MGW_API int mgw_roots_protected(size_t index, char **thumbprint, char **name);
+
 /** What a plan keeps: a keep-list and the overrides. @since 1.0 */
 typedef struct mgw_rootopts mgw_rootopts_t;
+/** @since 1.0 */
 MGW_API mgw_rootopts_t *mgw_rootopts_new(void);
+/** @since 1.0 */
 MGW_API void mgw_rootopts_free(mgw_rootopts_t **opts);
-/** Add one thumbprint (SHA-1 or SHA-256, as for mgw_thumbprint_normalize). */
+/** Add one thumbprint (SHA-1 or SHA-256, as for mgw_thumbprint_normalize). @since 1.0 */
 MGW_API int mgw_rootopts_add_keep(mgw_rootopts_t *opts, const char *thumbprint);
 /** Add the thumbprints of a keep-file: UTF-8 (a BOM is skipped) or UTF-16
  * with BOM (what Windows PowerShell's ">" writes); one thumbprint per line;
@@ -732,17 +771,17 @@ MGW_API int mgw_rootopts_add_keep(mgw_rootopts_t *opts, const char *thumbprint);
  * Get-ChildItem Cert:\LocalMachine\Root works as it is: its PSParentPath,
  * "Thumbprint  Subject" header and dashes lines are skipped, and a row's
  * thumbprint is its first column. Any other line that is not a thumbprint is
- * an error naming `name`, the line and the position; nothing is added then. */
+ * an error naming `name`, the line and the position; nothing is added then. @since 1.0 */
 MGW_API int mgw_rootopts_add_keep_file(mgw_rootopts_t *opts, const uint8_t *data, size_t len,
                                        const char *name);
-/** Number of distinct thumbprints on the keep-list. */
+/** Number of distinct thumbprints on the keep-list. @since 1.0 */
 MGW_API size_t mgw_rootopts_keep_count(const mgw_rootopts_t *opts);
 /** Let the plan remove one protected root (its SHA-1 thumbprint; anything
- * that is not a protected root is MGW_ERR_INVALID_ARGUMENT). */
+ * that is not a protected root is MGW_ERR_INVALID_ARGUMENT). @since 1.0 */
 MGW_API int mgw_rootopts_allow_protected(mgw_rootopts_t *opts, const char *thumbprint);
-/** Let the plan remove every protected root that is not on the keep-list. */
+/** Let the plan remove every protected root that is not on the keep-list. @since 1.0 */
 MGW_API int mgw_rootopts_set_remove_protected(mgw_rootopts_t *opts, int on);
-/** Accept keep-list entries that are not in the store (they are reported). */
+/** Accept keep-list entries that are not in the store (they are reported). @since 1.0 */
 MGW_API int mgw_rootopts_set_allow_missing(mgw_rootopts_t *opts, int on);
 
 #define MGW_ROOT_KEEP 1      /**< on the keep-list */
@@ -755,22 +794,24 @@ typedef struct mgw_rootplan mgw_rootplan_t;
 /** Plan the store against the options. Refused: an empty keep-list
  * (MGW_ERR_ROOTS_KEEP_EMPTY), keep-list entries missing from the store unless
  * allowed (MGW_ERR_ROOTS_KEEP_MISSING, naming them), a plan that keeps no
- * certificate (MGW_ERR_ROOTS_KEEPS_NOTHING). Linear in the store size. */
+ * certificate (MGW_ERR_ROOTS_KEEPS_NOTHING). Linear in the store size. @since 1.0 */
 MGW_API int mgw_rootplan_compute(const mgw_store_t *store, const mgw_rootopts_t *opts,
                                  mgw_rootplan_t **out);
+/** @since 1.0 */
 MGW_API void mgw_rootplan_free(mgw_rootplan_t **plan);
-/** Number of entries with `action` (MGW_ROOT_*), or all of them for 0. */
+/** Number of entries with `action` (MGW_ROOT_*), or all of them for 0. @since 1.0 */
 MGW_API size_t mgw_rootplan_count(const mgw_rootplan_t *plan, int action);
 /** The `index`-th entry (store order): action, SHA-1 thumbprint, subject.
- * String outputs may be NULL. */
+ * String outputs may be NULL. @since 1.0 */
 MGW_API int mgw_rootplan_entry(const mgw_rootplan_t *plan, size_t index, int *action,
                                char **thumbprint, char **subject);
-/** Keep-list entries not found in the store (with mgw_rootopts_set_allow_missing). */
+/** Keep-list entries not found in the store (with mgw_rootopts_set_allow_missing). @since 1.0 */
 MGW_API size_t mgw_rootplan_missing_count(const mgw_rootplan_t *plan);
+/** @since 1.0 */
 MGW_API int mgw_rootplan_missing(const mgw_rootplan_t *plan, size_t index, char **thumbprint);
 /** The plan as text (MGW_DESCRIBE_TEXT) or a JSON object (MGW_DESCRIBE_JSON):
  * counts, every entry with its action, protected roots by name, other
- * entries of the store with their reasons, missing keep-list entries. */
+ * entries of the store with their reasons, missing keep-list entries. @since 1.0 */
 MGW_API int mgw_rootplan_describe(const mgw_rootplan_t *plan, int style, char **out);
 
 #define MGW_ROOTS_REMOVED 1     /**< prune removed this certificate */
@@ -809,19 +850,21 @@ MGW_API int mgw_roots_restore(mgw_store_t *store, const char *backup_path,
 
 /** Options of the scheduled re-prune task. @since 1.0 */
 typedef struct mgw_taskopts mgw_taskopts_t;
+/** @since 1.0 */
 MGW_API mgw_taskopts_t *mgw_taskopts_new(void);
+/** @since 1.0 */
 MGW_API void mgw_taskopts_free(mgw_taskopts_t **opts);
 /** Repetition interval in seconds: whole minutes from 1 minute to 31 days
- * (the schema's range). Default 900 (PT15M). */
+ * (the schema's range). Default 900 (PT15M). @since 1.0 */
 MGW_API int mgw_taskopts_set_interval(mgw_taskopts_t *opts, uint32_t seconds);
 /** Execution time limit in seconds: whole minutes from 1 minute to 31 days.
- * Default 600 (PT10M). */
+ * Default 600 (PT10M). @since 1.0 */
 MGW_API int mgw_taskopts_set_time_limit(mgw_taskopts_t *opts, uint32_t seconds);
 /** Start boundary of the daily trigger as local time "YYYY-MM-DDThh:mm:ss".
- * Default: today (UTC date) at 00:00:00. */
+ * Default: today (UTC date) at 00:00:00. @since 1.0 */
 MGW_API int mgw_taskopts_set_start(mgw_taskopts_t *opts, const char *local_time);
 /** The program to run (at most 260 characters) and its arguments (may be
- * NULL), taken as they are. */
+ * NULL), taken as they are. @since 1.0 */
 MGW_API int mgw_taskopts_set_command(mgw_taskopts_t *opts, const char *program,
                                      const char *arguments);
 /** The default command: `program` (NULL: "C:\\Program Files\\mgwauth\\mgwauth.exe",
@@ -832,7 +875,7 @@ MGW_API int mgw_taskopts_set_command(mgw_taskopts_t *opts, const char *program,
  * writes its backup under a new dated name in D. The program, F, D and a
  * directory store S must be absolute Windows paths ("C:\\..." or a UNC path
  * "\\\\server\\share\\..."), since the task runs as SYSTEM in System32;
- * anything else is MGW_ERR_INVALID_ARGUMENT. */
+ * anything else is MGW_ERR_INVALID_ARGUMENT. @since 1.0 */
 MGW_API int mgw_taskopts_set_prune_command(mgw_taskopts_t *opts, const char *program,
                                            const char *store, const char *keep_file,
                                            const char *backup_dir);
@@ -841,7 +884,7 @@ MGW_API int mgw_taskopts_set_prune_command(mgw_taskopts_t *opts, const char *pro
  * trigger repeating every interval without end; start when available, start
  * on demand, restart on failure every minute up to 3 times, the execution
  * time limit; the Exec action. Values are XML-escaped; control characters are
- * refused. */
+ * refused. @since 1.0 */
 MGW_API int mgw_task_xml(const mgw_taskopts_t *opts, uint8_t **out, size_t *out_len);
 
 /** Register a task with the Windows Task Scheduler (the Task Scheduler 2.0
@@ -877,47 +920,51 @@ typedef struct mgw_checkres mgw_checkres_t;
 /** Options of a gateway check. Defaults: expected status 200, timeout 10 s,
  * TLS 1.2 up to the newest version the crypto library has. @since 1.0 */
 MGW_API mgw_checkopts_t *mgw_checkopts_new(void);
+/** @since 1.0 */
 MGW_API void mgw_checkopts_free(mgw_checkopts_t **opts);
 /** https://host[:port][/path]; without a path (or with "/") the check
- * requests /Microsoft-Server-ActiveSync/HealthCheck.htm. */
+ * requests /Microsoft-Server-ActiveSync/HealthCheck.htm. @since 1.0 */
 MGW_API int mgw_checkopts_set_url(mgw_checkopts_t *opts, const char *url);
-/** The client certificate and its key (copied; they must belong together). */
+/** The client certificate and its key (copied; they must belong together). @since 1.0 */
 MGW_API int mgw_checkopts_set_client(mgw_checkopts_t *opts, const mgw_cert_t *cert,
                                      const mgw_key_t *key);
-/** An intermediate certificate sent after the client certificate. */
+/** An intermediate certificate sent after the client certificate. @since 1.0 */
 MGW_API int mgw_checkopts_add_client_chain(mgw_checkopts_t *opts, const mgw_cert_t *cert);
-/** CA certificates (PEM bundle or DER) that verify the server. */
+/** CA certificates (PEM bundle or DER) that verify the server. @since 1.0 */
 MGW_API int mgw_checkopts_set_cafile(mgw_checkopts_t *opts, const char *path);
-/** Accept an unverified server certificate (reported as unverified). */
+/** Accept an unverified server certificate (reported as unverified). @since 1.0 */
 MGW_API int mgw_checkopts_set_insecure(mgw_checkopts_t *opts, int insecure);
+/** @since 1.0 */
 MGW_API int mgw_checkopts_set_expected_status(mgw_checkopts_t *opts, int status);
-/** Deadline of each request, connection to last byte (1 ms to 600 s). */
+/** Deadline of each request, connection to last byte (1 ms to 600 s). @since 1.0 */
 MGW_API int mgw_checkopts_set_timeout_ms(mgw_checkopts_t *opts, uint32_t ms);
 /** Connect to this address instead of the URL's host (which still names the
- * server for SNI and the certificate check), like curl --resolve. */
+ * server for SNI and the certificate check), like curl --resolve. @since 1.0 */
 MGW_API int mgw_checkopts_set_connect_to(mgw_checkopts_t *opts, const char *address);
-/** Highest TLS version to offer: MGW_TLS_1_2 or MGW_TLS_1_3. */
+/** Highest TLS version to offer: MGW_TLS_1_2 or MGW_TLS_1_3. @since 1.0 */
 MGW_API int mgw_checkopts_set_max_tls(mgw_checkopts_t *opts, int version);
 
-/** Newest TLS version this build can speak: MGW_TLS_1_2 or MGW_TLS_1_3 (mbedTLS 3.x). */
+/** Newest TLS version this build can speak: MGW_TLS_1_2 or MGW_TLS_1_3 (mbedTLS 3.x). @since 1.0 */
 MGW_API int mgw_check_max_tls(void);
 /** Run the check: one request with the client certificate, one without.
  * Returns MGW_OK when a result was produced, whatever the verdict; network and
- * TLS faults are in the result (mgw_checkres_error). */
+ * TLS faults are in the result (mgw_checkres_error). @since 1.0 */
 MGW_API int mgw_check_run(const mgw_checkopts_t *opts, mgw_checkres_t **out);
+/** @since 1.0 */
 MGW_API void mgw_checkres_free(mgw_checkres_t **res);
 /** 1 for PASS: the authenticated request got the expected status and the
  * anonymous one was refused (TLS alert, 403, or 400 "No required SSL
- * certificate was sent"). */
+ * certificate was sent"). @since 1.0 */
 MGW_API int mgw_checkres_passed(const mgw_checkres_t *res);
-/** MGW_OK on PASS, else the specific MGW_ERR_CHECK_* (or other) code. */
+/** MGW_OK on PASS, else the specific MGW_ERR_CHECK_* (or other) code. @since 1.0 */
 MGW_API int mgw_checkres_error(const mgw_checkres_t *res);
+/** @since 1.0 */
 MGW_API int mgw_checkres_reason(const mgw_checkres_t *res, char **out);
-/** HTTP status of one request (MGW_CHECK_WITH_CERT / _WITHOUT_CERT), 0 if none. */
+/** HTTP status of one request (MGW_CHECK_WITH_CERT / _WITHOUT_CERT), 0 if none. @since 1.0 */
 MGW_API int mgw_checkres_status(const mgw_checkres_t *res, int which);
 /** Verdict, TLS version and cipher suite, server certificate, whether a
  * CertificateRequest came and which CA names it listed, status lines and
- * body excerpts, as text or JSON. */
+ * body excerpts, as text or JSON. @since 1.0 */
 MGW_API int mgw_checkres_describe(const mgw_checkres_t *res, int style, char **out);
 
 /* ------------------------------------------------------------------------ */
@@ -935,8 +982,11 @@ MGW_API int mgw_checkres_describe(const mgw_checkres_t *res, int style, char **o
  * column (counted in characters), or MGW_ERR_IIS_CONFIG for a document
  * that is not an IIS configuration. @since 1.1 */
 typedef struct mgw_iisconfig mgw_iisconfig_t;
+/** @since 1.1 */
 MGW_API size_t mgw_iis_max_file_size(void);
+/** @since 1.1 */
 MGW_API int mgw_iisconfig_parse(const uint8_t *data, size_t len, mgw_iisconfig_t **out);
+/** @since 1.1 */
 MGW_API void mgw_iisconfig_free(mgw_iisconfig_t **cfg);
 /** Sites, their bindings with decoded binding sslFlags, and the
  * system.webServer/security/access sslFlags of each site's location and of
@@ -950,17 +1000,19 @@ MGW_API int mgw_iis_live_path(char **out);
 
 /** What an IIS plan wants. @since 1.1 */
 typedef struct mgw_iisopts mgw_iisopts_t;
+/** @since 1.1 */
 MGW_API mgw_iisopts_t *mgw_iisopts_new(void);
+/** @since 1.1 */
 MGW_API void mgw_iisopts_free(mgw_iisopts_t **opts);
-/** The site (default "Default Web Site"). */
+/** The site (default "Default Web Site"). @since 1.1 */
 MGW_API int mgw_iisopts_set_site(mgw_iisopts_t *opts, const char *name);
 /** Restrict the binding changes to this https binding ("*:443:"); may be
- * given several times. Default: every https binding of the site. */
+ * given several times. Default: every https binding of the site. @since 1.1 */
 MGW_API int mgw_iisopts_add_binding(mgw_iisopts_t *opts, const char *binding_information);
-/** Set binding sslFlags bit 32 (DisableTLS13, "Disable TLS 1.3 over TCP"). */
+/** Set binding sslFlags bit 32 (DisableTLS13, "Disable TLS 1.3 over TCP"). @since 1.1 */
 MGW_API int mgw_iisopts_set_disable_tls13(mgw_iisopts_t *opts, int on);
 /** Say that HTTP.sys negotiates the client certificate in the handshake
- * (DefaultFlags 0x2): no warning about renegotiation and HTTP 413. */
+ * (DefaultFlags 0x2): no warning about renegotiation and HTTP 413. @since 1.1 */
 MGW_API int mgw_iisopts_set_cert_in_handshake(mgw_iisopts_t *opts, int on);
 
 /** A plan: the settings compared, the complete desired file, the current
@@ -971,30 +1023,35 @@ typedef struct mgw_iisplan mgw_iisplan_t;
  * kept); with disable_tls13 the chosen https bindings get bit 32. The
  * desired file differs from the current one only where a setting changes.
  * A site or binding that does not exist is MGW_ERR_IIS_NOT_FOUND naming
- * those that do; the planner never creates a site or a binding. */
+ * those that do; the planner never creates a site or a binding. @since 1.1 */
 MGW_API int mgw_iisplan_compute(const mgw_iisopts_t *opts, const mgw_iisconfig_t *current,
                                 mgw_iisplan_t **out);
 /** Read a plan written by mgw_iisplan_describe(MGW_DESCRIBE_JSON) with the
  * desired and the current (backup) file it names; MGW_ERR_IIS_PLAN when
- * anything does not match its fingerprint. */
+ * anything does not match its fingerprint. @since 1.1 */
 MGW_API int mgw_iisplan_load(const uint8_t *json, size_t json_len, const uint8_t *desired,
                              size_t desired_len, const uint8_t *backup, size_t backup_len,
                              mgw_iisplan_t **out);
+/** @since 1.1 */
 MGW_API void mgw_iisplan_free(mgw_iisplan_t **plan);
+/** @since 1.1 */
 MGW_API size_t mgw_iisplan_change_count(const mgw_iisplan_t *plan);
+/** @since 1.1 */
 MGW_API size_t mgw_iisplan_warning_count(const mgw_iisplan_t *plan);
+/** @since 1.1 */
 MGW_API int mgw_iisplan_warning(const mgw_iisplan_t *plan, size_t index, char **text);
 /** "sha256:" and 64 hex digits over the site, both files' SHA-256 and
- * every setting's before and after value. */
+ * every setting's before and after value. @since 1.1 */
 MGW_API int mgw_iisplan_fingerprint(const mgw_iisplan_t *plan, char **out);
 /** The table (setting, current, desired, action, meaning; warnings) or the
- * JSON plan file. */
+ * JSON plan file. @since 1.1 */
 MGW_API int mgw_iisplan_describe(const mgw_iisplan_t *plan, int style, char **out);
 
 #define MGW_IISPLAN_DESIRED 1         /**< the complete desired applicationHost.config */
 #define MGW_IISPLAN_BACKUP 2          /**< the current file, byte for byte */
 #define MGW_IISPLAN_APPCMD 3          /**< the changes as appcmd lines (.cmd) */
 #define MGW_IISPLAN_APPCMD_ROLLBACK 4 /**< appcmd lines that undo them */
+/** @since 1.1 */
 MGW_API int mgw_iisplan_output(const mgw_iisplan_t *plan, int which, uint8_t **out,
                                size_t *out_len);
 
@@ -1007,11 +1064,13 @@ MGW_API int mgw_iisplan_output(const mgw_iisplan_t *plan, int which, uint8_t **o
  * that fails too). *changed (may be NULL): settings changed. @since 1.1 */
 MGW_API int mgw_iisplan_apply_file(const mgw_iisplan_t *plan, const char *config_path,
                                    const char *backup_path, unsigned flags, int *changed);
+/** @since 1.1 */
 MGW_API int mgw_iisplan_rollback_file(const mgw_iisplan_t *plan, const char *config_path,
                                       const char *backup_path, unsigned flags, int *changed);
 /** The same on mgw_iis_live_path(). @since 1.1 */
 MGW_API int mgw_iisplan_apply_live(const mgw_iisplan_t *plan, const char *backup_path,
                                    unsigned flags, int *changed);
+/** @since 1.1 */
 MGW_API int mgw_iisplan_rollback_live(const mgw_iisplan_t *plan, const char *backup_path,
                                       unsigned flags, int *changed);
 
