@@ -1,4 +1,5 @@
-/* TCP client sockets on POSIX with poll()-based deadlines. */
+/* TCP client sockets on POSIX (net.h): poll()-based waits, getaddrinfo() on
+ * a thread under the deadline. */
 #include "platform/net.h"
 
 #include <errno.h>
@@ -6,8 +7,8 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,20 +22,18 @@ int64_t mgw_net_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int remaining(const mgw_net *n)
+int mgw_netos_start(void)
 {
-    int64_t left = n->deadline_ms - mgw_net_now_ms();
-    return left <= 0 ? 0 : left > 0x7FFFFFFF ? 0x7FFFFFFF : (int)left;
+    return MGW_OK;
 }
 
-/* Wait until fd is ready for `events`; 1 ready, 0 timeout, -1 error. */
-static int wait_for(const mgw_net *n, short events)
+int mgw_netos_wait(const mgw_net *n, bool for_write)
 {
     for (;;) {
-        int ms = remaining(n);
+        int ms = mgw_net_remaining(n);
         if (ms == 0)
             return 0;
-        struct pollfd p = {(int)n->fd, events, 0};
+        struct pollfd p = {(int)n->fd, for_write ? POLLOUT : POLLIN, 0};
         int r = poll(&p, 1, ms);
         if (r < 0 && errno == EINTR)
             continue;
@@ -64,7 +63,7 @@ static int try_connect(mgw_net *n, const struct addrinfo *ai, int *err)
         n->fd = -1;
         return -1;
     }
-    int w = wait_for(n, POLLOUT);
+    int w = mgw_netos_wait(n, true);
     if (w <= 0) {
         *err = w == 0 ? ETIMEDOUT : errno;
         close(fd);
@@ -131,7 +130,7 @@ static void *resolve_thread(void *arg)
 }
 
 /* 0 and *out on success, a getaddrinfo error, or EAI_AGAIN with *timed_out. */
-static int resolve(const mgw_net *n, const char *host, const char *port, struct addrinfo **out,
+int mgw_netos_resolve(const mgw_net *n, const char *host, const char *port, struct addrinfo **out,
                    bool *timed_out)
 {
     *out = NULL;
@@ -179,66 +178,55 @@ static int resolve(const mgw_net *n, const char *host, const char *port, struct 
     return rc;
 }
 
-int mgw_net_connect(mgw_net *n, const char *host, const char *port, int64_t deadline_ms)
+void mgw_netos_free_addresses(struct addrinfo *ai)
 {
-    n->fd = -1;
-    n->deadline_ms = deadline_ms;
-    struct addrinfo *res = NULL;
-    bool timed_out = false;
-    int g = resolve(n, host, port, &res, &timed_out);
-    if (timed_out)
-        return mgw_err(MGW_ERR_CHECK_TIMEOUT, "resolving %s timed out", host);
-    if (g != 0)
-        return mgw_err(MGW_ERR_CHECK_RESOLVE, "cannot resolve %s: %s", host, gai_strerror(g));
-    int err = 0;
-    for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next)
-        if (try_connect(n, ai, &err) == 0) {
-            freeaddrinfo(res);
-            return MGW_OK;
-        }
-    freeaddrinfo(res);
-    if (err == ETIMEDOUT || remaining(n) == 0)
-        return mgw_err(MGW_ERR_CHECK_TIMEOUT, "connecting to %s:%s timed out", host, port);
-    return mgw_err(MGW_ERR_CHECK_CONNECT, "cannot connect to %s:%s: %s", host, port,
-                   strerror(err));
+    freeaddrinfo(ai);
 }
 
-/* The deadline is checked before every call, not only when the socket would
- * block: a peer that keeps it busy (a flood of alerts or renegotiation
- * requests, which the TLS layer reads and drops) is still cut off. */
-long mgw_net_send(mgw_net *n, const uint8_t *buf, size_t len)
+int mgw_netos_try_connect_any(mgw_net *n, const struct addrinfo *ai, int *err)
+{
+    for (; ai != NULL; ai = ai->ai_next)
+        if (try_connect(n, ai, err) == 0)
+            return 0;
+    return -1;
+}
+
+bool mgw_netos_timed_out(int err)
+{
+    return err == ETIMEDOUT;
+}
+
+const char *mgw_netos_resolve_text(int code, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", gai_strerror(code));
+    return buf;
+}
+
+const char *mgw_netos_error_text(int err, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", strerror(err));
+    return buf;
+}
+
+long mgw_netos_send(mgw_net *n, const uint8_t *buf, size_t len)
 {
     for (;;) {
-        if (remaining(n) == 0)
-            return MGW_NET_TIMEOUT;
         ssize_t w = send((int)n->fd, buf, len, MSG_NOSIGNAL);
         if (w >= 0)
             return (long)w;
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK)
-            return MGW_NET_ERROR;
-        int r = wait_for(n, POLLOUT);
-        if (r <= 0)
-            return r == 0 ? MGW_NET_TIMEOUT : MGW_NET_ERROR;
+        if (errno != EINTR)
+            return errno == EAGAIN || errno == EWOULDBLOCK ? MGW_NETOS_AGAIN : MGW_NET_ERROR;
     }
 }
 
-long mgw_net_recv(mgw_net *n, uint8_t *buf, size_t len)
+long mgw_netos_recv(mgw_net *n, uint8_t *buf, size_t len)
 {
     for (;;) {
-        if (remaining(n) == 0)
-            return MGW_NET_TIMEOUT;
         ssize_t r = recv((int)n->fd, buf, len, 0);
         if (r >= 0)
             return (long)r;
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK)
-            return MGW_NET_ERROR;
-        int w = wait_for(n, POLLIN);
-        if (w <= 0)
-            return w == 0 ? MGW_NET_TIMEOUT : MGW_NET_ERROR;
+        if (errno != EINTR)
+            return errno == EAGAIN || errno == EWOULDBLOCK ? MGW_NETOS_AGAIN : MGW_NET_ERROR;
     }
 }
 

@@ -1,6 +1,6 @@
 /*
- * TCP client sockets on Windows (Winsock 2) with select()-based deadlines;
- * the same contract as net_posix.c. Winsock is started once per process and
+ * TCP client sockets on Windows (Winsock 2; net.h): select()-based waits,
+ * getaddrinfo() on a thread under the deadline. Winsock is started once per process and
  * left running (WSACleanup at exit would race with other threads' sockets).
  */
 /* winsock2.h before windows.h (which would pull in the old winsock.h) */
@@ -19,12 +19,6 @@ int64_t mgw_net_now_ms(void)
     return (int64_t)GetTickCount64();
 }
 
-static int remaining(const mgw_net *n)
-{
-    int64_t left = n->deadline_ms - mgw_net_now_ms();
-    return left <= 0 ? 0 : left > 0x7FFFFFFF ? 0x7FFFFFFF : (int)left;
-}
-
 static INIT_ONCE wsa_once = INIT_ONCE_STATIC_INIT;
 static int wsa_status = -1;
 
@@ -36,12 +30,11 @@ static BOOL CALLBACK wsa_start(PINIT_ONCE o, PVOID p, PVOID *c)
     return TRUE;
 }
 
-/* Wait until the socket is ready to write (or a connect finished: writable or
- * failed) or to read; 1 ready, 0 timeout, -1 error. */
-static int wait_for(const mgw_net *n, bool for_write)
+/* A connect that failed shows in the exception set. */
+int mgw_netos_wait(const mgw_net *n, bool for_write)
 {
     SOCKET s = (SOCKET)n->fd;
-    int ms = remaining(n);
+    int ms = mgw_net_remaining(n);
     if (ms == 0)
         return 0;
     fd_set rd, wr, ex;
@@ -84,7 +77,7 @@ static int try_connect(mgw_net *n, const struct addrinfo *ai, int *err)
         close_socket(n);
         return -1;
     }
-    int w = wait_for(n, true);
+    int w = mgw_netos_wait(n, true);
     int soerr = 0;
     int len = sizeof(soerr);
     if (w > 0)
@@ -151,7 +144,7 @@ static char *copy(const char *s)
     return c;
 }
 
-static int resolve(const mgw_net *n, const char *host, const char *port, struct addrinfo **out,
+int mgw_netos_resolve(const mgw_net *n, const char *host, const char *port, struct addrinfo **out,
                    bool *timed_out)
 {
     *out = NULL;
@@ -175,9 +168,9 @@ static int resolve(const mgw_net *n, const char *host, const char *port, struct 
     CloseHandle(t);
     EnterCriticalSection(&j->lock);
     while (!j->done) {
-        int ms = remaining(n);
+        int ms = mgw_net_remaining(n);
         if (ms == 0 || (!SleepConditionVariableCS(&j->done_cv, &j->lock, (DWORD)ms) &&
-                        GetLastError() == ERROR_TIMEOUT && remaining(n) == 0))
+                        GetLastError() == ERROR_TIMEOUT && mgw_net_remaining(n) == 0))
             break;
     }
     int rc = EAI_AGAIN;
@@ -193,73 +186,58 @@ static int resolve(const mgw_net *n, const char *host, const char *port, struct 
     return rc;
 }
 
-static const char *wsa_text(int code, char *buf, size_t size)
+int mgw_netos_start(void)
+{
+    InitOnceExecuteOnce(&wsa_once, wsa_start, NULL, NULL);
+    if (wsa_status != 0)
+        return mgw_err(MGW_ERR_CHECK_CONNECT, "cannot start Winsock (%d)", wsa_status);
+    return MGW_OK;
+}
+
+void mgw_netos_free_addresses(struct addrinfo *ai)
+{
+    freeaddrinfo(ai);
+}
+
+int mgw_netos_try_connect_any(mgw_net *n, const struct addrinfo *ai, int *err)
+{
+    for (; ai != NULL; ai = ai->ai_next)
+        if (try_connect(n, ai, err) == 0)
+            return 0;
+    return -1;
+}
+
+bool mgw_netos_timed_out(int err)
+{
+    return err == WSAETIMEDOUT;
+}
+
+const char *mgw_netos_resolve_text(int code, char *buf, size_t size)
 {
     return mgw_win_strerror((DWORD)code, buf, size);
 }
 
-int mgw_net_connect(mgw_net *n, const char *host, const char *port, int64_t deadline_ms)
+const char *mgw_netos_error_text(int err, char *buf, size_t size)
 {
-    n->fd = -1;
-    n->deadline_ms = deadline_ms;
-    InitOnceExecuteOnce(&wsa_once, wsa_start, NULL, NULL);
-    if (wsa_status != 0)
-        return mgw_err(MGW_ERR_CHECK_CONNECT, "cannot start Winsock (%d)", wsa_status);
-    struct addrinfo *res = NULL;
-    bool timed_out = false;
-    int g = resolve(n, host, port, &res, &timed_out);
-    char msg[256];
-    if (timed_out)
-        return mgw_err(MGW_ERR_CHECK_TIMEOUT, "resolving %s timed out", host);
-    if (g != 0)
-        return mgw_err(MGW_ERR_CHECK_RESOLVE, "cannot resolve %s: %s", host,
-                       wsa_text(g, msg, sizeof(msg)));
-    int err = 0;
-    for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next)
-        if (try_connect(n, ai, &err) == 0) {
-            freeaddrinfo(res);
-            return MGW_OK;
-        }
-    freeaddrinfo(res);
-    if (err == WSAETIMEDOUT || remaining(n) == 0)
-        return mgw_err(MGW_ERR_CHECK_TIMEOUT, "connecting to %s:%s timed out", host, port);
-    return mgw_err(MGW_ERR_CHECK_CONNECT, "cannot connect to %s:%s: %s", host, port,
-                   wsa_text(err, msg, sizeof(msg)));
+    return mgw_win_strerror((DWORD)err, buf, size);
 }
 
-/* The deadline is checked before every call, as in net_posix.c. */
-long mgw_net_send(mgw_net *n, const uint8_t *buf, size_t len)
+long mgw_netos_send(mgw_net *n, const uint8_t *buf, size_t len)
 {
     int chunk = len > 0x40000000u ? 0x40000000 : (int)len;
-    for (;;) {
-        if (remaining(n) == 0)
-            return MGW_NET_TIMEOUT;
-        int w = send((SOCKET)n->fd, (const char *)buf, chunk, 0);
-        if (w != SOCKET_ERROR)
-            return (long)w;
-        if (WSAGetLastError() != WSAEWOULDBLOCK)
-            return MGW_NET_ERROR;
-        int r = wait_for(n, true);
-        if (r <= 0)
-            return r == 0 ? MGW_NET_TIMEOUT : MGW_NET_ERROR;
-    }
+    int w = send((SOCKET)n->fd, (const char *)buf, chunk, 0);
+    if (w != SOCKET_ERROR)
+        return (long)w;
+    return WSAGetLastError() == WSAEWOULDBLOCK ? MGW_NETOS_AGAIN : MGW_NET_ERROR;
 }
 
-long mgw_net_recv(mgw_net *n, uint8_t *buf, size_t len)
+long mgw_netos_recv(mgw_net *n, uint8_t *buf, size_t len)
 {
     int chunk = len > 0x40000000u ? 0x40000000 : (int)len;
-    for (;;) {
-        if (remaining(n) == 0)
-            return MGW_NET_TIMEOUT;
-        int r = recv((SOCKET)n->fd, (char *)buf, chunk, 0);
-        if (r != SOCKET_ERROR)
-            return (long)r;
-        if (WSAGetLastError() != WSAEWOULDBLOCK)
-            return MGW_NET_ERROR;
-        int w = wait_for(n, false);
-        if (w <= 0)
-            return w == 0 ? MGW_NET_TIMEOUT : MGW_NET_ERROR;
-    }
+    int r = recv((SOCKET)n->fd, (char *)buf, chunk, 0);
+    if (r != SOCKET_ERROR)
+        return (long)r;
+    return WSAGetLastError() == WSAEWOULDBLOCK ? MGW_NETOS_AGAIN : MGW_NET_ERROR;
 }
 
 void mgw_net_close(mgw_net *n)
