@@ -72,3 +72,24 @@ int mgw_apply_done(int r, int n, int *changed)
     mgw_err_clear();
     return MGW_OK;
 }
+
+void mgw_fault_arm(mgw_fault *f, int kind, unsigned skip)
+{
+    f->kind = kind;
+    f->skip = skip;
+}
+
+int mgw_fault_take(mgw_fault *f)
+{
+    if (f->kind == MGW_FAULT_NONE)
+        return MGW_FAULT_NONE;
+    if (f->skip > 0) {
+        f->skip--;
+        return MGW_FAULT_NONE;
+    }
+    int kind = f->kind;
+    if (kind == MGW_FAULT_FAIL_ALL)
+        return MGW_FAULT_FAIL;
+    f->kind = MGW_FAULT_NONE;
+    return kind;
+}

@@ -46,4 +46,20 @@ int mgw_apply_run(const mgw_apply_ops *ops, void *ctx, bool reverse, const char 
  * caller asked for it) and the thread's error cleared; else r. */
 int mgw_apply_done(int r, int n, int *changed);
 
+/* Fault injection for the unit tests (never exported), the same for every
+ * kind of target: the write after `skip` more successful writes fails
+ * (MGW_FAULT_FAIL) or silently stores other data (MGW_FAULT_CORRUPT); with
+ * MGW_FAULT_FAIL_ALL that write and all later ones fail. MGW_FAULT_NONE turns
+ * it off. Each kind of target keeps one, global and not thread-safe. */
+enum { MGW_FAULT_NONE, MGW_FAULT_FAIL, MGW_FAULT_CORRUPT, MGW_FAULT_FAIL_ALL };
+typedef struct {
+    int kind;
+    unsigned skip;
+} mgw_fault;
+
+void mgw_fault_arm(mgw_fault *f, int kind, unsigned skip);
+/* The fault for this write: MGW_FAULT_NONE, MGW_FAULT_FAIL or
+ * MGW_FAULT_CORRUPT (each fires once, FAIL_ALL every time). */
+int mgw_fault_take(mgw_fault *f);
+
 #endif

@@ -19,28 +19,11 @@ typedef struct {
     const char *path;
 } iis_target;
 
-static int fault_kind = MGW_IISFAULT_NONE;
-static unsigned fault_skip;
+static mgw_fault fault;
 
 void mgw_iis_inject_fault(int kind, unsigned skip)
 {
-    fault_kind = kind;
-    fault_skip = skip;
-}
-
-static int take_fault(void)
-{
-    if (fault_kind == MGW_IISFAULT_NONE)
-        return MGW_IISFAULT_NONE;
-    if (fault_skip > 0) {
-        fault_skip--;
-        return MGW_IISFAULT_NONE;
-    }
-    int kind = fault_kind;
-    if (kind == MGW_IISFAULT_FAIL_ALL)
-        return MGW_IISFAULT_FAIL;
-    fault_kind = MGW_IISFAULT_NONE;
-    return kind;
+    mgw_fault_arm(&fault, kind, skip);
 }
 
 static int read_live(const iis_target *t, uint8_t **data, size_t *len)
@@ -133,10 +116,10 @@ static int target_write(void *ctx, bool wanted)
     const iis_target *t = ctx;
     const uint8_t *data = wanted ? t->plan->desired : t->plan->before;
     size_t len = wanted ? t->plan->desired_len : t->plan->before_len;
-    int fault = take_fault();
-    if (fault == MGW_IISFAULT_FAIL)
+    int f = mgw_fault_take(&fault);
+    if (f == MGW_IISFAULT_FAIL)
         return mgw_err(MGW_ERR_IO, "%s: injected write failure", t->path);
-    if (fault == MGW_IISFAULT_CORRUPT)
+    if (f == MGW_IISFAULT_CORRUPT)
         len = len > 0 ? len - 1 : 0;
     /* t->path is the file itself, links resolved: the replacement is made in
      * its own directory and keeps its permissions */

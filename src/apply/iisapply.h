@@ -3,6 +3,7 @@
 #ifndef MGW_APPLY_IISAPPLY_H
 #define MGW_APPLY_IISAPPLY_H
 
+#include "apply/apply.h"
 #include "iis/iis.h"
 
 /* Carry a plan out on the file at `path` (forward: apply; reverse: roll
@@ -14,7 +15,12 @@ int mgw_iisplan_run(const mgw_iisplan_t *plan, const char *path, bool reverse,
  * more successful writes fails, or writes the file cut short by one byte;
  * FAIL_ALL makes that write and all later ones fail. Global, not
  * thread-safe. */
-enum { MGW_IISFAULT_NONE, MGW_IISFAULT_FAIL, MGW_IISFAULT_CORRUPT, MGW_IISFAULT_FAIL_ALL };
+enum {
+    MGW_IISFAULT_NONE = MGW_FAULT_NONE,
+    MGW_IISFAULT_FAIL = MGW_FAULT_FAIL,
+    MGW_IISFAULT_CORRUPT = MGW_FAULT_CORRUPT,
+    MGW_IISFAULT_FAIL_ALL = MGW_FAULT_FAIL_ALL
+};
 void mgw_iis_inject_fault(int kind, unsigned skip);
 
 #endif

@@ -9,6 +9,7 @@
 #ifndef MGW_APPLY_REGBACKEND_H
 #define MGW_APPLY_REGBACKEND_H
 
+#include "apply/apply.h"
 #include "registry/plan.h"
 
 /* A registry back-end's operations: a const table per kind of back-end (as
@@ -51,7 +52,12 @@ int mgw_backend_reglive_open(mgw_regbackend *be);
  * data (MGW_REGFAULT_CORRUPT); with MGW_REGFAULT_FAIL_ALL that write and all
  * later ones fail. MGW_REGFAULT_NONE turns it off. The setting is global and
  * not thread-safe. */
-enum { MGW_REGFAULT_NONE, MGW_REGFAULT_FAIL, MGW_REGFAULT_CORRUPT, MGW_REGFAULT_FAIL_ALL };
+enum {
+    MGW_REGFAULT_NONE = MGW_FAULT_NONE,
+    MGW_REGFAULT_FAIL = MGW_FAULT_FAIL,
+    MGW_REGFAULT_CORRUPT = MGW_FAULT_CORRUPT,
+    MGW_REGFAULT_FAIL_ALL = MGW_FAULT_FAIL_ALL
+};
 void mgw_backend_regfile_inject_fault(int kind, unsigned skip);
 
 /* Carry out a plan through a back-end (forward: apply; reverse: roll back):

@@ -14,29 +14,11 @@ typedef struct {
     char *path;
 } file_ctx;
 
-static int fault_kind = MGW_REGFAULT_NONE;
-static unsigned fault_skip;
+static mgw_fault fault;
 
 void mgw_backend_regfile_inject_fault(int kind, unsigned skip)
 {
-    fault_kind = kind;
-    fault_skip = skip;
-}
-
-/* The fault to inject into this write, if any (each fault fires once). */
-static int take_fault(void)
-{
-    if (fault_kind == MGW_REGFAULT_NONE)
-        return MGW_REGFAULT_NONE;
-    if (fault_skip > 0) {
-        fault_skip--;
-        return MGW_REGFAULT_NONE;
-    }
-    int kind = fault_kind;
-    if (kind == MGW_REGFAULT_FAIL_ALL)
-        return MGW_REGFAULT_FAIL;
-    fault_kind = MGW_REGFAULT_NONE;
-    return kind;
+    mgw_fault_arm(&fault, kind, skip);
 }
 
 static int load(const file_ctx *c, mgw_regdoc *st)
@@ -88,8 +70,8 @@ static int file_read_key(void *ctx, const char *path, mgw_regdoc *out)
 
 static int file_set_value(void *ctx, const char *path, const mgw_regval *v)
 {
-    int fault = take_fault();
-    if (fault == MGW_REGFAULT_FAIL)
+    int f = mgw_fault_take(&fault);
+    if (f == MGW_REGFAULT_FAIL)
         return mgw_err(MGW_ERR_IO, "writing %s: injected fault", v->name);
     mgw_regdoc st;
     int r = load(ctx, &st);
@@ -101,7 +83,7 @@ static int file_set_value(void *ctx, const char *path, const mgw_regval *v)
         mgw_regdoc_free(&st);
         return mgw_err(MGW_ERR_NO_MEMORY, NULL);
     }
-    if (fault == MGW_REGFAULT_CORRUPT) { /* one byte more than asked */
+    if (f == MGW_REGFAULT_CORRUPT) { /* one byte more than asked */
         memcpy(other, v->data, v->len);
         other[v->len] = 0xEE;
         w.data = other;
@@ -118,14 +100,14 @@ static int file_set_value(void *ctx, const char *path, const mgw_regval *v)
 
 static int file_delete(void *ctx, const char *path, const char *name)
 {
-    int fault = take_fault();
-    if (fault == MGW_REGFAULT_FAIL)
+    int f = mgw_fault_take(&fault);
+    if (f == MGW_REGFAULT_FAIL)
         return mgw_err(MGW_ERR_IO, "deleting in %s: injected fault", path);
     mgw_regdoc st;
     int r = load(ctx, &st);
     if (r != MGW_OK)
         return r;
-    if (fault != MGW_REGFAULT_CORRUPT) { /* corrupt: the deletion silently does not happen */
+    if (f != MGW_REGFAULT_CORRUPT) { /* corrupt: the deletion silently does not happen */
         if (name != NULL)
             mgw_regstate_delete_value(&st, path, name);
         else

@@ -15,6 +15,9 @@
 int mgw_dn_parse(const char *s, mgw_dbuf *name);
 /* Format a DER Name (the whole SEQUENCE element) as an RFC 4514 string. */
 int mgw_dn_format(const uint8_t *der, size_t n, mgw_dbuf *out);
+/* The RFC 4514 text of a Name element to *out (mgw_free); clears the error
+ * (parse.c). */
+int mgw_dn_out(mgw_span name, char **out);
 /* True when a DER Name has no RDN. */
 bool mgw_dn_is_empty(const uint8_t *der, size_t n);
 

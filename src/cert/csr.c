@@ -181,13 +181,5 @@ MGW_API int mgw_csr_subject(const mgw_csr_t *c, char **out)
 {
     if (c == NULL || out == NULL)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_csr_subject: NULL argument");
-    mgw_dbuf b;
-    mgw_dbuf_init(&b);
-    int r = mgw_dn_format(c->subject.p, c->subject.len, &b);
-    if (r == MGW_OK)
-        r = mgw_dbuf_detach_str(&b, out);
-    mgw_dbuf_free(&b);
-    if (r == MGW_OK)
-        mgw_err_clear();
-    return r;
+    return mgw_dn_out(c->subject, out);
 }

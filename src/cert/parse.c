@@ -472,7 +472,7 @@ MGW_API int mgw_cert_thumbprint(const mgw_cert_t *c, int digest, char **out)
     return r;
 }
 
-static int name_string(mgw_span name, char **out)
+int mgw_dn_out(mgw_span name, char **out)
 {
     mgw_dbuf b;
     mgw_dbuf_init(&b);
@@ -489,14 +489,14 @@ MGW_API int mgw_cert_subject(const mgw_cert_t *c, char **out)
 {
     if (c == NULL || out == NULL)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_cert_subject: NULL argument");
-    return name_string(c->subject, out);
+    return mgw_dn_out(c->subject, out);
 }
 
 MGW_API int mgw_cert_issuer(const mgw_cert_t *c, char **out)
 {
     if (c == NULL || out == NULL)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_cert_issuer: NULL argument");
-    return name_string(c->issuer, out);
+    return mgw_dn_out(c->issuer, out);
 }
 
 MGW_API int mgw_cert_serial(const mgw_cert_t *c, char **out)
