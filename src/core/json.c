@@ -290,6 +290,12 @@ const mgw_json *mgw_json_get(const mgw_json *obj, const char *key, int type)
     return NULL;
 }
 
+char *mgw_json_dup(const mgw_json *obj, const char *key)
+{
+    const mgw_json *s = mgw_json_get(obj, key, MGW_JSON_STRING);
+    return s != NULL ? mgw_strdup(s->str) : NULL;
+}
+
 /* ---- writing ------------------------------------------------------------------- */
 
 int mgw_json_string(mgw_dbuf *b, const char *s, size_t n)
@@ -344,4 +350,14 @@ int mgw_describe(const char *fn, const void *obj, int style, mgw_describe_fn tex
         return mgw_err(r, NULL);
     mgw_err_clear();
     return MGW_OK;
+}
+
+void mgw_json_plan_warnings(mgw_dbuf *b, char *const *v, size_t n)
+{
+    mgw_dbuf_puts(b, "\n  ],\n  \"warnings\": [");
+    for (size_t i = 0; i < n; i++) {
+        mgw_dbuf_puts(b, i == 0 ? "\n    " : ",\n    ");
+        mgw_json_str(b, v[i]);
+    }
+    mgw_dbuf_puts(b, "\n  ]\n}\n");
 }

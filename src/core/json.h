@@ -33,6 +33,9 @@ int mgw_json_parse(const uint8_t *p, size_t n, mgw_json *out);
 void mgw_json_free(mgw_json *v);
 /* Member `key` of an object when it has JSON type `type`, else NULL. */
 const mgw_json *mgw_json_get(const mgw_json *obj, const char *key, int type);
+/* A malloc'ed copy of string member `key`, or NULL when it is missing, not a
+ * string, or memory ran out. */
+char *mgw_json_dup(const mgw_json *obj, const char *key);
 
 /* ---- writing (json.c) ------------------------------------------------------- */
 
@@ -43,6 +46,9 @@ int mgw_json_string(mgw_dbuf *b, const char *s, size_t n);
 void mgw_json_str(mgw_dbuf *b, const char *s);
 /* "key":value (value as mgw_json_str), then ',' when comma. */
 void mgw_json_field(mgw_dbuf *b, const char *key, const char *value, bool comma);
+/* The strings v[0..n) as the closing list of a plan file: after the items
+ * list, `"warnings": [...]` one per line, and the end of the object. */
+void mgw_json_plan_warnings(mgw_dbuf *b, char *const *v, size_t n);
 
 /* ---- describe(style) -------------------------------------------------------- */
 

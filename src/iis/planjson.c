@@ -57,12 +57,7 @@ int mgw_iisplan_to_json(const mgw_iisplan_t *p, mgw_dbuf *b)
         mgw_json_str(b, it->meaning);
         mgw_dbuf_puts(b, "}");
     }
-    mgw_dbuf_puts(b, "\n  ],\n  \"warnings\": [");
-    for (size_t i = 0; i < p->n_warnings; i++) {
-        mgw_dbuf_puts(b, i == 0 ? "\n    " : ",\n    ");
-        mgw_json_str(b, p->warnings[i]);
-    }
-    mgw_dbuf_puts(b, "\n  ]\n}\n");
+    mgw_json_plan_warnings(b, p->warnings, p->n_warnings);
     return b->oom ? MGW_ERR_NO_MEMORY : MGW_OK;
 }
 
@@ -73,12 +68,6 @@ static int bad(const char *what, size_t item)
     if (item == SIZE_MAX)
         return mgw_err(MGW_ERR_IIS_PLAN, "IIS plan file: %s", what);
     return mgw_err(MGW_ERR_IIS_PLAN, "IIS plan file: item %zu: %s", item + 1, what);
-}
-
-static char *dup_member(const mgw_json *obj, const char *name)
-{
-    const mgw_json *s = mgw_json_get(obj, name, MGW_JSON_STRING);
-    return s != NULL ? mgw_strdup(s->str) : NULL;
 }
 
 static bool read_hash(const mgw_json *obj, uint8_t out[32])
@@ -110,11 +99,11 @@ static int read_item(const mgw_json *j, size_t i, mgw_iisitem *it)
     const mgw_json *kind = mgw_json_get(j, "kind", MGW_JSON_STRING);
     const mgw_json *action = mgw_json_get(j, "action", MGW_JSON_STRING);
     const mgw_json *present = mgw_json_get(j, "present", MGW_JSON_BOOL);
-    it->where = dup_member(j, "where");
-    it->label = dup_member(j, "label");
-    it->meaning = dup_member(j, "meaning");
-    it->before_text = dup_member(j, "before_text");
-    it->after_text = dup_member(j, "after_text");
+    it->where = mgw_json_dup(j, "where");
+    it->label = mgw_json_dup(j, "label");
+    it->meaning = mgw_json_dup(j, "meaning");
+    it->before_text = mgw_json_dup(j, "before_text");
+    it->after_text = mgw_json_dup(j, "after_text");
     if (kind == NULL || action == NULL || present == NULL || it->where == NULL ||
         it->label == NULL || it->meaning == NULL || it->before_text == NULL ||
         it->after_text == NULL || !u32_member(j, "before", &it->before) ||
@@ -182,7 +171,7 @@ int mgw_iisplan_from_json(const uint8_t *text, size_t n, mgw_iisplan_t *p)
         r = bad("not an IIS plan (format " PLAN_FORMAT ")", SIZE_MAX);
     else if (version == NULL || version->num != 1)
         r = bad("unsupported version (this library reads version 1)", SIZE_MAX);
-    else if ((p->site = dup_member(&root, "site")) == NULL || fp == NULL)
+    else if ((p->site = mgw_json_dup(&root, "site")) == NULL || fp == NULL)
         r = bad("needs site and fingerprint", SIZE_MAX);
     else if (!read_hash(desired, p->desired_hash) || !read_hash(backup, p->before_hash))
         r = bad("needs desired and backup, each with its sha256", SIZE_MAX);

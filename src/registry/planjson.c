@@ -66,12 +66,7 @@ int mgw_regplan_to_json(const mgw_regplan_t *p, mgw_dbuf *b)
         mgw_json_str(b, it->meaning);
         mgw_dbuf_puts(b, "}");
     }
-    mgw_dbuf_puts(b, "\n  ],\n  \"warnings\": [");
-    for (size_t i = 0; i < p->n_warnings; i++) {
-        mgw_dbuf_puts(b, i == 0 ? "\n    " : ",\n    ");
-        mgw_json_str(b, p->warnings[i]);
-    }
-    mgw_dbuf_puts(b, "\n  ]\n}\n");
+    mgw_json_plan_warnings(b, p->warnings, p->n_warnings);
     return b->oom ? MGW_ERR_NO_MEMORY : MGW_OK;
 }
 
@@ -123,12 +118,6 @@ static bool has_control(const char *s)
     return false;
 }
 
-static char *dup_member(const mgw_json *obj, const char *name)
-{
-    const mgw_json *s = mgw_json_get(obj, name, MGW_JSON_STRING);
-    return s != NULL ? mgw_strdup(s->str) : NULL;
-}
-
 /* A member that is there but could not be copied: out of memory. */
 static bool copy_failed(const mgw_json *obj, const char *name, const char *copy)
 {
@@ -143,10 +132,10 @@ static int read_item(const mgw_json *j, size_t i, mgw_regitem *it)
     const mgw_json *after = mgw_json_get(j, "after", MGW_JSON_NULL);
     before = before != NULL ? before : mgw_json_get(j, "before", MGW_JSON_OBJECT);
     after = after != NULL ? after : mgw_json_get(j, "after", MGW_JSON_OBJECT);
-    it->key = dup_member(j, "key");
-    it->name = dup_member(j, "value");
-    it->label = dup_member(j, "label");
-    it->meaning = dup_member(j, "meaning");
+    it->key = mgw_json_dup(j, "key");
+    it->name = mgw_json_dup(j, "value");
+    it->label = mgw_json_dup(j, "label");
+    it->meaning = mgw_json_dup(j, "meaning");
     if (copy_failed(j, "key", it->key) || copy_failed(j, "value", it->name) ||
         copy_failed(j, "label", it->label) || copy_failed(j, "meaning", it->meaning))
         return mgw_err(MGW_ERR_NO_MEMORY, NULL);
@@ -232,7 +221,7 @@ int mgw_regplan_from_json(const uint8_t *text, size_t n, mgw_regplan_t *p)
         r = bad("not a registry plan (format " PLAN_FORMAT ")", SIZE_MAX);
     else if (version == NULL || version->num != 1)
         r = bad("unsupported version (this library reads version 1)", SIZE_MAX);
-    else if ((p->binding = dup_member(&root, "binding")) == NULL &&
+    else if ((p->binding = mgw_json_dup(&root, "binding")) == NULL &&
              copy_failed(&root, "binding", p->binding))
         r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
     else if (p->binding == NULL || fp == NULL || changes == NULL)
