@@ -82,6 +82,10 @@ int mgw_out_strings(const char *a, char **oa, const char *b, char **ob, const ch
  * `what` as the detail when there is no such entry. */
 int mgw_strv_addv(char ***v, size_t *n, const char *fmt, va_list ap) MGW_PRINTF(3, 0);
 int mgw_strv_out(const char *what, char *const *v, size_t n, size_t index, char **out);
+/* Append s to v[0..n) of capacity *cap (the list takes it; on failure it is
+ * freed: a NULL s is a failed copy, MGW_ERR_NO_MEMORY); free a whole list. */
+int mgw_strv_push(char ***v, size_t *n, size_t *cap, char *s);
+void mgw_strv_free(char **v, size_t n);
 /* "sha256:" and the upper-case hex of a 32-byte hash, to *out (mgw_free);
  * clears the error. */
 int mgw_out_sha256_text(const uint8_t h[32], char **out);

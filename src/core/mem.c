@@ -252,12 +252,21 @@ int mgw_strv_out(const char *what, char *const *v, size_t n, size_t index, char 
     return r;
 }
 
-int mgw_out_sha256_text(const uint8_t h[32], char **out)
+int mgw_strv_push(char ***v, size_t *n, size_t *cap, char *name)
 {
-    char text[7 + 64 + 1] = "sha256:";
-    mgw_hex_upper(h, 32, text + 7);
-    int r = mgw_out_str(text, out);
-    if (r == MGW_OK)
-        mgw_err_clear();
-    return r;
+    char **nv = name != NULL ? mgw_array_grow(*v, cap, *n + 1, sizeof(*nv)) : NULL;
+    if (nv == NULL) {
+        free(name);
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    }
+    *v = nv;
+    (*v)[(*n)++] = name;
+    return MGW_OK;
+}
+
+void mgw_strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
 }

@@ -404,3 +404,13 @@ bool mgw_next_line(const uint8_t *text, size_t n, size_t *at, const char **line,
     *len = e - s;
     return true;
 }
+
+int mgw_out_sha256_text(const uint8_t h[32], char **out)
+{
+    char text[7 + 64 + 1] = "sha256:";
+    mgw_hex_upper(h, 32, text + 7);
+    int r = mgw_out_str(text, out);
+    if (r == MGW_OK)
+        mgw_err_clear();
+    return r;
+}

@@ -96,25 +96,6 @@ MGW_API int mgw_file_read(const char *path, size_t max_len, uint8_t **out, size_
     return r;
 }
 
-int mgw_names_push(char ***v, size_t *n, size_t *cap, char *name)
-{
-    char **nv = name != NULL ? mgw_array_grow(*v, cap, *n + 1, sizeof(*nv)) : NULL;
-    if (nv == NULL) {
-        free(name);
-        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
-    }
-    *v = nv;
-    (*v)[(*n)++] = name;
-    return MGW_OK;
-}
-
-void mgw_names_free(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
 MGW_API int mgw_text_file_read(const char *path, size_t max_len, char **out, size_t *out_len)
 {
     if (path == NULL || out == NULL)

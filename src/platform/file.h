@@ -36,7 +36,7 @@ void mgw_file_discard(const char *path);
 char *mgw_path_dir(const char *path);
 int mgw_dir_sync(const char *dir);
 /* The names in a directory, without "." and ".."; *names is an array of
- * malloc'ed strings (mgw_names_free). MGW_ERR_NOT_FOUND when it does not
+ * malloc'ed strings (mgw_strv_free). MGW_ERR_NOT_FOUND when it does not
  * exist. */
 int mgw_dir_list(const char *dir, char ***names, size_t *n);
 /* Reading a file: open (MGW_ERR_NOT_FOUND when it is not there), read up to
@@ -58,11 +58,5 @@ int mgw_file_copy_access(const char *from, const char *tmp);
 /* Replace the existing file `path` atomically (temp + flush + rename in its
  * directory) with data, keeping its permissions (mgw_file_copy_access). */
 int mgw_file_replace_keep(const char *path, const uint8_t *data, size_t len);
-
-/* ---- shared by the platform files (file.c) ----------------------------------- */
-
-/* Append a name (the array takes it; on failure it is freed). */
-int mgw_names_push(char ***v, size_t *n, size_t *cap, char *name);
-void mgw_names_free(char **v, size_t n);
 
 #endif

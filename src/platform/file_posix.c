@@ -175,12 +175,12 @@ int mgw_dir_list(const char *dir, char ***names, size_t *n)
         }
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
-        if ((r = mgw_names_push(&v, &count, &cap, mgw_strdup(de->d_name))) != MGW_OK)
+        if ((r = mgw_strv_push(&v, &count, &cap, mgw_strdup(de->d_name))) != MGW_OK)
             break;
     }
     closedir(dp);
     if (r != MGW_OK) {
-        mgw_names_free(v, count);
+        mgw_strv_free(v, count);
         return r;
     }
     *names = v;

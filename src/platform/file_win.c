@@ -253,7 +253,7 @@ int mgw_dir_list(const char *dir, char ***names, size_t *n)
     do {
         if (wcscmp(fd.cFileName, L".") == 0 || wcscmp(fd.cFileName, L"..") == 0)
             continue;
-        r = mgw_names_push(&v, &count, &cap, mgw_narrow(fd.cFileName, wcslen(fd.cFileName)));
+        r = mgw_strv_push(&v, &count, &cap, mgw_narrow(fd.cFileName, wcslen(fd.cFileName)));
         if (r != MGW_OK)
             break;
     } while (FindNextFileW(h, &fd));
@@ -262,7 +262,7 @@ int mgw_dir_list(const char *dir, char ***names, size_t *n)
     if (r == MGW_OK && e != ERROR_NO_MORE_FILES)
         r = mgw_win_err(e, "cannot read the directory %s", dir);
     if (r != MGW_OK) {
-        mgw_names_free(v, count);
+        mgw_strv_free(v, count);
         return r;
     }
     *names = v;

@@ -4,12 +4,6 @@
 
 #include <stddef.h>
 
-int mgw_net_remaining(const mgw_net *n)
-{
-    int64_t left = n->deadline_ms - mgw_net_now_ms();
-    return left <= 0 ? 0 : left > 0x7FFFFFFF ? 0x7FFFFFFF : (int)left;
-}
-
 int mgw_net_connect(mgw_net *n, const char *host, const char *port, int64_t deadline_ms)
 {
     n->fd = -1;

@@ -29,8 +29,12 @@ void mgw_net_close(mgw_net *n);
 
 struct addrinfo;
 
-/* Milliseconds left before the deadline, 0 when it passed (net.c). */
-int mgw_net_remaining(const mgw_net *n);
+/* Milliseconds left before the deadline, 0 when it passed. */
+static inline int mgw_net_remaining(const mgw_net *n)
+{
+    int64_t left = n->deadline_ms - mgw_net_now_ms();
+    return left <= 0 ? 0 : left > 0x7FFFFFFF ? 0x7FFFFFFF : (int)left;
+}
 /* Start the socket library (once per process where it needs starting):
  * MGW_OK, or an MGW_ERR_CHECK_CONNECT with the detail set. */
 int mgw_netos_start(void);
