@@ -528,24 +528,24 @@ START_TEST(failed_and_corrupt_writes_are_restored_and_a_failed_restore_names_the
     char backup[600];
     snprintf(backup, sizeof(backup), "%s/b", dir);
     int changed = -1;
-    mgw_iis_inject_fault(MGW_IISFAULT_FAIL, 0);
+    mgw_iis_inject_fault(MGW_FAULT_FAIL, 0);
     ck_assert_int_eq(mgw_iisplan_apply_file(p, cfg, backup, MGW_FILE_FORCE, &changed), MGW_ERR_IO);
     ck_assert_ptr_nonnull(strstr(mgw_last_error(), "the previous state was restored"));
     assert_file(cfg, p->before, p->before_len);
-    mgw_iis_inject_fault(MGW_IISFAULT_CORRUPT, 0);
+    mgw_iis_inject_fault(MGW_FAULT_CORRUPT, 0);
     ck_assert_int_eq(mgw_iisplan_apply_file(p, cfg, backup, MGW_FILE_FORCE, &changed),
                      MGW_ERR_IIS_VERIFY);
     ck_assert_ptr_nonnull(strstr(mgw_last_error(), "the write did not take"));
     assert_file(cfg, p->before, p->before_len);
-    mgw_iis_inject_fault(MGW_IISFAULT_CORRUPT, 0);
+    mgw_iis_inject_fault(MGW_FAULT_CORRUPT, 0);
     ck_assert_int_eq(mgw_iisplan_apply_file(p, cfg, backup, MGW_FILE_FORCE, &changed),
                      MGW_ERR_IIS_VERIFY);
-    mgw_iis_inject_fault(MGW_IISFAULT_FAIL_ALL, 0);
+    mgw_iis_inject_fault(MGW_FAULT_FAIL_ALL, 0);
     ck_assert_int_eq(mgw_iisplan_apply_file(p, cfg, backup, MGW_FILE_FORCE, &changed),
                      MGW_ERR_IIS_RESTORE);
     ck_assert_ptr_nonnull(strstr(mgw_last_error(), "restore the file from"));
     ck_assert_ptr_nonnull(strstr(mgw_last_error(), backup));
-    mgw_iis_inject_fault(MGW_IISFAULT_NONE, 0);
+    mgw_iis_inject_fault(MGW_FAULT_NONE, 0);
     assert_file(backup, p->before, p->before_len);
     free(cfg);
     test_rmtree(dir);

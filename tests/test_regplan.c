@@ -650,7 +650,7 @@ static void applyfix_init(applyfix *f)
 
 static void applyfix_free(applyfix *f)
 {
-    mgw_backend_regfile_inject_fault(MGW_REGFAULT_NONE, 0);
+    mgw_backend_regfile_inject_fault(MGW_FAULT_NONE, 0);
     mgw_regplan_free(&f->plan);
     test_rmtree(f->dir);
     free(f->dir);
@@ -758,7 +758,7 @@ START_TEST(a_failure_mid_apply_restores_the_before_state)
     for (unsigned skip = 0; skip < 5; skip++) {
         applyfix f;
         applyfix_init(&f);
-        mgw_backend_regfile_inject_fault(MGW_REGFAULT_FAIL, skip);
+        mgw_backend_regfile_inject_fault(MGW_FAULT_FAIL, skip);
         int changed = -1;
         ck_assert_int_eq(mgw_regplan_apply_file(f.plan, f.state, f.backup, 0, &changed),
                          MGW_ERR_IO);
@@ -775,7 +775,7 @@ START_TEST(a_write_that_does_not_take_is_caught_and_restored)
 {
     applyfix f;
     applyfix_init(&f);
-    mgw_backend_regfile_inject_fault(MGW_REGFAULT_CORRUPT, 2);
+    mgw_backend_regfile_inject_fault(MGW_FAULT_CORRUPT, 2);
     ck_assert_int_eq(mgw_regplan_apply_file(f.plan, f.state, f.backup, 0, NULL),
                      MGW_ERR_REG_VERIFY);
     ck_assert_ptr_nonnull(strstr(mgw_last_error(), "the write did not take"));
@@ -788,7 +788,7 @@ START_TEST(a_failing_restore_says_so_and_names_the_backup)
 {
     applyfix f;
     applyfix_init(&f);
-    mgw_backend_regfile_inject_fault(MGW_REGFAULT_FAIL_ALL, 3);
+    mgw_backend_regfile_inject_fault(MGW_FAULT_FAIL_ALL, 3);
     ck_assert_int_eq(mgw_regplan_apply_file(f.plan, f.state, f.backup, 0, NULL),
                      MGW_ERR_REG_RESTORE);
     ck_assert_ptr_nonnull(strstr(mgw_last_error(), f.backup));
@@ -803,7 +803,7 @@ START_TEST(a_failing_restore_says_so_and_names_the_backup)
     ck_assert_ptr_nonnull(mid);
     ck_assert_msg(strstr(mid + 3, "restoring the previous state") == NULL, "%s", msg);
     ck_assert_ptr_nonnull(strstr(msg, "): restore the keys from "));
-    mgw_backend_regfile_inject_fault(MGW_REGFAULT_NONE, 0);
+    mgw_backend_regfile_inject_fault(MGW_FAULT_NONE, 0);
     /* the state is half applied: neither side, so a new apply refuses */
     ck_assert_int_eq(mgw_regplan_apply_file(f.plan, f.state, f.backup, MGW_FILE_FORCE, NULL),
                      MGW_ERR_REG_DRIFT);

@@ -117,9 +117,9 @@ static int target_write(void *ctx, bool wanted)
     const uint8_t *data = wanted ? t->plan->desired : t->plan->before;
     size_t len = wanted ? t->plan->desired_len : t->plan->before_len;
     int f = mgw_fault_take(&fault);
-    if (f == MGW_IISFAULT_FAIL)
+    if (f == MGW_FAULT_FAIL)
         return mgw_err(MGW_ERR_IO, "%s: injected write failure", t->path);
-    if (f == MGW_IISFAULT_CORRUPT)
+    if (f == MGW_FAULT_CORRUPT)
         len = len > 0 ? len - 1 : 0;
     /* t->path is the file itself, links resolved: the replacement is made in
      * its own directory and keeps its permissions */

@@ -11,16 +11,9 @@
 int mgw_iisplan_run(const mgw_iisplan_t *plan, const char *path, bool reverse,
                     const char *backup_path, unsigned flags, int *changed);
 
-/* Fault injection for the unit tests (not exported): the write after `skip`
- * more successful writes fails, or writes the file cut short by one byte;
- * FAIL_ALL makes that write and all later ones fail. Global, not
- * thread-safe. */
-enum {
-    MGW_IISFAULT_NONE = MGW_FAULT_NONE,
-    MGW_IISFAULT_FAIL = MGW_FAULT_FAIL,
-    MGW_IISFAULT_CORRUPT = MGW_FAULT_CORRUPT,
-    MGW_IISFAULT_FAIL_ALL = MGW_FAULT_FAIL_ALL
-};
+/* Fault injection for the unit tests (not exported; MGW_FAULT_* of apply.h)
+ * into the writes of IIS plans: a corrupt write cuts the file short by one
+ * byte. */
 void mgw_iis_inject_fault(int kind, unsigned skip);
 
 #endif

@@ -47,17 +47,9 @@ int mgw_backend_regfile_open(const char *path, mgw_regbackend *be);
  * abbreviation (HKLM); exports spell roots in full. */
 int mgw_backend_reglive_open(mgw_regbackend *be);
 
-/* Fault injection for the unit tests (not exported): the write after `skip`
- * more successful writes fails (MGW_REGFAULT_FAIL) or silently stores other
- * data (MGW_REGFAULT_CORRUPT); with MGW_REGFAULT_FAIL_ALL that write and all
- * later ones fail. MGW_REGFAULT_NONE turns it off. The setting is global and
- * not thread-safe. */
-enum {
-    MGW_REGFAULT_NONE = MGW_FAULT_NONE,
-    MGW_REGFAULT_FAIL = MGW_FAULT_FAIL,
-    MGW_REGFAULT_CORRUPT = MGW_FAULT_CORRUPT,
-    MGW_REGFAULT_FAIL_ALL = MGW_FAULT_FAIL_ALL
-};
+/* Fault injection for the unit tests (not exported; MGW_FAULT_* of apply.h)
+ * into the writes of the .reg-file back-end: a corrupt write stores one byte
+ * more than asked, or a deletion silently does not happen. */
 void mgw_backend_regfile_inject_fault(int kind, unsigned skip);
 
 /* Carry out a plan through a back-end (forward: apply; reverse: roll back):

@@ -71,7 +71,7 @@ static int file_read_key(void *ctx, const char *path, mgw_regdoc *out)
 static int file_set_value(void *ctx, const char *path, const mgw_regval *v)
 {
     int f = mgw_fault_take(&fault);
-    if (f == MGW_REGFAULT_FAIL)
+    if (f == MGW_FAULT_FAIL)
         return mgw_err(MGW_ERR_IO, "writing %s: injected fault", v->name);
     mgw_regdoc st;
     int r = load(ctx, &st);
@@ -83,7 +83,7 @@ static int file_set_value(void *ctx, const char *path, const mgw_regval *v)
         mgw_regdoc_free(&st);
         return mgw_err(MGW_ERR_NO_MEMORY, NULL);
     }
-    if (f == MGW_REGFAULT_CORRUPT) { /* one byte more than asked */
+    if (f == MGW_FAULT_CORRUPT) { /* one byte more than asked */
         memcpy(other, v->data, v->len);
         other[v->len] = 0xEE;
         w.data = other;
@@ -101,13 +101,13 @@ static int file_set_value(void *ctx, const char *path, const mgw_regval *v)
 static int file_delete(void *ctx, const char *path, const char *name)
 {
     int f = mgw_fault_take(&fault);
-    if (f == MGW_REGFAULT_FAIL)
+    if (f == MGW_FAULT_FAIL)
         return mgw_err(MGW_ERR_IO, "deleting in %s: injected fault", path);
     mgw_regdoc st;
     int r = load(ctx, &st);
     if (r != MGW_OK)
         return r;
-    if (f != MGW_REGFAULT_CORRUPT) { /* corrupt: the deletion silently does not happen */
+    if (f != MGW_FAULT_CORRUPT) { /* corrupt: the deletion silently does not happen */
         if (name != NULL)
             mgw_regstate_delete_value(&st, path, name);
         else

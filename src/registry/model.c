@@ -50,19 +50,13 @@ void mgw_regdoc_init(mgw_regdoc *d)
     d->cap_keys = 0;
 }
 
-/* Room for one more element in an array that doubles its capacity. */
+/* Room for one more element (core's mgw_array_grow). */
 static bool grow(void **arr, size_t *cap, size_t n, size_t size)
 {
-    if (n < *cap)
-        return true;
-    size_t nc = *cap < 8 ? 8 : *cap * 2;
-    if (nc > SIZE_MAX / size)
-        return false;
-    void *p = realloc(*arr, nc * size);
+    void *p = mgw_array_grow(*arr, cap, n + 1, size);
     if (p == NULL)
         return false;
     *arr = p;
-    *cap = nc;
     return true;
 }
 
