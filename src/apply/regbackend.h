@@ -1,7 +1,7 @@
 /*
  * Registry back-ends: the small table of functions through which plans are
- * applied. The portable back-end (registry_file.c) keeps the registry in a
- * .reg file; the Windows one (registry_win.c) calls advapi32, and elsewhere
+ * applied. The portable back-end (backend/registry_file.c) keeps the registry in a
+ * .reg file; the Windows one (backend/registry_win.c) calls advapi32, and elsewhere
  * system_none.c says that it is not available. Back-ends hold no policy:
  * drift checks, backups, verification and restore live in the apply engine
  * (apply.c), which regapply.c connects to a back-end.

@@ -3,7 +3,7 @@
  * (xml.c), the model of sites, bindings and access locations read from it
  * (model.c), the pure planner that turns it into a desired file by splicing
  * the original bytes (plan.c, edit.c), plan files (planjson.c) and the
- * outputs (output.c). Nothing here does I/O; iisapply.c under platform/
+ * outputs (output.c). Nothing here does I/O; apply/iisapply.c
  * carries a plan out through the apply engine.
  */
 #ifndef MGW_IIS_H

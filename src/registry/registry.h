@@ -1,7 +1,7 @@
 /*
  * Internal registry layer: the model of keys and values, the .reg codec, the
  * registry state that a .reg file describes, and plan outputs. Pure data: no
- * I/O happens here (the back-ends in src/platform/ do it).
+ * I/O happens here (the back-ends in src/backend/ do it).
  */
 #ifndef MGW_REGISTRY_H
 #define MGW_REGISTRY_H

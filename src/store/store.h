@@ -2,7 +2,7 @@
  * Certificate stores: the small table every back-end implements (list, add,
  * remove), the listing they fill, and the store object behind mgw_store_t.
  * Back-ends hold no policy: what to keep or remove is decided in src/roots.
- * The directory back-end (store_dir.c) builds everywhere; the Windows
+ * The directory back-end (backend/store_dir.c) builds everywhere; the Windows
  * back-end (store_win.c, crypt32) implements the same table, and elsewhere
  * system_none.c says that system stores are not available.
  */
@@ -125,7 +125,7 @@ int mgw_storeobj_fault_point(mgw_store_t *s, const char *point, size_t nth);
 
 /* ---- back-ends ------------------------------------------------------------- */
 
-/* A directory with one certificate per file (store_dir.c). */
+/* A directory with one certificate per file (backend/store_dir.c). */
 int mgw_backend_dirstore_open(const char *path, const mgw_store_ops **ops, void **be);
 /* A Windows system store "Location\\Name" (store_win.c; system_none.c
  * elsewhere). *location receives its canonical name (malloc'ed). */
