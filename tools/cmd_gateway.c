@@ -462,26 +462,6 @@ static void step_iis(const inputs *in, report *rep)
     free(live_path);
 }
 
-/* Certificates that Group Policy or the enterprise store put into a Windows
- * store: a prune would be undone by policy, so they are kept (and counted). */
-static int keep_policy_certs(const mgw_store_t *store, mgw_rootopts_t *opts, size_t *count)
-{
-    int r = MGW_OK;
-    *count = 0;
-    for (size_t i = 0; r == MGW_OK && i < mgw_store_cert_count(store); i++) {
-        char *where = NULL, *tp = NULL;
-        r = mgw_store_cert_physical(store, i, &where);
-        if (r == MGW_OK && (strstr(where, ".GroupPolicy") != NULL ||
-                            strstr(where, ".Enterprise") != NULL) &&
-            (r = mgw_store_cert(store, i, &tp, NULL, NULL)) == MGW_OK &&
-            (r = mgw_rootopts_add_keep(opts, tp)) == MGW_OK)
-            (*count)++;
-        mgw_free(tp);
-        mgw_free(where);
-    }
-    return r;
-}
-
 static void step_roots(const inputs *in, report *rep)
 {
     if (in->keep_file == NULL || (in->store == NULL && !in->live)) {
@@ -508,11 +488,9 @@ static void step_roots(const inputs *in, report *rep)
         r = mgw_rootopts_set_allow_missing(opts, 1);
     if (r == MGW_OK)
         r = open_trust_store(in, false, &store, label, sizeof(label));
-    size_t policy = 0;
-    if (r == MGW_OK)
-        r = keep_policy_certs(store, opts, &policy);
     if (r == MGW_OK)
         r = mgw_rootplan_compute(store, opts, &plan);
+    size_t policy = r == MGW_OK ? mgw_rootplan_count(plan, MGW_ROOT_POLICY) : 0;
     if (r != MGW_OK) {
         evidence(add_step(rep, "roots", FAIL, "mgwauth roots plan (see its error)"), "%s",
                  why(r));
@@ -1078,16 +1056,14 @@ static int root_plan(const char *store_dir, const uint8_t *keep, size_t keep_len
         r = mgw_rootopts_set_allow_missing(opts, 1);
     if (r == MGW_OK)
         r = open_store(store_dir, store);
-    size_t policy = 0;
     if (r == MGW_OK)
-        r = keep_policy_certs(*store, opts, &policy);
-    if (r == MGW_OK && policy > 0)
+        r = mgw_rootplan_compute(*store, opts, plan);
+    size_t policy = r == MGW_OK ? mgw_rootplan_count(*plan, MGW_ROOT_POLICY) : 0;
+    if (policy > 0)
         printf("   kept: %zu %s that Group Policy or the enterprise store put there (policy "
                "puts %s back)\n",
                policy, cli_plural(policy, "certificate", "certificates"),
                policy == 1 ? "it" : "them");
-    if (r == MGW_OK)
-        r = mgw_rootplan_compute(*store, opts, plan);
     mgw_rootopts_free(&opts);
     return r;
 }

@@ -112,7 +112,7 @@ def test_plan_agrees_with_openssl_on_every_certificate():
     with Store() as s:
         plan = s.plan("--keep", s.pasted())
         assert plan["counts"] == {"keep": 1, "protected": 0, "remove": len(plan["entries"]) - 1,
-                                  "other": 0, "missing": 0}, plan["counts"]
+                                  "other": 0, "missing": 0, "policy": 0}, plan["counts"]
         assert plan["kind"] == "directory" and plan["other"] == [] and plan["missing"] == []
         for e in plan["entries"]:
             path = os.path.join(s.store, e["origin"])
