@@ -223,6 +223,10 @@ MGW_API int mgw_text_file_read(const char *path, size_t max_len, char **out, siz
  * Free with mgw_free. @since 1.0 */
 MGW_API int mgw_password_generate(size_t length, char **out);
 
+/** The digest of `len` bytes as lower-case hex (what sha256sum prints):
+ * MGW_DIGEST_SHA1 or MGW_DIGEST_SHA256. Free with mgw_free. @since 1.1 */
+MGW_API int mgw_digest_hex(int digest, const uint8_t *data, size_t len, char **out);
+
 /** Outputs written all together or not at all: each file is staged as a
  * temporary file, and mgw_fileset_commit() renames them all into place. A
  * fileset freed before commit removes its temporary files. @since 1.0 */

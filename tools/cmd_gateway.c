@@ -849,23 +849,70 @@ static int escape(const char *value, char *out, size_t size)
     return MGW_OK;
 }
 
+#define PLAN_MAX_FILES 32
+
+/* The fields of a plan step that name a file in the plan's directory; each
+ * comes with FIELD_sha256, its SHA-256 when planned. */
+static const char *const step_file_fields[] = {"cert", "plan", "desired", "backup",
+                                               "keep", "remove", "xml", "list"};
+
+static bool is_file_field(const char *k)
+{
+    for (size_t f = 0; f < N(step_file_fields); f++)
+        if (strcmp(k, step_file_fields[f]) == 0)
+            return true;
+    return false;
+}
+
 typedef struct {
     mgw_fileset_t *fs;
     const char *dir;
     unsigned force;
     char *json;
     size_t len, cap, steps;
+    /* the SHA-256 of every staged file, by its path in the plan directory */
+    char *staged[PLAN_MAX_FILES], *sha256[PLAN_MAX_FILES];
+    size_t n_staged;
 } plan_out;
 
-/* Stage OUT/rel with data. */
+/* Stage OUT/rel with data, and remember its SHA-256 for the step line. */
 static int stage(plan_out *po, const char *rel, const uint8_t *data, size_t len, unsigned extra)
 {
-    char *path = cli_path(po->dir, rel, "");
+    if (po->n_staged == PLAN_MAX_FILES) {
+        fprintf(stderr, "mgwauth: error: more than %d plan files\n", PLAN_MAX_FILES);
+        return REPORTED;
+    }
+    char *path = cli_path(po->dir, rel, ""), *hex = NULL;
     if (path == NULL)
         return MGW_ERR_NO_MEMORY;
-    int r = mgw_fileset_add(po->fs, path, data, len, po->force | extra);
+    int r = mgw_digest_hex(MGW_DIGEST_SHA256, data, len, &hex);
+    if (r == MGW_OK)
+        r = mgw_fileset_add(po->fs, path, data, len, po->force | extra);
+    if (r == MGW_OK && (po->staged[po->n_staged] = strdup(rel)) == NULL)
+        r = MGW_ERR_NO_MEMORY;
+    if (r == MGW_OK)
+        po->sha256[po->n_staged++] = hex;
+    else
+        mgw_free(hex);
     free(path);
     return r;
+}
+
+static void plan_out_free(plan_out *po)
+{
+    for (size_t i = 0; i < po->n_staged; i++) {
+        free(po->staged[i]);
+        mgw_free(po->sha256[i]);
+    }
+    po->n_staged = 0;
+}
+
+static const char *staged_sha256(const plan_out *po, const char *rel)
+{
+    for (size_t i = 0; i < po->n_staged; i++)
+        if (strcmp(po->staged[i], rel) == 0)
+            return po->sha256[i];
+    return NULL;
 }
 
 /* A step's target as apply finds it from any directory: a relative path
@@ -915,6 +962,10 @@ static int step_line(plan_out *po, const char *name, ...)
         free(abs);
         if (r == MGW_OK)
             r = put_json(po->fs, &po->json, &po->len, &po->cap, ", \"%s\": \"%s\"", k, esc);
+        const char *sha = is_file_field(k) ? staged_sha256(po, v) : NULL;
+        if (r == MGW_OK && sha != NULL)
+            r = put_json(po->fs, &po->json, &po->len, &po->cap, ", \"%s_sha256\": \"%s\"", k,
+                         sha);
     }
     va_end(ap);
     if (r == MGW_OK)
@@ -1357,7 +1408,7 @@ static int gateway_plan(int argc, char **argv)
     char *default_backups = cli_path(out, "roots", "");
     const char *backup_dir = val(&in, "backup-dir") != NULL ? val(&in, "backup-dir")
                                                             : default_backups;
-    plan_out po = {mgw_fileset_new(), out, flag(&in, "force") ? MGW_FILE_FORCE : 0, NULL, 0, 0, 0};
+    plan_out po = {.fs = mgw_fileset_new(), .dir = out, .force = flag(&in, "force") ? MGW_FILE_FORCE : 0};
     size_t reg_changes = 0;
     int rc = 1, r = po.fs == NULL ? MGW_ERR_NO_MEMORY : cli_mkdirs(out) != 0 ? REPORTED : MGW_OK;
     const char *move_to = val(&in, "move-intermediates");
@@ -1403,6 +1454,7 @@ static int gateway_plan(int argc, char **argv)
         cli_fail(r, NULL);
     }
     free(po.json);
+    plan_out_free(&po);
     mgw_fileset_free(&po.fs);
     free(default_backups);
     mgw_free(live_iis);
@@ -1451,8 +1503,6 @@ static bool inside_plan(const char *rel)
     return true;
 }
 
-static const char *const step_file_fields[] = {"cert", "plan", "desired", "backup",
-                                               "keep", "remove", "xml", "list"};
 
 static char *plan_file(const step_run *sr, const char *field)
 {
@@ -2078,6 +2128,46 @@ static char *plan_dir(const char *plan_path)
     return dir;
 }
 
+/* Every step file as it was planned: its SHA-256 against the plan's
+ * FIELD_sha256, before anything runs. An edited (or unfingerprinted) file
+ * is refused, named. */
+static int verify_step_files(const char *plan_path, const char *dir, const gwplan *plan)
+{
+    for (size_t i = 0; i < plan->count; i++)
+        for (size_t f = 0; f < N(step_file_fields); f++) {
+            const gwplan_step *st = &plan->steps[i];
+            const char *rel = gwplan_get(st, step_file_fields[f]);
+            if (rel == NULL)
+                continue;
+            char key[32];
+            snprintf(key, sizeof(key), "%s_sha256", step_file_fields[f]);
+            const char *want = gwplan_get(st, key);
+            char *file = cli_path(dir, rel, ""), *have = NULL;
+            uint8_t *data = NULL;
+            size_t len = 0;
+            int r = file == NULL ? MGW_ERR_NO_MEMORY : MGW_OK;
+            if (r == MGW_OK && want == NULL)
+                fprintf(stderr, "mgwauth: error: %s: step %s: %s has no fingerprint (\"%s\"): "
+                        "plan again\n", plan_path, gwplan_get(st, "step"), file, key);
+            if (r == MGW_OK && want != NULL &&
+                (r = mgw_file_read(file, (size_t)1 << 28, &data, &len)) == MGW_OK)
+                r = mgw_digest_hex(MGW_DIGEST_SHA256, data, len, &have);
+            if (r != MGW_OK)
+                cli_fail(r, file);
+            else if (want != NULL && strcmp(have, want) != 0)
+                fprintf(stderr, "mgwauth: error: %s: step %s: %s was changed after planning "
+                        "(SHA-256 %s, planned %s): plan again\n", plan_path,
+                        gwplan_get(st, "step"), file, have, want);
+            bool ok = r == MGW_OK && want != NULL && strcmp(have, want) == 0;
+            mgw_free(have);
+            mgw_free(data);
+            free(file);
+            if (!ok)
+                return 1;
+        }
+    return 0;
+}
+
 static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
 {
     cli_opt o[] = {OPT("plan", true, false)};
@@ -2118,6 +2208,8 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
         cli_fail(MGW_ERR_NO_MEMORY, NULL);
         goto done;
     }
+    if (verify_step_files(path, dir, &plan) != 0)
+        goto done;
     for (size_t i = 0; i < plan.count; i++)
         runs[i] = (step_run){.dir = dir, .step = &plan.steps[i]};
     if (rollback) {

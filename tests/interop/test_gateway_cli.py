@@ -5,7 +5,9 @@ the re-prune task's XML file. The judges are the bytes of those files (every
 rollback or failed apply must leave them exactly as they were), OpenSSL for
 the certificates in the store, and the JSON status read by Python's json."""
 import filecmp
+import hashlib
 import json
+import re
 import os
 import shlex
 import shutil
@@ -329,11 +331,22 @@ def test_step_files_outside_the_plan_are_refused():
 
 
 def test_a_certificate_that_is_not_the_planned_one_is_never_added():
+    """Another certificate in place of the planned one: refused by its
+    fingerprint; and with the fingerprint in plan.json edited to match, still
+    never added (its thumbprint is not the planned one)."""
     mgw("ca", "create", "--subject", "CN=Other Root 3", "--key", "p256", "--password-file",
         "pw.txt", "--out", "other3")
     planned = open(path("plan", "client-cert", "client.cer"), "rb").read()
+    good = open(path("plan", "plan.json")).read()
     shutil.copy(path("other3", "ca.cer"), path("plan", "client-cert", "client.cer"))
     try:
+        p = mgw("gateway", "apply", "--plan", "plan/plan.json", check=False)
+        assert p.returncode == 1 and "plan/client-cert/client.cer was changed after planning" \
+            in p.stderr, p.stderr
+        assert p.stdout == "" and snapshot() == ORIGINAL, p.stdout
+        other = hashlib.sha256(open(path("other3", "ca.cer"), "rb").read()).hexdigest()
+        with open(path("plan", "plan.json"), "w") as f:
+            f.write(good.replace(hashlib.sha256(planned).hexdigest(), other))
         p = mgw("gateway", "apply", "--plan", "plan/plan.json", check=False)
         assert p.returncode == 1 and "not the planned" in p.stderr, p.stderr
         assert p.stdout.splitlines()[0].startswith("FAILED   client-cert"), p.stdout
@@ -342,6 +355,47 @@ def test_a_certificate_that_is_not_the_planned_one_is_never_added():
     finally:
         with open(path("plan", "client-cert", "client.cer"), "wb") as f:
             f.write(planned)
+        with open(path("plan", "plan.json"), "w") as f:
+            f.write(good)
+
+
+def test_every_step_file_is_fingerprinted_and_an_edited_one_is_refused():
+    """plan.json holds FIELD_sha256 beside every step file (as hashlib
+    computes it); apply and rollback refuse a plan whose step file was edited
+    after planning, naming the file, before anything runs; a step file without
+    its fingerprint is refused too."""
+    good = open(path("plan", "plan.json")).read()
+    doc = [json.loads(l.rstrip(",")) for l in good.splitlines()[1:-1]]
+    files = []
+    for step in doc:
+        for key, rel in step.items():
+            if key in ("cert", "plan", "desired", "backup", "keep", "remove", "xml", "list"):
+                data = open(path("plan", rel), "rb").read()
+                assert step[key + "_sha256"] == hashlib.sha256(data).hexdigest(), (step, key)
+                files.append(rel)
+    assert {"client-cert/client.cer", "registry/plan.json", "iis/applicationHost.config",
+            "iis/backup.config", "roots/keep.txt", "roots/remove.txt"} <= set(files), files
+    for rel in files:
+        original = open(path("plan", rel), "rb").read()
+        with open(path("plan", rel), "ab") as f:
+            f.write(b"\n")
+        try:
+            for verb in ("apply", "rollback"):
+                p = mgw("gateway", verb, "--plan", "plan/plan.json", check=False)
+                assert p.returncode == 1, (rel, verb, p.stdout)
+                assert f"plan/{rel} was changed after planning" in p.stderr, (rel, p.stderr)
+                assert p.stdout == "" and snapshot() == ORIGINAL, (rel, p.stdout)
+        finally:
+            with open(path("plan", rel), "wb") as f:
+                f.write(original)
+    stripped = re.sub(r', "remove_sha256": "[0-9a-f]{64}"', "", good)
+    assert stripped != good
+    with open(path("plan", "old.json"), "w") as f:
+        f.write(stripped)
+    p = mgw("gateway", "apply", "--plan", "plan/old.json", check=False)
+    assert p.returncode == 1 and "plan/roots/remove.txt has no fingerprint" in p.stderr, p.stderr
+    assert p.stdout == "" and snapshot() == ORIGINAL
+    os.remove(path("plan", "old.json"))
 
 
 def test_a_task_step_needs_windows_paths():
