@@ -1,5 +1,6 @@
 /* mgwauth roots plan|prune|restore and mgwauth task xml. */
 #include "cli.h"
+#include "roots_move.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,7 +16,8 @@
     OPT("store", true, false), OPT("system-store", true, false), OPT("keep", true, true),          \
         OPT("keep-file", true, true),                                                              \
         OPT("allow-missing", false, false), OPT("allow-protected", true, true),                    \
-        OPT("remove-protected", false, false)
+        OPT("remove-protected", false, false), OPT("move-intermediates", false, false),         \
+        OPT("intermediate-store", true, false), OPT("intermediate-system-store", true, false)
 
 /* Everything a roots command holds, released at the end. */
 typedef struct {
@@ -106,6 +108,36 @@ static int make_plan(roots_job *j, cli_opt *o, size_t n, int style)
     return 0;
 }
 
+/* --move-intermediates: the intermediate store (--intermediate-store DIR,
+ * --intermediate-system-store LOCATION\\NAME, or beside a system trust
+ * store its location's CA store) as *flag and *name; 0, or usage. */
+static int intermediate_store(cli_opt *o, size_t n, const char **flag, char *name, size_t size)
+{
+    const char *dir = cli_value(o, n, "intermediate-store");
+    const char *sys = cli_value(o, n, "intermediate-system-store");
+    if (!cli_get(o, n, "move-intermediates")->seen) {
+        if (dir != NULL || sys != NULL)
+            return cli_usage("--intermediate-store and --intermediate-system-store go with "
+                             "--move-intermediates");
+        *flag = NULL;
+        return 0;
+    }
+    if (dir != NULL && sys != NULL)
+        return cli_usage("give one of --intermediate-store and --intermediate-system-store");
+    const char *root_sys = cli_value(o, n, "system-store");
+    if (dir == NULL && sys == NULL && root_sys == NULL)
+        return cli_usage("--move-intermediates with a directory store needs --intermediate-store "
+                         "DIR");
+    if (dir == NULL && sys == NULL) {
+        size_t loc = strcspn(root_sys, "\\/");
+        snprintf(name, size, "%.*s\\CA", (int)loc, root_sys);
+    } else {
+        snprintf(name, size, "%s", dir != NULL ? dir : sys);
+    }
+    *flag = dir != NULL ? "--store" : "--system-store";
+    return 0;
+}
+
 static int plan(int argc, char **argv)
 {
     cli_opt o[] = {PLAN_OPTS, OPT("json", false, false)};
@@ -113,9 +145,19 @@ static int plan(int argc, char **argv)
     const char *pos[1];
     if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
         return EXIT_USAGE;
+    const char *to_flag = NULL;
+    char to[1024];
+    bool json = cli_get(o, n, "json")->seen;
+    if (intermediate_store(o, n, &to_flag, to, sizeof(to)) != 0)
+        return EXIT_USAGE;
+    if (to_flag != NULL && json)
+        return cli_usage("--move-intermediates is shown in the text plan (without --json)");
     roots_job j = {0};
-    int rc =
-        make_plan(&j, o, n, cli_get(o, n, "json")->seen ? MGW_DESCRIBE_JSON : MGW_DESCRIBE_TEXT);
+    roots_moves m = {0};
+    int rc = make_plan(&j, o, n, json ? MGW_DESCRIBE_JSON : MGW_DESCRIBE_TEXT);
+    if (rc == 0 && to_flag != NULL && (rc = moves_find(j.store, j.plan, &m)) == 0)
+        moves_print(&m, to);
+    moves_free(&m);
     job_free(&j);
     return rc;
 }
@@ -207,6 +249,67 @@ static int run_prune(roots_job *j, const char *flag, const char *store, const ch
     return rc;
 }
 
+/* prune --move-intermediates: the backup's name is fixed first (its
+ * record of the move is named after it), the certificates are copied to the
+ * intermediate store, then the prune runs; when it fails, the copies of
+ * what it did not remove are taken back. */
+static int prune_moving(roots_job *j, cli_opt *o, size_t n, const char *to_flag, const char *to,
+                        const char *backup, const char *dir, bool force)
+{
+    roots_moves m = {0};
+    char *path = NULL, *record = NULL;
+    int rc = moves_find(j->store, j->plan, &m);
+    if (rc == 0)
+        moves_print(&m, to);
+    if (rc == 0 && !cli_get(o, n, "yes")->seen) {
+        printf("dry run: nothing changed; with --yes, %zu %s would be backed up, %zu of them "
+               "first copied to %s, and removed\n",
+               mgw_rootplan_count(j->plan, MGW_ROOT_REMOVE),
+               cli_plural(mgw_rootplan_count(j->plan, MGW_ROOT_REMOVE), "certificate",
+                          "certificates"),
+               m.n, to);
+        goto done;
+    }
+    if (rc == 0 && m.n == 0) {
+        rc = run_prune(j, store_flag(o, n), store_value(o, n), backup, dir, force);
+        goto done;
+    }
+    if (rc == 0 && dir != NULL && cli_mkdirs(dir) != 0)
+        rc = 1;
+    for (int k = 1; rc == 0 && k <= 100 && path == NULL; k++) {
+        path = dir != NULL ? dated_backup(dir, k) : strdup(backup);
+        if (path != NULL && dir != NULL && cli_exists(path)) {
+            free(path);
+            path = NULL;
+        } else if (path == NULL) {
+            rc = cli_fail(MGW_ERR_NO_MEMORY, NULL);
+        }
+    }
+    if (rc == 0 && path == NULL)
+        rc = report_exists(dir);
+    if (rc == 0 && !force && dir == NULL && cli_exists(path))
+        rc = report_exists(path);
+    if (rc == 0 && (record = moves_record_path(path)) == NULL)
+        rc = cli_fail(MGW_ERR_NO_MEMORY, NULL);
+    if (rc == 0 && force)
+        cli_remove(record);
+    if (rc == 0)
+        rc = moves_copy(j->store, &m, to_flag, to, record);
+    if (rc == 0) {
+        printf("record of the move: %s (roots restore takes the copies back)\n", record);
+        rc = run_prune(j, store_flag(o, n), store_value(o, n), path, NULL, force);
+        if (rc != 0 && moves_undo_unremoved(store_flag(o, n), store_value(o, n), record) != 0)
+            printf("NOT taken back: the copies in %s of certificates still in the trust store "
+                   "(see %s)\n", to, record);
+    }
+done:
+    free(record);
+    free(path);
+    moves_free(&m);
+    job_free(j);
+    return rc;
+}
+
 static int prune(int argc, char **argv)
 {
     cli_opt o[] = {PLAN_OPTS, OPT("backup", true, false), OPT("backup-dir", true, false),
@@ -221,8 +324,14 @@ static int prune(int argc, char **argv)
         return cli_usage("prune needs --backup FILE.pem.gz or --backup-dir DIR (one of them)");
     if (dir != NULL && force)
         return cli_usage("--force is for --backup; --backup-dir never replaces a backup");
+    const char *to_flag = NULL;
+    char to[1024];
+    if (intermediate_store(o, n, &to_flag, to, sizeof(to)) != 0)
+        return EXIT_USAGE;
     roots_job j = {0};
     int rc = make_plan(&j, o, n, MGW_DESCRIBE_TEXT);
+    if (rc == 0 && to_flag != NULL)
+        return prune_moving(&j, o, n, to_flag, to, backup, dir, force);
     if (rc == 0 && backup != NULL && !force) {
         FILE *f = cli_fopen(backup, "rb");
         if (f != NULL) {
@@ -285,6 +394,8 @@ static int restore(int argc, char **argv)
         else
             printf("restored %zu %s, %zu already present\n", rr.added,
                    cli_plural(rr.added, "certificate", "certificates"), rr.present);
+        if (rc == 0)
+            rc = moves_restore(cli_value(o, n, "backup"), only->values, only->count);
     }
     job_free(&j);
     return rc;
