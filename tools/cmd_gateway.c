@@ -118,6 +118,18 @@ static int open_store(const char *name, mgw_store_t **store)
                                  : mgw_store_open_dir(name, store);
 }
 
+/* Whether the store's listing holds the certificate with SHA-1 `tp`. */
+static bool store_holds(const mgw_store_t *store, const char *tp)
+{
+    bool there = false;
+    for (size_t i = 0; i < mgw_store_cert_count(store) && !there; i++) {
+        char *t = NULL;
+        there = mgw_store_cert(store, i, &t, NULL, NULL) == MGW_OK && strcmp(t, tp) == 0;
+        mgw_free(t);
+    }
+    return there;
+}
+
 /* The trusted store: --store DIR, or with --live LocalMachine\Root (or the
  * issuer store). */
 static int open_trust_store(const inputs *in, bool issuer, mgw_store_t **store, char *label,
@@ -1557,7 +1569,13 @@ static int do_client_cert(step_run *sr, bool undo, const gwplan_step *rec)
     int r = open_store(store_dir, &store);
     if (undo) {
         const char *added = rec != NULL ? gwplan_get(rec, "added") : NULL;
-        if (r == MGW_OK && added != NULL && strcmp(added, "yes") == 0) {
+        const char *started = rec != NULL ? gwplan_get(rec, "started") : NULL;
+        /* a step that stopped after it began: the store lacked it before */
+        bool absent_before = started != NULL && strcmp(started, "absent") == 0;
+        if (r == MGW_OK && absent_before && !store_holds(store, thumb)) {
+            snprintf(sr->what, sizeof(sr->what), "nothing to undo (the step stopped before it "
+                     "added %s)", thumb);
+        } else if (r == MGW_OK && ((added != NULL && strcmp(added, "yes") == 0) || absent_before)) {
             r = mgw_store_remove_cert(store, thumb);
             snprintf(sr->what, sizeof(sr->what), "removed %s from %s", thumb, store_dir);
         } else {
@@ -1622,7 +1640,10 @@ static int do_registry(step_run *sr, bool undo, const gwplan_step *rec)
     const char *target = gwplan_get(sr->step, "target");
     if (target == NULL)
         return missing_field(sr, "target");
-    if (undo && (rec == NULL || gwplan_get(rec, "changed") == NULL)) {
+    /* a step that began ("started") is rolled back by the engine, which
+     * changes nothing where the values are as before */
+    if (undo && (rec == NULL || (gwplan_get(rec, "changed") == NULL &&
+                                 gwplan_get(rec, "started") == NULL))) {
         snprintf(sr->what, sizeof(sr->what), "nothing to undo (apply changed no value)");
         return MGW_OK;
     }
@@ -1653,7 +1674,8 @@ static int do_iis(step_run *sr, bool undo, const gwplan_step *rec)
     const char *target = gwplan_get(sr->step, "target");
     if (target == NULL)
         return missing_field(sr, "target");
-    if (undo && (rec == NULL || gwplan_get(rec, "changed") == NULL)) {
+    if (undo && (rec == NULL || (gwplan_get(rec, "changed") == NULL &&
+                                 gwplan_get(rec, "started") == NULL))) {
         snprintf(sr->what, sizeof(sr->what), "nothing to undo (apply changed no setting)");
         return MGW_OK;
     }
@@ -1838,8 +1860,17 @@ static int do_task(step_run *sr, bool undo, const gwplan_step *rec)
     bool scheduler = strcmp(target, "scheduler") == 0;
     if (undo) {
         const char *installed = rec != NULL ? gwplan_get(rec, "installed") : NULL;
-        if (installed == NULL) {
+        const char *started = rec != NULL ? gwplan_get(rec, "started") : NULL;
+        if (installed == NULL && (started == NULL || strcmp(started, "absent") != 0)) {
             snprintf(sr->what, sizeof(sr->what), "nothing to undo (the task was there before)");
+            return MGW_OK;
+        }
+        char *shown = NULL;
+        bool there = scheduler ? mgw_task_show(name, &shown) == MGW_OK : cli_exists(target);
+        mgw_free(shown);
+        if (installed == NULL && !there) {
+            snprintf(sr->what, sizeof(sr->what), "nothing to undo (the step stopped before it "
+                     "installed the task)");
             return MGW_OK;
         }
         int r = scheduler ? mgw_task_remove(name) : cli_remove(target) == 0 ? MGW_OK : REPORTED;
@@ -1910,12 +1941,20 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
     mgw_store_t *store = NULL;
     int r = target == NULL ? missing_field(sr, "store") : list_path == NULL ? missing_field(sr, "list")
             : added_path == NULL ? MGW_ERR_NO_MEMORY : MGW_OK;
-    if (r == MGW_OK && undo && (rec == NULL || gwplan_get(rec, "added") == NULL)) {
+    /* a step that stopped after it began undoes what its store lacked before */
+    const char *started = undo && rec != NULL ? gwplan_get(rec, "started") : NULL;
+    bool from_start = undo && rec != NULL && gwplan_get(rec, "added") == NULL && started != NULL;
+    if (r == MGW_OK && undo && (rec == NULL || gwplan_get(rec, "added") == NULL) && !from_start) {
         snprintf(sr->what, sizeof(sr->what), "nothing to undo (none was added)");
         goto done;
     }
+    char *absent_path = from_start ? cli_path(sr->dir, started, "") : NULL;
+    if (r == MGW_OK && from_start && (absent_path == NULL || !inside_plan(started)))
+        r = absent_path == NULL ? MGW_ERR_NO_MEMORY : missing_field(sr, "started");
     if (r == MGW_OK)
-        r = mgw_file_read(undo ? added_path : list_path, 1u << 24, &list, &len);
+        r = mgw_file_read(from_start ? absent_path : undo ? added_path : list_path, 1u << 24, &list,
+                          &len);
+    free(absent_path);
     if (r == MGW_OK)
         r = open_store(target, &store);
     char *added = calloc(len + 1, 1);
@@ -1933,6 +1972,8 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
             break;
         }
         if (undo) {
+            if (from_start && !store_holds(store, tp))
+                continue;
             r = mgw_store_remove_cert(store, tp);
             n_added++;
             continue;
@@ -1983,6 +2024,79 @@ done:
     free(added_path);
     free(list_path);
     return r;
+}
+
+/* What a step's undo needs to know if the step stops after it began (a
+ * crash, a kill): recorded as "started" before the step changes anything.
+ * The certificate and the task: whether they were there ("present") or not
+ * ("absent"); the intermediates: the file listing those the store lacked;
+ * the registry and IIS engines change nothing where the state is as before,
+ * so "yes" is enough for them, and the roots step records its backup itself. */
+static int step_started(step_run *sr, char *value, size_t size)
+{
+    const char *name = gwplan_get(sr->step, "step");
+    snprintf(value, size, "yes");
+    mgw_store_t *store = NULL;
+    int r = MGW_OK;
+    if (strcmp(name, "client-cert") == 0) {
+        const char *store_dir = gwplan_get(sr->step, "store");
+        const char *thumb = gwplan_get(sr->step, "thumbprint");
+        if (store_dir == NULL || thumb == NULL)
+            return missing_field(sr, store_dir == NULL ? "store" : "thumbprint");
+        if ((r = open_store(store_dir, &store)) == MGW_OK)
+            snprintf(value, size, "%s", store_holds(store, thumb) ? "present" : "absent");
+    } else if (strcmp(name, "task") == 0) {
+        const char *target = gwplan_get(sr->step, "target"), *task = gwplan_get(sr->step, "name");
+        if (target == NULL || task == NULL)
+            return missing_field(sr, target == NULL ? "target" : "name");
+        char *shown = NULL;
+        bool there = strcmp(target, "scheduler") == 0 ? mgw_task_show(task, &shown) == MGW_OK
+                                                       : cli_exists(target);
+        mgw_free(shown);
+        snprintf(value, size, "%s", there ? "present" : "absent");
+    } else if (strcmp(name, "intermediates") == 0) {
+        const char *target = gwplan_get(sr->step, "store");
+        char *list_path = plan_file(sr, "list");
+        char *absent = cli_path(sr->dir, "intermediates/absent-before.txt", "");
+        uint8_t *list = NULL;
+        size_t len = 0, n = 0;
+        r = target == NULL ? missing_field(sr, "store") : list_path == NULL ? missing_field(sr, "list")
+            : absent == NULL ? MGW_ERR_NO_MEMORY : mgw_file_read(list_path, 1u << 24, &list, &len);
+        if (r == MGW_OK)
+            r = open_store(target, &store);
+        /* the list is SHA-1 lines; those the store lacks are copied over */
+        for (size_t at = 0; r == MGW_OK && at + 40 <= len; at += 41) {
+            char tp[41];
+            memcpy(tp, list + at, 40);
+            tp[40] = '\0';
+            if (!store_holds(store, tp)) {
+                memcpy(list + n, tp, 40);
+                list[n + 40] = '\n';
+                n += 41;
+            }
+        }
+        if (r == MGW_OK)
+            r = mgw_file_write(absent, list != NULL ? list : (const uint8_t *)"", n, MGW_FILE_FORCE);
+        if (r == MGW_OK)
+            snprintf(value, size, "intermediates/absent-before.txt");
+        mgw_free(list);
+        free(list_path);
+        free(absent);
+    }
+    mgw_store_free(&store);
+    return r;
+}
+
+/* Tests only: MGWAUTH_TEST_EXIT_IN=STEP ends the process once that step has
+ * changed what it changes, before it is recorded as done, as a crash in the
+ * middle of it would. */
+static void test_exit_in(const char *step_name)
+{
+    const char *at = getenv("MGWAUTH_TEST_EXIT_IN");
+    if (at != NULL && strcmp(at, step_name) == 0) {
+        fflush(stdout);
+        _Exit(98);
+    }
 }
 
 static int run_step(step_run *sr, bool undo, const gwplan_step *rec)
@@ -2261,9 +2375,23 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
         goto done;
     }
     for (; done_steps < plan.count; done_steps++) {
-        r = run_step(&runs[done_steps], false, NULL);
+        char started[128];
+        /* recorded before the step changes anything: rollback after a crash
+         * in the middle of it knows to undo it */
+        r = step_started(&runs[done_steps], started, sizeof(started));
+        if (r == MGW_OK) {
+            set_record(&runs[done_steps], "started", started);
+            if ((r = write_record(record_path, &plan, runs, done_steps + 1, &record,
+                                  "applying")) != MGW_OK) {
+                cli_fail(r, record_path);
+                r = REPORTED;
+            }
+        }
+        if (r == MGW_OK)
+            r = run_step(&runs[done_steps], false, NULL);
         if (r != MGW_OK)
             break;
+        test_exit_in(gwplan_get(&plan.steps[done_steps], "step"));
         printf("done     %s: %s\n", gwplan_get(&plan.steps[done_steps], "step"),
                runs[done_steps].what);
         fflush(stdout);
