@@ -232,6 +232,34 @@ def test_a_crash_between_steps_leaves_a_record_rollback_undoes():
     assert not os.path.exists(path("plan", "applied.json"))
 
 
+def test_a_crash_in_the_middle_of_any_step_is_undone_by_rollback():
+    """Each step records that it started (with what its undo needs) before
+    it changes anything; killed once the step has made its change but before
+    it is recorded as done, rollback still undoes it, and every byte is back."""
+    doc = [json.loads(l.rstrip(",")) for l in
+           open(path("plan", "plan.json")).read().splitlines()[1:-1]]
+    steps = [d["step"] for d in doc]
+    assert steps == ["client-cert", "registry", "iis", "roots"], steps
+    for step in steps:
+        assert snapshot() == ORIGINAL, step
+        env = dict(os.environ, MGWAUTH_TEST_EXIT_IN=step)
+        p = subprocess.run([MGW, "gateway", "apply", "--plan", "plan/plan.json"], cwd=TMP,
+                           capture_output=True, text=True, timeout=120, env=env)
+        assert p.returncode == 98, (step, p.returncode, p.stdout, p.stderr)
+        assert f"done     {step}" not in p.stdout, (step, p.stdout)
+        assert snapshot() != ORIGINAL, step
+        rec = json.loads(open(path("plan", "applied.json")).read().replace("\n", ""))
+        mine = [r for r in rec["steps"] if r["step"] == step]
+        assert mine and ("started" in mine[0] or "backup" in mine[0]), (step, rec)
+        if step == "client-cert":
+            assert mine[0]["started"] == "absent", rec
+        p = mgw("gateway", "rollback", "--plan", "plan/plan.json")
+        assert f"undone   {step}: nothing to undo" not in p.stdout, (step, p.stdout)
+        assert "rolled back" in p.stdout, (step, p.stdout)
+        assert snapshot() == ORIGINAL, (step, p.stdout)
+        assert not os.path.exists(path("plan", "applied.json")), step
+
+
 def test_a_crash_in_a_second_apply_keeps_the_first_record():
     """A second apply changes nothing; when it dies part-way, the record of
     the first apply's real changes is still there for rollback."""
