@@ -1487,6 +1487,7 @@ typedef struct {
     char record[1024]; /* the applied.json line of a done step, "" if nothing changed */
     char key[32], value[900]; /* the same field unescaped, for an undo in this run */
     char what[1024];   /* what was done, for the account */
+    bool left_changed; /* failed, and could not undo all of its own part */
 } step_run;
 
 /* What undo needs of a done step: one field, kept as it is and escaped. */
@@ -1618,10 +1619,12 @@ static int do_client_cert(step_run *sr, bool undo, const gwplan_step *rec)
     }
     /* a failure after the add takes the certificate out again */
     mgw_store_free(&store);
-    if (r != MGW_OK && added && open_store(store_dir, &store) == MGW_OK &&
-        mgw_store_remove_cert(store, thumb) != MGW_OK)
+    if (r != MGW_OK && added &&
+        (open_store(store_dir, &store) != MGW_OK || mgw_store_remove_cert(store, thumb) != MGW_OK)) {
         fprintf(stderr, "mgwauth: error: %s stays in %s: %s\n", thumb, store_dir,
                 mgw_last_error());
+        sr->left_changed = true;
+    }
     if (r == MGW_OK) {
         snprintf(sr->what, sizeof(sr->what), "%s %s %s", added ? "added" : "found", thumb,
                  added ? "to the store" : "in the store already");
@@ -1825,6 +1828,7 @@ static int do_roots(step_run *sr, bool undo, const gwplan_step *rec)
             int u = open_store(store_dir, &again);
             if (u == MGW_OK)
                 u = mgw_roots_restore(again, backup, NULL, 0, on_roots_event, NULL);
+            sr->left_changed = u != MGW_OK;
             if (u != MGW_OK)
                 fprintf(stderr, "mgwauth: error: the certificates removed from %s are not all "
                         "back: mgwauth roots restore %s %s --backup %s\n", store_dir,
@@ -1917,8 +1921,10 @@ static int do_task(step_run *sr, bool undo, const gwplan_step *rec)
     }
     /* a task installed but not verified is taken out again */
     if (r != MGW_OK && installed &&
-        (scheduler ? mgw_task_remove(name) != MGW_OK : cli_remove(target) != 0))
+        (scheduler ? mgw_task_remove(name) != MGW_OK : cli_remove(target) != 0)) {
         fprintf(stderr, "mgwauth: error: the task %s stays installed\n", scheduler ? name : target);
+        sr->left_changed = true;
+    }
     if (r == MGW_OK) {
         snprintf(sr->what, sizeof(sr->what), "%s %s", installed ? "installed" : "found",
                  scheduler ? name : target);
@@ -2008,9 +2014,10 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
         char tp[41];
         memcpy(tp, added + at, 40);
         tp[40] = '\0';
-        if (mgw_store_remove_cert(store, tp) != MGW_OK)
+        if (mgw_store_remove_cert(store, tp) != MGW_OK) {
             fprintf(stderr, "mgwauth: error: %s stays in %s: %s\n", tp, target, mgw_last_error());
-        else
+            sr->left_changed = true;
+        } else
             fprintf(stderr, "mgwauth: took %s out of %s again\n", tp, target);
     }
     if (r == MGW_OK)
@@ -2103,6 +2110,7 @@ static int run_step(step_run *sr, bool undo, const gwplan_step *rec)
 {
     const char *name = gwplan_get(sr->step, "step");
     sr->record[0] = sr->what[0] = '\0';
+    sr->left_changed = false;
     if (strcmp(name, "client-cert") == 0)
         return do_client_cert(sr, undo, rec);
     if (strcmp(name, "registry") == 0)
@@ -2125,6 +2133,34 @@ static void report_failure(int r)
         return;
     const char *d = mgw_last_error();
     fprintf(stderr, "mgwauth: error: %s\n", d[0] ? d : mgw_strerror(r));
+}
+
+/* Why a step failed, for the account on stdout (the error itself goes to
+ * stderr as it happens). */
+static void failure_reason(int r, char *out, size_t size)
+{
+    const char *d = mgw_last_error();
+    if (r == REPORTED)
+        snprintf(out, size, "see the error above");
+    else
+        snprintf(out, size, "%s", d[0] ? d : mgw_strerror(r));
+}
+
+/* The names of runs[from..to) for which `pick` holds, comma-separated, or "none". */
+static void step_names(const gwplan *plan, const bool *pick, size_t from, size_t to, char *out,
+                       size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = from; i < to; i++)
+        if (pick == NULL || pick[i]) {
+            int w = snprintf(out + len, size - len, "%s%s", len ? ", " : "",
+                             gwplan_get(&plan->steps[i], "step"));
+            if (w > 0 && (size_t)w < size - len)
+                len += (size_t)w;
+        }
+    if (len == 0)
+        snprintf(out, size, "none");
 }
 
 static int read_plan(const char *path, gwplan *plan)
@@ -2345,9 +2381,11 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
                 continue;
             int r = run_step(&runs[i], true, rec);
             if (r != MGW_OK) {
+                char reason[700];
+                failure_reason(r, reason, sizeof(reason));
                 report_failure(r);
-                printf("FAILED   %s: rollback stopped; the steps before it are still applied\n",
-                       gwplan_get(&plan.steps[i], "step"));
+                printf("FAILED   %s: %s; rollback stopped; the steps before it are still "
+                       "applied\n", gwplan_get(&plan.steps[i], "step"), reason);
                 rc = 1;
                 goto done;
             }
@@ -2412,15 +2450,24 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
         printf("applied: %zu %s\n", plan.count, cli_plural(plan.count, "step", "steps"));
         goto done;
     }
+    char reason[700];
+    failure_reason(r, reason, sizeof(reason));
+    bool failed_left = false;
     if (record_failed) {
-        printf("FAILED   writing %s\n", record_path);
+        printf("FAILED   writing %s: %s\n", record_path, reason);
     } else {
         report_failure(r);
-        printf("FAILED   %s: nothing of it changed\n", gwplan_get(&plan.steps[done_steps], "step"));
+        /* the engines restore what they began; where that failed too they say so */
+        failed_left = runs[done_steps].left_changed || r == MGW_ERR_REG_RESTORE ||
+                      r == MGW_ERR_IIS_RESTORE;
+        printf("FAILED   %s: %s; %s\n", gwplan_get(&plan.steps[done_steps], "step"), reason,
+               failed_left ? "NOT as before: the step could not undo all it had begun (see the "
+                             "errors above)"
+                           : "nothing of it changed (the step undid what it had begun)");
     }
     for (size_t i = done_steps + (record_failed ? 0 : 1); i < plan.count; i++)
         printf("not run  %s\n", gwplan_get(&plan.steps[i], "step"));
-    bool undo_ok = true;
+    bool undo_ok = true, left[GWPLAN_MAX_STEPS] = {false};
     int u_r;
     for (size_t i = done_steps; i-- > 0;) {
         gwplan_step rec = {0};
@@ -2432,10 +2479,14 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
         memcpy(saved, runs[i].record, sizeof(saved));
         int u = run_step(&runs[i], true, &rec);
         if (u != MGW_OK) {
+            char why_not[700];
+            failure_reason(u, why_not, sizeof(why_not));
             report_failure(u);
-            printf("NOT UNDONE %s: left applied\n", gwplan_get(&plan.steps[i], "step"));
+            printf("NOT UNDONE %s: %s; left applied\n", gwplan_get(&plan.steps[i], "step"),
+                   why_not);
             memcpy(runs[i].record, saved, sizeof(saved));
             undo_ok = false;
+            left[i] = true;
         } else {
             printf("undone   %s: %s\n", gwplan_get(&plan.steps[i], "step"), runs[i].what);
             runs[i].record[0] = '\0';
@@ -2448,8 +2499,21 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
     else if ((u_r = write_record(record_path, &plan, runs, done_steps, &record,
                                  undo_ok ? earlier_state : "applying")) != MGW_OK)
         cli_fail(u_r, record_path);
-    printf("%s\n", undo_ok ? "stopped: everything is as it was before apply"
-                           : "stopped: NOT everything could be undone (see above)");
+    printf("%s\n", undo_ok && !failed_left ? "stopped: everything is as it was before apply"
+                                           : "stopped: NOT everything could be undone (see above)");
+    /* the account in one line: every step of the plan in one of its parts */
+    {
+        bool undone[GWPLAN_MAX_STEPS] = {false};
+        for (size_t i = 0; i < done_steps; i++)
+            undone[i] = !left[i];
+        char a[600], b[600], c[600];
+        step_names(&plan, undone, 0, done_steps, a, sizeof(a));
+        step_names(&plan, left, 0, done_steps, b, sizeof(b));
+        step_names(&plan, NULL, done_steps + (record_failed ? 0 : 1), plan.count, c, sizeof(c));
+        printf("account: applied and undone: %s; failed: %s (%s); not run: %s; left applied: %s\n",
+               a, record_failed ? "writing the record" : gwplan_get(&plan.steps[done_steps], "step"),
+               failed_left ? "NOT as before" : "nothing of it changed", c, b);
+    }
 done:
     free(record_path);
     free(dir);

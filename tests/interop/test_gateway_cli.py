@@ -157,11 +157,17 @@ def test_a_fault_in_the_middle_step_leaves_everything_as_it_was():
     out = p.stdout.splitlines()
     assert out[0].startswith("done     client-cert: added"), out
     assert out[1].startswith("done     registry: 3 values changed"), out
-    assert out[2].startswith("FAILED   iis"), out
+    assert out[2].startswith("FAILED   iis: "), out
+    # the reason on the account's own line, and what became of the step itself
+    err = p.stderr.strip().splitlines()[-1].replace("mgwauth: error: ", "")
+    assert out[2] == f"FAILED   iis: {err}; nothing of it changed (the step undid what it " \
+        "had begun)", (out[2], p.stderr)
     assert out[3] == "not run  roots", out
     assert out[4].startswith("undone   registry: 3 values restored"), out
     assert out[5].startswith("undone   client-cert: removed"), out
     assert out[6] == "stopped: everything is as it was before apply", out
+    assert out[7] == ("account: applied and undone: client-cert, registry; failed: iis (nothing "
+                      "of it changed); not run: roots; left applied: none"), out
     assert "changed since" in p.stderr or "drift" in p.stderr.lower(), p.stderr
     assert snapshot() == before
     assert not os.path.exists(path("plan", "applied.json"))

@@ -185,6 +185,9 @@ def test_a_fault_in_the_middle_step_leaves_the_prefix_as_it_was():
     assert out[3:5] == ["not run  roots", "not run  task"], out
     assert out[5].startswith("undone   registry:") and out[6].startswith("undone   client-cert"), out
     assert out[7] == "stopped: everything is as it was before apply", out
+    assert out[8] == ("account: applied and undone: client-cert, registry; failed: iis (nothing "
+                      "of it changed); not run: roots, task; left applied: none"), out
+    assert "; nothing of it changed (the step undid what it had begun)" in out[2], out
     assert w.state() == before
     shutil.copyfile(os.path.join(ROOT, "tests", "data", "iis", "applicationHost.config"), w.iis)
 
