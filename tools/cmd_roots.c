@@ -14,7 +14,7 @@
 /* Options shared by plan and prune. */
 #define PLAN_OPTS                                                                                  \
     OPT("store", true, false), OPT("system-store", true, false), OPT("keep", true, true),          \
-        OPT("keep-file", true, true),                                                              \
+        OPT("keep-file", true, true), OPT("keep-cert", true, true),                                \
         OPT("allow-missing", false, false), OPT("allow-protected", true, true),                    \
         OPT("remove-protected", false, false), OPT("move-intermediates", false, false),         \
         OPT("intermediate-store", true, false), OPT("intermediate-system-store", true, false)
@@ -62,14 +62,76 @@ static const char *store_value(cli_opt *o, size_t n)
     return dir != NULL ? dir : cli_value(o, n, "system-store");
 }
 
-/* The keep-list and the overrides, from --keep, --keep-file, --allow-*. */
+/* --keep-cert FILE: the certificate (the gateway's client certificate, its
+ * CA, or the HTTPS binding's server certificate) and every issuer above it
+ * that the store holds, up to its root: a prune never breaks the chain. */
+static int keep_chain(roots_job *j, const char *file)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    mgw_cert_t *cur = NULL;
+    char *tp = NULL;
+    if (cli_read(file, &data, &len) != 0)
+        return 1;
+    size_t kept = 0;
+    int r = mgw_cert_parse(data, len, &cur);
+    mgw_free(data);
+    if (r == MGW_OK)
+        r = mgw_cert_thumbprint(cur, MGW_DIGEST_SHA1, &tp);
+    /* the certificate itself where the store holds it (a client certificate
+     * may be trusted through its CA alone) */
+    for (size_t i = 0; r == MGW_OK && i < mgw_store_cert_count(j->store); i++) {
+        char *t = NULL;
+        if (mgw_store_cert(j->store, i, &t, NULL, NULL) == MGW_OK && strcmp(t, tp) == 0 &&
+            kept++ == 0)
+            r = mgw_rootopts_add_keep(j->opts, tp);
+        mgw_free(t);
+    }
+    mgw_free(tp);
+    tp = NULL;
+    /* up the chain inside the store, while a certificate is not self-signed */
+    for (int depth = 0; r == MGW_OK && depth < 8 && mgw_cert_check_issuer(cur, cur) != MGW_OK;
+         depth++) {
+        mgw_cert_t *up = NULL;
+        for (size_t i = 0; i < mgw_store_cert_count(j->store) && up == NULL; i++) {
+            uint8_t *der = NULL;
+            size_t dlen = 0;
+            mgw_cert_t *c = NULL;
+            if (mgw_store_cert_der(j->store, i, &der, &dlen) == MGW_OK &&
+                mgw_cert_parse(der, dlen, &c) == MGW_OK && mgw_cert_check_issuer(cur, c) == MGW_OK &&
+                mgw_store_cert(j->store, i, &tp, NULL, NULL) == MGW_OK) {
+                r = mgw_rootopts_add_keep(j->opts, tp);
+                kept++;
+                mgw_free(tp);
+                tp = NULL;
+                up = c;
+                c = NULL;
+            }
+            mgw_cert_free(&c);
+            mgw_free(der);
+        }
+        if (up == NULL)
+            break;
+        mgw_cert_free(&cur);
+        cur = up;
+    }
+    mgw_cert_free(&cur);
+    if (r == MGW_OK && kept == 0) {
+        fprintf(stderr, "mgwauth: error: %s: neither it nor an issuer of it is in the store\n",
+                file);
+        return 1;
+    }
+    return r == MGW_OK ? 0 : cli_fail(r, file);
+}
+
+/* The keep-list and the overrides, from --keep, --keep-file, --keep-cert, --allow-*. */
 static int load_opts(roots_job *j, cli_opt *o, size_t n)
 {
     cli_opt *keep = cli_get(o, n, "keep"), *files = cli_get(o, n, "keep-file");
-    cli_opt *allow = cli_get(o, n, "allow-protected");
-    if (keep->count == 0 && files->count == 0)
-        return cli_usage(
-            "name the certificates to keep with --keep THUMBPRINT or --keep-file FILE");
+    cli_opt *allow = cli_get(o, n, "allow-protected"), *certs = cli_get(o, n, "keep-cert");
+    if (keep->count == 0 && files->count == 0 && certs->count == 0)
+        return cli_usage("name the certificates to keep with --keep THUMBPRINT, --keep-file FILE "
+                         "or --keep-cert FILE");
     if ((j->opts = mgw_rootopts_new()) == NULL)
         return cli_fail(MGW_ERR_NO_MEMORY, NULL);
     int r;
@@ -86,6 +148,9 @@ static int load_opts(roots_job *j, cli_opt *o, size_t n)
         if (r != MGW_OK)
             return cli_fail(r, NULL);
     }
+    for (size_t i = 0; i < certs->count; i++)
+        if (keep_chain(j, certs->values[i]) != 0)
+            return 1;
     for (size_t i = 0; i < allow->count; i++)
         if ((r = mgw_rootopts_allow_protected(j->opts, allow->values[i])) != MGW_OK)
             return cli_fail(r, "--allow-protected");

@@ -477,5 +477,41 @@ def test_move_intermediates_takes_the_copies_back_when_the_prune_fails():
         assert s.certs() == before and os.listdir(interm) == []
 
 
+def test_keep_cert_keeps_the_certificate_and_its_issuers_up_to_the_root():
+    """--keep-cert FILE: the client certificate's CA (the leaf itself is not
+    in the store), or a server certificate's chain: intermediate and root,
+    judged by cryptography's view of who issued whom."""
+    with Store() as s:
+        pw = s.path("pw.txt")
+        mgw("ca", "create", "--subject", "CN=Keep Root", "--key", "p256", "--password-file", pw,
+            "--out", s.path("kroot"))
+        mgw("cert", "create", "--subject", "CN=client", "--key", "p256", "--ca",
+            s.path("kroot", "ca.pfx"), "--ca-password-file", pw, "--password-file", pw,
+            "--out", s.path("client"))
+        shutil.copy(s.path("kroot", "ca.cer"), os.path.join(s.store, "kroot.cer"))
+        root = sha1(load(s.path("kroot", "ca.cer")))
+        client = load(s.path("client", "Certificate.cer"))
+        assert client.issuer == load(s.path("kroot", "ca.cer")).subject
+        plan = s.plan("--keep", s.ours, "--keep-cert", s.path("client", "Certificate.cer"))
+        kept = sorted(e["sha1"] for e in plan["entries"] if e["action"] == "keep")
+        assert kept == sorted([s.ours, root]), kept
+        assert plan["missing"] == []
+        # the leaf in the store too: both kept
+        shutil.copy(s.path("client", "Certificate.cer"), os.path.join(s.store, "client.cer"))
+        plan = s.plan("--keep-cert", s.path("client", "Certificate.cer"))
+        kept = sorted(e["sha1"] for e in plan["entries"] if e["action"] == "keep")
+        assert kept == sorted([sha1(client), root]), kept
+        # a certificate neither in the store nor issued by one in it
+        p = mgw("roots", "plan", "--store", s.store, "--keep-cert", s.path("me", "Certificate.cer"),
+                check=False)
+        assert p.returncode == 0, p.stderr  # ours is in the store
+        os.remove(os.path.join(s.store, "kroot.cer"))
+        os.remove(os.path.join(s.store, "client.cer"))
+        p = mgw("roots", "plan", "--store", s.store, "--keep", s.ours, "--keep-cert",
+                s.path("client", "Certificate.cer"), check=False)
+        assert p.returncode == 1, p.stdout
+        one_error_line(p, "neither it nor an issuer of it is in the store")
+
+
 if __name__ == "__main__":
     tap.main(globals())
