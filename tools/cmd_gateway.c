@@ -2198,7 +2198,9 @@ static void earlier_fields(const gwplan *earlier, const char *step_name, char *o
         *found = true;
         for (size_t f = 0; f < e->count; f++) {
             char esc[900];
-            if (strcmp(e->name[f], "step") == 0 || escape(e->value[f], esc, sizeof(esc)) != 0)
+            /* a "started" of an earlier run gives way to this run's */
+            if (strcmp(e->name[f], "step") == 0 || strcmp(e->name[f], "started") == 0 ||
+                escape(e->value[f], esc, sizeof(esc)) != 0)
                 continue;
             int w = snprintf(out + len, size - len, "%s\"%s\": \"%s\"", len ? ", " : "",
                              e->name[f], esc);
@@ -2221,7 +2223,17 @@ static int write_record(const char *path, const gwplan *plan, const step_run *ru
         char fields[1024];
         bool found = false;
         const char *name = gwplan_get(&plan->steps[i], "step");
-        if (i < done && runs[i].record[0] != '\0') {
+        if (i < done && strncmp(runs[i].record, "\"started\"", 9) == 0) {
+            /* a step under way: what an earlier apply recorded of it stays beside */
+            char before[1024];
+            earlier_fields(earlier, name, before, sizeof(before), &found);
+            size_t at = (size_t)snprintf(fields, sizeof(fields), "%s", runs[i].record);
+            if (before[0] != '\0' && at + 2 + strlen(before) < sizeof(fields)) {
+                memcpy(fields + at, ", ", 2);
+                memcpy(fields + at + 2, before, strlen(before) + 1);
+            }
+            found = true;
+        } else if (i < done && runs[i].record[0] != '\0') {
             snprintf(fields, sizeof(fields), "%s", runs[i].record);
             found = true;
         } else {

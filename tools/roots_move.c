@@ -207,7 +207,7 @@ int moves_undo_unremoved(const char *root_flag, const char *root_name, const cha
         if (line[0] == '#')
             continue;
         if (flag[0] == '\0') {
-            if (sscanf(line, "%30s %1023[^\n]", flag + 2, name) != 2)
+            if (sscanf(line, "%29s %1023[^\n]", flag + 2, name) != 2)
                 break;
             flag[0] = flag[1] = '-';
         } else if (n < 4096 && holds(root, line)) {

@@ -235,8 +235,12 @@ static int dir_remove(void *be, const mgw_store_item *item)
         r = mgw_err_prefix(r, path);
     if (r == MGW_OK)
         r = mgw_file_remove(path);
+    /* the directory that held it: the store's, or its physical-store subdirectory */
+    char *slash = r == MGW_OK ? strrchr(path, '/') : NULL;
+    if (slash != NULL)
+        *slash = '\0';
     if (r == MGW_OK)
-        r = mgw_dir_sync(d->dir);
+        r = mgw_dir_sync(slash != NULL ? path : d->dir);
     mgw_dbuf_free(&der);
     free(path);
     return r;

@@ -266,6 +266,24 @@ def test_a_crash_in_the_middle_of_any_step_is_undone_by_rollback():
         assert not os.path.exists(path("plan", "applied.json")), step
 
 
+def test_a_crash_in_the_middle_of_a_step_of_a_second_apply_keeps_the_first_record():
+    """After a first apply, a second one (which changes nothing) killed in the
+    middle of each step: the step's "started" sits beside what the first apply
+    recorded, and rollback still undoes the first apply's changes."""
+    for step in ("client-cert", "registry", "iis", "roots"):
+        assert snapshot() == ORIGINAL, step
+        mgw("gateway", "apply", "--plan", "plan/plan.json")
+        env = dict(os.environ, MGWAUTH_TEST_EXIT_IN=step)
+        p = subprocess.run([MGW, "gateway", "apply", "--plan", "plan/plan.json"], cwd=TMP,
+                           capture_output=True, text=True, timeout=120, env=env)
+        assert p.returncode == 98, (step, p.returncode, p.stdout, p.stderr)
+        rec = json.loads(open(path("plan", "applied.json")).read().replace("\n", ""))
+        mine = [r for r in rec["steps"] if r["step"] == step][0]
+        assert "started" in mine and len(mine) > 2, (step, mine)
+        p = mgw("gateway", "rollback", "--plan", "plan/plan.json")
+        assert snapshot() == ORIGINAL, (step, p.stdout)
+
+
 def test_a_crash_in_a_second_apply_keeps_the_first_record():
     """A second apply changes nothing; when it dies part-way, the record of
     the first apply's real changes is still there for rollback."""
