@@ -539,16 +539,16 @@ START_TEST(policy_certificates_in_physical_subdirectories_are_reported_and_kept)
     ck_assert_int_eq(mkdir(gp, 0700), 0);
     ck_assert_int_eq(mkdir(ent, 0700), 0);
     ck_assert_int_eq(mkdir(other, 0700), 0);
-    size_t len;
+    size_t len1, len_e;
     /* cert-1 also in .GroupPolicy (its top-level copy is policy's too);
      * a new one only in .Enterprise; .Other is no physical store */
     char *p1 = path_in(f.dir, "cert-1.cer");
-    uint8_t *der1 = test_read(p1, &len);
+    uint8_t *der1 = test_read(p1, &len1);
     free(p1);
-    put_file(gp, "copy.cer", der1, len);
-    uint8_t *der_e = make_cert(f.k, "enterprise", MGW_FORMAT_PEM, &len);
-    put_file(ent, "e.pem", der_e, len);
-    put_file(other, "x.cer", der1, len);
+    put_file(gp, "copy.cer", der1, len1);
+    uint8_t *der_e = make_cert(f.k, "enterprise", MGW_FORMAT_PEM, &len_e);
+    put_file(ent, "e.pem", der_e, len_e);
+    put_file(other, "x.cer", der1, len1);
     mgw_store_free(&f.s);
     f.s = open_store(f.dir);
     ck_assert_uint_eq(mgw_store_cert_count(f.s), 5);
