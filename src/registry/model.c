@@ -572,6 +572,27 @@ static tnode *next_live(tnode *u, const tnode *top)
     return NULL;
 }
 
+static size_t tnode_depth(const tnode *t)
+{
+    size_t d = 0;
+    for (; t != NULL; t = t->parent)
+        d++;
+    return d;
+}
+
+/* The nearest common ancestor of a and b (NULL: none, different roots). */
+static const tnode *common_ancestor(const tnode *a, const tnode *b)
+{
+    size_t da = tnode_depth(a), db = tnode_depth(b);
+    for (; da > db; da--)
+        a = a->parent;
+    for (; db > da; db--)
+        b = b->parent;
+    while (a != b)
+        a = a->parent, b = b->parent;
+    return a;
+}
+
 /* Remove every key at or below `path`. */
 static void order_delete(order *o, const char *path)
 {
@@ -589,7 +610,27 @@ static void order_delete(order *o, const char *path)
     /* ancestors whose last key went: the greatest of their own key and their
      * children's (an ancestor whose last key stays keeps it, and so do all
      * above it) */
+    mnode *gone = NULL, *before = NULL;
+    const tnode *lca = NULL;
+    bool below = false; /* `before` lies below the ancestor a */
     for (tnode *a = top->parent; a != NULL && a->last != NULL && a->last->dead; a = a->parent) {
+        /* No key below a comes after its last one, which goes: the nearest
+         * remaining key in front of it, when it lies below a, is the greatest
+         * left (deleting siblings from the last one back stays linear). The
+         * unlinked keys still point back at their neighbours. */
+        if (a->last != gone) {
+            gone = a->last;
+            for (before = gone->prev; before != &o->head && before->dead; before = before->prev)
+                ;
+            lca = before != &o->head ? common_ancestor(before->t, top) : NULL;
+            /* both are above top: a lies at or above lca when lca is deeper */
+            below = lca != NULL && tnode_depth(lca) >= tnode_depth(a);
+        }
+        below = below || a == lca;
+        if (below) {
+            a->last = before;
+            continue;
+        }
         mnode *best = a->own;
         for (tnode *c = a->child; c != NULL; c = c->sibling)
             if (c->last != NULL && !c->last->dead && (best == NULL || c->last->label > best->label))
