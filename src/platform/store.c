@@ -323,20 +323,31 @@ int mgw_store_add_named(mgw_store_t *s, const uint8_t *der, size_t n, const uint
     mgw_store_item item;
     memset(&item, 0, sizeof(item));
     *renamed = false;
-    int r = mgw_store_fault_point(s, "add", s->n_added);
+    /* the listing's entry and room for it before the store changes: once the
+     * certificate is in the store, nothing fails for want of memory */
+    int r = mgw_store_item_from_der(der, n, "", &item);
+    mgw_store_item *room = NULL;
+    if (r == MGW_OK &&
+        (room = mgw_array_grow(s->list.items, &s->list.cap, s->list.n + 1, sizeof(*room))) == NULL)
+        r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    if (room != NULL)
+        s->list.items = room;
+    if (r == MGW_OK)
+        r = mgw_store_fault_point(s, "add", s->n_added);
     if (r == MGW_OK && name != NULL && s->ops->add_named != NULL)
         r = s->ops->add_named(s->be, der, n, sha1, name, pem, &origin, renamed);
     else if (r == MGW_OK)
         r = s->ops->add(s->be, der, n, sha1, &origin);
-    if (r != MGW_OK)
+    if (r != MGW_OK) {
+        mgw_store_item_clear(&item);
         return r;
+    }
     s->n_added++;
     s->generation++;
-    r = mgw_store_item_from_der(der, n, origin, &item);
+    free(item.origin);
+    item.origin = origin;
     item.pem = pem && name != NULL && !*renamed && s->ops->add_named != NULL;
-    free(origin);
-    if (r == MGW_OK)
-        r = mgw_store_listing_add(&s->list, &item);
+    r = mgw_store_listing_add(&s->list, &item);
     mgw_store_item_clear(&item);
     if (r == MGW_OK)
         *index = s->list.n - 1;

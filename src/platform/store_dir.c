@@ -172,14 +172,19 @@ static int dir_add(void *be, const uint8_t *der, size_t n, const uint8_t sha1[20
     char name[45];
     mgw_hex_upper(sha1, 20, name);
     memcpy(name + 40, ".cer", 5);
-    char *path = join(d->dir, name);
-    if (path == NULL)
+    char *path = join(d->dir, name), *copy = mgw_strdup(name);
+    if (path == NULL || copy == NULL) {
+        free(path);
+        free(copy);
         return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    }
     /* Atomic and synced, and never over an existing file. */
     int r = mgw_file_write(path, der, n, 0);
     free(path);
-    if (r == MGW_OK && (*origin = mgw_strdup(name)) == NULL)
-        r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    if (r == MGW_OK)
+        *origin = copy;
+    else
+        free(copy);
     return r;
 }
 
@@ -192,8 +197,8 @@ static int dir_add_named(void *be, const uint8_t *der, size_t n, const uint8_t s
         return dir_add(be, der, n, sha1, origin);
     mgw_dbuf text;
     mgw_dbuf_init(&text);
-    char *path = join(d->dir, name);
-    int r = path == NULL ? mgw_err(MGW_ERR_NO_MEMORY, NULL) : MGW_OK;
+    char *path = join(d->dir, name), *copy = mgw_strdup(name);
+    int r = path == NULL || copy == NULL ? mgw_err(MGW_ERR_NO_MEMORY, NULL) : MGW_OK;
     if (r == MGW_OK && pem)
         r = mgw_pem_write("CERTIFICATE", der, n, &text);
     /* Atomic and synced, and never over an existing file. */
@@ -201,11 +206,13 @@ static int dir_add_named(void *be, const uint8_t *der, size_t n, const uint8_t s
         r = mgw_file_write(path, pem ? text.p : der, pem ? text.len : n, 0);
     free(path);
     mgw_dbuf_free(&text);
+    if (r != MGW_OK)
+        free(copy);
     if (r == MGW_ERR_EXISTS)
         return dir_add(be, der, n, sha1, origin);
     *renamed = false;
-    if (r == MGW_OK && (*origin = mgw_strdup(name)) == NULL)
-        r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    if (r == MGW_OK)
+        *origin = copy;
     return r;
 }
 
