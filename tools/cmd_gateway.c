@@ -118,6 +118,18 @@ static int open_store(const char *name, mgw_store_t **store)
                                  : mgw_store_open_dir(name, store);
 }
 
+/* Whether the store's listing holds the certificate with SHA-1 `tp`. */
+static bool store_holds(const mgw_store_t *store, const char *tp)
+{
+    bool there = false;
+    for (size_t i = 0; i < mgw_store_cert_count(store) && !there; i++) {
+        char *t = NULL;
+        there = mgw_store_cert(store, i, &t, NULL, NULL) == MGW_OK && strcmp(t, tp) == 0;
+        mgw_free(t);
+    }
+    return there;
+}
+
 /* The trusted store: --store DIR, or with --live LocalMachine\Root (or the
  * issuer store). */
 static int open_trust_store(const inputs *in, bool issuer, mgw_store_t **store, char *label,
@@ -462,26 +474,6 @@ static void step_iis(const inputs *in, report *rep)
     free(live_path);
 }
 
-/* Certificates that Group Policy or the enterprise store put into a Windows
- * store: a prune would be undone by policy, so they are kept (and counted). */
-static int keep_policy_certs(const mgw_store_t *store, mgw_rootopts_t *opts, size_t *count)
-{
-    int r = MGW_OK;
-    *count = 0;
-    for (size_t i = 0; r == MGW_OK && i < mgw_store_cert_count(store); i++) {
-        char *where = NULL, *tp = NULL;
-        r = mgw_store_cert_physical(store, i, &where);
-        if (r == MGW_OK && (strstr(where, ".GroupPolicy") != NULL ||
-                            strstr(where, ".Enterprise") != NULL) &&
-            (r = mgw_store_cert(store, i, &tp, NULL, NULL)) == MGW_OK &&
-            (r = mgw_rootopts_add_keep(opts, tp)) == MGW_OK)
-            (*count)++;
-        mgw_free(tp);
-        mgw_free(where);
-    }
-    return r;
-}
-
 static void step_roots(const inputs *in, report *rep)
 {
     if (in->keep_file == NULL || (in->store == NULL && !in->live)) {
@@ -508,11 +500,9 @@ static void step_roots(const inputs *in, report *rep)
         r = mgw_rootopts_set_allow_missing(opts, 1);
     if (r == MGW_OK)
         r = open_trust_store(in, false, &store, label, sizeof(label));
-    size_t policy = 0;
-    if (r == MGW_OK)
-        r = keep_policy_certs(store, opts, &policy);
     if (r == MGW_OK)
         r = mgw_rootplan_compute(store, opts, &plan);
+    size_t policy = r == MGW_OK ? mgw_rootplan_count(plan, MGW_ROOT_POLICY) : 0;
     if (r != MGW_OK) {
         evidence(add_step(rep, "roots", FAIL, "mgwauth roots plan (see its error)"), "%s",
                  why(r));
@@ -871,23 +861,70 @@ static int escape(const char *value, char *out, size_t size)
     return MGW_OK;
 }
 
+#define PLAN_MAX_FILES 32
+
+/* The fields of a plan step that name a file in the plan's directory; each
+ * comes with FIELD_sha256, its SHA-256 when planned. */
+static const char *const step_file_fields[] = {"cert", "plan", "desired", "backup",
+                                               "keep", "remove", "xml", "list"};
+
+static bool is_file_field(const char *k)
+{
+    for (size_t f = 0; f < N(step_file_fields); f++)
+        if (strcmp(k, step_file_fields[f]) == 0)
+            return true;
+    return false;
+}
+
 typedef struct {
     mgw_fileset_t *fs;
     const char *dir;
     unsigned force;
     char *json;
     size_t len, cap, steps;
+    /* the SHA-256 of every staged file, by its path in the plan directory */
+    char *staged[PLAN_MAX_FILES], *sha256[PLAN_MAX_FILES];
+    size_t n_staged;
 } plan_out;
 
-/* Stage OUT/rel with data. */
+/* Stage OUT/rel with data, and remember its SHA-256 for the step line. */
 static int stage(plan_out *po, const char *rel, const uint8_t *data, size_t len, unsigned extra)
 {
-    char *path = cli_path(po->dir, rel, "");
+    if (po->n_staged == PLAN_MAX_FILES) {
+        fprintf(stderr, "mgwauth: error: more than %d plan files\n", PLAN_MAX_FILES);
+        return REPORTED;
+    }
+    char *path = cli_path(po->dir, rel, ""), *hex = NULL;
     if (path == NULL)
         return MGW_ERR_NO_MEMORY;
-    int r = mgw_fileset_add(po->fs, path, data, len, po->force | extra);
+    int r = mgw_digest_hex(MGW_DIGEST_SHA256, data, len, &hex);
+    if (r == MGW_OK)
+        r = mgw_fileset_add(po->fs, path, data, len, po->force | extra);
+    if (r == MGW_OK && (po->staged[po->n_staged] = strdup(rel)) == NULL)
+        r = MGW_ERR_NO_MEMORY;
+    if (r == MGW_OK)
+        po->sha256[po->n_staged++] = hex;
+    else
+        mgw_free(hex);
     free(path);
     return r;
+}
+
+static void plan_out_free(plan_out *po)
+{
+    for (size_t i = 0; i < po->n_staged; i++) {
+        free(po->staged[i]);
+        mgw_free(po->sha256[i]);
+    }
+    po->n_staged = 0;
+}
+
+static const char *staged_sha256(const plan_out *po, const char *rel)
+{
+    for (size_t i = 0; i < po->n_staged; i++)
+        if (strcmp(po->staged[i], rel) == 0)
+            return po->sha256[i];
+    return NULL;
 }
 
 /* A step's target as apply finds it from any directory: a relative path
@@ -937,6 +974,10 @@ static int step_line(plan_out *po, const char *name, ...)
         free(abs);
         if (r == MGW_OK)
             r = put_json(po->fs, &po->json, &po->len, &po->cap, ", \"%s\": \"%s\"", k, esc);
+        const char *sha = is_file_field(k) ? staged_sha256(po, v) : NULL;
+        if (r == MGW_OK && sha != NULL)
+            r = put_json(po->fs, &po->json, &po->len, &po->cap, ", \"%s_sha256\": \"%s\"", k,
+                         sha);
     }
     va_end(ap);
     if (r == MGW_OK)
@@ -1078,16 +1119,14 @@ static int root_plan(const char *store_dir, const uint8_t *keep, size_t keep_len
         r = mgw_rootopts_set_allow_missing(opts, 1);
     if (r == MGW_OK)
         r = open_store(store_dir, store);
-    size_t policy = 0;
     if (r == MGW_OK)
-        r = keep_policy_certs(*store, opts, &policy);
-    if (r == MGW_OK && policy > 0)
+        r = mgw_rootplan_compute(*store, opts, plan);
+    size_t policy = r == MGW_OK ? mgw_rootplan_count(*plan, MGW_ROOT_POLICY) : 0;
+    if (policy > 0)
         printf("   kept: %zu %s that Group Policy or the enterprise store put there (policy "
                "puts %s back)\n",
                policy, cli_plural(policy, "certificate", "certificates"),
                policy == 1 ? "it" : "them");
-    if (r == MGW_OK)
-        r = mgw_rootplan_compute(*store, opts, plan);
     mgw_rootopts_free(&opts);
     return r;
 }
@@ -1381,7 +1420,7 @@ static int gateway_plan(int argc, char **argv)
     char *default_backups = cli_path(out, "roots", "");
     const char *backup_dir = val(&in, "backup-dir") != NULL ? val(&in, "backup-dir")
                                                             : default_backups;
-    plan_out po = {mgw_fileset_new(), out, flag(&in, "force") ? MGW_FILE_FORCE : 0, NULL, 0, 0, 0};
+    plan_out po = {.fs = mgw_fileset_new(), .dir = out, .force = flag(&in, "force") ? MGW_FILE_FORCE : 0};
     size_t reg_changes = 0;
     int rc = 1, r = po.fs == NULL ? MGW_ERR_NO_MEMORY : cli_mkdirs(out) != 0 ? REPORTED : MGW_OK;
     const char *move_to = val(&in, "move-intermediates");
@@ -1427,6 +1466,7 @@ static int gateway_plan(int argc, char **argv)
         cli_fail(r, NULL);
     }
     free(po.json);
+    plan_out_free(&po);
     mgw_fileset_free(&po.fs);
     free(default_backups);
     mgw_free(live_iis);
@@ -1447,6 +1487,7 @@ typedef struct {
     char record[1024]; /* the applied.json line of a done step, "" if nothing changed */
     char key[32], value[900]; /* the same field unescaped, for an undo in this run */
     char what[1024];   /* what was done, for the account */
+    bool left_changed; /* failed, and could not undo all of its own part */
 } step_run;
 
 /* What undo needs of a done step: one field, kept as it is and escaped. */
@@ -1475,8 +1516,6 @@ static bool inside_plan(const char *rel)
     return true;
 }
 
-static const char *const step_file_fields[] = {"cert", "plan", "desired", "backup",
-                                               "keep", "remove", "xml", "list"};
 
 static char *plan_file(const step_run *sr, const char *field)
 {
@@ -1531,7 +1570,13 @@ static int do_client_cert(step_run *sr, bool undo, const gwplan_step *rec)
     int r = open_store(store_dir, &store);
     if (undo) {
         const char *added = rec != NULL ? gwplan_get(rec, "added") : NULL;
-        if (r == MGW_OK && added != NULL && strcmp(added, "yes") == 0) {
+        const char *started = rec != NULL ? gwplan_get(rec, "started") : NULL;
+        /* a step that stopped after it began: the store lacked it before */
+        bool absent_before = started != NULL && strcmp(started, "absent") == 0;
+        if (r == MGW_OK && absent_before && !store_holds(store, thumb)) {
+            snprintf(sr->what, sizeof(sr->what), "nothing to undo (the step stopped before it "
+                     "added %s)", thumb);
+        } else if (r == MGW_OK && ((added != NULL && strcmp(added, "yes") == 0) || absent_before)) {
             r = mgw_store_remove_cert(store, thumb);
             snprintf(sr->what, sizeof(sr->what), "removed %s from %s", thumb, store_dir);
         } else {
@@ -1574,10 +1619,12 @@ static int do_client_cert(step_run *sr, bool undo, const gwplan_step *rec)
     }
     /* a failure after the add takes the certificate out again */
     mgw_store_free(&store);
-    if (r != MGW_OK && added && open_store(store_dir, &store) == MGW_OK &&
-        mgw_store_remove_cert(store, thumb) != MGW_OK)
+    if (r != MGW_OK && added &&
+        (open_store(store_dir, &store) != MGW_OK || mgw_store_remove_cert(store, thumb) != MGW_OK)) {
         fprintf(stderr, "mgwauth: error: %s stays in %s: %s\n", thumb, store_dir,
                 mgw_last_error());
+        sr->left_changed = true;
+    }
     if (r == MGW_OK) {
         snprintf(sr->what, sizeof(sr->what), "%s %s %s", added ? "added" : "found", thumb,
                  added ? "to the store" : "in the store already");
@@ -1596,7 +1643,10 @@ static int do_registry(step_run *sr, bool undo, const gwplan_step *rec)
     const char *target = gwplan_get(sr->step, "target");
     if (target == NULL)
         return missing_field(sr, "target");
-    if (undo && (rec == NULL || gwplan_get(rec, "changed") == NULL)) {
+    /* a step that began ("started") is rolled back by the engine, which
+     * changes nothing where the values are as before */
+    if (undo && (rec == NULL || (gwplan_get(rec, "changed") == NULL &&
+                                 gwplan_get(rec, "started") == NULL))) {
         snprintf(sr->what, sizeof(sr->what), "nothing to undo (apply changed no value)");
         return MGW_OK;
     }
@@ -1627,7 +1677,8 @@ static int do_iis(step_run *sr, bool undo, const gwplan_step *rec)
     const char *target = gwplan_get(sr->step, "target");
     if (target == NULL)
         return missing_field(sr, "target");
-    if (undo && (rec == NULL || gwplan_get(rec, "changed") == NULL)) {
+    if (undo && (rec == NULL || (gwplan_get(rec, "changed") == NULL &&
+                                 gwplan_get(rec, "started") == NULL))) {
         snprintf(sr->what, sizeof(sr->what), "nothing to undo (apply changed no setting)");
         return MGW_OK;
     }
@@ -1777,6 +1828,7 @@ static int do_roots(step_run *sr, bool undo, const gwplan_step *rec)
             int u = open_store(store_dir, &again);
             if (u == MGW_OK)
                 u = mgw_roots_restore(again, backup, NULL, 0, on_roots_event, NULL);
+            sr->left_changed = u != MGW_OK;
             if (u != MGW_OK)
                 fprintf(stderr, "mgwauth: error: the certificates removed from %s are not all "
                         "back: mgwauth roots restore %s %s --backup %s\n", store_dir,
@@ -1812,8 +1864,17 @@ static int do_task(step_run *sr, bool undo, const gwplan_step *rec)
     bool scheduler = strcmp(target, "scheduler") == 0;
     if (undo) {
         const char *installed = rec != NULL ? gwplan_get(rec, "installed") : NULL;
-        if (installed == NULL) {
+        const char *started = rec != NULL ? gwplan_get(rec, "started") : NULL;
+        if (installed == NULL && (started == NULL || strcmp(started, "absent") != 0)) {
             snprintf(sr->what, sizeof(sr->what), "nothing to undo (the task was there before)");
+            return MGW_OK;
+        }
+        char *shown = NULL;
+        bool there = scheduler ? mgw_task_show(name, &shown) == MGW_OK : cli_exists(target);
+        mgw_free(shown);
+        if (installed == NULL && !there) {
+            snprintf(sr->what, sizeof(sr->what), "nothing to undo (the step stopped before it "
+                     "installed the task)");
             return MGW_OK;
         }
         int r = scheduler ? mgw_task_remove(name) : cli_remove(target) == 0 ? MGW_OK : REPORTED;
@@ -1860,8 +1921,10 @@ static int do_task(step_run *sr, bool undo, const gwplan_step *rec)
     }
     /* a task installed but not verified is taken out again */
     if (r != MGW_OK && installed &&
-        (scheduler ? mgw_task_remove(name) != MGW_OK : cli_remove(target) != 0))
+        (scheduler ? mgw_task_remove(name) != MGW_OK : cli_remove(target) != 0)) {
         fprintf(stderr, "mgwauth: error: the task %s stays installed\n", scheduler ? name : target);
+        sr->left_changed = true;
+    }
     if (r == MGW_OK) {
         snprintf(sr->what, sizeof(sr->what), "%s %s", installed ? "installed" : "found",
                  scheduler ? name : target);
@@ -1884,12 +1947,20 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
     mgw_store_t *store = NULL;
     int r = target == NULL ? missing_field(sr, "store") : list_path == NULL ? missing_field(sr, "list")
             : added_path == NULL ? MGW_ERR_NO_MEMORY : MGW_OK;
-    if (r == MGW_OK && undo && (rec == NULL || gwplan_get(rec, "added") == NULL)) {
+    /* a step that stopped after it began undoes what its store lacked before */
+    const char *started = undo && rec != NULL ? gwplan_get(rec, "started") : NULL;
+    bool from_start = undo && rec != NULL && gwplan_get(rec, "added") == NULL && started != NULL;
+    if (r == MGW_OK && undo && (rec == NULL || gwplan_get(rec, "added") == NULL) && !from_start) {
         snprintf(sr->what, sizeof(sr->what), "nothing to undo (none was added)");
         goto done;
     }
+    char *absent_path = from_start ? cli_path(sr->dir, started, "") : NULL;
+    if (r == MGW_OK && from_start && (absent_path == NULL || !inside_plan(started)))
+        r = absent_path == NULL ? MGW_ERR_NO_MEMORY : missing_field(sr, "started");
     if (r == MGW_OK)
-        r = mgw_file_read(undo ? added_path : list_path, 1u << 24, &list, &len);
+        r = mgw_file_read(from_start ? absent_path : undo ? added_path : list_path, 1u << 24, &list,
+                          &len);
+    free(absent_path);
     if (r == MGW_OK)
         r = open_store(target, &store);
     char *added = calloc(len + 1, 1);
@@ -1907,6 +1978,8 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
             break;
         }
         if (undo) {
+            if (from_start && !store_holds(store, tp))
+                continue;
             r = mgw_store_remove_cert(store, tp);
             n_added++;
             continue;
@@ -1941,9 +2014,10 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
         char tp[41];
         memcpy(tp, added + at, 40);
         tp[40] = '\0';
-        if (mgw_store_remove_cert(store, tp) != MGW_OK)
+        if (mgw_store_remove_cert(store, tp) != MGW_OK) {
             fprintf(stderr, "mgwauth: error: %s stays in %s: %s\n", tp, target, mgw_last_error());
-        else
+            sr->left_changed = true;
+        } else
             fprintf(stderr, "mgwauth: took %s out of %s again\n", tp, target);
     }
     if (r == MGW_OK)
@@ -1959,10 +2033,84 @@ done:
     return r;
 }
 
+/* What a step's undo needs to know if the step stops after it began (a
+ * crash, a kill): recorded as "started" before the step changes anything.
+ * The certificate and the task: whether they were there ("present") or not
+ * ("absent"); the intermediates: the file listing those the store lacked;
+ * the registry and IIS engines change nothing where the state is as before,
+ * so "yes" is enough for them, and the roots step records its backup itself. */
+static int step_started(step_run *sr, char *value, size_t size)
+{
+    const char *name = gwplan_get(sr->step, "step");
+    snprintf(value, size, "yes");
+    mgw_store_t *store = NULL;
+    int r = MGW_OK;
+    if (strcmp(name, "client-cert") == 0) {
+        const char *store_dir = gwplan_get(sr->step, "store");
+        const char *thumb = gwplan_get(sr->step, "thumbprint");
+        if (store_dir == NULL || thumb == NULL)
+            return missing_field(sr, store_dir == NULL ? "store" : "thumbprint");
+        if ((r = open_store(store_dir, &store)) == MGW_OK)
+            snprintf(value, size, "%s", store_holds(store, thumb) ? "present" : "absent");
+    } else if (strcmp(name, "task") == 0) {
+        const char *target = gwplan_get(sr->step, "target"), *task = gwplan_get(sr->step, "name");
+        if (target == NULL || task == NULL)
+            return missing_field(sr, target == NULL ? "target" : "name");
+        char *shown = NULL;
+        bool there = strcmp(target, "scheduler") == 0 ? mgw_task_show(task, &shown) == MGW_OK
+                                                       : cli_exists(target);
+        mgw_free(shown);
+        snprintf(value, size, "%s", there ? "present" : "absent");
+    } else if (strcmp(name, "intermediates") == 0) {
+        const char *target = gwplan_get(sr->step, "store");
+        char *list_path = plan_file(sr, "list");
+        char *absent = cli_path(sr->dir, "intermediates/absent-before.txt", "");
+        uint8_t *list = NULL;
+        size_t len = 0, n = 0;
+        r = target == NULL ? missing_field(sr, "store") : list_path == NULL ? missing_field(sr, "list")
+            : absent == NULL ? MGW_ERR_NO_MEMORY : mgw_file_read(list_path, 1u << 24, &list, &len);
+        if (r == MGW_OK)
+            r = open_store(target, &store);
+        /* the list is SHA-1 lines; those the store lacks are copied over */
+        for (size_t at = 0; r == MGW_OK && at + 40 <= len; at += 41) {
+            char tp[41];
+            memcpy(tp, list + at, 40);
+            tp[40] = '\0';
+            if (!store_holds(store, tp)) {
+                memcpy(list + n, tp, 40);
+                list[n + 40] = '\n';
+                n += 41;
+            }
+        }
+        if (r == MGW_OK)
+            r = mgw_file_write(absent, list != NULL ? list : (const uint8_t *)"", n, MGW_FILE_FORCE);
+        if (r == MGW_OK)
+            snprintf(value, size, "intermediates/absent-before.txt");
+        mgw_free(list);
+        free(list_path);
+        free(absent);
+    }
+    mgw_store_free(&store);
+    return r;
+}
+
+/* Tests only: MGWAUTH_TEST_EXIT_IN=STEP ends the process once that step has
+ * changed what it changes, before it is recorded as done, as a crash in the
+ * middle of it would. */
+static void test_exit_in(const char *step_name)
+{
+    const char *at = getenv("MGWAUTH_TEST_EXIT_IN");
+    if (at != NULL && strcmp(at, step_name) == 0) {
+        fflush(stdout);
+        _Exit(98);
+    }
+}
+
 static int run_step(step_run *sr, bool undo, const gwplan_step *rec)
 {
     const char *name = gwplan_get(sr->step, "step");
     sr->record[0] = sr->what[0] = '\0';
+    sr->left_changed = false;
     if (strcmp(name, "client-cert") == 0)
         return do_client_cert(sr, undo, rec);
     if (strcmp(name, "registry") == 0)
@@ -1985,6 +2133,34 @@ static void report_failure(int r)
         return;
     const char *d = mgw_last_error();
     fprintf(stderr, "mgwauth: error: %s\n", d[0] ? d : mgw_strerror(r));
+}
+
+/* Why a step failed, for the account on stdout (the error itself goes to
+ * stderr as it happens). */
+static void failure_reason(int r, char *out, size_t size)
+{
+    const char *d = mgw_last_error();
+    if (r == REPORTED)
+        snprintf(out, size, "see the error above");
+    else
+        snprintf(out, size, "%s", d[0] ? d : mgw_strerror(r));
+}
+
+/* The names of runs[from..to) for which `pick` holds, comma-separated, or "none". */
+static void step_names(const gwplan *plan, const bool *pick, size_t from, size_t to, char *out,
+                       size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = from; i < to; i++)
+        if (pick == NULL || pick[i]) {
+            int w = snprintf(out + len, size - len, "%s%s", len ? ", " : "",
+                             gwplan_get(&plan->steps[i], "step"));
+            if (w > 0 && (size_t)w < size - len)
+                len += (size_t)w;
+        }
+    if (len == 0)
+        snprintf(out, size, "none");
 }
 
 static int read_plan(const char *path, gwplan *plan)
@@ -2022,7 +2198,9 @@ static void earlier_fields(const gwplan *earlier, const char *step_name, char *o
         *found = true;
         for (size_t f = 0; f < e->count; f++) {
             char esc[900];
-            if (strcmp(e->name[f], "step") == 0 || escape(e->value[f], esc, sizeof(esc)) != 0)
+            /* a "started" of an earlier run gives way to this run's */
+            if (strcmp(e->name[f], "step") == 0 || strcmp(e->name[f], "started") == 0 ||
+                escape(e->value[f], esc, sizeof(esc)) != 0)
                 continue;
             int w = snprintf(out + len, size - len, "%s\"%s\": \"%s\"", len ? ", " : "",
                              e->name[f], esc);
@@ -2045,7 +2223,17 @@ static int write_record(const char *path, const gwplan *plan, const step_run *ru
         char fields[1024];
         bool found = false;
         const char *name = gwplan_get(&plan->steps[i], "step");
-        if (i < done && runs[i].record[0] != '\0') {
+        if (i < done && strncmp(runs[i].record, "\"started\"", 9) == 0) {
+            /* a step under way: what an earlier apply recorded of it stays beside */
+            char before[1024];
+            earlier_fields(earlier, name, before, sizeof(before), &found);
+            size_t at = (size_t)snprintf(fields, sizeof(fields), "%s", runs[i].record);
+            if (before[0] != '\0' && at + 2 + strlen(before) < sizeof(fields)) {
+                memcpy(fields + at, ", ", 2);
+                memcpy(fields + at + 2, before, strlen(before) + 1);
+            }
+            found = true;
+        } else if (i < done && runs[i].record[0] != '\0') {
             snprintf(fields, sizeof(fields), "%s", runs[i].record);
             found = true;
         } else {
@@ -2102,6 +2290,46 @@ static char *plan_dir(const char *plan_path)
     return dir;
 }
 
+/* Every step file as it was planned: its SHA-256 against the plan's
+ * FIELD_sha256, before anything runs. An edited (or unfingerprinted) file
+ * is refused, named. */
+static int verify_step_files(const char *plan_path, const char *dir, const gwplan *plan)
+{
+    for (size_t i = 0; i < plan->count; i++)
+        for (size_t f = 0; f < N(step_file_fields); f++) {
+            const gwplan_step *st = &plan->steps[i];
+            const char *rel = gwplan_get(st, step_file_fields[f]);
+            if (rel == NULL)
+                continue;
+            char key[32];
+            snprintf(key, sizeof(key), "%s_sha256", step_file_fields[f]);
+            const char *want = gwplan_get(st, key);
+            char *file = cli_path(dir, rel, ""), *have = NULL;
+            uint8_t *data = NULL;
+            size_t len = 0;
+            int r = file == NULL ? MGW_ERR_NO_MEMORY : MGW_OK;
+            if (r == MGW_OK && want == NULL)
+                fprintf(stderr, "mgwauth: error: %s: step %s: %s has no fingerprint (\"%s\"): "
+                        "plan again\n", plan_path, gwplan_get(st, "step"), file, key);
+            if (r == MGW_OK && want != NULL &&
+                (r = mgw_file_read(file, (size_t)1 << 28, &data, &len)) == MGW_OK)
+                r = mgw_digest_hex(MGW_DIGEST_SHA256, data, len, &have);
+            if (r != MGW_OK)
+                cli_fail(r, file);
+            else if (want != NULL && strcmp(have, want) != 0)
+                fprintf(stderr, "mgwauth: error: %s: step %s: %s was changed after planning "
+                        "(SHA-256 %s, planned %s): plan again\n", plan_path,
+                        gwplan_get(st, "step"), file, have, want);
+            bool ok = r == MGW_OK && want != NULL && strcmp(have, want) == 0;
+            mgw_free(have);
+            mgw_free(data);
+            free(file);
+            if (!ok)
+                return 1;
+        }
+    return 0;
+}
+
 static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
 {
     cli_opt o[] = {OPT("plan", true, false)};
@@ -2142,6 +2370,8 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
         cli_fail(MGW_ERR_NO_MEMORY, NULL);
         goto done;
     }
+    if (verify_step_files(path, dir, &plan) != 0)
+        goto done;
     for (size_t i = 0; i < plan.count; i++)
         runs[i] = (step_run){.dir = dir, .step = &plan.steps[i]};
     if (rollback) {
@@ -2163,9 +2393,11 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
                 continue;
             int r = run_step(&runs[i], true, rec);
             if (r != MGW_OK) {
+                char reason[700];
+                failure_reason(r, reason, sizeof(reason));
                 report_failure(r);
-                printf("FAILED   %s: rollback stopped; the steps before it are still applied\n",
-                       gwplan_get(&plan.steps[i], "step"));
+                printf("FAILED   %s: %s; rollback stopped; the steps before it are still "
+                       "applied\n", gwplan_get(&plan.steps[i], "step"), reason);
                 rc = 1;
                 goto done;
             }
@@ -2193,9 +2425,23 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
         goto done;
     }
     for (; done_steps < plan.count; done_steps++) {
-        r = run_step(&runs[done_steps], false, NULL);
+        char started[128];
+        /* recorded before the step changes anything: rollback after a crash
+         * in the middle of it knows to undo it */
+        r = step_started(&runs[done_steps], started, sizeof(started));
+        if (r == MGW_OK) {
+            set_record(&runs[done_steps], "started", started);
+            if ((r = write_record(record_path, &plan, runs, done_steps + 1, &record,
+                                  "applying")) != MGW_OK) {
+                cli_fail(r, record_path);
+                r = REPORTED;
+            }
+        }
+        if (r == MGW_OK)
+            r = run_step(&runs[done_steps], false, NULL);
         if (r != MGW_OK)
             break;
+        test_exit_in(gwplan_get(&plan.steps[done_steps], "step"));
         printf("done     %s: %s\n", gwplan_get(&plan.steps[done_steps], "step"),
                runs[done_steps].what);
         fflush(stdout);
@@ -2216,15 +2462,24 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
         printf("applied: %zu %s\n", plan.count, cli_plural(plan.count, "step", "steps"));
         goto done;
     }
+    char reason[700];
+    failure_reason(r, reason, sizeof(reason));
+    bool failed_left = false;
     if (record_failed) {
-        printf("FAILED   writing %s\n", record_path);
+        printf("FAILED   writing %s: %s\n", record_path, reason);
     } else {
         report_failure(r);
-        printf("FAILED   %s: nothing of it changed\n", gwplan_get(&plan.steps[done_steps], "step"));
+        /* the engines restore what they began; where that failed too they say so */
+        failed_left = runs[done_steps].left_changed || r == MGW_ERR_REG_RESTORE ||
+                      r == MGW_ERR_IIS_RESTORE;
+        printf("FAILED   %s: %s; %s\n", gwplan_get(&plan.steps[done_steps], "step"), reason,
+               failed_left ? "NOT as before: the step could not undo all it had begun (see the "
+                             "errors above)"
+                           : "nothing of it changed (the step undid what it had begun)");
     }
     for (size_t i = done_steps + (record_failed ? 0 : 1); i < plan.count; i++)
         printf("not run  %s\n", gwplan_get(&plan.steps[i], "step"));
-    bool undo_ok = true;
+    bool undo_ok = true, left[GWPLAN_MAX_STEPS] = {false};
     int u_r;
     for (size_t i = done_steps; i-- > 0;) {
         gwplan_step rec = {0};
@@ -2236,10 +2491,14 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
         memcpy(saved, runs[i].record, sizeof(saved));
         int u = run_step(&runs[i], true, &rec);
         if (u != MGW_OK) {
+            char why_not[700];
+            failure_reason(u, why_not, sizeof(why_not));
             report_failure(u);
-            printf("NOT UNDONE %s: left applied\n", gwplan_get(&plan.steps[i], "step"));
+            printf("NOT UNDONE %s: %s; left applied\n", gwplan_get(&plan.steps[i], "step"),
+                   why_not);
             memcpy(runs[i].record, saved, sizeof(saved));
             undo_ok = false;
+            left[i] = true;
         } else {
             printf("undone   %s: %s\n", gwplan_get(&plan.steps[i], "step"), runs[i].what);
             runs[i].record[0] = '\0';
@@ -2252,8 +2511,21 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
     else if ((u_r = write_record(record_path, &plan, runs, done_steps, &record,
                                  undo_ok ? earlier_state : "applying")) != MGW_OK)
         cli_fail(u_r, record_path);
-    printf("%s\n", undo_ok ? "stopped: everything is as it was before apply"
-                           : "stopped: NOT everything could be undone (see above)");
+    printf("%s\n", undo_ok && !failed_left ? "stopped: everything is as it was before apply"
+                                           : "stopped: NOT everything could be undone (see above)");
+    /* the account in one line: every step of the plan in one of its parts */
+    {
+        bool undone[GWPLAN_MAX_STEPS] = {false};
+        for (size_t i = 0; i < done_steps; i++)
+            undone[i] = !left[i];
+        char a[600], b[600], c[600];
+        step_names(&plan, undone, 0, done_steps, a, sizeof(a));
+        step_names(&plan, left, 0, done_steps, b, sizeof(b));
+        step_names(&plan, NULL, done_steps + (record_failed ? 0 : 1), plan.count, c, sizeof(c));
+        printf("account: applied and undone: %s; failed: %s (%s); not run: %s; left applied: %s\n",
+               a, record_failed ? "writing the record" : gwplan_get(&plan.steps[done_steps], "step"),
+               failed_left ? "NOT as before" : "nothing of it changed", c, b);
+    }
 done:
     free(record_path);
     free(dir);

@@ -43,6 +43,8 @@ typedef struct {
     size_t n, next;
     size_t issued, skipped, failed;
     pthread_mutex_t lock;
+    pthread_cond_t workers_done; /* signalled as each worker ends (under lock) */
+    size_t workers_left;
     const char *dir, *csv_name;
     uint8_t *ca_pfx;
     size_t ca_pfx_len;
@@ -391,6 +393,10 @@ static void *work(void *arg)
     }
     mgw_cert_free(&w.ca_cert);
     mgw_key_free(&w.ca_key);
+    pthread_mutex_lock(&b->lock);
+    b->workers_left--;
+    pthread_cond_signal(&b->workers_done);
+    pthread_mutex_unlock(&b->lock);
     return NULL;
 }
 
@@ -753,6 +759,30 @@ static void progress(batch *b, double start, bool tty, bool final, double *last)
     }
 }
 
+/* Until every worker has ended or an interrupt came: woken by the last worker,
+ * not by a poll, so the batch ends when its work does (a fixed sleep added up
+ * to its length to every run); the timeout paces the progress display. */
+static void wait_for_workers(batch *b, double start, bool tty, double *last)
+{
+    pthread_mutex_lock(&b->lock);
+    while (b->workers_left > 0 && !stop_requested) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 200 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000 * 1000 * 1000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000 * 1000 * 1000;
+        }
+        if (pthread_cond_timedwait(&b->workers_done, &b->lock, &ts) == ETIMEDOUT &&
+            b->workers_left > 0) {
+            pthread_mutex_unlock(&b->lock);
+            progress(b, start, tty, false, last);
+            pthread_mutex_lock(&b->lock);
+        }
+    }
+    pthread_mutex_unlock(&b->lock);
+}
+
 int cmd_issue(int argc, char **argv)
 {
     cli_opt o[] = {
@@ -829,6 +859,7 @@ int cmd_issue(int argc, char **argv)
     char err[256], *pw_path = NULL;
     pthread_t *threads = NULL;
     pthread_mutex_init(&b.lock, NULL);
+    pthread_cond_init(&b.workers_done, NULL);
     if (cli_password(cli_value(o, n, "ca-password-file"), &b.ca_pw, &b.ca_pw_len) != 0 ||
         cli_read(ca, &b.ca_pfx, &b.ca_pfx_len) != 0 || cli_read_text(csv, &data, &len) != 0)
         goto done;
@@ -883,19 +914,16 @@ int cmd_issue(int argc, char **argv)
         goto done;
     double start = now_s(), last = start;
     bool tty = cli_stderr_is_terminal();
+    long started = 0;
+    b.workers_left = (size_t)jobs;
     for (long i = 0; i < jobs; i++)
-        pthread_create(&threads[i], NULL, work, &b);
-    for (;;) {
-        pthread_mutex_lock(&b.lock);
-        bool finished = b.issued + b.skipped + b.failed >= b.n || (stop_requested && b.next >= b.n);
-        pthread_mutex_unlock(&b.lock);
-        if (finished || stop_requested)
-            break;
-        progress(&b, start, tty, false, &last);
-        struct timespec ts = {0, 200 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    for (long i = 0; i < jobs; i++)
+        if (pthread_create(&threads[started], NULL, work, &b) == 0)
+            started++;
+    pthread_mutex_lock(&b.lock);
+    b.workers_left -= (size_t)(jobs - started); /* with none started, rows stay "not started" */
+    pthread_mutex_unlock(&b.lock);
+    wait_for_workers(&b, start, tty, &last);
+    for (long i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
     progress(&b, start, tty, true, &last);
     /* the append handle goes before passwords.csv is replaced (Windows does
@@ -934,5 +962,6 @@ done:
     mgw_free(b.ca_pfx);
     mgw_free(b.ca_pw);
     pthread_mutex_destroy(&b.lock);
+    pthread_cond_destroy(&b.workers_done);
     return rc;
 }

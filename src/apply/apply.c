@@ -66,7 +66,7 @@ int mgw_apply_run(const mgw_apply_ops *t, void *ctx, bool reverse, const char *b
 int mgw_apply_done(int r, int n, int *changed)
 {
     if (r != MGW_OK)
-        return r;
+        return mgw_err_ensure(r);
     if (changed != NULL)
         *changed = n;
     mgw_err_clear();

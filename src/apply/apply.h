@@ -43,7 +43,8 @@ int mgw_apply_run(const mgw_apply_ops *ops, void *ctx, bool reverse, const char 
                   unsigned flags, int *changed);
 
 /* The end of a public apply or rollback: on success, *changed (when the
- * caller asked for it) and the thread's error cleared; else r. */
+ * caller asked for it) and the thread's error cleared; else r, with a
+ * detail (mgw_err_ensure). */
 int mgw_apply_done(int r, int n, int *changed);
 
 /* Fault injection for the unit tests (never exported), the same for every

@@ -37,7 +37,7 @@ static int run(const mgw_regplan_t *plan, bool live, const char *registry_file,
     int n = 0;
     int r = live ? mgw_backend_reglive_open(&be) : mgw_backend_regfile_open(registry_file, &be);
     if (r != MGW_OK)
-        return r;
+        return mgw_err_ensure(r);
     r = mgw_regplan_run(plan, &be, reverse, backup_path, flags, &n);
     mgw_regbackend_close(&be);
     return mgw_apply_done(r, n, changed);

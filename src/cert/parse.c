@@ -482,7 +482,7 @@ int mgw_dn_out(mgw_span name, char **out)
     mgw_dbuf_free(&b);
     if (r == MGW_OK)
         mgw_err_clear();
-    return r;
+    return mgw_err_ensure(r);
 }
 
 MGW_API int mgw_cert_subject(const mgw_cert_t *c, char **out)

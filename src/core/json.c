@@ -290,10 +290,13 @@ const mgw_json *mgw_json_get(const mgw_json *obj, const char *key, int type)
     return NULL;
 }
 
-char *mgw_json_dup(const mgw_json *obj, const char *key)
+char *mgw_json_dup(const mgw_json *obj, const char *key, bool *oom)
 {
     const mgw_json *s = mgw_json_get(obj, key, MGW_JSON_STRING);
-    return s != NULL ? mgw_strdup(s->str) : NULL;
+    char *copy = s != NULL ? mgw_strdup(s->str) : NULL;
+    if (s != NULL && copy == NULL)
+        *oom = true;
+    return copy;
 }
 
 /* ---- writing ------------------------------------------------------------------- */

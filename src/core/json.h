@@ -33,9 +33,9 @@ int mgw_json_parse(const uint8_t *p, size_t n, mgw_json *out);
 void mgw_json_free(mgw_json *v);
 /* Member `key` of an object when it has JSON type `type`, else NULL. */
 const mgw_json *mgw_json_get(const mgw_json *obj, const char *key, int type);
-/* A malloc'ed copy of string member `key`, or NULL when it is missing, not a
- * string, or memory ran out. */
-char *mgw_json_dup(const mgw_json *obj, const char *key);
+/* A malloc'ed copy of string member `key`; NULL when it is missing or not a
+ * string, or, with *oom set, when the copy could not be made. */
+char *mgw_json_dup(const mgw_json *obj, const char *key, bool *oom);
 
 /* ---- writing (json.c) ------------------------------------------------------- */
 

@@ -249,7 +249,7 @@ int mgw_strv_out(const char *what, char *const *v, size_t n, size_t index, char 
     int r = mgw_out_str(v[index], out);
     if (r == MGW_OK)
         mgw_err_clear();
-    return r;
+    return mgw_err_ensure(r);
 }
 
 int mgw_strv_push(char ***v, size_t *n, size_t *cap, char *name)

@@ -412,5 +412,5 @@ int mgw_out_sha256_text(const uint8_t h[32], char **out)
     int r = mgw_out_str(text, out);
     if (r == MGW_OK)
         mgw_err_clear();
-    return r;
+    return mgw_err_ensure(r);
 }

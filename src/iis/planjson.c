@@ -99,11 +99,14 @@ static int read_item(const mgw_json *j, size_t i, mgw_iisitem *it)
     const mgw_json *kind = mgw_json_get(j, "kind", MGW_JSON_STRING);
     const mgw_json *action = mgw_json_get(j, "action", MGW_JSON_STRING);
     const mgw_json *present = mgw_json_get(j, "present", MGW_JSON_BOOL);
-    it->where = mgw_json_dup(j, "where");
-    it->label = mgw_json_dup(j, "label");
-    it->meaning = mgw_json_dup(j, "meaning");
-    it->before_text = mgw_json_dup(j, "before_text");
-    it->after_text = mgw_json_dup(j, "after_text");
+    bool oom = false;
+    it->where = mgw_json_dup(j, "where", &oom);
+    it->label = mgw_json_dup(j, "label", &oom);
+    it->meaning = mgw_json_dup(j, "meaning", &oom);
+    it->before_text = mgw_json_dup(j, "before_text", &oom);
+    it->after_text = mgw_json_dup(j, "after_text", &oom);
+    if (oom)
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
     if (kind == NULL || action == NULL || present == NULL || it->where == NULL ||
         it->label == NULL || it->meaning == NULL || it->before_text == NULL ||
         it->after_text == NULL || !u32_member(j, "before", &it->before) ||
@@ -160,6 +163,8 @@ int mgw_iisplan_from_json(const uint8_t *text, size_t n, mgw_iisplan_t *p)
 {
     mgw_json root;
     int r = mgw_json_parse(text, n, &root);
+    if (r == MGW_ERR_NO_MEMORY)
+        return mgw_err(r, NULL);
     if (r != MGW_OK)
         return mgw_err_prefix(MGW_ERR_IIS_PLAN, "IIS plan file");
     const mgw_json *format = mgw_json_get(&root, "format", MGW_JSON_STRING);
@@ -167,12 +172,13 @@ int mgw_iisplan_from_json(const uint8_t *text, size_t n, mgw_iisplan_t *p)
     const mgw_json *fp = mgw_json_get(&root, "fingerprint", MGW_JSON_STRING);
     const mgw_json *desired = mgw_json_get(&root, "desired", MGW_JSON_OBJECT);
     const mgw_json *backup = mgw_json_get(&root, "backup", MGW_JSON_OBJECT);
+    bool oom = false;
     if (format == NULL || strcmp(format->str, PLAN_FORMAT) != 0)
         r = bad("not an IIS plan (format " PLAN_FORMAT ")", SIZE_MAX);
     else if (version == NULL || version->num != 1)
         r = bad("unsupported version (this library reads version 1)", SIZE_MAX);
-    else if ((p->site = mgw_json_dup(&root, "site")) == NULL || fp == NULL)
-        r = bad("needs site and fingerprint", SIZE_MAX);
+    else if ((p->site = mgw_json_dup(&root, "site", &oom)) == NULL || fp == NULL)
+        r = oom ? mgw_err(MGW_ERR_NO_MEMORY, NULL) : bad("needs site and fingerprint", SIZE_MAX);
     else if (!read_hash(desired, p->desired_hash) || !read_hash(backup, p->before_hash))
         r = bad("needs desired and backup, each with its sha256", SIZE_MAX);
     if (r == MGW_OK)
@@ -213,9 +219,10 @@ static int check_items(const mgw_iisplan_t *p, const uint8_t *data, size_t len, 
 {
     mgw_iisconfig_t *c = NULL;
     int r = mgw_iisconfig_parse(data, len, &c);
-    if (r != MGW_OK)
-        r = mgw_err_prefix(MGW_ERR_IIS_PLAN, what);
-    else if (mgw_iisplan_first_difference(p, c, wanted, NULL, NULL) != SIZE_MAX)
+    if (r != MGW_OK) {
+        if (r != MGW_ERR_NO_MEMORY)
+            r = mgw_err_prefix(MGW_ERR_IIS_PLAN, what);
+    } else if (mgw_iisplan_first_difference(p, c, wanted, NULL, NULL) != SIZE_MAX)
         r = mgw_err(MGW_ERR_IIS_PLAN, "IIS plan: %s does not hold the values the plan lists", what);
     mgw_iisconfig_free(&c);
     return r;
@@ -301,7 +308,7 @@ MGW_API int mgw_iisplan_load(const uint8_t *json, size_t json_len, const uint8_t
         r = replan_check(p);
     if (r != MGW_OK) {
         mgw_iisplan_free(&p);
-        return r;
+        return mgw_err_ensure(r);
     }
     *out = p;
     mgw_err_clear();

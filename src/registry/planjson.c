@@ -118,12 +118,6 @@ static bool has_control(const char *s)
     return false;
 }
 
-/* A member that is there but could not be copied: out of memory. */
-static bool copy_failed(const mgw_json *obj, const char *name, const char *copy)
-{
-    return copy == NULL && mgw_json_get(obj, name, MGW_JSON_STRING) != NULL;
-}
-
 static int read_item(const mgw_json *j, size_t i, mgw_regitem *it)
 {
     const mgw_json *action = mgw_json_get(j, "action", MGW_JSON_STRING);
@@ -132,12 +126,12 @@ static int read_item(const mgw_json *j, size_t i, mgw_regitem *it)
     const mgw_json *after = mgw_json_get(j, "after", MGW_JSON_NULL);
     before = before != NULL ? before : mgw_json_get(j, "before", MGW_JSON_OBJECT);
     after = after != NULL ? after : mgw_json_get(j, "after", MGW_JSON_OBJECT);
-    it->key = mgw_json_dup(j, "key");
-    it->name = mgw_json_dup(j, "value");
-    it->label = mgw_json_dup(j, "label");
-    it->meaning = mgw_json_dup(j, "meaning");
-    if (copy_failed(j, "key", it->key) || copy_failed(j, "value", it->name) ||
-        copy_failed(j, "label", it->label) || copy_failed(j, "meaning", it->meaning))
+    bool oom = false;
+    it->key = mgw_json_dup(j, "key", &oom);
+    it->name = mgw_json_dup(j, "value", &oom);
+    it->label = mgw_json_dup(j, "label", &oom);
+    it->meaning = mgw_json_dup(j, "meaning", &oom);
+    if (oom)
         return mgw_err(MGW_ERR_NO_MEMORY, NULL);
     if (it->key == NULL || it->name == NULL || it->label == NULL || it->meaning == NULL ||
         action == NULL || existed == NULL || before == NULL || after == NULL)
@@ -217,12 +211,12 @@ int mgw_regplan_from_json(const uint8_t *text, size_t n, mgw_regplan_t *p)
     const mgw_json *version = mgw_json_get(&root, "version", MGW_JSON_NUMBER);
     const mgw_json *fp = mgw_json_get(&root, "fingerprint", MGW_JSON_STRING);
     const mgw_json *changes = mgw_json_get(&root, "changes", MGW_JSON_NUMBER);
+    bool oom = false;
     if (format == NULL || strcmp(format->str, PLAN_FORMAT) != 0)
         r = bad("not a registry plan (format " PLAN_FORMAT ")", SIZE_MAX);
     else if (version == NULL || version->num != 1)
         r = bad("unsupported version (this library reads version 1)", SIZE_MAX);
-    else if ((p->binding = mgw_json_dup(&root, "binding")) == NULL &&
-             copy_failed(&root, "binding", p->binding))
+    else if ((p->binding = mgw_json_dup(&root, "binding", &oom)) == NULL && oom)
         r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
     else if (p->binding == NULL || fp == NULL || changes == NULL)
         r = bad("needs binding, fingerprint and changes", SIZE_MAX);
@@ -256,7 +250,7 @@ MGW_API int mgw_regplan_load(const uint8_t *json, size_t len, mgw_regplan_t **ou
     int r = mgw_regplan_from_json(json, len, p);
     if (r != MGW_OK) {
         mgw_regplan_free(&p);
-        return r;
+        return mgw_err_ensure(r);
     }
     *out = p;
     mgw_err_clear();

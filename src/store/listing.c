@@ -28,6 +28,7 @@ int mgw_store_item_from_der(const uint8_t *der, size_t n, const char *origin, mg
             item->der = c->der;
             item->der_len = c->der_len;
             item->gone = false;
+            item->physical = 0; /* the back-end says where it sits */
             c->der = NULL;
         }
     }
@@ -99,3 +100,31 @@ void mgw_store_listing_free(mgw_store_listing *l)
     memset(l, 0, sizeof(*l));
 }
 
+/* ---- physical stores ------------------------------------------------------------ */
+
+static const struct {
+    unsigned bit;
+    const char *name;
+} physical_table[] = {{MGW_PHYSICAL_DEFAULT, ".Default"},
+                      {MGW_PHYSICAL_AUTHROOT, ".AuthRoot"},
+                      {MGW_PHYSICAL_GROUPPOLICY, ".GroupPolicy"},
+                      {MGW_PHYSICAL_ENTERPRISE, ".Enterprise"},
+                      {MGW_PHYSICAL_SMARTCARD, ".SmartCard"}};
+
+unsigned mgw_physical_bit(const char *name)
+{
+    for (size_t i = 0; i < sizeof(physical_table) / sizeof(physical_table[0]); i++)
+        if (strcmp(name, physical_table[i].name) == 0)
+            return physical_table[i].bit;
+    return 0;
+}
+
+void mgw_physical_names(unsigned bits, mgw_dbuf *out)
+{
+    bool first = true;
+    for (size_t i = 0; i < sizeof(physical_table) / sizeof(physical_table[0]); i++)
+        if (bits & physical_table[i].bit) {
+            mgw_dbuf_printf(out, "%s%s", first ? "" : ",", physical_table[i].name);
+            first = false;
+        }
+}
