@@ -18,9 +18,6 @@
 #include <unistd.h>
 #endif
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define OPT(name, value, repeat) {name, value, repeat, {0}, 0, false}
-
 enum { PASS, WARN, FAIL };
 static const char *const status_names[] = {"PASS", "WARN", "FAIL"};
 
@@ -763,7 +760,7 @@ static int load_cert(inputs *in)
     return r == MGW_OK ? 0 : cli_fail(r, in->client_cert);
 }
 
-static int gateway_status(int argc, char **argv)
+int cmd_gateway_status(int argc, char **argv)
 {
     cli_opt o[] = {
         OPT("live", false, false),          OPT("json", false, false),
@@ -1306,7 +1303,7 @@ static int plan_task(const inputs *in, plan_out *po, const char *interval, const
     return r;
 }
 
-static int gateway_plan(int argc, char **argv)
+int cmd_gateway_plan(int argc, char **argv)
 {
     cli_opt o[] = {
         OPT("registry-file", true, false),  OPT("store", true, false),
@@ -2262,15 +2259,12 @@ done:
     return rc;
 }
 
-int cmd_gateway(int argc, char **argv)
+int cmd_gateway_apply(int argc, char **argv)
 {
-    if (strcmp(argv[0], "status") == 0)
-        return gateway_status(argc - 1, argv + 1);
-    if (strcmp(argv[0], "plan") == 0)
-        return gateway_plan(argc - 1, argv + 1);
-    if (strcmp(argv[0], "apply") == 0)
-        return gateway_apply_or_rollback(argc - 1, argv + 1, false);
-    if (strcmp(argv[0], "rollback") == 0)
-        return gateway_apply_or_rollback(argc - 1, argv + 1, true);
-    return cli_usage("gateway needs the subcommand status, plan, apply or rollback");
+    return gateway_apply_or_rollback(argc, argv, false);
+}
+
+int cmd_gateway_rollback(int argc, char **argv)
+{
+    return gateway_apply_or_rollback(argc, argv, true);
 }

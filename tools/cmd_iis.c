@@ -6,8 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
 /* --config FILE or, on Windows, --live: the path of the file to read. */
 static int config_path(cli_opt *o, size_t n, char **path)
 {
@@ -39,7 +37,7 @@ static int load_config(const char *path, mgw_iisconfig_t **cfg)
     return r == MGW_OK ? 0 : cli_fail(r, path);
 }
 
-static int show_cmd(int argc, char **argv)
+int cmd_iis_show(int argc, char **argv)
 {
     cli_opt o[] = {
         {"config", true, false, {0}, 0, false},
@@ -163,7 +161,7 @@ static int set_options(cli_opt *o, size_t n, mgw_iisopts_t *opts)
     return r == MGW_OK ? 0 : cli_fail(r, NULL);
 }
 
-static int plan_cmd(int argc, char **argv)
+int cmd_iis_plan(int argc, char **argv)
 {
     cli_opt o[] = {
         {"config", true, false, {0}, 0, false},
@@ -329,17 +327,12 @@ done:
     return rc;
 }
 
-int cmd_iis(int argc, char **argv)
+int cmd_iis_apply(int argc, char **argv)
 {
-    if (argc < 1)
-        return cli_usage("iis needs a subcommand: show, plan, apply or rollback");
-    if (strcmp(argv[0], "show") == 0)
-        return show_cmd(argc - 1, argv + 1);
-    if (strcmp(argv[0], "plan") == 0)
-        return plan_cmd(argc - 1, argv + 1);
-    if (strcmp(argv[0], "apply") == 0)
-        return run_cmd(argc - 1, argv + 1, false);
-    if (strcmp(argv[0], "rollback") == 0)
-        return run_cmd(argc - 1, argv + 1, true);
-    return cli_usage("unknown iis subcommand '%s'", argv[0]);
+    return run_cmd(argc, argv, false);
+}
+
+int cmd_iis_rollback(int argc, char **argv)
+{
+    return run_cmd(argc, argv, true);
 }

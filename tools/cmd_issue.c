@@ -18,9 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define OPT(name, value, repeat) {name, value, repeat, {0}, 0, false}
-
 enum { ROW_PENDING, ROW_ISSUED, ROW_SKIPPED, ROW_FAILED };
 enum { COL_UPN, COL_EMAIL, COL_SUBJECT, COL_PASSWORD, COL_FRIENDLY, NCOLS };
 static const char *const column_names[NCOLS] = {"upn", "email", "subject", "password",
@@ -753,7 +750,7 @@ static void progress(batch *b, double start, bool tty, bool final, double *last)
     }
 }
 
-int cmd_issue(int argc, char **argv)
+int cmd_cert_issue(int argc, char **argv)
 {
     cli_opt o[] = {
         OPT("ca", true, false),       OPT("ca-password-file", true, false),
@@ -782,44 +779,27 @@ int cmd_issue(int argc, char **argv)
     b.pw_fd = -1;
     long jobs = cli_cpu_count();
     const char *v;
-    char *end;
+    unsigned long u;
     if ((v = cli_value(o, n, "jobs")) != NULL) {
-        jobs = strtol(v, &end, 10);
-        if (*end != '\0' || jobs < 1 || jobs > 256)
+        if (!cli_uint(v, 1, 256, &u))
             return cli_usage("--jobs must be 1 to 256");
+        jobs = (long)u;
     }
     if (jobs < 1)
         jobs = 1;
-    if ((v = cli_value(o, n, "key")) != NULL) {
-        static const struct {
-            const char *name;
-            int type;
-        } keys[] = {{"rsa2048", MGW_KEY_RSA2048}, {"rsa3072", MGW_KEY_RSA3072},
-                    {"rsa4096", MGW_KEY_RSA4096}, {"p256", MGW_KEY_P256},
-                    {"p384", MGW_KEY_P384}};
-        b.key_type = 0;
-        for (size_t i = 0; i < N(keys); i++)
-            if (strcmp(keys[i].name, v) == 0)
-                b.key_type = keys[i].type;
-        if (b.key_type == 0)
-            return cli_usage("--key must be rsa2048, rsa3072, rsa4096, p256 or p384");
-    }
-    if ((v = cli_value(o, n, "profile")) != NULL) {
-        if (strcmp(v, "compat") != 0 && strcmp(v, "modern") != 0)
-            return cli_usage("--profile must be compat or modern");
-        b.profile = strcmp(v, "modern") == 0 ? MGW_PFX_PROFILE_MODERN : MGW_PFX_PROFILE_COMPAT;
-    }
+    if ((v = cli_value(o, n, "key")) != NULL && !cli_key_type(v, &b.key_type))
+        return cli_usage("--key must be " CLI_KEY_NAMES);
+    if ((v = cli_value(o, n, "profile")) != NULL && !cli_pfx_profile(v, &b.profile))
+        return cli_usage("--profile must be compat or modern");
     if ((v = cli_value(o, n, "days")) != NULL) {
-        long d = strtol(v, &end, 10);
-        if (*end != '\0' || d < 1 || d > 36500)
+        if (!cli_uint(v, 1, 36500, &u))
             return cli_usage("--days must be 1 to 36500");
-        b.days = (uint32_t)d;
+        b.days = (uint32_t)u;
     }
     if ((v = cli_value(o, n, "iterations")) != NULL) {
-        long it = strtol(v, &end, 10);
-        if (*end != '\0' || it < 1 || (unsigned long)it > mgw_pfx_max_iterations())
+        if (!cli_uint(v, 1, mgw_pfx_max_iterations(), &u))
             return cli_usage("--iterations must be 1 to %lu", (unsigned long)mgw_pfx_max_iterations());
-        b.iterations = (uint32_t)it;
+        b.iterations = (uint32_t)u;
     }
 
     int rc = 1;

@@ -6,8 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
 static const char *const outputs[] = {"security.reg", "rollback.reg", "backup.reg", "plan.json"};
 
 /* Import every --current file into one state, in the order given, or with
@@ -115,7 +113,7 @@ static int write_plan(const mgw_regplan_t *plan, const char *dir, unsigned force
     return r == MGW_OK ? 0 : cli_fail(r, NULL);
 }
 
-static int plan_cmd(int argc, char **argv)
+int cmd_registry_plan(int argc, char **argv)
 {
     cli_opt o[] = {
         {"current", true, true, {0}, 0, false},
@@ -260,15 +258,12 @@ done:
     return rc;
 }
 
-int cmd_registry(int argc, char **argv)
+int cmd_registry_apply(int argc, char **argv)
 {
-    if (argc < 1)
-        return cli_usage("registry needs a subcommand: plan, apply or rollback");
-    if (strcmp(argv[0], "plan") == 0)
-        return plan_cmd(argc - 1, argv + 1);
-    if (strcmp(argv[0], "apply") == 0)
-        return run_cmd(argc - 1, argv + 1, false);
-    if (strcmp(argv[0], "rollback") == 0)
-        return run_cmd(argc - 1, argv + 1, true);
-    return cli_usage("unknown registry subcommand '%s'", argv[0]);
+    return run_cmd(argc, argv, false);
+}
+
+int cmd_registry_rollback(int argc, char **argv)
+{
+    return run_cmd(argc, argv, true);
 }

@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define OPT(name, value, repeat) ((cli_opt){name, value, repeat, {0}, 0, false})
 #define STORE_OPTS OPT("store", true, false), OPT("system-store", true, false)
 
 static void print_pem(const uint8_t *der, size_t len)
@@ -34,7 +32,7 @@ static void print_pem(const uint8_t *der, size_t len)
 
 /* One line per certificate: SHA-1, whether it has a private key, subject;
  * with --pem each certificate follows its line. Then the other entries. */
-static int list(int argc, char **argv)
+int cmd_store_list(int argc, char **argv)
 {
     cli_opt o[] = {STORE_OPTS, OPT("pem", false, false)};
     size_t n = N(o), npos;
@@ -82,7 +80,7 @@ static int list(int argc, char **argv)
     return rc;
 }
 
-static int add(int argc, char **argv)
+int cmd_store_add(int argc, char **argv)
 {
     cli_opt o[] = {STORE_OPTS};
     size_t n = N(o), npos;
@@ -111,7 +109,7 @@ static int add(int argc, char **argv)
     return rc;
 }
 
-static int remove_cmd(int argc, char **argv)
+int cmd_store_remove(int argc, char **argv)
 {
     cli_opt o[] = {STORE_OPTS};
     size_t n = N(o), npos;
@@ -133,7 +131,7 @@ static int remove_cmd(int argc, char **argv)
     return rc;
 }
 
-static int import_pfx(int argc, char **argv)
+int cmd_store_import_pfx(int argc, char **argv)
 {
     cli_opt o[] = {STORE_OPTS, OPT("password-file", true, false), OPT("exportable", false, false)};
     size_t n = N(o), npos;
@@ -165,19 +163,4 @@ static int import_pfx(int argc, char **argv)
     mgw_free(pfx);
     mgw_store_free(&s);
     return rc;
-}
-
-int cmd_store(int argc, char **argv)
-{
-    if (argc < 1)
-        return cli_usage("store needs a subcommand: list, add, remove or import-pfx");
-    if (strcmp(argv[0], "list") == 0)
-        return list(argc - 1, argv + 1);
-    if (strcmp(argv[0], "add") == 0)
-        return add(argc - 1, argv + 1);
-    if (strcmp(argv[0], "remove") == 0)
-        return remove_cmd(argc - 1, argv + 1);
-    if (strcmp(argv[0], "import-pfx") == 0)
-        return import_pfx(argc - 1, argv + 1);
-    return cli_usage("unknown store subcommand '%s'", argv[0]);
 }
