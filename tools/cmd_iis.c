@@ -1,10 +1,10 @@
 /* mgwauth iis show|plan|apply|rollback. */
 #include "cli.h"
+#include "planrun.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* --config FILE or, on Windows, --live: the path of the file to read. */
 static int config_path(cli_opt *o, size_t n, char **path)
@@ -78,19 +78,6 @@ static const struct {
     {"plan.json", 0, 0},
 };
 
-/* An output path that is the input file itself (a name, a link or the
- * live file) would destroy the input, even with --force. */
-static int same_file_refused(const char *input, const char *out, const char *option)
-{
-    if (!cli_same_file(input, out))
-        return 0;
-    fprintf(stderr,
-            "mgwauth: error: %s: %s is the input file %s itself; refused even with --force "
-            "(choose another path)\n",
-            option, out, input);
-    return 1;
-}
-
 /* Stage the five outputs and write them all, or none. Scripts a plan
  * cannot have (a '"' in a name; the plan warns) are skipped, and an old one
  * of the same name is removed so that none from another plan stays. */
@@ -103,7 +90,7 @@ static int write_plan(const mgw_iisplan_t *plan, const char *dir, unsigned force
     *scripts = true;
     for (size_t i = 0; i < N(outputs); i++) {
         char *path = cli_path(dir, outputs[i].name, "");
-        int refused = path != NULL ? same_file_refused(input, path, "--out") : 0;
+        int refused = path != NULL ? planrun_same_file_refused(input, path, "--out") : 0;
         free(path);
         if (refused) {
             mgw_fileset_free(&fs);
@@ -224,27 +211,8 @@ done:
     return rc;
 }
 
-/* DIR-of-plan/backup-before-iis-<what>-YYYYMMDDThhmmssZ.config */
-static char *default_backup(const char *plan_path, const char *what)
-{
-    const char *slash = strrchr(plan_path, '/'), *bslash = strrchr(plan_path, '\\');
-    if (bslash != NULL && (slash == NULL || bslash > slash))
-        slash = bslash;
-    char stamp[32] = "";
-    time_t now = time(NULL);
-    struct tm tm;
-    if (gmtime_r(&now, &tm) != NULL)
-        strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-    int dir = slash != NULL ? (int)(slash - plan_path) + 1 : 0;
-    size_t len = (size_t)dir + strlen(what) + 64;
-    char *p = malloc(len);
-    if (p != NULL)
-        snprintf(p, len, "%.*sbackup-before-iis-%s-%s.config", dir, plan_path, what, stamp);
-    return p;
-}
-
 /* plan.json with the desired file and the backup beside it. */
-static int load_plan(const char *plan_path, mgw_iisplan_t **plan)
+static int load_plan(const char *plan_path, void **plan)
 {
     const char *slash = strrchr(plan_path, '/'), *bslash = strrchr(plan_path, '\\');
     if (bslash != NULL && (slash == NULL || bslash > slash))
@@ -268,7 +236,8 @@ static int load_plan(const char *plan_path, mgw_iisplan_t **plan)
         free(p);
     }
     if (rc == 0) {
-        int r = mgw_iisplan_load(data[0], len[0], data[1], len[1], data[2], len[2], plan);
+        int r = mgw_iisplan_load(data[0], len[0], data[1], len[1], data[2], len[2],
+                                 (mgw_iisplan_t **)plan);
         if (r != MGW_OK)
             rc = cli_fail(r, plan_path);
     }
@@ -277,62 +246,31 @@ static int load_plan(const char *plan_path, mgw_iisplan_t **plan)
     return rc;
 }
 
-static int run_cmd(int argc, char **argv, bool reverse)
+/* --config FILE, or with --live the machine's file. */
+static int run_target(cli_opt *o, size_t n, const char *what, char **path)
 {
-    cli_opt o[] = {
-        {"plan", true, false, {0}, 0, false},   {"config", true, false, {0}, 0, false},
-        {"live", false, false, {0}, 0, false},  {"backup", true, false, {0}, 0, false},
-        {"force", false, false, {0}, 0, false},
-    };
-    size_t n = N(o), npos;
-    const char *pos[1];
-    const char *what = reverse ? "rollback" : "apply";
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
-        return EXIT_USAGE;
-    const char *plan_path = cli_value(o, n, "plan");
-    if (plan_path == NULL)
-        return cli_usage("iis %s needs --plan DIR/plan.json and either --config FILE or --live",
-                         what);
-    char *path = NULL;
-    mgw_iisplan_t *plan = NULL;
-    char *backup = NULL;
-    int changed = 0, rc = config_path(o, n, &path);
-    if (rc != 0)
-        goto done;
-    rc = 1;
-    backup = cli_value(o, n, "backup") != NULL ? strdup(cli_value(o, n, "backup"))
-                                               : default_backup(plan_path, what);
-    if (backup == NULL || load_plan(plan_path, &plan) != 0)
-        goto done;
-    if (same_file_refused(path, backup, "--backup"))
-        goto done;
-    unsigned force = cli_get(o, n, "force")->seen ? MGW_FILE_FORCE : 0;
-    int r = reverse ? mgw_iisplan_rollback_file(plan, path, backup, force, &changed)
-                    : mgw_iisplan_apply_file(plan, path, backup, force, &changed);
-    if (r != MGW_OK) {
-        cli_fail(r, NULL);
-        goto done;
-    }
-    if (changed == 0)
-        printf("Nothing changed: %s already is the %s file of the plan.\n", path,
-               reverse ? "original" : "desired");
-    else
-        printf("%s %d setting%s in %s.\nbackup of the file before: %s\n",
-               reverse ? "Rolled back" : "Applied", changed, changed == 1 ? "" : "s", path, backup);
-    rc = 0;
-done:
-    free(backup);
-    free(path);
-    mgw_iisplan_free(&plan);
-    return rc;
+    (void)what;
+    return config_path(o, n, path);
 }
+
+static const planrun_command run = {
+    .kind = &planrun_iis,
+    .target_option = "config",
+    .target_usage = "--config FILE",
+    .target = run_target,
+    .load = load_plan,
+    .backup_name = "iis-",
+    .backup_not_target = true,
+    .nothing = {"already is the desired file", "already is the original file"},
+    .backup_line = "backup of the file before",
+};
 
 int cmd_iis_apply(int argc, char **argv)
 {
-    return run_cmd(argc, argv, false);
+    return planrun_main(&run, argc, argv, false);
 }
 
 int cmd_iis_rollback(int argc, char **argv)
 {
-    return run_cmd(argc, argv, true);
+    return planrun_main(&run, argc, argv, true);
 }

@@ -1,10 +1,10 @@
 /* mgwauth registry plan|apply|rollback. */
 #include "cli.h"
+#include "planrun.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char *const outputs[] = {"security.reg", "rollback.reg", "backup.reg", "plan.json"};
 
@@ -178,92 +178,47 @@ done:
     return rc;
 }
 
-/* DIR-of-plan/backup-before-<what>-YYYYMMDDThhmmssZ.reg */
-static char *default_backup(const char *plan_path, const char *what)
+static const planrun_command run;
+
+/* --registry-file FILE.reg, or NULL for the machine's registry with --live. */
+static int run_target(cli_opt *o, size_t n, const char *what, char **path)
 {
-    const char *slash = strrchr(plan_path, '/'), *bslash = strrchr(plan_path, '\\');
-    if (bslash != NULL && (slash == NULL || bslash > slash))
-        slash = bslash; /* a Windows path */
-    char stamp[32] = "";
-    time_t now = time(NULL);
-    struct tm tm;
-    if (gmtime_r(&now, &tm) != NULL)
-        strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-    size_t len = (slash != NULL ? (size_t)(slash - plan_path) + 1 : 0) + strlen(what) + 64;
-    char *p = malloc(len);
-    if (p != NULL)
-        snprintf(p, len, "%.*sbackup-before-%s-%s.reg",
-                 slash != NULL ? (int)(slash - plan_path) + 1 : 0, plan_path, what, stamp);
-    return p;
+    const char *state = cli_value(o, n, "registry-file");
+    bool live = cli_get(o, n, "live")->seen;
+    if ((state == NULL) == !live)
+        return planrun_usage(&run, what);
+    *path = state != NULL ? strdup(state) : NULL;
+    return state == NULL || *path != NULL ? 0 : cli_fail(MGW_ERR_NO_MEMORY, NULL);
 }
 
-static int run_cmd(int argc, char **argv, bool reverse)
+static int load_plan(const char *plan_path, void **plan)
 {
-    cli_opt o[] = {
-        {"plan", true, false, {0}, 0, false},
-        {"registry-file", true, false, {0}, 0, false},
-        {"live", false, false, {0}, 0, false},
-        {"backup", true, false, {0}, 0, false},
-        {"force", false, false, {0}, 0, false},
-    };
-    size_t n = N(o), npos;
-    const char *pos[1];
-    const char *what = reverse ? "rollback" : "apply";
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
-        return EXIT_USAGE;
-    const char *plan_path = cli_value(o, n, "plan"), *state = cli_value(o, n, "registry-file");
-    bool live = cli_get(o, n, "live")->seen;
-    if (plan_path == NULL || (state == NULL) == !live)
-        return cli_usage("registry %s needs --plan DIR/plan.json and either --registry-file "
-                         "FILE.reg or --live",
-                         what);
     uint8_t *json = NULL;
     size_t len = 0;
-    mgw_regplan_t *plan = NULL;
-    char *backup = cli_value(o, n, "backup") != NULL ? strdup(cli_value(o, n, "backup"))
-                                                     : default_backup(plan_path, what);
-    int changed = 0, rc = 1;
-    if (backup == NULL || cli_read(plan_path, &json, &len) != 0)
-        goto done;
-    int r = mgw_regplan_load(json, len, &plan);
-    if (r != MGW_OK) {
-        cli_fail(r, plan_path);
-        goto done;
-    }
-    unsigned force = cli_get(o, n, "force")->seen ? MGW_FILE_FORCE : 0;
-    if (live)
-        r = reverse ? mgw_regplan_rollback_live(plan, backup, force, &changed)
-                    : mgw_regplan_apply_live(plan, backup, force, &changed);
-    else
-        r = reverse ? mgw_regplan_rollback_file(plan, state, backup, force, &changed)
-                    : mgw_regplan_apply_file(plan, state, backup, force, &changed);
-    if (live)
-        state = "the registry";
-    if (r != MGW_OK) {
-        cli_fail(r, NULL);
-        goto done;
-    }
-    if (changed == 0)
-        printf("Nothing changed: %s already has the %s values of the plan.\n", state,
-               reverse ? "before" : "desired");
-    else
-        printf("%s %d value%s in %s.\nbackup of the touched keys: %s\n",
-               reverse ? "Rolled back" : "Applied", changed, changed == 1 ? "" : "s", state,
-               backup);
-    rc = 0;
-done:
-    free(backup);
+    if (cli_read(plan_path, &json, &len) != 0)
+        return 1;
+    int r = mgw_regplan_load(json, len, (mgw_regplan_t **)plan);
     mgw_free(json);
-    mgw_regplan_free(&plan);
-    return rc;
+    return r == MGW_OK ? 0 : cli_fail(r, plan_path);
 }
+
+static const planrun_command run = {
+    .kind = &planrun_registry,
+    .target_option = "registry-file",
+    .target_usage = "--registry-file FILE.reg",
+    .target = run_target,
+    .load = load_plan,
+    .backup_name = "",
+    .nothing = {"already has the desired values", "already has the before values"},
+    .backup_line = "backup of the touched keys",
+};
 
 int cmd_registry_apply(int argc, char **argv)
 {
-    return run_cmd(argc, argv, false);
+    return planrun_main(&run, argc, argv, false);
 }
 
 int cmd_registry_rollback(int argc, char **argv)
 {
-    return run_cmd(argc, argv, true);
+    return planrun_main(&run, argc, argv, true);
 }
