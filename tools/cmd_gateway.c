@@ -4,6 +4,7 @@
  * step passes when its planner has nothing left to change. */
 #include "cli.h"
 #include "gwplan.h"
+#include "planrun.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -1588,64 +1589,39 @@ static int do_client_cert(step_run *sr, bool undo, const gwplan_step *rec)
     return r;
 }
 
-static int do_registry(step_run *sr, bool undo, const gwplan_step *rec)
+/* The registry and iis steps: their plan applied to the target file, or
+ * to the machine when the target is "live", with the backup in the step's
+ * directory. applied.json records "changed": "yes" when the apply changed
+ * something; rollback undoes a step only when its record says so. */
+static int do_file_plan(step_run *sr, bool undo, const gwplan_step *rec, const planrun_kind *kind)
 {
     const char *target = gwplan_get(sr->step, "target");
     if (target == NULL)
         return missing_field(sr, "target");
-    if (undo && (rec == NULL || gwplan_get(rec, "changed") == NULL)) {
-        snprintf(sr->what, sizeof(sr->what), "nothing to undo (apply changed no value)");
+    const char *was = rec != NULL ? gwplan_get(rec, "changed") : NULL;
+    if (undo && (was == NULL || strcmp(was, "yes") != 0)) {
+        snprintf(sr->what, sizeof(sr->what), "nothing to undo (apply changed no %s)", kind->unit);
         return MGW_OK;
     }
-    mgw_regplan_t *plan = NULL;
-    char *backup = cli_path(sr->dir, undo ? "registry/before-rollback.reg" : "registry/before-apply.reg", "");
-    int changed = 0, r = backup == NULL ? MGW_ERR_NO_MEMORY : load_regplan(sr, &plan);
+    bool live = strcmp(target, "live") == 0;
+    void *plan = NULL;
+    char rel[64];
+    snprintf(rel, sizeof(rel), "%s/before-%s%s", kind->name, undo ? "rollback" : "apply", kind->ext);
+    char *backup = cli_path(sr->dir, rel, "");
+    int changed = 0, r = backup == NULL ? MGW_ERR_NO_MEMORY
+                         : kind == &planrun_registry ? load_regplan(sr, (mgw_regplan_t **)&plan)
+                                                     : load_iisplan(sr, (mgw_iisplan_t **)&plan);
     if (r == MGW_OK)
-        r = strcmp(target, "live") == 0
-                ? (undo ? mgw_regplan_rollback_live(plan, backup, MGW_FILE_FORCE, &changed)
-                        : mgw_regplan_apply_live(plan, backup, MGW_FILE_FORCE, &changed))
-            : undo ? mgw_regplan_rollback_file(plan, target, backup, MGW_FILE_FORCE, &changed)
-                   : mgw_regplan_apply_file(plan, target, backup, MGW_FILE_FORCE, &changed);
+        r = kind->run(plan, live ? NULL : target, backup, MGW_FILE_FORCE, undo, &changed);
     if (r == MGW_OK) {
         snprintf(sr->what, sizeof(sr->what), "%d %s %s in %s%s%s", changed,
-                 cli_plural((size_t)changed, "value", "values"), undo ? "restored" : "changed",
-                 strcmp(target, "live") == 0 ? "the registry" : target,
-                 changed ? ", backup " : "", changed ? backup : "");
-        if (changed && !undo)
-            set_record(sr, "changed", changed > 0 ? "yes" : "no");
+                 cli_plural((size_t)changed, kind->unit, kind->units), undo ? "restored" : "changed",
+                 live ? kind->live_name : target, changed ? ", backup " : "", changed ? backup : "");
+        if (changed > 0 && !undo)
+            set_record(sr, "changed", "yes");
     }
-    mgw_regplan_free(&plan);
-    free(backup);
-    return r;
-}
-
-static int do_iis(step_run *sr, bool undo, const gwplan_step *rec)
-{
-    const char *target = gwplan_get(sr->step, "target");
-    if (target == NULL)
-        return missing_field(sr, "target");
-    if (undo && (rec == NULL || gwplan_get(rec, "changed") == NULL)) {
-        snprintf(sr->what, sizeof(sr->what), "nothing to undo (apply changed no setting)");
-        return MGW_OK;
-    }
-    mgw_iisplan_t *plan = NULL;
-    char *backup = cli_path(sr->dir, undo ? "iis/before-rollback.config" : "iis/before-apply.config", "");
-    int changed = 0, r = backup == NULL ? MGW_ERR_NO_MEMORY : load_iisplan(sr, &plan);
-    if (r == MGW_OK)
-        r = strcmp(target, "live") == 0
-                ? (undo ? mgw_iisplan_rollback_live(plan, backup, MGW_FILE_FORCE, &changed)
-                        : mgw_iisplan_apply_live(plan, backup, MGW_FILE_FORCE, &changed))
-            : undo ? mgw_iisplan_rollback_file(plan, target, backup, MGW_FILE_FORCE, &changed)
-                   : mgw_iisplan_apply_file(plan, target, backup, MGW_FILE_FORCE, &changed);
-    if (r == MGW_OK) {
-        snprintf(sr->what, sizeof(sr->what), "%d %s %s in %s%s%s", changed,
-                 cli_plural((size_t)changed, "setting", "settings"), undo ? "restored" : "changed",
-                 strcmp(target, "live") == 0 ? "the machine's applicationHost.config" : target,
-                 changed ? ", backup " : "", changed ? backup : "");
-        if (changed && !undo)
-            set_record(sr, "changed", changed > 0 ? "yes" : "no");
-    }
-    mgw_iisplan_free(&plan);
+    if (plan != NULL)
+        kind->free(plan);
     free(backup);
     return r;
 }
@@ -1963,9 +1939,9 @@ static int run_step(step_run *sr, bool undo, const gwplan_step *rec)
     if (strcmp(name, "client-cert") == 0)
         return do_client_cert(sr, undo, rec);
     if (strcmp(name, "registry") == 0)
-        return do_registry(sr, undo, rec);
+        return do_file_plan(sr, undo, rec, &planrun_registry);
     if (strcmp(name, "iis") == 0)
-        return do_iis(sr, undo, rec);
+        return do_file_plan(sr, undo, rec, &planrun_iis);
     if (strcmp(name, "roots") == 0)
         return do_roots(sr, undo, rec);
     if (strcmp(name, "intermediates") == 0)
