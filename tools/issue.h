@@ -17,9 +17,9 @@ typedef struct {
     size_t line;
     const char *field[NCOLS]; /* NULL when the column is absent */
     char *base;
-    char *password; /* generated or remembered; mgw_free */
-    bool generated; /* made by this run */
-    bool remembered; /* read back from passwords.csv */
+    char *password;        /* generated or remembered; mgw_free */
+    bool generated;        /* made by this run */
+    bool remembered;       /* read back from passwords.csv */
     bool had_pfx, had_cer; /* the outputs existed when the batch started */
     int state;
     char serial[80], sha1[41], not_after[32];
@@ -38,8 +38,8 @@ typedef struct {
     int key_type, profile;
     uint32_t days, iterations;
     bool force;
-    int pw_fd; /* passwords.csv, appended as rows get generated passwords */
-    csv_table old_pw; /* passwords.csv as found: lines for UPNs not in this CSV are kept */
+    int pw_fd;                /* passwords.csv, appended as rows get generated passwords */
+    csv_table old_pw;         /* passwords.csv as found: lines for UPNs not in this CSV are kept */
     size_t *by_upn, n_by_upn; /* row indices sorted by UPN */
 } batch;
 

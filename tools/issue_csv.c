@@ -138,8 +138,8 @@ static int check_collisions(batch *b)
             first[idx[k]] = first[idx[k - 1]] != 0 ? first[idx[k - 1]] : idx[k - 1] + 1;
     for (size_t i = 0; i < b->n; i++) /* reported in line order */
         if (first[i] != 0)
-            issue_row_error(b, &b->rows[i], "file name '%s' collides with line %zu", b->rows[i].base,
-                      b->rows[first[i] - 1].line);
+            issue_row_error(b, &b->rows[i], "file name '%s' collides with line %zu",
+                            b->rows[i].base, b->rows[first[i] - 1].line);
     free(idx);
     free(first);
     return 0;
@@ -169,8 +169,7 @@ size_t issue_find_upn(const batch *b, const char *upn)
         else
             hi = mid;
     }
-    return lo < b->n_by_upn && strcmp(b->rows[idx[lo]].field[COL_UPN], upn) == 0 ? lo
-                                                                                   : (size_t)-1;
+    return lo < b->n_by_upn && strcmp(b->rows[idx[lo]].field[COL_UPN], upn) == 0 ? lo : (size_t)-1;
 }
 
 /* Rows from the table; per-row problems are reported and the row skipped. */

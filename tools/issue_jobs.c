@@ -33,8 +33,8 @@ static bool cert_has_upn(const mgw_cert_t *c, const char *upn)
     for (size_t i = 0; i < mgw_cert_san_count(c); i++) {
         int type;
         char *v = NULL;
-        bool match = mgw_cert_san(c, i, &type, &v) == MGW_OK && type == MGW_SAN_UPN &&
-                     strcmp(v, upn) == 0;
+        bool match =
+            mgw_cert_san(c, i, &type, &v) == MGW_OK && type == MGW_SAN_UPN && strcmp(v, upn) == 0;
         mgw_free(v);
         if (match)
             return true;
@@ -45,8 +45,8 @@ static bool cert_has_upn(const mgw_cert_t *c, const char *upn)
 /* Outputs of an earlier run: usable when they open with the row's password,
  * hold the same certificate and its key, carry the UPN and were signed by
  * this CA. */
-static bool verify_existing(batch *b, worker *w, row *r, const char *pfx_path,
-                            const char *cer_path, char *why, size_t whysz)
+static bool verify_existing(batch *b, worker *w, row *r, const char *pfx_path, const char *cer_path,
+                            char *why, size_t whysz)
 {
     uint8_t *pfx = NULL, *cer = NULL;
     size_t pl = 0, cl = 0;
@@ -97,7 +97,8 @@ static bool verify_existing(batch *b, worker *w, row *r, const char *pfx_path,
 
 static void issue_row(batch *b, worker *w, row *r)
 {
-    char *pfx_path = cli_path(b->dir, r->base, ".pfx"), *cer_path = cli_path(b->dir, r->base, ".cer");
+    char *pfx_path = cli_path(b->dir, r->base, ".pfx"),
+         *cer_path = cli_path(b->dir, r->base, ".cer");
     mgw_certopts_t *o = mgw_certopts_new();
     mgw_pfxopts_t *po = mgw_pfxopts_new();
     mgw_key_t *k = mgw_key_new();
@@ -106,20 +107,23 @@ static void issue_row(batch *b, worker *w, row *r)
     uint8_t *pfx = NULL, *cer = NULL;
     size_t pl = 0, cl = 0;
     char why[300], subject[1200];
-    if (pfx_path == NULL || cer_path == NULL || o == NULL || po == NULL || k == NULL || fs == NULL) {
+    if (pfx_path == NULL || cer_path == NULL || o == NULL || po == NULL || k == NULL ||
+        fs == NULL) {
         issue_row_error(b, r, "out of memory");
         goto done;
     }
     bool have_pfx = r->had_pfx, have_cer = r->had_cer; /* from the scan at the start */
     if ((have_pfx || have_cer) && !b->force) {
-        if (have_pfx && have_cer && verify_existing(b, w, r, pfx_path, cer_path, why, sizeof(why))) {
+        if (have_pfx && have_cer &&
+            verify_existing(b, w, r, pfx_path, cer_path, why, sizeof(why))) {
             pthread_mutex_lock(&b->lock);
             r->state = ROW_SKIPPED;
             b->skipped++;
             pthread_mutex_unlock(&b->lock);
         } else {
             issue_row_error(b, r, "%s exists but does not verify (%s); use --force to reissue",
-                      have_pfx ? pfx_path : cer_path, have_pfx && have_cer ? why : "the other file is missing");
+                            have_pfx ? pfx_path : cer_path,
+                            have_pfx && have_cer ? why : "the other file is missing");
         }
         goto done;
     }
@@ -244,7 +248,8 @@ int issue_run_jobs(batch *b, long jobs, double *start)
         pthread_create(&threads[i], NULL, work, b);
     for (;;) {
         pthread_mutex_lock(&b->lock);
-        bool finished = b->issued + b->skipped + b->failed >= b->n || (stop_requested && b->next >= b->n);
+        bool finished =
+            b->issued + b->skipped + b->failed >= b->n || (stop_requested && b->next >= b->n);
         pthread_mutex_unlock(&b->lock);
         if (finished || stop_requested)
             break;

@@ -127,8 +127,8 @@ static int consolidate_passwords(batch *b, const char *path)
             cap += 2 * (strlen(b->rows[i].field[COL_UPN]) + strlen(b->rows[i].password)) + 8;
     for (size_t i = 0; i < b->old_pw.n; i++)
         if (b->old_pw.recs[i].n == 2)
-            cap += 2 * (strlen(b->old_pw.recs[i].fields[0]) +
-                        strlen(b->old_pw.recs[i].fields[1])) + 8;
+            cap +=
+                2 * (strlen(b->old_pw.recs[i].fields[0]) + strlen(b->old_pw.recs[i].fields[1])) + 8;
     char *buf = malloc(cap);
     if (buf == NULL)
         return 1;

@@ -47,7 +47,8 @@ int issue_manifest_write(batch *b)
         }
     }
     char *path = cli_path(b->dir, "manifest", ".csv");
-    int r = path != NULL ? mgw_file_write(path, (uint8_t *)buf, len, MGW_FILE_FORCE) : MGW_ERR_NO_MEMORY;
+    int r = path != NULL ? mgw_file_write(path, (uint8_t *)buf, len, MGW_FILE_FORCE)
+                         : MGW_ERR_NO_MEMORY;
     free(path);
     free(buf);
     return r == MGW_OK ? 0 : cli_fail(r, "manifest.csv");

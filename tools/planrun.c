@@ -40,10 +40,11 @@ static void free_iis(void *plan)
     mgw_iisplan_free(&p);
 }
 
-const planrun_kind planrun_registry = {"registry",     "value", "values", "the registry",
-                                       ".reg",         run_registry,      free_registry};
-const planrun_kind planrun_iis = {"iis",    "setting", "settings", "the machine's applicationHost.config",
-                                  ".config", run_iis,  free_iis};
+const planrun_kind planrun_registry = {"registry", "value",      "values",     "the registry",
+                                       ".reg",     run_registry, free_registry};
+const planrun_kind planrun_iis = {
+    "iis",     "setting", "settings", "the machine's applicationHost.config",
+    ".config", run_iis,   free_iis};
 
 int planrun_same_file_refused(const char *input, const char *out, const char *option)
 {
@@ -85,9 +86,8 @@ int planrun_usage(const planrun_command *cmd, const char *what)
 int planrun_main(const planrun_command *cmd, int argc, char **argv, bool undo)
 {
     cli_opt o[] = {
-        OPT("plan", true, false),  OPT(cmd->target_option, true, false),
-        OPT("live", false, false), OPT("backup", true, false),
-        OPT("force", false, false),
+        OPT("plan", true, false),   OPT(cmd->target_option, true, false), OPT("live", false, false),
+        OPT("backup", true, false), OPT("force", false, false),
     };
     size_t n = N(o), npos;
     const char *pos[1];

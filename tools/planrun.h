@@ -9,7 +9,7 @@
 
 /* One kind of plan, seen through the public API. */
 typedef struct {
-    const char *name;        /* "registry", "iis" */
+    const char *name;         /* "registry", "iis" */
     const char *unit, *units; /* what one change is: "value", "values" */
     const char *live_name;    /* the machine's target in messages: "the registry" */
     const char *ext;          /* of its backups: ".reg", ".config" */
@@ -34,10 +34,10 @@ typedef struct {
     int (*target)(cli_opt *o, size_t n, const char *what, char **path);
     /* plan.json (and what lies beside it) as a plan; 0 or the exit code. */
     int (*load)(const char *plan_path, void **plan);
-    const char *backup_name;  /* the default backup: backup-before-NAMEwhat-TIME.ext */
-    bool backup_not_target;   /* refuse a --backup that is the target itself */
-    const char *nothing[2];   /* "already has the desired values", the rollback's */
-    const char *backup_line;  /* "backup of the touched keys" */
+    const char *backup_name; /* the default backup: backup-before-NAMEwhat-TIME.ext */
+    bool backup_not_target;  /* refuse a --backup that is the target itself */
+    const char *nothing[2];  /* "already has the desired values", the rollback's */
+    const char *backup_line; /* "backup of the touched keys" */
 } planrun_command;
 
 int planrun_main(const planrun_command *cmd, int argc, char **argv, bool undo);
