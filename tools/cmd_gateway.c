@@ -4,6 +4,7 @@
  * step passes when its planner has nothing left to change. */
 #include "cli.h"
 #include "gwplan.h"
+#include "json.h"
 #include "planrun.h"
 
 #include <errno.h>
@@ -315,17 +316,29 @@ static void binding_cert_hash(const inputs *in, char hex[41])
         r = mgw_regplan_compute(opts, st, &plan);
     if (r == MGW_OK)
         r = mgw_regplan_describe(plan, MGW_DESCRIBE_JSON, &json);
-    const char *p = r == MGW_OK ? strstr(json, "\"value\": \"SslCertHash\"") : NULL;
-    if (p != NULL && (p = strstr(p, "\"data\": \"")) != NULL) {
-        p += strlen("\"data\": \"");
+    json_value doc = {0};
+    char err[200];
+    if (r == MGW_OK && json_parse(json, strlen(json), &doc, err, sizeof(err)) == 0) {
+        /* the SslCertHash item's data, as it is now (before) or as planned */
+        const json_value *items = json_get(&doc, "items"), *data = NULL;
+        for (size_t i = 0; items != NULL && items->type == JSON_ARRAY && i < items->count; i++) {
+            const json_value *it = &items->items[i];
+            const char *value = json_get_string(it, "value");
+            if (data == NULL && value != NULL && strcmp(value, "SslCertHash") == 0)
+                data = json_get(json_get(it, "before"), "data") != NULL
+                           ? json_get(json_get(it, "before"), "data")
+                           : json_get(json_get(it, "after"), "data");
+        }
         size_t n = 0;
+        const char *p = data != NULL && data->type == JSON_STRING ? data->text : "";
         while (n < 40 && ((p[n] >= '0' && p[n] <= '9') || (p[n] >= 'a' && p[n] <= 'f') ||
                           (p[n] >= 'A' && p[n] <= 'F'))) {
             hex[n] = (char)(p[n] >= 'a' ? p[n] - 32 : p[n]);
             n++;
         }
-        hex[n == 40 && p[40] == '"' ? 40 : 0] = '\0';
+        hex[n == 40 && p[40] == '\0' ? 40 : 0] = '\0';
     }
+    json_free(&doc);
     mgw_free(json);
     mgw_regplan_free(&plan);
     mgw_regopts_free(&opts);
