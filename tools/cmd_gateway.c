@@ -731,6 +731,20 @@ static void print_report(const report *rep, bool json, int worst)
     printf("%s\n", status_names[worst]);
 }
 
+inputs gw_inputs(cli_opt *o, size_t n)
+{
+    inputs in = {.o = o, .n = n};
+    in.client_cert = val(&in, "client-cert");
+    in.store = val(&in, "store");
+    in.registry_file = val(&in, "registry-file");
+    in.iis_config = val(&in, "iis-config");
+    in.keep_file = val(&in, "keep-file");
+    in.issuer_store = val(&in, "issuer-store");
+    in.site = val(&in, "site");
+    in.task_name = val(&in, "task-name") != NULL ? val(&in, "task-name") : "mgwauth roots prune";
+    return in;
+}
+
 int gw_load_cert(inputs *in)
 {
     uint8_t *data = NULL;
@@ -763,17 +777,9 @@ int cmd_gateway_status(int argc, char **argv)
     const char *pos[1];
     if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
         return EXIT_USAGE;
-    inputs in = {.o = o, .n = n};
+    inputs in = gw_inputs(o, n);
     in.live = flag(&in, "live");
-    in.client_cert = val(&in, "client-cert");
-    in.store = val(&in, "store");
-    in.registry_file = val(&in, "registry-file");
-    in.iis_config = val(&in, "iis-config");
     in.task_xml = val(&in, "task-xml");
-    in.keep_file = val(&in, "keep-file");
-    in.issuer_store = val(&in, "issuer-store");
-    in.site = val(&in, "site");
-    in.task_name = val(&in, "task-name") != NULL ? val(&in, "task-name") : "mgwauth roots prune";
     if (in.live && in.registry_file != NULL)
         return cli_usage("--live and --registry-file exclude each other");
     if ((val(&in, "url") != NULL) != (val(&in, "pfx") != NULL) ||

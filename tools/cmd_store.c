@@ -80,17 +80,27 @@ int cmd_store_list(int argc, char **argv)
     return rc;
 }
 
-int cmd_store_add(int argc, char **argv)
+/* STORE ARG...: the store opened, the arguments in pos (at most 64). 0, or
+ * the exit code after printing the problem (what: the usage error). */
+static int store_and_args(int argc, char **argv, const char *what, mgw_store_t **s,
+                          const char **pos, size_t *npos)
 {
     cli_opt o[] = {STORE_OPTS};
-    size_t n = N(o), npos;
-    const char *pos[64];
-    mgw_store_t *s = NULL;
-    if (cli_parse(argc, argv, o, n, pos, N(pos), &npos) != 0)
+    size_t n = N(o);
+    if (cli_parse(argc, argv, o, n, pos, 64, npos) != 0)
         return EXIT_USAGE;
-    if (npos == 0)
-        return cli_usage("store add needs one or more certificate files (DER or PEM)");
-    int rc = cli_open_store(o, n, &s);
+    if (*npos == 0)
+        return cli_usage("%s", what);
+    return cli_open_store(o, n, s);
+}
+
+int cmd_store_add(int argc, char **argv)
+{
+    const char *pos[64];
+    size_t npos;
+    mgw_store_t *s = NULL;
+    int rc = store_and_args(argc, argv, "store add needs one or more certificate files (DER or PEM)",
+                            &s, pos, &npos);
     for (size_t i = 0; rc == 0 && i < npos; i++) {
         uint8_t *data = NULL;
         size_t len = 0;
@@ -111,15 +121,10 @@ int cmd_store_add(int argc, char **argv)
 
 int cmd_store_remove(int argc, char **argv)
 {
-    cli_opt o[] = {STORE_OPTS};
-    size_t n = N(o), npos;
     const char *pos[64];
+    size_t npos;
     mgw_store_t *s = NULL;
-    if (cli_parse(argc, argv, o, n, pos, N(pos), &npos) != 0)
-        return EXIT_USAGE;
-    if (npos == 0)
-        return cli_usage("store remove needs one or more thumbprints");
-    int rc = cli_open_store(o, n, &s);
+    int rc = store_and_args(argc, argv, "store remove needs one or more thumbprints", &s, pos, &npos);
     for (size_t i = 0; rc == 0 && i < npos; i++) {
         int r = mgw_store_remove_cert(s, pos[i]);
         if (r != MGW_OK)

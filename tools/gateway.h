@@ -31,6 +31,8 @@ static inline bool flag(const inputs *in, const char *name)
     return cli_get(in->o, in->n, name)->seen;
 }
 
+/* The inputs status and plan share, from their options (o, n). */
+inputs gw_inputs(cli_opt *o, size_t n);
 /* A Windows system store ("LocalMachine\\Root", "CurrentUser/My") or a directory. */
 bool gw_is_system_store(const char *name);
 int gw_open_store(const char *name, mgw_store_t **store);

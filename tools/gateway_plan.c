@@ -512,15 +512,7 @@ int cmd_gateway_plan(int argc, char **argv)
     const char *pos[1];
     if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
         return EXIT_USAGE;
-    inputs in = {.o = o, .n = n};
-    in.client_cert = val(&in, "client-cert");
-    in.store = val(&in, "store");
-    in.registry_file = val(&in, "registry-file");
-    in.iis_config = val(&in, "iis-config");
-    in.keep_file = val(&in, "keep-file");
-    in.issuer_store = val(&in, "issuer-store");
-    in.site = val(&in, "site");
-    in.task_name = val(&in, "task-name") != NULL ? val(&in, "task-name") : "mgwauth roots prune";
+    inputs in = gw_inputs(o, n);
     const char *out = val(&in, "out"), *interval = val(&in, "task-interval");
     bool autoupdate = flag(&in, "disable-root-autoupdate");
     if (autoupdate == (interval != NULL))
