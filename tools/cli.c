@@ -219,6 +219,13 @@ int cli_parse(int argc, char **argv, cli_opt *opts, size_t n_opts, const char **
     return 0;
 }
 
+int cli_parse_options(int argc, char **argv, cli_opt *opts, size_t n_opts)
+{
+    const char *pos[1];
+    size_t n_pos;
+    return cli_parse(argc, argv, opts, n_opts, pos, 0, &n_pos);
+}
+
 int cli_read(const char *path, uint8_t **data, size_t *len)
 {
     int r = mgw_file_read(path, 16u * 1024 * 1024, data, len);

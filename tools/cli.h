@@ -49,6 +49,8 @@ typedef struct {
  * Returns 0 or prints the problem and returns EXIT_USAGE. */
 int cli_parse(int argc, char **argv, cli_opt *opts, size_t n_opts, const char **pos,
               size_t max_pos, size_t *n_pos);
+/* cli_parse for a command that takes no positional arguments. */
+int cli_parse_options(int argc, char **argv, cli_opt *opts, size_t n_opts);
 cli_opt *cli_get(cli_opt *opts, size_t n, const char *name);
 const char *cli_value(cli_opt *opts, size_t n, const char *name);
 

@@ -312,11 +312,10 @@ static int create(int argc, char **argv, bool ca)
         OPT("keyspec", true, false),       OPT("csp", true, false),
         OPT("machine-keyset", false, false), OPT("import-cer", true, false),
     };
-    size_t n = N(o), npos;
-    const char *pos[1];
+    size_t n = N(o);
     bool issued;
     mgw_store_t *store = NULL;
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     if (cli_value(o, n, "subject") == NULL)
         return cli_usage("--subject is required");
@@ -426,10 +425,9 @@ int cmd_cert_sign(int argc, char **argv)
         OPT("ca-password-file", true, false),
         OPT("out", true, false),      OPT("name", true, false),    OPT("force", false, false),
     };
-    size_t n = N(o), npos;
-    const char *pos[1];
+    size_t n = N(o);
     bool issued;
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     if (cli_value(o, n, "csr") == NULL || cli_value(o, n, "out") == NULL)
         return cli_usage("cert sign needs --csr, the issuing CA and --out");

@@ -761,21 +761,17 @@ int gw_load_cert(inputs *in)
 int cmd_gateway_status(int argc, char **argv)
 {
     cli_opt o[] = {
-        OPT("live", false, false),          OPT("json", false, false),
-        OPT("registry-file", true, false),  OPT("store", true, false),
-        OPT("iis-config", true, false),     OPT("task-xml", true, false),
-        OPT("task-name", true, false),      OPT("client-cert", true, false),
-        OPT("keep-file", true, false),      OPT("issuer-store", true, false),
-        OPT("site", true, false),           OPT("binding", true, false),
-        OPT("disable-tls13", false, false), OPT("negotiate-client-cert", false, false),
-        OPT("url", true, false),            OPT("pfx", true, false),
-        OPT("server-store", true, false),
-        OPT("password-file", true, false),  OPT("cafile", true, false),
-        OPT("insecure", false, false),      OPT("connect-to", true, false),
+        GW_INPUT_OPTS,
+        OPT("json", false, false),
+        OPT("url", true, false),
+        OPT("pfx", true, false),
+        OPT("password-file", true, false),
+        OPT("cafile", true, false),
+        OPT("insecure", false, false),
+        OPT("connect-to", true, false),
     };
-    size_t n = N(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    size_t n = N(o);
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     inputs in = gw_inputs(o, n);
     in.live = flag(&in, "live");

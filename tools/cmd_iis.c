@@ -40,13 +40,12 @@ static int load_config(const char *path, mgw_iisconfig_t **cfg)
 int cmd_iis_show(int argc, char **argv)
 {
     cli_opt o[] = {
-        {"config", true, false, {0}, 0, false},
-        {"live", false, false, {0}, 0, false},
-        {"json", false, false, {0}, 0, false},
+        OPT("config", true, false),
+        OPT("live", false, false),
+        OPT("json", false, false),
     };
-    size_t n = N(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    size_t n = N(o);
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     char *path = NULL, *text = NULL;
     mgw_iisconfig_t *cfg = NULL;
@@ -151,18 +150,17 @@ static int set_options(cli_opt *o, size_t n, mgw_iisopts_t *opts)
 int cmd_iis_plan(int argc, char **argv)
 {
     cli_opt o[] = {
-        {"config", true, false, {0}, 0, false},
-        {"live", false, false, {0}, 0, false},
-        {"site", true, false, {0}, 0, false},
-        {"binding", true, true, {0}, 0, false},
-        {"disable-tls13", false, false, {0}, 0, false},
-        {"negotiate-client-cert-in-handshake", false, false, {0}, 0, false},
-        {"out", true, false, {0}, 0, false},
-        {"force", false, false, {0}, 0, false},
+        OPT("config", true, false),
+        OPT("live", false, false),
+        OPT("site", true, false),
+        OPT("binding", true, true),
+        OPT("disable-tls13", false, false),
+        OPT("negotiate-client-cert-in-handshake", false, false),
+        OPT("out", true, false),
+        OPT("force", false, false),
     };
-    size_t n = N(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    size_t n = N(o);
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     const char *dir = cli_value(o, n, "out");
     if (dir == NULL)

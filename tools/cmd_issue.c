@@ -20,9 +20,8 @@ int cmd_cert_issue(int argc, char **argv)
         OPT("profile", true, false),  OPT("days", true, false),
         OPT("iterations", true, false), OPT("force", false, false),
     };
-    size_t n = N(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    size_t n = N(o);
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     const char *ca = cli_value(o, n, "ca"), *csv = cli_value(o, n, "batch");
     const char *dir = cli_value(o, n, "out");

@@ -116,25 +116,24 @@ static int write_plan(const mgw_regplan_t *plan, const char *dir, unsigned force
 int cmd_registry_plan(int argc, char **argv)
 {
     cli_opt o[] = {
-        {"current", true, true, {0}, 0, false},
-        {"live", false, false, {0}, 0, false},
-        {"trust-mode", true, false, {0}, 0, false},
-        {"binding", true, false, {0}, 0, false},
-        {"sni-binding", true, false, {0}, 0, false},
-        {"ccs-binding", true, false, {0}, 0, false},
-        {"no-revocation-check", false, false, {0}, 0, false},
-        {"disable-tls13", false, false, {0}, 0, false},
-        {"negotiate-client-cert", false, false, {0}, 0, false},
-        {"issuer-store", true, false, {0}, 0, false},
-        {"disable-root-autoupdate", false, false, {0}, 0, false},
-        {"keep-disallowed-updates", false, false, {0}, 0, false},
-        {"client-cert", true, false, {0}, 0, false},
-        {"out", true, false, {0}, 0, false},
-        {"force", false, false, {0}, 0, false},
+        OPT("current", true, true),
+        OPT("live", false, false),
+        OPT("trust-mode", true, false),
+        OPT("binding", true, false),
+        OPT("sni-binding", true, false),
+        OPT("ccs-binding", true, false),
+        OPT("no-revocation-check", false, false),
+        OPT("disable-tls13", false, false),
+        OPT("negotiate-client-cert", false, false),
+        OPT("issuer-store", true, false),
+        OPT("disable-root-autoupdate", false, false),
+        OPT("keep-disallowed-updates", false, false),
+        OPT("client-cert", true, false),
+        OPT("out", true, false),
+        OPT("force", false, false),
     };
-    size_t n = N(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    size_t n = N(o);
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     const char *dir = cli_value(o, n, "out");
     if (dir == NULL)

@@ -35,10 +35,9 @@ static void print_pem(const uint8_t *der, size_t len)
 int cmd_store_list(int argc, char **argv)
 {
     cli_opt o[] = {STORE_OPTS, OPT("pem", false, false)};
-    size_t n = N(o), npos;
-    const char *pos[1];
+    size_t n = N(o);
     mgw_store_t *s = NULL;
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     int rc = cli_open_store(o, n, &s);
     for (size_t i = 0; rc == 0 && i < mgw_store_cert_count(s); i++) {

@@ -8,9 +8,8 @@
 int cmd_task_install(int argc, char **argv)
 {
     cli_opt o[] = {OPT("xml", true, false), OPT("name", true, false), OPT("force", false, false)};
-    size_t n = N(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    size_t n = N(o);
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     const char *xml_path = cli_value(o, n, "xml"), *name = cli_value(o, n, "name");
     if (xml_path == NULL || name == NULL)
@@ -34,9 +33,8 @@ int cmd_task_install(int argc, char **argv)
 static int task_name_only(int argc, char **argv, const char **name)
 {
     cli_opt o[] = {OPT("name", true, false)};
-    size_t n = N(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    size_t n = N(o);
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     *name = cli_value(o, n, "name");
     if (*name == NULL)

@@ -31,6 +31,15 @@ static inline bool flag(const inputs *in, const char *name)
     return cli_get(in->o, in->n, name)->seen;
 }
 
+/* The options of the machine's parts that status and plan both read. */
+#define GW_INPUT_OPTS                                                                              \
+    OPT("live", false, false), OPT("registry-file", true, false), OPT("store", true, false),       \
+        OPT("iis-config", true, false), OPT("client-cert", true, false),                          \
+        OPT("keep-file", true, false), OPT("issuer-store", true, false), OPT("site", true, false), \
+        OPT("binding", true, false), OPT("disable-tls13", false, false),                          \
+        OPT("negotiate-client-cert", false, false), OPT("task-xml", true, false),                 \
+        OPT("task-name", true, false), OPT("server-store", true, false)
+
 /* The inputs status and plan share, from their options (o, n). */
 inputs gw_inputs(cli_opt *o, size_t n);
 /* A Windows system store ("LocalMachine\\Root", "CurrentUser/My") or a directory. */

@@ -650,9 +650,8 @@ static char *plan_dir(const char *plan_path)
 static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
 {
     cli_opt o[] = {OPT("plan", true, false)};
-    size_t n = N(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    size_t n = N(o);
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     const char *path = cli_value(o, n, "plan");
     if (path == NULL)

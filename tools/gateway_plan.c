@@ -496,21 +496,17 @@ static int plan_task(const inputs *in, plan_out *po, const char *interval, const
 int cmd_gateway_plan(int argc, char **argv)
 {
     cli_opt o[] = {
-        OPT("registry-file", true, false),  OPT("store", true, false),
-        OPT("iis-config", true, false),     OPT("client-cert", true, false),
-        OPT("keep-file", true, false),      OPT("issuer-store", true, false),
-        OPT("site", true, false),           OPT("binding", true, false),
-        OPT("disable-tls13", false, false), OPT("negotiate-client-cert", false, false),
-        OPT("backup-dir", true, false),     OPT("disable-root-autoupdate", false, false),
-        OPT("task-interval", true, false),  OPT("task-xml", true, false),
-        OPT("task-name", true, false),      OPT("task-exe", true, false),
-        OPT("live", false, false),          OPT("out", true, false),
-        OPT("force", false, false),         OPT("server-store", true, false),
+        GW_INPUT_OPTS,
+        OPT("backup-dir", true, false),
+        OPT("disable-root-autoupdate", false, false),
+        OPT("task-interval", true, false),
+        OPT("task-exe", true, false),
+        OPT("out", true, false),
+        OPT("force", false, false),
         OPT("move-intermediates", true, false),
     };
-    size_t n = N(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    size_t n = N(o);
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     inputs in = gw_inputs(o, n);
     const char *out = val(&in, "out"), *interval = val(&in, "task-interval");

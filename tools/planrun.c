@@ -89,10 +89,9 @@ int planrun_main(const planrun_command *cmd, int argc, char **argv, bool undo)
         OPT("plan", true, false),   OPT(cmd->target_option, true, false), OPT("live", false, false),
         OPT("backup", true, false), OPT("force", false, false),
     };
-    size_t n = N(o), npos;
-    const char *pos[1];
+    size_t n = N(o);
     const char *what = undo ? "rollback" : "apply";
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     const char *plan_path = cli_value(o, n, "plan");
     if (plan_path == NULL)
