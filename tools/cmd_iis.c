@@ -83,51 +83,33 @@ static const struct {
 static int write_plan(const mgw_iisplan_t *plan, const char *dir, unsigned force, const char *input,
                       bool *scripts)
 {
-    mgw_fileset_t *fs = mgw_fileset_new();
-    int r = fs != NULL ? MGW_OK : MGW_ERR_NO_MEMORY;
-    char *stale[N(outputs)] = {NULL};
-    *scripts = true;
     for (size_t i = 0; i < N(outputs); i++) {
         char *path = cli_path(dir, outputs[i].name, "");
         int refused = path != NULL ? planrun_same_file_refused(input, path, "--out") : 0;
         free(path);
-        if (refused) {
-            mgw_fileset_free(&fs);
+        if (refused)
             return 1;
-        }
     }
+    planrun_file files[N(outputs)] = {{0}};
+    int r = MGW_OK;
+    *scripts = true;
     for (size_t i = 0; i < N(outputs) && r == MGW_OK; i++) {
-        uint8_t *data = NULL;
-        size_t len = 0;
-        char *path = cli_path(dir, outputs[i].name, "");
+        planrun_file *f = &files[i];
         bool script = outputs[i].which == MGW_IISPLAN_APPCMD ||
                       outputs[i].which == MGW_IISPLAN_APPCMD_ROLLBACK;
-        if (path == NULL)
-            r = MGW_ERR_NO_MEMORY;
-        else if (outputs[i].which != 0)
-            r = mgw_iisplan_output(plan, outputs[i].which, &data, &len);
-        else if ((r = mgw_iisplan_describe(plan, MGW_DESCRIBE_JSON, (char **)&data)) == MGW_OK)
-            len = strlen((char *)data);
+        f->name = outputs[i].name;
+        f->flags = outputs[i].flags;
+        if (outputs[i].which != 0)
+            r = mgw_iisplan_output(plan, outputs[i].which, &f->data, &f->len);
+        else if ((r = mgw_iisplan_describe(plan, MGW_DESCRIBE_JSON, (char **)&f->data)) == MGW_OK)
+            f->len = strlen((char *)f->data);
         if (r == MGW_ERR_IIS_CONFIG && script) {
             *scripts = false;
-            stale[i] = path;
-            path = NULL;
+            f->skip = true;
             r = MGW_OK;
-        } else if (r == MGW_OK) {
-            r = mgw_fileset_add(fs, path, data, len, force | outputs[i].flags);
         }
-        mgw_free(data);
-        free(path);
     }
-    if (r == MGW_OK)
-        r = mgw_fileset_commit(fs);
-    mgw_fileset_free(&fs);
-    for (size_t i = 0; i < N(outputs); i++) {
-        if (r == MGW_OK && stale[i] != NULL && force)
-            cli_remove(stale[i]);
-        free(stale[i]);
-    }
-    return r == MGW_OK ? 0 : cli_fail(r, NULL);
+    return planrun_write(dir, files, N(files), force, r);
 }
 
 static int set_options(cli_opt *o, size_t n, mgw_iisopts_t *opts)

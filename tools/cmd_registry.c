@@ -90,27 +90,17 @@ static int set_client_cert(const char *path, mgw_regopts_t *opts)
 static int write_plan(const mgw_regplan_t *plan, const char *dir, unsigned force)
 {
     static const int which[] = {MGW_REGPLAN_SECURITY, MGW_REGPLAN_ROLLBACK, MGW_REGPLAN_BACKUP};
-    mgw_fileset_t *fs = mgw_fileset_new();
-    int r = fs != NULL ? MGW_OK : MGW_ERR_NO_MEMORY;
+    planrun_file files[N(outputs)] = {{0}};
+    int r = MGW_OK;
     for (size_t i = 0; i < N(outputs) && r == MGW_OK; i++) {
-        uint8_t *data = NULL;
-        size_t len = 0;
-        char *path = cli_path(dir, outputs[i], "");
-        if (path == NULL)
-            r = MGW_ERR_NO_MEMORY;
-        else if (i < N(which))
-            r = mgw_regplan_reg_file(plan, which[i], &data, &len);
-        else if ((r = mgw_regplan_describe(plan, MGW_DESCRIBE_JSON, (char **)&data)) == MGW_OK)
-            len = strlen((char *)data);
-        if (r == MGW_OK)
-            r = mgw_fileset_add(fs, path, data, len, force);
-        mgw_free(data);
-        free(path);
+        planrun_file *f = &files[i];
+        f->name = outputs[i];
+        if (i < N(which))
+            r = mgw_regplan_reg_file(plan, which[i], &f->data, &f->len);
+        else if ((r = mgw_regplan_describe(plan, MGW_DESCRIBE_JSON, (char **)&f->data)) == MGW_OK)
+            f->len = strlen((char *)f->data);
     }
-    if (r == MGW_OK)
-        r = mgw_fileset_commit(fs);
-    mgw_fileset_free(&fs);
-    return r == MGW_OK ? 0 : cli_fail(r, NULL);
+    return planrun_write(dir, files, N(files), force, r);
 }
 
 int cmd_registry_plan(int argc, char **argv)

@@ -57,6 +57,34 @@ int planrun_same_file_refused(const char *input, const char *out, const char *op
     return 1;
 }
 
+int planrun_write(const char *dir, planrun_file *files, size_t count, unsigned force, int r)
+{
+    mgw_fileset_t *fs = NULL;
+    if (r == MGW_OK && (fs = mgw_fileset_new()) == NULL)
+        r = MGW_ERR_NO_MEMORY;
+    for (size_t i = 0; i < count && r == MGW_OK; i++) {
+        char *path = files[i].skip ? NULL : cli_path(dir, files[i].name, "");
+        if (!files[i].skip)
+            r = path == NULL ? MGW_ERR_NO_MEMORY
+                             : mgw_fileset_add(fs, path, files[i].data, files[i].len,
+                                               force | files[i].flags);
+        free(path);
+    }
+    if (r == MGW_OK)
+        r = mgw_fileset_commit(fs);
+    mgw_fileset_free(&fs);
+    for (size_t i = 0; i < count; i++) {
+        char *stale =
+            r == MGW_OK && files[i].skip && force ? cli_path(dir, files[i].name, "") : NULL;
+        if (stale != NULL)
+            cli_remove(stale);
+        free(stale);
+        mgw_free(files[i].data);
+        files[i].data = NULL;
+    }
+    return r == MGW_OK ? 0 : cli_fail(r, NULL);
+}
+
 /* DIR-of-plan/backup-before-<name><what>-YYYYMMDDThhmmssZ<ext> */
 static char *default_backup(const char *plan_path, const char *name, const char *what,
                             const char *ext)

@@ -44,6 +44,21 @@ int planrun_main(const planrun_command *cmd, int argc, char **argv, bool undo);
 /* "KIND apply needs --plan DIR/plan.json and either TARGET or --live" */
 int planrun_usage(const planrun_command *cmd, const char *what);
 
+/* One file a plan command writes into its output directory. */
+typedef struct {
+    const char *name;
+    unsigned flags; /* MGW_FILE_PRIVATE or 0 */
+    uint8_t *data;  /* from the library (mgw_free) */
+    size_t len;
+    bool skip; /* the plan has no such file: not written, and with --force an
+                  old one of that name is removed (none from another plan stays) */
+} planrun_file;
+
+/* Write the files into dir, all of them or none (force: MGW_FILE_FORCE or
+ * 0), and free their data; r is the result of making them, reported here
+ * when it is not MGW_OK. 0, or 1 after printing the problem. */
+int planrun_write(const char *dir, planrun_file *files, size_t count, unsigned force, int r);
+
 /* An output path that is the input file itself (a name, a link or the
  * live file) would destroy the input, even with --force: prints why and
  * returns 1, else 0. */
