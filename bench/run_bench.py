@@ -247,7 +247,13 @@ def run_batch(csv_path, out, jobs, kind, ca_dir):
 def batch_section(rows, results):
     """CA-issued certificates written to files: our --jobs 1 against one peer
     process, our --jobs N against N peer processes (N = cores), interleaved,
-    REPEATS times; medians of the throughput."""
+    REPEATS times; medians of the throughput. The peer does the batch's work
+    (peer_issue.batch()). Every run writes into a new directory and nothing
+    is deleted until the section ends: ext4 steps over recently deleted
+    inodes when it allocates new ones, so a run that follows a deletion of
+    thousands of files spends a quarter of its CPU time in the kernel's
+    recently_deleted() (perf), a cost of the benchmark's own clean-up that
+    fell on whichever side ran next."""
     cores = os.cpu_count() or 1
     peers = results["peers"]
     sizes = {"p256": (600, 300), "rsa2048": (80, 60)}
@@ -270,18 +276,16 @@ def batch_section(rows, results):
             entry = {"certificates": n, "peer_certificates": n_py}
             for jobs in (1, cores):
                 ours, rss, py = [], 0, {p["name"]: [] for p in peers}
-                for _ in range(REPEATS):
-                    out = os.path.join(d, f"{kind}-{jobs}")
+                for rep in range(REPEATS):
+                    out = os.path.join(d, f"{kind}-{jobs}-{rep}")
                     t, rss = run_batch(csv_path, out, jobs, kind, ca_dir)
                     ours.append(n / t)
-                    shutil.rmtree(out)
-                    for p in peers:
-                        py_dir = os.path.join(d, "py")
+                    for k, p in enumerate(peers):
+                        py_dir = os.path.join(d, f"py-{kind}-{jobs}-{rep}-{k}")
                         os.makedirs(py_dir)
                         split = [n_py // jobs + (i < n_py % jobs) for i in range(jobs)]
                         py[p["name"]].append(n_py / peer_processes(p, kind, split, ca_dir,
                                                                    py_dir)[0])
-                        shutil.rmtree(py_dir)
                 entry[f"jobs_{jobs}"] = {
                     "per_second": median(ours), "runs_per_second": ours, "peak_rss": rss,
                     "peers": {name: {"per_second": median(r), "runs_per_second": r}

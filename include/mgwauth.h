@@ -223,6 +223,10 @@ MGW_API int mgw_text_file_read(const char *path, size_t max_len, char **out, siz
  * Free with mgw_free. @since 1.0 */
 MGW_API int mgw_password_generate(size_t length, char **out);
 
+/** The digest of `len` bytes as lower-case hex (what sha256sum prints):
+ * MGW_DIGEST_SHA1 or MGW_DIGEST_SHA256. Free with mgw_free. @since 1.1 */
+MGW_API int mgw_digest_hex(int digest, const uint8_t *data, size_t len, char **out);
+
 /** Outputs written all together or not at all: each file is staged as a
  * temporary file, and mgw_fileset_commit() renames them all into place. A
  * fileset freed before commit removes its temporary files. @since 1.0 */
@@ -665,8 +669,10 @@ MGW_API int mgw_store_cert(const mgw_store_t *store, size_t index, char **thumbp
  * ".Enterprise" (by the enterprise, Active Directory), ".SmartCard"; the
  * logical store LocalMachine\Root is a view over them. Policy puts
  * ".GroupPolicy" and ".Enterprise" certificates back, so removing them is
- * futile. "" for directory stores (and where none is known). Free with
- * mgw_free. @since 1.1 */
+ * futile. A directory store stands for them with subdirectories of those
+ * names (".GroupPolicy/NAME.cer"); its own files give "" unless a copy of
+ * the same certificate sits in such a subdirectory. Free with mgw_free.
+ * @since 1.1 */
 MGW_API int mgw_store_cert_physical(const mgw_store_t *store, size_t index, char **names);
 /** Number of other entries, and the `index`-th with why it was left alone. */
 MGW_API size_t mgw_store_other_count(const mgw_store_t *store);
@@ -748,6 +754,11 @@ MGW_API int mgw_rootopts_set_allow_missing(mgw_rootopts_t *opts, int on);
 #define MGW_ROOT_KEEP 1      /**< on the keep-list */
 #define MGW_ROOT_PROTECTED 2 /**< a protected root, kept */
 #define MGW_ROOT_REMOVE 3    /**< to be removed */
+/** Put into the store by Group Policy or the enterprise store (the physical
+ * store .GroupPolicy or .Enterprise; in a directory store its subdirectory
+ * of that name): reported, never removed, since policy puts it back.
+ * @since 1.1 */
+#define MGW_ROOT_POLICY 4
 
 /** A plan: every certificate of a store classified. @since 1.0 */
 typedef struct mgw_rootplan mgw_rootplan_t;
@@ -765,6 +776,10 @@ MGW_API size_t mgw_rootplan_count(const mgw_rootplan_t *plan, int action);
  * String outputs may be NULL. */
 MGW_API int mgw_rootplan_entry(const mgw_rootplan_t *plan, size_t index, int *action,
                                char **thumbprint, char **subject);
+/** Where the `index`-th entry sits: the physical stores, comma-separated, as
+ * mgw_store_cert_physical names them ("" where none is known). Free with
+ * mgw_free. @since 1.1 */
+MGW_API int mgw_rootplan_entry_physical(const mgw_rootplan_t *plan, size_t index, char **names);
 /** Keep-list entries not found in the store (with mgw_rootopts_set_allow_missing). */
 MGW_API size_t mgw_rootplan_missing_count(const mgw_rootplan_t *plan);
 MGW_API int mgw_rootplan_missing(const mgw_rootplan_t *plan, size_t index, char **thumbprint);

@@ -744,6 +744,58 @@ START_TEST(import_scales_like_reading_the_file)
 }
 END_TEST
 
+/* Hostile deletions: a key's values deleted one by one ("v"=-), once a
+ * memmove each and a linear lookup after it; siblings deleted from the last
+ * one back ([-KEY]), once a scan of all siblings each; a key created and its
+ * parent deleted again and again, once a walk past every earlier child. */
+static void deletions_reg(int kind, size_t n, mgw_dbuf *b)
+{
+    mgw_dbuf_init(b);
+    mgw_dbuf_puts(b, "Windows Registry Editor Version 5.00\r\n");
+    const char *parent = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Scale\\P";
+    if (kind == 0) {
+        mgw_dbuf_printf(b, "\r\n[%s]\r\n", parent);
+        for (size_t i = 0; i < n; i++)
+            mgw_dbuf_printf(b, "\"v%06zu\"=dword:%08zx\r\n", i, i);
+        for (size_t i = 0; i < n; i++)
+            mgw_dbuf_printf(b, "\"v%06zu\"=-\r\n", i);
+    } else if (kind == 1) {
+        for (size_t i = 0; i < n; i++)
+            mgw_dbuf_printf(b, "\r\n[%s\\K%06zu]\r\n\"n\"=dword:%08zx\r\n", parent, i, i);
+        for (size_t i = n; i > 0; i--)
+            mgw_dbuf_printf(b, "\r\n[-%s\\K%06zu]\r\n", parent, i - 1);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            mgw_dbuf_printf(b, "\r\n[%s\\K%06zu]\r\n\r\n[-%s]\r\n", parent, i, parent);
+    }
+    mgw_dbuf_printf(b, "\r\n[%s]\r\n\"left\"=dword:00000001\r\n", parent);
+    ck_assert(!b->oom);
+}
+
+START_TEST(deletions_scale_like_reading_the_file)
+{
+    static const struct {
+        int kind;
+        size_t n;
+        const char *what;
+    } cases[] = {
+        {0, 200000, "200,000 value deletions from one key"},
+        {1, 100000, "100,000 sibling keys deleted from the last one back"},
+        {2, 100000, "100,000 times a key added and its parent deleted"},
+    };
+    bool valgrind = getenv("MGW_UNDER_VALGRIND") != NULL;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        mgw_dbuf b;
+        deletions_reg(cases[i].kind, valgrind ? cases[i].n / 20 : cases[i].n, &b);
+        /* what is left: the parent with one value */
+        double ratio = import_ratio(&b, 1);
+        ck_assert_msg(ratio < 10, "%s (%zu bytes): import takes %.1f times the reading",
+                      cases[i].what, b.len, ratio);
+        mgw_dbuf_free(&b);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("regcodec");
@@ -764,6 +816,7 @@ int main(void)
     tcase_add_test(t, merge_matches_the_plain_definition);
     tcase_add_test(t, many_values_and_keys_keep_their_order);
     tcase_add_test(t, import_scales_like_reading_the_file);
+    tcase_add_test(t, deletions_scale_like_reading_the_file);
     tcase_add_test(t, random_and_mutated_input_never_crashes);
     suite_add_tcase(s, t);
     return test_run(s);

@@ -506,7 +506,7 @@ START_TEST(sha256_keep_entries_match_and_describe_shows_everything)
     ck_assert_ptr_nonnull(strstr(text, "other      notes.txt: not a certificate file name"));
     ck_assert_int_eq(mgw_rootplan_describe(p, MGW_DESCRIBE_JSON, &json), MGW_OK);
     ck_assert_ptr_nonnull(strstr(json, "\"counts\":{\"keep\":2,\"protected\":0,\"remove\":1,"
-                                       "\"other\":1,\"missing\":0}"));
+                                       "\"other\":1,\"missing\":0,\"policy\":0}"));
     snprintf(line, sizeof(line),
              "{\"action\":\"remove\",\"sha1\":\"%s\",\"subject\":\"CN=cert-1\","
              "\"origin\":\"cert-1.cer\"}",
@@ -526,6 +526,102 @@ START_TEST(sha256_keep_entries_match_and_describe_shows_everything)
 END_TEST
 
 /* ---- prune ----------------------------------------------------------------------- */
+
+/* A directory store stands for the physical stores of a Windows logical
+ * store with subdirectories of their names: what .GroupPolicy or .Enterprise
+ * hold is reported with where it sits and never removed. */
+START_TEST(policy_certificates_in_physical_subdirectories_are_reported_and_kept)
+{
+    fixture f;
+    fixture_open(&f, 3, 0);
+    char *gp = path_in(f.dir, ".GroupPolicy"), *ent = path_in(f.dir, ".Enterprise");
+    char *other = path_in(f.dir, ".Other");
+    ck_assert_int_eq(mkdir(gp, 0700), 0);
+    ck_assert_int_eq(mkdir(ent, 0700), 0);
+    ck_assert_int_eq(mkdir(other, 0700), 0);
+    size_t len1, len_e;
+    /* cert-1 also in .GroupPolicy (its top-level copy is policy's too);
+     * a new one only in .Enterprise; .Other is no physical store */
+    char *p1 = path_in(f.dir, "cert-1.cer");
+    uint8_t *der1 = test_read(p1, &len1);
+    free(p1);
+    put_file(gp, "copy.cer", der1, len1);
+    uint8_t *der_e = make_cert(f.k, "enterprise", MGW_FORMAT_PEM, &len_e);
+    put_file(ent, "e.pem", der_e, len_e);
+    put_file(other, "x.cer", der1, len1);
+    mgw_store_free(&f.s);
+    f.s = open_store(f.dir);
+    ck_assert_uint_eq(mgw_store_cert_count(f.s), 5);
+    char *where = NULL;
+    ck_assert_int_eq(mgw_store_cert_physical(f.s, index_of(f.s, ".GroupPolicy/copy.cer"), &where),
+                     MGW_OK);
+    ck_assert_str_eq(where, ".GroupPolicy");
+    mgw_free(where);
+    ck_assert_int_eq(mgw_store_cert_physical(f.s, index_of(f.s, "cert-1.cer"), &where), MGW_OK);
+    ck_assert_str_eq(where, ".GroupPolicy");
+    mgw_free(where);
+    ck_assert_int_eq(mgw_store_cert_physical(f.s, index_of(f.s, "cert-2.cer"), &where), MGW_OK);
+    ck_assert_str_eq(where, "");
+    mgw_free(where);
+    ck_assert_int_eq(mgw_store_cert_physical(f.s, index_of(f.s, ".Enterprise/e.pem"), &where),
+                     MGW_OK);
+    ck_assert_str_eq(where, ".Enterprise");
+    mgw_free(where);
+    ck_assert_uint_eq(mgw_store_other_count(f.s), 1); /* .Other: a hidden directory */
+
+    mgw_rootplan_free(&f.p);
+    ck_assert_int_eq(mgw_rootplan_compute(f.s, f.o, &f.p), MGW_OK);
+    ck_assert_uint_eq(mgw_rootplan_count(f.p, MGW_ROOT_KEEP), 1);
+    ck_assert_uint_eq(mgw_rootplan_count(f.p, MGW_ROOT_POLICY), 3);
+    ck_assert_uint_eq(mgw_rootplan_count(f.p, MGW_ROOT_REMOVE), 1);
+    for (size_t i = 0; i < mgw_rootplan_count(f.p, 0); i++) {
+        int action = 0;
+        char *tp = NULL;
+        ck_assert_int_eq(mgw_rootplan_entry(f.p, i, &action, &tp, NULL), MGW_OK);
+        ck_assert_int_eq(mgw_rootplan_entry_physical(f.p, i, &where), MGW_OK);
+        if (strcmp(tp, f.tp[1]) == 0)
+            ck_assert_str_eq(where, ".GroupPolicy");
+        ck_assert_int_eq(action == MGW_ROOT_POLICY, where[0] != '\0');
+        mgw_free(where);
+        mgw_free(tp);
+    }
+    ck_assert_int_eq(mgw_rootplan_entry_physical(f.p, 99, &where), MGW_ERR_INVALID_ARGUMENT);
+    char *text = NULL, *json = NULL;
+    ck_assert_int_eq(mgw_rootplan_describe(f.p, MGW_DESCRIBE_TEXT, &text), MGW_OK);
+    ck_assert_ptr_nonnull(strstr(text, "plan: keep 1, protected 0, remove 1, policy 3\n"));
+    char line[300];
+    snprintf(line, sizeof(line),
+             "policy     %s  CN=cert-1  [.GroupPolicy/copy.cer]  in .GroupPolicy  (put there by "
+             "Group Policy or the enterprise store: not removed, policy puts it back)\n",
+             f.tp[1]);
+    ck_assert_msg(strstr(text, line) != NULL, "%s", text);
+    ck_assert_int_eq(mgw_rootplan_describe(f.p, MGW_DESCRIBE_JSON, &json), MGW_OK);
+    snprintf(line, sizeof(line),
+             "{\"action\":\"policy\",\"sha1\":\"%s\",\"subject\":\"CN=cert-1\","
+             "\"origin\":\"cert-1.cer\",\"physical\":\".GroupPolicy\",\"reason\":\"put "
+             "there by Group Policy or the enterprise store: policy puts it back\"}",
+             f.tp[1]);
+    ck_assert_msg(strstr(json, line) != NULL, "%s", json);
+    ck_assert_ptr_nonnull(strstr(json, "\"policy\":3}"));
+
+    /* the prune removes cert-2 only; the policy copies stay where they are */
+    events ev = {0};
+    ck_assert_int_eq(mgw_roots_prune(f.s, f.p, f.backup, 0, record, &ev), MGW_OK);
+    ck_assert_uint_eq(count_events(&ev, MGW_ROOTS_REMOVED), 1);
+    ck_assert_str_eq(ev.tp[0], f.tp[2]);
+    ck_assert(exists_in(f.dir, "cert-1.cer") && !exists_in(f.dir, "cert-2.cer"));
+    ck_assert(exists_in(gp, "copy.cer") && exists_in(ent, "e.pem"));
+
+    mgw_free(text);
+    mgw_free(json);
+    free(der1);
+    mgw_free(der_e);
+    free(gp);
+    free(ent);
+    free(other);
+    fixture_close(&f);
+}
+END_TEST
 
 START_TEST(prune_backs_up_verifies_and_then_removes)
 {
@@ -1127,6 +1223,7 @@ int main(void)
     tcase_add_test(t, planner_keeps_listed_protects_windows_roots_and_removes_the_rest);
     tcase_add_test(t, planner_refuses_empty_missing_and_keep_nothing_plans);
     tcase_add_test(t, sha256_keep_entries_match_and_describe_shows_everything);
+    tcase_add_test(t, policy_certificates_in_physical_subdirectories_are_reported_and_kept);
     tcase_add_test(t, prune_backs_up_verifies_and_then_removes);
     tcase_add_test(t, backup_is_never_overwritten_without_force);
     tcase_add_test(t, a_backup_that_does_not_read_back_stops_everything);

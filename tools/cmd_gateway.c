@@ -87,6 +87,18 @@ int gw_open_store(const char *name, mgw_store_t **store)
                                  : mgw_store_open_dir(name, store);
 }
 
+/* Whether the store's listing holds the certificate with SHA-1 `tp`. */
+bool gw_store_holds(const mgw_store_t *store, const char *tp)
+{
+    bool there = false;
+    for (size_t i = 0; i < mgw_store_cert_count(store) && !there; i++) {
+        char *t = NULL;
+        there = mgw_store_cert(store, i, &t, NULL, NULL) == MGW_OK && strcmp(t, tp) == 0;
+        mgw_free(t);
+    }
+    return there;
+}
+
 /* The trusted store: --store DIR, or with --live LocalMachine\Root (or the
  * issuer store). */
 static int open_trust_store(const inputs *in, bool issuer, mgw_store_t **store, char *label,
@@ -443,26 +455,6 @@ static void step_iis(const inputs *in, report *rep)
     free(live_path);
 }
 
-/* Certificates that Group Policy or the enterprise store put into a Windows
- * store: a prune would be undone by policy, so they are kept (and counted). */
-int gw_keep_policy_certs(const mgw_store_t *store, mgw_rootopts_t *opts, size_t *count)
-{
-    int r = MGW_OK;
-    *count = 0;
-    for (size_t i = 0; r == MGW_OK && i < mgw_store_cert_count(store); i++) {
-        char *where = NULL, *tp = NULL;
-        r = mgw_store_cert_physical(store, i, &where);
-        if (r == MGW_OK && (strstr(where, ".GroupPolicy") != NULL ||
-                            strstr(where, ".Enterprise") != NULL) &&
-            (r = mgw_store_cert(store, i, &tp, NULL, NULL)) == MGW_OK &&
-            (r = mgw_rootopts_add_keep(opts, tp)) == MGW_OK)
-            (*count)++;
-        mgw_free(tp);
-        mgw_free(where);
-    }
-    return r;
-}
-
 static void step_roots(const inputs *in, report *rep)
 {
     if (in->keep_file == NULL || (in->store == NULL && !in->live)) {
@@ -489,11 +481,9 @@ static void step_roots(const inputs *in, report *rep)
         r = mgw_rootopts_set_allow_missing(opts, 1);
     if (r == MGW_OK)
         r = open_trust_store(in, false, &store, label, sizeof(label));
-    size_t policy = 0;
-    if (r == MGW_OK)
-        r = gw_keep_policy_certs(store, opts, &policy);
     if (r == MGW_OK)
         r = mgw_rootplan_compute(store, opts, &plan);
+    size_t policy = r == MGW_OK ? mgw_rootplan_count(plan, MGW_ROOT_POLICY) : 0;
     if (r != MGW_OK) {
         evidence(add_step(rep, "roots", FAIL, "mgwauth roots plan (see its error)"), "%s",
                  why(r));

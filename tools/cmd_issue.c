@@ -68,6 +68,7 @@ int cmd_cert_issue(int argc, char **argv)
     csv_table t = {NULL, 0};
     char err[256], *pw_path = NULL;
     pthread_mutex_init(&b.lock, NULL);
+    pthread_cond_init(&b.workers_done, NULL);
     if (cli_password(cli_value(o, n, "ca-password-file"), &b.ca_pw, &b.ca_pw_len) != 0 ||
         cli_read(ca, &b.ca_pfx, &b.ca_pfx_len) != 0 || cli_read_text(csv, &data, &len) != 0)
         goto done;
@@ -129,5 +130,6 @@ done:
     mgw_free(b.ca_pfx);
     mgw_free(b.ca_pw);
     pthread_mutex_destroy(&b.lock);
+    pthread_cond_destroy(&b.workers_done);
     return rc;
 }

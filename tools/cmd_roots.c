@@ -1,5 +1,6 @@
 /* mgwauth roots plan|prune|restore and mgwauth task xml. */
 #include "cli.h"
+#include "roots_move.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,9 +11,10 @@
 /* Options shared by plan and prune. */
 #define PLAN_OPTS                                                                                  \
     OPT("store", true, false), OPT("system-store", true, false), OPT("keep", true, true),          \
-        OPT("keep-file", true, true),                                                              \
+        OPT("keep-file", true, true), OPT("keep-cert", true, true),                                \
         OPT("allow-missing", false, false), OPT("allow-protected", true, true),                    \
-        OPT("remove-protected", false, false)
+        OPT("remove-protected", false, false), OPT("move-intermediates", false, false),         \
+        OPT("intermediate-store", true, false), OPT("intermediate-system-store", true, false)
 
 /* Everything a roots command holds, released at the end. */
 typedef struct {
@@ -57,14 +59,76 @@ static const char *store_value(cli_opt *o, size_t n)
     return dir != NULL ? dir : cli_value(o, n, "system-store");
 }
 
-/* The keep-list and the overrides, from --keep, --keep-file, --allow-*. */
+/* --keep-cert FILE: the certificate (the gateway's client certificate, its
+ * CA, or the HTTPS binding's server certificate) and every issuer above it
+ * that the store holds, up to its root: a prune never breaks the chain. */
+static int keep_chain(roots_job *j, const char *file)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    mgw_cert_t *cur = NULL;
+    char *tp = NULL;
+    if (cli_read(file, &data, &len) != 0)
+        return 1;
+    size_t kept = 0;
+    int r = mgw_cert_parse(data, len, &cur);
+    mgw_free(data);
+    if (r == MGW_OK)
+        r = mgw_cert_thumbprint(cur, MGW_DIGEST_SHA1, &tp);
+    /* the certificate itself where the store holds it (a client certificate
+     * may be trusted through its CA alone) */
+    for (size_t i = 0; r == MGW_OK && i < mgw_store_cert_count(j->store); i++) {
+        char *t = NULL;
+        if (mgw_store_cert(j->store, i, &t, NULL, NULL) == MGW_OK && strcmp(t, tp) == 0 &&
+            kept++ == 0)
+            r = mgw_rootopts_add_keep(j->opts, tp);
+        mgw_free(t);
+    }
+    mgw_free(tp);
+    tp = NULL;
+    /* up the chain inside the store, while a certificate is not self-signed */
+    for (int depth = 0; r == MGW_OK && depth < 8 && mgw_cert_check_issuer(cur, cur) != MGW_OK;
+         depth++) {
+        mgw_cert_t *up = NULL;
+        for (size_t i = 0; i < mgw_store_cert_count(j->store) && up == NULL; i++) {
+            uint8_t *der = NULL;
+            size_t dlen = 0;
+            mgw_cert_t *c = NULL;
+            if (mgw_store_cert_der(j->store, i, &der, &dlen) == MGW_OK &&
+                mgw_cert_parse(der, dlen, &c) == MGW_OK && mgw_cert_check_issuer(cur, c) == MGW_OK &&
+                mgw_store_cert(j->store, i, &tp, NULL, NULL) == MGW_OK) {
+                r = mgw_rootopts_add_keep(j->opts, tp);
+                kept++;
+                mgw_free(tp);
+                tp = NULL;
+                up = c;
+                c = NULL;
+            }
+            mgw_cert_free(&c);
+            mgw_free(der);
+        }
+        if (up == NULL)
+            break;
+        mgw_cert_free(&cur);
+        cur = up;
+    }
+    mgw_cert_free(&cur);
+    if (r == MGW_OK && kept == 0) {
+        fprintf(stderr, "mgwauth: error: %s: neither it nor an issuer of it is in the store\n",
+                file);
+        return 1;
+    }
+    return r == MGW_OK ? 0 : cli_fail(r, file);
+}
+
+/* The keep-list and the overrides, from --keep, --keep-file, --keep-cert, --allow-*. */
 static int load_opts(roots_job *j, cli_opt *o, size_t n)
 {
     cli_opt *keep = cli_get(o, n, "keep"), *files = cli_get(o, n, "keep-file");
-    cli_opt *allow = cli_get(o, n, "allow-protected");
-    if (keep->count == 0 && files->count == 0)
-        return cli_usage(
-            "name the certificates to keep with --keep THUMBPRINT or --keep-file FILE");
+    cli_opt *allow = cli_get(o, n, "allow-protected"), *certs = cli_get(o, n, "keep-cert");
+    if (keep->count == 0 && files->count == 0 && certs->count == 0)
+        return cli_usage("name the certificates to keep with --keep THUMBPRINT, --keep-file FILE "
+                         "or --keep-cert FILE");
     if ((j->opts = mgw_rootopts_new()) == NULL)
         return cli_fail(MGW_ERR_NO_MEMORY, NULL);
     int r;
@@ -81,6 +145,9 @@ static int load_opts(roots_job *j, cli_opt *o, size_t n)
         if (r != MGW_OK)
             return cli_fail(r, NULL);
     }
+    for (size_t i = 0; i < certs->count; i++)
+        if (keep_chain(j, certs->values[i]) != 0)
+            return 1;
     for (size_t i = 0; i < allow->count; i++)
         if ((r = mgw_rootopts_allow_protected(j->opts, allow->values[i])) != MGW_OK)
             return cli_fail(r, "--allow-protected");
@@ -103,6 +170,36 @@ static int make_plan(roots_job *j, cli_opt *o, size_t n, int style)
     return 0;
 }
 
+/* --move-intermediates: the intermediate store (--intermediate-store DIR,
+ * --intermediate-system-store LOCATION\\NAME, or beside a system trust
+ * store its location's CA store) as *flag and *name; 0, or usage. */
+static int intermediate_store(cli_opt *o, size_t n, const char **flag, char *name, size_t size)
+{
+    const char *dir = cli_value(o, n, "intermediate-store");
+    const char *sys = cli_value(o, n, "intermediate-system-store");
+    if (!cli_get(o, n, "move-intermediates")->seen) {
+        if (dir != NULL || sys != NULL)
+            return cli_usage("--intermediate-store and --intermediate-system-store go with "
+                             "--move-intermediates");
+        *flag = NULL;
+        return 0;
+    }
+    if (dir != NULL && sys != NULL)
+        return cli_usage("give one of --intermediate-store and --intermediate-system-store");
+    const char *root_sys = cli_value(o, n, "system-store");
+    if (dir == NULL && sys == NULL && root_sys == NULL)
+        return cli_usage("--move-intermediates with a directory store needs --intermediate-store "
+                         "DIR");
+    if (dir == NULL && sys == NULL) {
+        size_t loc = strcspn(root_sys, "\\/");
+        snprintf(name, size, "%.*s\\CA", (int)loc, root_sys);
+    } else {
+        snprintf(name, size, "%s", dir != NULL ? dir : sys);
+    }
+    *flag = dir != NULL ? "--store" : "--system-store";
+    return 0;
+}
+
 int cmd_roots_plan(int argc, char **argv)
 {
     cli_opt o[] = {PLAN_OPTS, OPT("json", false, false)};
@@ -110,9 +207,19 @@ int cmd_roots_plan(int argc, char **argv)
     const char *pos[1];
     if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
         return EXIT_USAGE;
+    const char *to_flag = NULL;
+    char to[1024];
+    bool json = cli_get(o, n, "json")->seen;
+    if (intermediate_store(o, n, &to_flag, to, sizeof(to)) != 0)
+        return EXIT_USAGE;
+    if (to_flag != NULL && json)
+        return cli_usage("--move-intermediates is shown in the text plan (without --json)");
     roots_job j = {0};
-    int rc =
-        make_plan(&j, o, n, cli_get(o, n, "json")->seen ? MGW_DESCRIBE_JSON : MGW_DESCRIBE_TEXT);
+    roots_moves m = {0};
+    int rc = make_plan(&j, o, n, json ? MGW_DESCRIBE_JSON : MGW_DESCRIBE_TEXT);
+    if (rc == 0 && to_flag != NULL && (rc = moves_find(j.store, j.plan, &m)) == 0)
+        moves_print(&m, to);
+    moves_free(&m);
     job_free(&j);
     return rc;
 }
@@ -204,6 +311,67 @@ static int run_prune(roots_job *j, const char *flag, const char *store, const ch
     return rc;
 }
 
+/* prune --move-intermediates: the backup's name is fixed first (its
+ * record of the move is named after it), the certificates are copied to the
+ * intermediate store, then the prune runs; when it fails, the copies of
+ * what it did not remove are taken back. */
+static int prune_moving(roots_job *j, cli_opt *o, size_t n, const char *to_flag, const char *to,
+                        const char *backup, const char *dir, bool force)
+{
+    roots_moves m = {0};
+    char *path = NULL, *record = NULL;
+    int rc = moves_find(j->store, j->plan, &m);
+    if (rc == 0)
+        moves_print(&m, to);
+    if (rc == 0 && !cli_get(o, n, "yes")->seen) {
+        printf("dry run: nothing changed; with --yes, %zu %s would be backed up, %zu of them "
+               "first copied to %s, and removed\n",
+               mgw_rootplan_count(j->plan, MGW_ROOT_REMOVE),
+               cli_plural(mgw_rootplan_count(j->plan, MGW_ROOT_REMOVE), "certificate",
+                          "certificates"),
+               m.n, to);
+        goto done;
+    }
+    if (rc == 0 && m.n == 0) {
+        rc = run_prune(j, store_flag(o, n), store_value(o, n), backup, dir, force);
+        goto done;
+    }
+    if (rc == 0 && dir != NULL && cli_mkdirs(dir) != 0)
+        rc = 1;
+    for (int k = 1; rc == 0 && k <= 100 && path == NULL; k++) {
+        path = dir != NULL ? dated_backup(dir, k) : strdup(backup);
+        if (path != NULL && dir != NULL && cli_exists(path)) {
+            free(path);
+            path = NULL;
+        } else if (path == NULL) {
+            rc = cli_fail(MGW_ERR_NO_MEMORY, NULL);
+        }
+    }
+    if (rc == 0 && path == NULL)
+        rc = report_exists(dir);
+    if (rc == 0 && !force && dir == NULL && cli_exists(path))
+        rc = report_exists(path);
+    if (rc == 0 && (record = moves_record_path(path)) == NULL)
+        rc = cli_fail(MGW_ERR_NO_MEMORY, NULL);
+    if (rc == 0 && force)
+        cli_remove(record);
+    if (rc == 0)
+        rc = moves_copy(j->store, &m, to_flag, to, record);
+    if (rc == 0) {
+        printf("record of the move: %s (roots restore takes the copies back)\n", record);
+        rc = run_prune(j, store_flag(o, n), store_value(o, n), path, NULL, force);
+        if (rc != 0 && moves_undo_unremoved(store_flag(o, n), store_value(o, n), record) != 0)
+            printf("NOT taken back: the copies in %s of certificates still in the trust store "
+                   "(see %s)\n", to, record);
+    }
+done:
+    free(record);
+    free(path);
+    moves_free(&m);
+    job_free(j);
+    return rc;
+}
+
 int cmd_roots_prune(int argc, char **argv)
 {
     cli_opt o[] = {PLAN_OPTS, OPT("backup", true, false), OPT("backup-dir", true, false),
@@ -218,8 +386,14 @@ int cmd_roots_prune(int argc, char **argv)
         return cli_usage("prune needs --backup FILE.pem.gz or --backup-dir DIR (one of them)");
     if (dir != NULL && force)
         return cli_usage("--force is for --backup; --backup-dir never replaces a backup");
+    const char *to_flag = NULL;
+    char to[1024];
+    if (intermediate_store(o, n, &to_flag, to, sizeof(to)) != 0)
+        return EXIT_USAGE;
     roots_job j = {0};
     int rc = make_plan(&j, o, n, MGW_DESCRIBE_TEXT);
+    if (rc == 0 && to_flag != NULL)
+        return prune_moving(&j, o, n, to_flag, to, backup, dir, force);
     if (rc == 0 && backup != NULL && !force) {
         FILE *f = cli_fopen(backup, "rb");
         if (f != NULL) {
@@ -282,6 +456,8 @@ int cmd_roots_restore(int argc, char **argv)
         else
             printf("restored %zu %s, %zu already present\n", rr.added,
                    cli_plural(rr.added, "certificate", "certificates"), rr.present);
+        if (rc == 0)
+            rc = moves_restore(cli_value(o, n, "backup"), only->values, only->count);
     }
     job_free(&j);
     return rc;

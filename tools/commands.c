@@ -102,18 +102,30 @@ static const cli_command commands[] = {
      "Undoes a plan the same way."},
     {"roots", "plan", cmd_roots_plan,
      "roots plan (--store DIR | --system-store LOCATION\\NAME)\n"
-     "           (--keep THUMB | --keep-file FILE)... [--allow-missing]\n"
-     "           [--allow-protected THUMB]... [--remove-protected] [--json]",
-     "Lists which trusted roots a prune keeps and removes."},
+     "           (--keep THUMB | --keep-file FILE | --keep-cert FILE)...\n"
+     "           [--allow-missing]\n"
+     "           [--allow-protected THUMB]... [--remove-protected] [--json]\n"
+     "           [--move-intermediates [--intermediate-store DIR |\n"
+     "                                  --intermediate-system-store LOCATION\\NAME]]",
+     "Lists which trusted roots a prune keeps and removes, and where each sits\n"
+     "(--keep-cert: that certificate, e.g. the client or the binding's server\n"
+     "certificate, and its issuers in the store up to the root).\n"
+     "(policy: put there by Group Policy or the enterprise store, never removed).\n"
+     "--move-intermediates: those removed that are not self-signed (IIS 403.16) go\n"
+     "to the intermediate store (LOCATION\\CA beside a system store) instead."},
     {"roots", "prune", cmd_roots_prune,
      "roots prune (--store DIR | --system-store LOCATION\\NAME)\n"
-     "            (--keep THUMB | --keep-file FILE)... [the plan options]\n"
+     "            (--keep THUMB | --keep-file FILE | --keep-cert FILE)...\n"
+     "            [the plan options]\n"
      "            (--backup FILE.pem.gz [--force] | --backup-dir DIR) [--yes]",
      "Without --yes a dry run. With --yes: a verified gzip PEM backup first, then\n"
-     "the removals; --backup-dir names each backup roots-<UTC time>.pem.gz."},
+     "the removals; --backup-dir names each backup roots-<UTC time>.pem.gz. With\n"
+     "--move-intermediates the ones not self-signed are first added to the\n"
+     "intermediate store, recorded in BACKUP.moved.txt for roots restore."},
     {"roots", "restore", cmd_roots_restore, "roots restore STORE --backup FILE.pem.gz [--only THUMB]...",
      "Puts certificates of a backup back; in a directory store under the file name\n"
-     "and format they had (THUMB.cer where that name holds something else now)."},
+     "and format they had (THUMB.cer where that name holds something else now).\n"
+     "Takes moved ones (BACKUP.moved.txt) out of the intermediate store again."},
     {"store", "list", cmd_store_list, "store list STORE [--pem]",
      "SHA-1, \"key\" when a usable private key belongs to it, subject."},
     {"store", "add", cmd_store_add, "store add STORE FILE...",

@@ -40,11 +40,18 @@ static inline bool flag(const inputs *in, const char *name)
         OPT("negotiate-client-cert", false, false), OPT("task-xml", true, false),                 \
         OPT("task-name", true, false), OPT("server-store", true, false)
 
+/* The fields of a plan step that name a file in the plan's directory; each
+ * comes with FIELD_sha256, its SHA-256 when planned. */
+static const char *const step_file_fields[] = {"cert", "plan", "desired", "backup",
+                                               "keep", "remove", "xml", "list"};
+
 /* The inputs status and plan share, from their options (o, n). */
 inputs gw_inputs(cli_opt *o, size_t n);
 /* A Windows system store ("LocalMachine\\Root", "CurrentUser/My") or a directory. */
 bool gw_is_system_store(const char *name);
 int gw_open_store(const char *name, mgw_store_t **store);
+/* Whether the store's listing holds the certificate with SHA-1 tp. */
+bool gw_store_holds(const mgw_store_t *store, const char *tp);
 /* The registry plan options of the inputs (--issuer-store, --binding, ...). */
 int gw_registry_options(const inputs *in, mgw_regopts_t *opts);
 /* The registry of --registry-file, or with --live the machine's. */
@@ -52,8 +59,6 @@ int gw_read_registry(const inputs *in, mgw_regstate_t *st);
 /* The thumbprint of the root of the binding's server certificate, or "" and
  * why not. */
 void gw_server_root(const inputs *in, char root[41], char *why_not, size_t size);
-/* Keep the roots that Group Policy or the enterprise put in the store. */
-int gw_keep_policy_certs(const mgw_store_t *store, mgw_rootopts_t *opts, size_t *count);
 /* --client-cert as in->cert and in->thumb. */
 int gw_load_cert(inputs *in);
 /* The root plan of a store with the keep-list text and the client

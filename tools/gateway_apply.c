@@ -17,6 +17,7 @@ typedef struct {
     char record[1024]; /* the applied.json line of a done step, "" if nothing changed */
     char key[32], value[900]; /* the same field unescaped, for an undo in this run */
     char what[1024];   /* what was done, for the account */
+    bool left_changed; /* failed, and could not undo all of its own part */
 } step_run;
 
 /* What undo needs of a done step: one field, kept as it is and escaped. */
@@ -44,9 +45,6 @@ static bool inside_plan(const char *rel)
     }
     return true;
 }
-
-static const char *const step_file_fields[] = {"cert", "plan", "desired", "backup",
-                                               "keep", "remove", "xml", "list"};
 
 static char *plan_file(const step_run *sr, const char *field)
 {
@@ -101,7 +99,13 @@ static int do_client_cert(step_run *sr, bool undo, const gwplan_step *rec)
     int r = gw_open_store(store_dir, &store);
     if (undo) {
         const char *added = rec != NULL ? gwplan_get(rec, "added") : NULL;
-        if (r == MGW_OK && added != NULL && strcmp(added, "yes") == 0) {
+        const char *started = rec != NULL ? gwplan_get(rec, "started") : NULL;
+        /* a step that stopped after it began: the store lacked it before */
+        bool absent_before = started != NULL && strcmp(started, "absent") == 0;
+        if (r == MGW_OK && absent_before && !gw_store_holds(store, thumb)) {
+            snprintf(sr->what, sizeof(sr->what), "nothing to undo (the step stopped before it "
+                     "added %s)", thumb);
+        } else if (r == MGW_OK && ((added != NULL && strcmp(added, "yes") == 0) || absent_before)) {
             r = mgw_store_remove_cert(store, thumb);
             snprintf(sr->what, sizeof(sr->what), "removed %s from %s", thumb, store_dir);
         } else {
@@ -144,10 +148,12 @@ static int do_client_cert(step_run *sr, bool undo, const gwplan_step *rec)
     }
     /* a failure after the add takes the certificate out again */
     mgw_store_free(&store);
-    if (r != MGW_OK && added && gw_open_store(store_dir, &store) == MGW_OK &&
-        mgw_store_remove_cert(store, thumb) != MGW_OK)
+    if (r != MGW_OK && added &&
+        (gw_open_store(store_dir, &store) != MGW_OK || mgw_store_remove_cert(store, thumb) != MGW_OK)) {
         fprintf(stderr, "mgwauth: error: %s stays in %s: %s\n", thumb, store_dir,
                 mgw_last_error());
+        sr->left_changed = true;
+    }
     if (r == MGW_OK) {
         snprintf(sr->what, sizeof(sr->what), "%s %s %s", added ? "added" : "found", thumb,
                  added ? "to the store" : "in the store already");
@@ -170,8 +176,11 @@ static int do_file_plan(step_run *sr, bool undo, const gwplan_step *rec, const p
     const char *target = gwplan_get(sr->step, "target");
     if (target == NULL)
         return missing_field(sr, "target");
+    /* a step that began ("started") is rolled back by the engine, which
+     * changes nothing where the values are as before */
     const char *was = rec != NULL ? gwplan_get(rec, "changed") : NULL;
-    if (undo && (was == NULL || strcmp(was, "yes") != 0)) {
+    if (undo && (was == NULL || strcmp(was, "yes") != 0) &&
+        (rec == NULL || gwplan_get(rec, "started") == NULL)) {
         snprintf(sr->what, sizeof(sr->what), "nothing to undo (apply changed no %s)", kind->unit);
         return MGW_OK;
     }
@@ -322,6 +331,7 @@ static int do_roots(step_run *sr, bool undo, const gwplan_step *rec)
             int u = gw_open_store(store_dir, &again);
             if (u == MGW_OK)
                 u = mgw_roots_restore(again, backup, NULL, 0, on_roots_event, NULL);
+            sr->left_changed = u != MGW_OK;
             if (u != MGW_OK)
                 fprintf(stderr, "mgwauth: error: the certificates removed from %s are not all "
                         "back: mgwauth roots restore %s %s --backup %s\n", store_dir,
@@ -357,8 +367,17 @@ static int do_task(step_run *sr, bool undo, const gwplan_step *rec)
     bool scheduler = strcmp(target, "scheduler") == 0;
     if (undo) {
         const char *installed = rec != NULL ? gwplan_get(rec, "installed") : NULL;
-        if (installed == NULL) {
+        const char *started = rec != NULL ? gwplan_get(rec, "started") : NULL;
+        if (installed == NULL && (started == NULL || strcmp(started, "absent") != 0)) {
             snprintf(sr->what, sizeof(sr->what), "nothing to undo (the task was there before)");
+            return MGW_OK;
+        }
+        char *shown = NULL;
+        bool there = scheduler ? mgw_task_show(name, &shown) == MGW_OK : cli_exists(target);
+        mgw_free(shown);
+        if (installed == NULL && !there) {
+            snprintf(sr->what, sizeof(sr->what), "nothing to undo (the step stopped before it "
+                     "installed the task)");
             return MGW_OK;
         }
         int r = scheduler ? mgw_task_remove(name) : cli_remove(target) == 0 ? MGW_OK : REPORTED;
@@ -405,8 +424,10 @@ static int do_task(step_run *sr, bool undo, const gwplan_step *rec)
     }
     /* a task installed but not verified is taken out again */
     if (r != MGW_OK && installed &&
-        (scheduler ? mgw_task_remove(name) != MGW_OK : cli_remove(target) != 0))
+        (scheduler ? mgw_task_remove(name) != MGW_OK : cli_remove(target) != 0)) {
         fprintf(stderr, "mgwauth: error: the task %s stays installed\n", scheduler ? name : target);
+        sr->left_changed = true;
+    }
     if (r == MGW_OK) {
         snprintf(sr->what, sizeof(sr->what), "%s %s", installed ? "installed" : "found",
                  scheduler ? name : target);
@@ -429,12 +450,20 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
     mgw_store_t *store = NULL;
     int r = target == NULL ? missing_field(sr, "store") : list_path == NULL ? missing_field(sr, "list")
             : added_path == NULL ? MGW_ERR_NO_MEMORY : MGW_OK;
-    if (r == MGW_OK && undo && (rec == NULL || gwplan_get(rec, "added") == NULL)) {
+    /* a step that stopped after it began undoes what its store lacked before */
+    const char *started = undo && rec != NULL ? gwplan_get(rec, "started") : NULL;
+    bool from_start = undo && rec != NULL && gwplan_get(rec, "added") == NULL && started != NULL;
+    if (r == MGW_OK && undo && (rec == NULL || gwplan_get(rec, "added") == NULL) && !from_start) {
         snprintf(sr->what, sizeof(sr->what), "nothing to undo (none was added)");
         goto done;
     }
+    char *absent_path = from_start ? cli_path(sr->dir, started, "") : NULL;
+    if (r == MGW_OK && from_start && (absent_path == NULL || !inside_plan(started)))
+        r = absent_path == NULL ? MGW_ERR_NO_MEMORY : missing_field(sr, "started");
     if (r == MGW_OK)
-        r = mgw_file_read(undo ? added_path : list_path, 1u << 24, &list, &len);
+        r = mgw_file_read(from_start ? absent_path : undo ? added_path : list_path, 1u << 24, &list,
+                          &len);
+    free(absent_path);
     if (r == MGW_OK)
         r = gw_open_store(target, &store);
     char *added = calloc(len + 1, 1);
@@ -452,6 +481,8 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
             break;
         }
         if (undo) {
+            if (from_start && !gw_store_holds(store, tp))
+                continue;
             r = mgw_store_remove_cert(store, tp);
             n_added++;
             continue;
@@ -486,9 +517,10 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
         char tp[41];
         memcpy(tp, added + at, 40);
         tp[40] = '\0';
-        if (mgw_store_remove_cert(store, tp) != MGW_OK)
+        if (mgw_store_remove_cert(store, tp) != MGW_OK) {
             fprintf(stderr, "mgwauth: error: %s stays in %s: %s\n", tp, target, mgw_last_error());
-        else
+            sr->left_changed = true;
+        } else
             fprintf(stderr, "mgwauth: took %s out of %s again\n", tp, target);
     }
     if (r == MGW_OK)
@@ -504,10 +536,84 @@ done:
     return r;
 }
 
+/* What a step's undo needs to know if the step stops after it began (a
+ * crash, a kill): recorded as "started" before the step changes anything.
+ * The certificate and the task: whether they were there ("present") or not
+ * ("absent"); the intermediates: the file listing those the store lacked;
+ * the registry and IIS engines change nothing where the state is as before,
+ * so "yes" is enough for them, and the roots step records its backup itself. */
+static int step_started(step_run *sr, char *value, size_t size)
+{
+    const char *name = gwplan_get(sr->step, "step");
+    snprintf(value, size, "yes");
+    mgw_store_t *store = NULL;
+    int r = MGW_OK;
+    if (strcmp(name, "client-cert") == 0) {
+        const char *store_dir = gwplan_get(sr->step, "store");
+        const char *thumb = gwplan_get(sr->step, "thumbprint");
+        if (store_dir == NULL || thumb == NULL)
+            return missing_field(sr, store_dir == NULL ? "store" : "thumbprint");
+        if ((r = gw_open_store(store_dir, &store)) == MGW_OK)
+            snprintf(value, size, "%s", gw_store_holds(store, thumb) ? "present" : "absent");
+    } else if (strcmp(name, "task") == 0) {
+        const char *target = gwplan_get(sr->step, "target"), *task = gwplan_get(sr->step, "name");
+        if (target == NULL || task == NULL)
+            return missing_field(sr, target == NULL ? "target" : "name");
+        char *shown = NULL;
+        bool there = strcmp(target, "scheduler") == 0 ? mgw_task_show(task, &shown) == MGW_OK
+                                                       : cli_exists(target);
+        mgw_free(shown);
+        snprintf(value, size, "%s", there ? "present" : "absent");
+    } else if (strcmp(name, "intermediates") == 0) {
+        const char *target = gwplan_get(sr->step, "store");
+        char *list_path = plan_file(sr, "list");
+        char *absent = cli_path(sr->dir, "intermediates/absent-before.txt", "");
+        uint8_t *list = NULL;
+        size_t len = 0, n = 0;
+        r = target == NULL ? missing_field(sr, "store") : list_path == NULL ? missing_field(sr, "list")
+            : absent == NULL ? MGW_ERR_NO_MEMORY : mgw_file_read(list_path, 1u << 24, &list, &len);
+        if (r == MGW_OK)
+            r = gw_open_store(target, &store);
+        /* the list is SHA-1 lines; those the store lacks are copied over */
+        for (size_t at = 0; r == MGW_OK && at + 40 <= len; at += 41) {
+            char tp[41];
+            memcpy(tp, list + at, 40);
+            tp[40] = '\0';
+            if (!gw_store_holds(store, tp)) {
+                memcpy(list + n, tp, 40);
+                list[n + 40] = '\n';
+                n += 41;
+            }
+        }
+        if (r == MGW_OK)
+            r = mgw_file_write(absent, list != NULL ? list : (const uint8_t *)"", n, MGW_FILE_FORCE);
+        if (r == MGW_OK)
+            snprintf(value, size, "intermediates/absent-before.txt");
+        mgw_free(list);
+        free(list_path);
+        free(absent);
+    }
+    mgw_store_free(&store);
+    return r;
+}
+
+/* Tests only: MGWAUTH_TEST_EXIT_IN=STEP ends the process once that step has
+ * changed what it changes, before it is recorded as done, as a crash in the
+ * middle of it would. */
+static void test_exit_in(const char *step_name)
+{
+    const char *at = getenv("MGWAUTH_TEST_EXIT_IN");
+    if (at != NULL && strcmp(at, step_name) == 0) {
+        fflush(stdout);
+        _Exit(98);
+    }
+}
+
 static int run_step(step_run *sr, bool undo, const gwplan_step *rec)
 {
     const char *name = gwplan_get(sr->step, "step");
     sr->record[0] = sr->what[0] = '\0';
+    sr->left_changed = false;
     if (strcmp(name, "client-cert") == 0)
         return do_client_cert(sr, undo, rec);
     if (strcmp(name, "registry") == 0)
@@ -530,6 +636,34 @@ static void report_failure(int r)
         return;
     const char *d = mgw_last_error();
     fprintf(stderr, "mgwauth: error: %s\n", d[0] ? d : mgw_strerror(r));
+}
+
+/* Why a step failed, for the account on stdout (the error itself goes to
+ * stderr as it happens). */
+static void failure_reason(int r, char *out, size_t size)
+{
+    const char *d = mgw_last_error();
+    if (r == REPORTED)
+        snprintf(out, size, "see the error above");
+    else
+        snprintf(out, size, "%s", d[0] ? d : mgw_strerror(r));
+}
+
+/* The names of runs[from..to) for which `pick` holds, comma-separated, or "none". */
+static void step_names(const gwplan *plan, const bool *pick, size_t from, size_t to, char *out,
+                       size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = from; i < to; i++)
+        if (pick == NULL || pick[i]) {
+            int w = snprintf(out + len, size - len, "%s%s", len ? ", " : "",
+                             gwplan_get(&plan->steps[i], "step"));
+            if (w > 0 && (size_t)w < size - len)
+                len += (size_t)w;
+        }
+    if (len == 0)
+        snprintf(out, size, "none");
 }
 
 static int read_plan(const char *path, gwplan *plan)
@@ -567,7 +701,9 @@ static void earlier_fields(const gwplan *earlier, const char *step_name, char *o
         *found = true;
         for (size_t f = 0; f < e->count; f++) {
             char esc[900];
-            if (strcmp(e->name[f], "step") == 0 || gw_escape(e->value[f], esc, sizeof(esc)) != 0)
+            /* a "started" of an earlier run gives way to this run's */
+            if (strcmp(e->name[f], "step") == 0 || strcmp(e->name[f], "started") == 0 ||
+                gw_escape(e->value[f], esc, sizeof(esc)) != 0)
                 continue;
             int w = snprintf(out + len, size - len, "%s\"%s\": \"%s\"", len ? ", " : "",
                              e->name[f], esc);
@@ -590,7 +726,17 @@ static int write_record(const char *path, const gwplan *plan, const step_run *ru
         char fields[1024];
         bool found = false;
         const char *name = gwplan_get(&plan->steps[i], "step");
-        if (i < done && runs[i].record[0] != '\0') {
+        if (i < done && strncmp(runs[i].record, "\"started\"", 9) == 0) {
+            /* a step under way: what an earlier apply recorded of it stays beside */
+            char before[1024];
+            earlier_fields(earlier, name, before, sizeof(before), &found);
+            size_t at = (size_t)snprintf(fields, sizeof(fields), "%s", runs[i].record);
+            if (before[0] != '\0' && at + 2 + strlen(before) < sizeof(fields)) {
+                memcpy(fields + at, ", ", 2);
+                memcpy(fields + at + 2, before, strlen(before) + 1);
+            }
+            found = true;
+        } else if (i < done && runs[i].record[0] != '\0') {
             snprintf(fields, sizeof(fields), "%s", runs[i].record);
             found = true;
         } else {
@@ -647,6 +793,46 @@ static char *plan_dir(const char *plan_path)
     return dir;
 }
 
+/* Every step file as it was planned: its SHA-256 against the plan's
+ * FIELD_sha256, before anything runs. An edited (or unfingerprinted) file
+ * is refused, named. */
+static int verify_step_files(const char *plan_path, const char *dir, const gwplan *plan)
+{
+    for (size_t i = 0; i < plan->count; i++)
+        for (size_t f = 0; f < N(step_file_fields); f++) {
+            const gwplan_step *st = &plan->steps[i];
+            const char *rel = gwplan_get(st, step_file_fields[f]);
+            if (rel == NULL)
+                continue;
+            char key[32];
+            snprintf(key, sizeof(key), "%s_sha256", step_file_fields[f]);
+            const char *want = gwplan_get(st, key);
+            char *file = cli_path(dir, rel, ""), *have = NULL;
+            uint8_t *data = NULL;
+            size_t len = 0;
+            int r = file == NULL ? MGW_ERR_NO_MEMORY : MGW_OK;
+            if (r == MGW_OK && want == NULL)
+                fprintf(stderr, "mgwauth: error: %s: step %s: %s has no fingerprint (\"%s\"): "
+                        "plan again\n", plan_path, gwplan_get(st, "step"), file, key);
+            if (r == MGW_OK && want != NULL &&
+                (r = mgw_file_read(file, (size_t)1 << 28, &data, &len)) == MGW_OK)
+                r = mgw_digest_hex(MGW_DIGEST_SHA256, data, len, &have);
+            if (r != MGW_OK)
+                cli_fail(r, file);
+            else if (want != NULL && strcmp(have, want) != 0)
+                fprintf(stderr, "mgwauth: error: %s: step %s: %s was changed after planning "
+                        "(SHA-256 %s, planned %s): plan again\n", plan_path,
+                        gwplan_get(st, "step"), file, have, want);
+            bool ok = r == MGW_OK && want != NULL && strcmp(have, want) == 0;
+            mgw_free(have);
+            mgw_free(data);
+            free(file);
+            if (!ok)
+                return 1;
+        }
+    return 0;
+}
+
 static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
 {
     cli_opt o[] = {OPT("plan", true, false)};
@@ -686,6 +872,8 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
         cli_fail(MGW_ERR_NO_MEMORY, NULL);
         goto done;
     }
+    if (verify_step_files(path, dir, &plan) != 0)
+        goto done;
     for (size_t i = 0; i < plan.count; i++)
         runs[i] = (step_run){.dir = dir, .step = &plan.steps[i]};
     if (rollback) {
@@ -707,9 +895,11 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
                 continue;
             int r = run_step(&runs[i], true, rec);
             if (r != MGW_OK) {
+                char reason[700];
+                failure_reason(r, reason, sizeof(reason));
                 report_failure(r);
-                printf("FAILED   %s: rollback stopped; the steps before it are still applied\n",
-                       gwplan_get(&plan.steps[i], "step"));
+                printf("FAILED   %s: %s; rollback stopped; the steps before it are still "
+                       "applied\n", gwplan_get(&plan.steps[i], "step"), reason);
                 rc = 1;
                 goto done;
             }
@@ -737,9 +927,23 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
         goto done;
     }
     for (; done_steps < plan.count; done_steps++) {
-        r = run_step(&runs[done_steps], false, NULL);
+        char started[128];
+        /* recorded before the step changes anything: rollback after a crash
+         * in the middle of it knows to undo it */
+        r = step_started(&runs[done_steps], started, sizeof(started));
+        if (r == MGW_OK) {
+            set_record(&runs[done_steps], "started", started);
+            if ((r = write_record(record_path, &plan, runs, done_steps + 1, &record,
+                                  "applying")) != MGW_OK) {
+                cli_fail(r, record_path);
+                r = REPORTED;
+            }
+        }
+        if (r == MGW_OK)
+            r = run_step(&runs[done_steps], false, NULL);
         if (r != MGW_OK)
             break;
+        test_exit_in(gwplan_get(&plan.steps[done_steps], "step"));
         printf("done     %s: %s\n", gwplan_get(&plan.steps[done_steps], "step"),
                runs[done_steps].what);
         fflush(stdout);
@@ -760,15 +964,24 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
         printf("applied: %zu %s\n", plan.count, cli_plural(plan.count, "step", "steps"));
         goto done;
     }
+    char reason[700];
+    failure_reason(r, reason, sizeof(reason));
+    bool failed_left = false;
     if (record_failed) {
-        printf("FAILED   writing %s\n", record_path);
+        printf("FAILED   writing %s: %s\n", record_path, reason);
     } else {
         report_failure(r);
-        printf("FAILED   %s: nothing of it changed\n", gwplan_get(&plan.steps[done_steps], "step"));
+        /* the engines restore what they began; where that failed too they say so */
+        failed_left = runs[done_steps].left_changed || r == MGW_ERR_REG_RESTORE ||
+                      r == MGW_ERR_IIS_RESTORE;
+        printf("FAILED   %s: %s; %s\n", gwplan_get(&plan.steps[done_steps], "step"), reason,
+               failed_left ? "NOT as before: the step could not undo all it had begun (see the "
+                             "errors above)"
+                           : "nothing of it changed (the step undid what it had begun)");
     }
     for (size_t i = done_steps + (record_failed ? 0 : 1); i < plan.count; i++)
         printf("not run  %s\n", gwplan_get(&plan.steps[i], "step"));
-    bool undo_ok = true;
+    bool undo_ok = true, left[GWPLAN_MAX_STEPS] = {false};
     int u_r;
     for (size_t i = done_steps; i-- > 0;) {
         gwplan_step rec = {0};
@@ -780,10 +993,14 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
         memcpy(saved, runs[i].record, sizeof(saved));
         int u = run_step(&runs[i], true, &rec);
         if (u != MGW_OK) {
+            char why_not[700];
+            failure_reason(u, why_not, sizeof(why_not));
             report_failure(u);
-            printf("NOT UNDONE %s: left applied\n", gwplan_get(&plan.steps[i], "step"));
+            printf("NOT UNDONE %s: %s; left applied\n", gwplan_get(&plan.steps[i], "step"),
+                   why_not);
             memcpy(runs[i].record, saved, sizeof(saved));
             undo_ok = false;
+            left[i] = true;
         } else {
             printf("undone   %s: %s\n", gwplan_get(&plan.steps[i], "step"), runs[i].what);
             runs[i].record[0] = '\0';
@@ -796,8 +1013,21 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
     else if ((u_r = write_record(record_path, &plan, runs, done_steps, &record,
                                  undo_ok ? earlier_state : "applying")) != MGW_OK)
         cli_fail(u_r, record_path);
-    printf("%s\n", undo_ok ? "stopped: everything is as it was before apply"
-                           : "stopped: NOT everything could be undone (see above)");
+    printf("%s\n", undo_ok && !failed_left ? "stopped: everything is as it was before apply"
+                                           : "stopped: NOT everything could be undone (see above)");
+    /* the account in one line: every step of the plan in one of its parts */
+    {
+        bool undone[GWPLAN_MAX_STEPS] = {false};
+        for (size_t i = 0; i < done_steps; i++)
+            undone[i] = !left[i];
+        char a[600], b[600], c[600];
+        step_names(&plan, undone, 0, done_steps, a, sizeof(a));
+        step_names(&plan, left, 0, done_steps, b, sizeof(b));
+        step_names(&plan, NULL, done_steps + (record_failed ? 0 : 1), plan.count, c, sizeof(c));
+        printf("account: applied and undone: %s; failed: %s (%s); not run: %s; left applied: %s\n",
+               a, record_failed ? "writing the record" : gwplan_get(&plan.steps[done_steps], "step"),
+               failed_left ? "NOT as before" : "nothing of it changed", c, b);
+    }
 done:
     free(record_path);
     free(dir);

@@ -59,23 +59,65 @@ int gw_escape(const char *value, char *out, size_t size)
     return MGW_OK;
 }
 
+#define PLAN_MAX_FILES 32
+
+static bool is_file_field(const char *k)
+{
+    for (size_t f = 0; f < N(step_file_fields); f++)
+        if (strcmp(k, step_file_fields[f]) == 0)
+            return true;
+    return false;
+}
+
 typedef struct {
     mgw_fileset_t *fs;
     const char *dir;
     unsigned force;
     char *json;
     size_t len, cap, steps;
+    /* the SHA-256 of every staged file, by its path in the plan directory */
+    char *staged[PLAN_MAX_FILES], *sha256[PLAN_MAX_FILES];
+    size_t n_staged;
 } plan_out;
 
-/* Stage OUT/rel with data. */
+/* Stage OUT/rel with data, and remember its SHA-256 for the step line. */
 static int stage(plan_out *po, const char *rel, const uint8_t *data, size_t len, unsigned extra)
 {
-    char *path = cli_path(po->dir, rel, "");
+    if (po->n_staged == PLAN_MAX_FILES) {
+        fprintf(stderr, "mgwauth: error: more than %d plan files\n", PLAN_MAX_FILES);
+        return REPORTED;
+    }
+    char *path = cli_path(po->dir, rel, ""), *hex = NULL;
     if (path == NULL)
         return MGW_ERR_NO_MEMORY;
-    int r = mgw_fileset_add(po->fs, path, data, len, po->force | extra);
+    int r = mgw_digest_hex(MGW_DIGEST_SHA256, data, len, &hex);
+    if (r == MGW_OK)
+        r = mgw_fileset_add(po->fs, path, data, len, po->force | extra);
+    if (r == MGW_OK && (po->staged[po->n_staged] = strdup(rel)) == NULL)
+        r = MGW_ERR_NO_MEMORY;
+    if (r == MGW_OK)
+        po->sha256[po->n_staged++] = hex;
+    else
+        mgw_free(hex);
     free(path);
     return r;
+}
+
+static void plan_out_free(plan_out *po)
+{
+    for (size_t i = 0; i < po->n_staged; i++) {
+        free(po->staged[i]);
+        mgw_free(po->sha256[i]);
+    }
+    po->n_staged = 0;
+}
+
+static const char *staged_sha256(const plan_out *po, const char *rel)
+{
+    for (size_t i = 0; i < po->n_staged; i++)
+        if (strcmp(po->staged[i], rel) == 0)
+            return po->sha256[i];
+    return NULL;
 }
 
 /* A step's target as apply finds it from any directory: a relative path
@@ -125,6 +167,10 @@ static int step_line(plan_out *po, const char *name, ...)
         free(abs);
         if (r == MGW_OK)
             r = put_json(po->fs, &po->json, &po->len, &po->cap, ", \"%s\": \"%s\"", k, esc);
+        const char *sha = is_file_field(k) ? staged_sha256(po, v) : NULL;
+        if (r == MGW_OK && sha != NULL)
+            r = put_json(po->fs, &po->json, &po->len, &po->cap, ", \"%s_sha256\": \"%s\"", k,
+                         sha);
     }
     va_end(ap);
     if (r == MGW_OK)
@@ -266,16 +312,14 @@ int gw_root_plan(const char *store_dir, const uint8_t *keep, size_t keep_len,
         r = mgw_rootopts_set_allow_missing(opts, 1);
     if (r == MGW_OK)
         r = gw_open_store(store_dir, store);
-    size_t policy = 0;
     if (r == MGW_OK)
-        r = gw_keep_policy_certs(*store, opts, &policy);
-    if (r == MGW_OK && policy > 0)
+        r = mgw_rootplan_compute(*store, opts, plan);
+    size_t policy = r == MGW_OK ? mgw_rootplan_count(*plan, MGW_ROOT_POLICY) : 0;
+    if (policy > 0)
         printf("   kept: %zu %s that Group Policy or the enterprise store put there (policy "
                "puts %s back)\n",
                policy, cli_plural(policy, "certificate", "certificates"),
                policy == 1 ? "it" : "them");
-    if (r == MGW_OK)
-        r = mgw_rootplan_compute(*store, opts, plan);
     mgw_rootopts_free(&opts);
     return r;
 }
@@ -556,7 +600,7 @@ int cmd_gateway_plan(int argc, char **argv)
     char *default_backups = cli_path(out, "roots", "");
     const char *backup_dir = val(&in, "backup-dir") != NULL ? val(&in, "backup-dir")
                                                             : default_backups;
-    plan_out po = {mgw_fileset_new(), out, flag(&in, "force") ? MGW_FILE_FORCE : 0, NULL, 0, 0, 0};
+    plan_out po = {.fs = mgw_fileset_new(), .dir = out, .force = flag(&in, "force") ? MGW_FILE_FORCE : 0};
     size_t reg_changes = 0;
     int rc = 1, r = po.fs == NULL ? MGW_ERR_NO_MEMORY : cli_mkdirs(out) != 0 ? REPORTED : MGW_OK;
     const char *move_to = val(&in, "move-intermediates");
@@ -602,6 +646,7 @@ int cmd_gateway_plan(int argc, char **argv)
         cli_fail(r, NULL);
     }
     free(po.json);
+    plan_out_free(&po);
     mgw_fileset_free(&po.fs);
     free(default_backups);
     mgw_free(live_iis);

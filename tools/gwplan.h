@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define GWPLAN_MAX_STEPS 16
-#define GWPLAN_MAX_FIELDS 12
+#define GWPLAN_MAX_FIELDS 20
 
 typedef struct {
     char *name[GWPLAN_MAX_FIELDS];

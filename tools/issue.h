@@ -30,6 +30,8 @@ typedef struct {
     size_t n, next;
     size_t issued, skipped, failed;
     pthread_mutex_t lock;
+    pthread_cond_t workers_done; /* signalled as each worker ends (under lock) */
+    size_t workers_left;
     const char *dir, *csv_name;
     uint8_t *ca_pfx;
     size_t ca_pfx_len;

@@ -232,7 +232,35 @@ static void *work(void *arg)
     }
     mgw_cert_free(&w.ca_cert);
     mgw_key_free(&w.ca_key);
+    pthread_mutex_lock(&b->lock);
+    b->workers_left--;
+    pthread_cond_signal(&b->workers_done);
+    pthread_mutex_unlock(&b->lock);
     return NULL;
+}
+
+/* Until every worker has ended or an interrupt came: woken by the last worker,
+ * not by a poll, so the batch ends when its work does (a fixed sleep added up
+ * to its length to every run); the timeout paces the progress display. */
+static void wait_for_workers(batch *b, double start, bool tty, double *last)
+{
+    pthread_mutex_lock(&b->lock);
+    while (b->workers_left > 0 && !stop_requested) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 200 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000 * 1000 * 1000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000 * 1000 * 1000;
+        }
+        if (pthread_cond_timedwait(&b->workers_done, &b->lock, &ts) == ETIMEDOUT &&
+            b->workers_left > 0) {
+            pthread_mutex_unlock(&b->lock);
+            issue_progress(b, start, tty, false, last);
+            pthread_mutex_lock(&b->lock);
+        }
+    }
+    pthread_mutex_unlock(&b->lock);
 }
 
 int issue_run_jobs(batch *b, long jobs, double *start)
@@ -244,20 +272,16 @@ int issue_run_jobs(batch *b, long jobs, double *start)
     double last;
     *start = last = issue_now();
     bool tty = cli_stderr_is_terminal();
+    long started = 0;
+    b->workers_left = (size_t)jobs;
     for (long i = 0; i < jobs; i++)
-        pthread_create(&threads[i], NULL, work, b);
-    for (;;) {
-        pthread_mutex_lock(&b->lock);
-        bool finished =
-            b->issued + b->skipped + b->failed >= b->n || (stop_requested && b->next >= b->n);
-        pthread_mutex_unlock(&b->lock);
-        if (finished || stop_requested)
-            break;
-        issue_progress(b, *start, tty, false, &last);
-        struct timespec ts = {0, 200 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    for (long i = 0; i < jobs; i++)
+        if (pthread_create(&threads[started], NULL, work, b) == 0)
+            started++;
+    pthread_mutex_lock(&b->lock);
+    b->workers_left -= (size_t)(jobs - started); /* with none started, rows stay "not started" */
+    pthread_mutex_unlock(&b->lock);
+    wait_for_workers(b, *start, tty, &last);
+    for (long i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
     issue_progress(b, *start, tty, true, &last);
     free(threads);

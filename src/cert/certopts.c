@@ -46,7 +46,7 @@ MGW_API int mgw_certopts_set_subject(mgw_certopts_t *o, const char *s)
     int r = mgw_dn_parse(s, &name);
     if (r != MGW_OK) {
         mgw_dbuf_free(&name);
-        return r;
+        return mgw_err_ensure(r);
     }
     mgw_dbuf_free(&o->subject);
     o->subject = name;

@@ -123,6 +123,8 @@ static int parse_der(mgw_csr_t *c)
     mgw_dbuf_init(&tmp);
     int rc = mgw_dn_format(c->subject.p, c->subject.len, &tmp);
     mgw_dbuf_free(&tmp);
+    if (rc == MGW_ERR_NO_MEMORY)
+        return mgw_err(rc, NULL);
     if (rc != MGW_OK)
         return bad("malformed subject name");
     return mgw_signature_verify(&c->pk, cri, alg, sig, cr.depth, MGW_ERR_CSR_PARSE,
@@ -142,12 +144,14 @@ MGW_API int mgw_csr_parse(const uint8_t *data, size_t len, mgw_csr_t **out)
     int r = MGW_OK;
     if (mgw_is_pem(data, len)) {
         r = mgw_pem_read(data, len, "CERTIFICATE REQUEST", &der, NULL, 0);
-        if (r != MGW_OK) {
+        if (r != MGW_OK && r != MGW_ERR_NO_MEMORY) {
             mgw_dbuf_free(&der);
             mgw_dbuf_init(&der);
             r = mgw_pem_read(data, len, "NEW CERTIFICATE REQUEST", &der, NULL, 0);
         }
-        if (r != MGW_OK)
+        if (r == MGW_ERR_NO_MEMORY)
+            r = mgw_err(r, NULL);
+        else if (r != MGW_OK)
             r = mgw_err(MGW_ERR_PEM, "certificate request: no CERTIFICATE REQUEST PEM block");
     } else {
         r = mgw_dbuf_put(&der, data, len);
@@ -170,7 +174,7 @@ MGW_API int mgw_csr_parse(const uint8_t *data, size_t len, mgw_csr_t **out)
     mgw_dbuf_free(&der);
     if (r != MGW_OK) {
         mgw_csr_free(&c);
-        return r;
+        return mgw_err_ensure(r);
     }
     *out = c;
     mgw_err_clear();
@@ -189,5 +193,5 @@ MGW_API int mgw_csr_subject(const mgw_csr_t *c, char **out)
     mgw_dbuf_free(&b);
     if (r == MGW_OK)
         mgw_err_clear();
-    return r;
+    return mgw_err_ensure(r);
 }

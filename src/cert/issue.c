@@ -337,7 +337,7 @@ MGW_API int mgw_cert_create(const mgw_certopts_t *opts, const mgw_key_t *subject
     if (r == MGW_OK && issuer_cert != NULL)
         r = check_issuer(opts, issuer_cert, issuer_key);
     if (r != MGW_OK)
-        return r;
+        return mgw_err_ensure(r);
     issue_job j = {
         .opts = opts,
         .rng = (mgw_rng *)&opts->rng,
@@ -350,7 +350,7 @@ MGW_API int mgw_cert_create(const mgw_certopts_t *opts, const mgw_key_t *subject
     r = issue(&j, out);
     if (r == MGW_OK)
         mgw_err_clear();
-    return r;
+    return mgw_err_ensure(r);
 }
 
 MGW_API int mgw_cert_sign_csr(const mgw_certopts_t *opts, const mgw_csr_t *csr,
@@ -371,7 +371,7 @@ MGW_API int mgw_cert_sign_csr(const mgw_certopts_t *opts, const mgw_csr_t *csr,
     if (r == MGW_OK)
         r = check_issuer(opts, ca_cert, ca_key);
     if (r != MGW_OK)
-        return r;
+        return mgw_err_ensure(r);
     issue_job j = {
         .opts = opts,
         .rng = (mgw_rng *)&opts->rng,
@@ -384,5 +384,5 @@ MGW_API int mgw_cert_sign_csr(const mgw_certopts_t *opts, const mgw_csr_t *csr,
     r = issue(&j, out);
     if (r == MGW_OK)
         mgw_err_clear();
-    return r;
+    return mgw_err_ensure(r);
 }

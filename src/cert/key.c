@@ -301,7 +301,7 @@ MGW_API int mgw_key_export_encrypted(const mgw_key_t *key, int format, const cha
     mgw_dbuf_free(&enc);
     if (r == MGW_OK)
         mgw_err_clear();
-    return r;
+    return mgw_err_ensure(r);
 }
 
 MGW_API int mgw_key_export_public(const mgw_key_t *key, int format, uint8_t **out,
@@ -319,7 +319,7 @@ MGW_API int mgw_key_export_public(const mgw_key_t *key, int format, uint8_t **ou
     mgw_dbuf_free(&der);
     if (r == MGW_OK)
         mgw_err_clear();
-    return r;
+    return mgw_err_ensure(r);
 }
 
 MGW_API int mgw_cert_check_issuer(const mgw_cert_t *c, const mgw_cert_t *issuer)

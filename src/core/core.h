@@ -31,6 +31,10 @@ int mgw_err(int code, const char *fmt, ...) MGW_PRINTF(2, 3);
 void mgw_err_clear(void);
 /* Prefix the current detail with "what: " (used when a callee already set it). */
 int mgw_err_prefix(int code, const char *what);
+/* Return `code`; a failure that set no detail (an allocation deep down) gets
+ * the code's text as its message, so that mgw_last_error() is never empty
+ * after a failure. */
+int mgw_err_ensure(int code);
 
 /* ---- memory ------------------------------------------------------------ */
 

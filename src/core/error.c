@@ -142,6 +142,13 @@ int mgw_err(int code, const char *fmt, ...)
     return code;
 }
 
+int mgw_err_ensure(int code)
+{
+    if (code != MGW_OK && last_error[0] == '\0')
+        snprintf(last_error, sizeof(last_error), "%s", mgw_strerror(code));
+    return code;
+}
+
 int mgw_err_prefix(int code, const char *what)
 {
     char tmp[sizeof(last_error) + 256];

@@ -42,3 +42,19 @@ void mgw_sha256(const uint8_t *p, size_t n, uint8_t out[MGW_SHA256_LEN])
 {
     digest(true, p, n, out);
 }
+
+MGW_API int mgw_digest_hex(int alg, const uint8_t *data, size_t len, char **out)
+{
+    if ((data == NULL && len > 0) || out == NULL ||
+        (alg != MGW_DIGEST_SHA1 && alg != MGW_DIGEST_SHA256))
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT,
+                       "mgw_digest_hex: NULL argument or unknown digest %d", alg);
+    uint8_t d[MGW_SHA256_LEN];
+    size_t n = alg == MGW_DIGEST_SHA1 ? MGW_SHA1_LEN : MGW_SHA256_LEN;
+    digest(alg == MGW_DIGEST_SHA256, data != NULL ? data : (const uint8_t *)"", len, d);
+    char hex[2 * MGW_SHA256_LEN + 1];
+    mgw_hex_upper(d, n, hex);
+    for (size_t i = 0; i < 2 * n; i++)
+        hex[i] = (char)(hex[i] >= 'A' ? hex[i] + 32 : hex[i]);
+    return mgw_out_str(hex, out);
+}

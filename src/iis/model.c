@@ -351,7 +351,7 @@ MGW_API int mgw_iisconfig_parse(const uint8_t *data, size_t len, mgw_iisconfig_t
         r = mgw_iisconfig_build(c);
     if (r != MGW_OK) {
         mgw_iisconfig_free(&c);
-        return r;
+        return mgw_err_ensure(r);
     }
     *out = c;
     mgw_err_clear();

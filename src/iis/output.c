@@ -28,7 +28,7 @@ MGW_API int mgw_iisplan_warning(const mgw_iisplan_t *p, size_t index, char **tex
     int r = mgw_out_str(p->warnings[index], text);
     if (r == MGW_OK)
         mgw_err_clear();
-    return r;
+    return mgw_err_ensure(r);
 }
 
 MGW_API int mgw_iisplan_fingerprint(const mgw_iisplan_t *p, char **out)
@@ -40,7 +40,7 @@ MGW_API int mgw_iisplan_fingerprint(const mgw_iisplan_t *p, char **out)
     int r = mgw_out_str(text, out);
     if (r == MGW_OK)
         mgw_err_clear();
-    return r;
+    return mgw_err_ensure(r);
 }
 
 /* ---- the table ------------------------------------------------------------------ */

@@ -593,7 +593,7 @@ static int self_check(const mgw_iisplan_t *p)
     int r = mgw_iisconfig_parse(p->desired, p->desired_len, &c);
     if (r == MGW_OK && mgw_iisplan_first_difference(p, c, true, NULL, NULL) != SIZE_MAX)
         r = mgw_err(MGW_ERR_INTERNAL, "the desired file does not read back as planned");
-    else if (r != MGW_OK)
+    else if (r != MGW_OK && r != MGW_ERR_NO_MEMORY)
         r = mgw_err_prefix(MGW_ERR_INTERNAL, "the desired file does not parse");
     mgw_iisconfig_free(&c);
     return r;
@@ -613,7 +613,7 @@ MGW_API int mgw_iisplan_compute(const mgw_iisopts_t *opts, const mgw_iisconfig_t
         r = self_check(pl.plan);
     if (r != MGW_OK) {
         mgw_iisplan_free(&pl.plan);
-        return r;
+        return mgw_err_ensure(r);
     }
     *out = pl.plan;
     mgw_err_clear();

@@ -81,10 +81,15 @@ static int bad(const char *what, size_t item)
     return mgw_err(MGW_ERR_IIS_PLAN, "IIS plan file: item %zu: %s", item + 1, what);
 }
 
-static char *dup_member(const mgw_json *obj, const char *name)
+/* A copy of a string member; NULL when it is missing or, with *oom set, when
+ * the copy could not be made. */
+static char *dup_member(const mgw_json *obj, const char *name, bool *oom)
 {
     const mgw_json *s = mgw_json_get(obj, name, MGW_JSON_STRING);
-    return s != NULL ? mgw_strdup(s->str) : NULL;
+    char *copy = s != NULL ? mgw_strdup(s->str) : NULL;
+    if (s != NULL && copy == NULL)
+        *oom = true;
+    return copy;
 }
 
 static bool read_hash(const mgw_json *obj, uint8_t out[32])
@@ -116,11 +121,14 @@ static int read_item(const mgw_json *j, size_t i, mgw_iisitem *it)
     const mgw_json *kind = mgw_json_get(j, "kind", MGW_JSON_STRING);
     const mgw_json *action = mgw_json_get(j, "action", MGW_JSON_STRING);
     const mgw_json *present = mgw_json_get(j, "present", MGW_JSON_BOOL);
-    it->where = dup_member(j, "where");
-    it->label = dup_member(j, "label");
-    it->meaning = dup_member(j, "meaning");
-    it->before_text = dup_member(j, "before_text");
-    it->after_text = dup_member(j, "after_text");
+    bool oom = false;
+    it->where = dup_member(j, "where", &oom);
+    it->label = dup_member(j, "label", &oom);
+    it->meaning = dup_member(j, "meaning", &oom);
+    it->before_text = dup_member(j, "before_text", &oom);
+    it->after_text = dup_member(j, "after_text", &oom);
+    if (oom)
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
     if (kind == NULL || action == NULL || present == NULL || it->where == NULL ||
         it->label == NULL || it->meaning == NULL || it->before_text == NULL ||
         it->after_text == NULL || !u32_member(j, "before", &it->before) ||
@@ -177,6 +185,8 @@ int mgw_iisplan_from_json(const uint8_t *text, size_t n, mgw_iisplan_t *p)
 {
     mgw_json root;
     int r = mgw_json_parse(text, n, &root);
+    if (r == MGW_ERR_NO_MEMORY)
+        return mgw_err(r, NULL);
     if (r != MGW_OK)
         return mgw_err_prefix(MGW_ERR_IIS_PLAN, "IIS plan file");
     const mgw_json *format = mgw_json_get(&root, "format", MGW_JSON_STRING);
@@ -184,12 +194,13 @@ int mgw_iisplan_from_json(const uint8_t *text, size_t n, mgw_iisplan_t *p)
     const mgw_json *fp = mgw_json_get(&root, "fingerprint", MGW_JSON_STRING);
     const mgw_json *desired = mgw_json_get(&root, "desired", MGW_JSON_OBJECT);
     const mgw_json *backup = mgw_json_get(&root, "backup", MGW_JSON_OBJECT);
+    bool oom = false;
     if (format == NULL || strcmp(format->str, PLAN_FORMAT) != 0)
         r = bad("not an IIS plan (format " PLAN_FORMAT ")", SIZE_MAX);
     else if (version == NULL || version->num != 1)
         r = bad("unsupported version (this library reads version 1)", SIZE_MAX);
-    else if ((p->site = dup_member(&root, "site")) == NULL || fp == NULL)
-        r = bad("needs site and fingerprint", SIZE_MAX);
+    else if ((p->site = dup_member(&root, "site", &oom)) == NULL || fp == NULL)
+        r = oom ? mgw_err(MGW_ERR_NO_MEMORY, NULL) : bad("needs site and fingerprint", SIZE_MAX);
     else if (!read_hash(desired, p->desired_hash) || !read_hash(backup, p->before_hash))
         r = bad("needs desired and backup, each with its sha256", SIZE_MAX);
     if (r == MGW_OK)
@@ -230,9 +241,10 @@ static int check_items(const mgw_iisplan_t *p, const uint8_t *data, size_t len, 
 {
     mgw_iisconfig_t *c = NULL;
     int r = mgw_iisconfig_parse(data, len, &c);
-    if (r != MGW_OK)
-        r = mgw_err_prefix(MGW_ERR_IIS_PLAN, what);
-    else if (mgw_iisplan_first_difference(p, c, wanted, NULL, NULL) != SIZE_MAX)
+    if (r != MGW_OK) {
+        if (r != MGW_ERR_NO_MEMORY)
+            r = mgw_err_prefix(MGW_ERR_IIS_PLAN, what);
+    } else if (mgw_iisplan_first_difference(p, c, wanted, NULL, NULL) != SIZE_MAX)
         r = mgw_err(MGW_ERR_IIS_PLAN, "IIS plan: %s does not hold the values the plan lists", what);
     mgw_iisconfig_free(&c);
     return r;
@@ -318,7 +330,7 @@ MGW_API int mgw_iisplan_load(const uint8_t *json, size_t json_len, const uint8_t
         r = replan_check(p);
     if (r != MGW_OK) {
         mgw_iisplan_free(&p);
-        return r;
+        return mgw_err_ensure(r);
     }
     *out = p;
     mgw_err_clear();

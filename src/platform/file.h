@@ -20,9 +20,14 @@ int mgw_path_kind(const char *path, bool follow, int *kind, uint64_t *size);
 /* Write data to a new temporary file next to `path`, flushed to disk. Without
  * MGW_FILE_PRIVATE it is readable by others (0644); with it only by its owner
  * (POSIX mode 0600; Windows: a protected DACL for the user and SYSTEM).
- * *tmp receives its name (free()). */
+ * *tmp receives its name (free()). With MGW_FILE_SYNC_LATER (internal, never
+ * from a caller of the API) the flush may be left to mgw_file_sync_temp(),
+ * which must then succeed before the file is placed. */
+#define MGW_FILE_SYNC_LATER 0x100u
 int mgw_file_write_temp(const char *path, const uint8_t *data, size_t len, unsigned flags,
                         char **tmp);
+/* Flush a temporary file written with MGW_FILE_SYNC_LATER to disk. */
+int mgw_file_sync_temp(const char *tmp);
 /* Move tmp to path atomically; without MGW_FILE_FORCE never replace a file
  * (MGW_ERR_EXISTS). */
 int mgw_file_place(const char *tmp, const char *path, unsigned flags);

@@ -102,7 +102,7 @@ int mgw_file_write_temp(const char *path, const uint8_t *data, size_t len, unsig
         else
             off += (size_t)w;
     }
-    if (r == MGW_OK && fsync(fd) != 0)
+    if (r == MGW_OK && !(flags & MGW_FILE_SYNC_LATER) && fsync(fd) != 0)
         r = io_err("cannot sync", t);
     if (close(fd) != 0 && r == MGW_OK)
         r = io_err("cannot close", t);
@@ -113,6 +113,18 @@ int mgw_file_write_temp(const char *path, const uint8_t *data, size_t len, unsig
     }
     *tmp = t;
     return MGW_OK;
+}
+
+int mgw_file_sync_temp(const char *tmp)
+{
+    /* any descriptor of the file serves fsync on the systems this file is for */
+    int fd = open(tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int r = MGW_OK;
+    if (fd < 0 || fsync(fd) != 0)
+        r = io_err("cannot sync", tmp);
+    if (fd >= 0)
+        close(fd);
+    return r;
 }
 
 int mgw_file_place(const char *tmp, const char *path, unsigned flags)

@@ -162,6 +162,13 @@ int mgw_file_write_temp(const char *path, const uint8_t *data, size_t len, unsig
     return MGW_OK;
 }
 
+/* mgw_file_write_temp flushes every file here, MGW_FILE_SYNC_LATER or not. */
+int mgw_file_sync_temp(const char *tmp)
+{
+    (void)tmp;
+    return MGW_OK;
+}
+
 int mgw_file_place(const char *tmp, const char *path, unsigned flags)
 {
     wchar_t *wt = mgw_wide(tmp), *wp = mgw_wide(path);

@@ -203,11 +203,11 @@ static int run_on_file(const mgw_regplan_t *plan, const char *registry_file,
     int n = 0;
     int r = mgw_regbackend_file_open(registry_file, &be);
     if (r != MGW_OK)
-        return r;
+        return mgw_err_ensure(r);
     r = mgw_regplan_run(plan, &be, reverse, backup_path, flags, &n);
     mgw_regbackend_file_close(&be);
     if (r != MGW_OK)
-        return r;
+        return mgw_err_ensure(r);
     if (changed != NULL)
         *changed = n;
     mgw_err_clear();

@@ -31,6 +31,7 @@ int mgw_store_item_from_der(const uint8_t *der, size_t n, const char *origin, mg
             item->der = c->der;
             item->der_len = c->der_len;
             item->gone = false;
+            item->physical = 0; /* the back-end says where it sits */
             c->der = NULL;
         }
     }
@@ -322,20 +323,31 @@ int mgw_store_add_named(mgw_store_t *s, const uint8_t *der, size_t n, const uint
     mgw_store_item item;
     memset(&item, 0, sizeof(item));
     *renamed = false;
-    int r = mgw_store_fault_point(s, "add", s->n_added);
+    /* the listing's entry and room for it before the store changes: once the
+     * certificate is in the store, nothing fails for want of memory */
+    int r = mgw_store_item_from_der(der, n, "", &item);
+    mgw_store_item *room = NULL;
+    if (r == MGW_OK &&
+        (room = mgw_array_grow(s->list.items, &s->list.cap, s->list.n + 1, sizeof(*room))) == NULL)
+        r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    if (room != NULL)
+        s->list.items = room;
+    if (r == MGW_OK)
+        r = mgw_store_fault_point(s, "add", s->n_added);
     if (r == MGW_OK && name != NULL && s->ops->add_named != NULL)
         r = s->ops->add_named(s->be, der, n, sha1, name, pem, &origin, renamed);
     else if (r == MGW_OK)
         r = s->ops->add(s->be, der, n, sha1, &origin);
-    if (r != MGW_OK)
+    if (r != MGW_OK) {
+        mgw_store_item_clear(&item);
         return r;
+    }
     s->n_added++;
     s->generation++;
-    r = mgw_store_item_from_der(der, n, origin, &item);
+    free(item.origin);
+    item.origin = origin;
     item.pem = pem && name != NULL && !*renamed && s->ops->add_named != NULL;
-    free(origin);
-    if (r == MGW_OK)
-        r = mgw_store_listing_add(&s->list, &item);
+    r = mgw_store_listing_add(&s->list, &item);
     mgw_store_item_clear(&item);
     if (r == MGW_OK)
         *index = s->list.n - 1;
@@ -442,27 +454,45 @@ MGW_API int mgw_store_cert(const mgw_store_t *s, size_t index, char **thumbprint
     return mgw_out_strings(hex, thumbprint, it->subject, subject, it->origin, origin);
 }
 
+static const struct {
+    unsigned bit;
+    const char *name;
+} physical_table[] = {{MGW_PHYSICAL_DEFAULT, ".Default"},
+                      {MGW_PHYSICAL_AUTHROOT, ".AuthRoot"},
+                      {MGW_PHYSICAL_GROUPPOLICY, ".GroupPolicy"},
+                      {MGW_PHYSICAL_ENTERPRISE, ".Enterprise"},
+                      {MGW_PHYSICAL_SMARTCARD, ".SmartCard"}};
+
+unsigned mgw_physical_bit(const char *name)
+{
+    for (size_t i = 0; i < sizeof(physical_table) / sizeof(physical_table[0]); i++)
+        if (strcmp(name, physical_table[i].name) == 0)
+            return physical_table[i].bit;
+    return 0;
+}
+
+void mgw_physical_names(unsigned bits, mgw_dbuf *out)
+{
+    bool first = true;
+    for (size_t i = 0; i < sizeof(physical_table) / sizeof(physical_table[0]); i++)
+        if (bits & physical_table[i].bit) {
+            mgw_dbuf_printf(out, "%s%s", first ? "" : ",", physical_table[i].name);
+            first = false;
+        }
+}
+
 MGW_API int mgw_store_cert_physical(const mgw_store_t *s, size_t index, char **names)
 {
     if (s == NULL || index >= s->list.n || names == NULL)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT,
                        "mgw_store_cert_physical: NULL argument or index out of range");
-    static const struct {
-        unsigned bit;
-        const char *name;
-    } phys[] = {{MGW_PHYSICAL_DEFAULT, ".Default"},
-                {MGW_PHYSICAL_AUTHROOT, ".AuthRoot"},
-                {MGW_PHYSICAL_GROUPPOLICY, ".GroupPolicy"},
-                {MGW_PHYSICAL_ENTERPRISE, ".Enterprise"},
-                {MGW_PHYSICAL_SMARTCARD, ".SmartCard"}};
-    char text[80] = "";
-    for (size_t i = 0; i < sizeof(phys) / sizeof(phys[0]); i++)
-        if (s->list.items[index].physical & phys[i].bit) {
-            if (text[0] != '\0')
-                strcat(text, ",");
-            strcat(text, phys[i].name);
-        }
-    return mgw_out_str(text, names);
+    mgw_dbuf b;
+    mgw_dbuf_init(&b);
+    mgw_physical_names(s->list.items[index].physical, &b);
+    mgw_dbuf_putc(&b, '\0');
+    int r = b.oom ? mgw_err(MGW_ERR_NO_MEMORY, NULL) : mgw_out_str((const char *)b.p, names);
+    mgw_dbuf_free(&b);
+    return r;
 }
 
 MGW_API size_t mgw_store_other_count(const mgw_store_t *s)

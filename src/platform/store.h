@@ -31,6 +31,11 @@ typedef struct {
 #define MGW_PHYSICAL_ENTERPRISE 0x8u  /* .Enterprise: put there by the enterprise (AD) */
 #define MGW_PHYSICAL_SMARTCARD 0x10u  /* .SmartCard */
 
+/* The bit of a physical store name (".GroupPolicy"), 0 for none known. */
+unsigned mgw_physical_bit(const char *name);
+/* The names of `bits`, comma-separated (".Default,.GroupPolicy"), appended. */
+void mgw_physical_names(unsigned bits, mgw_dbuf *out);
+
 /* Something in a store that is not a certificate the store can manage: it is
  * reported and left alone. */
 typedef struct {

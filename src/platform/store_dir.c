@@ -1,6 +1,10 @@
 /* The portable store back-end: a directory holding one certificate per file
  * (DER or PEM, named *.cer, *.crt, *.pem or *.der). Anything else in the
- * directory is reported and left alone. */
+ * directory is reported and left alone. Subdirectories named after the
+ * physical stores of a Windows logical store (.AuthRoot, .GroupPolicy,
+ * .Enterprise, .SmartCard) stand for them: their certificates are listed as
+ * ".GroupPolicy/NAME" with that physical store's bit, so that a directory
+ * copy of a machine's store shows what policy put there. */
 #include "platform/store.h"
 #include "crypto/digest.h"
 #include "platform/file.h"
@@ -75,7 +79,8 @@ static const char *not_an_entry(const char *name, int kind, uint64_t size)
     return NULL;
 }
 
-static int list_one(const dir_store *d, const char *name, mgw_store_listing *l)
+static int list_one(const dir_store *d, const char *name, unsigned physical,
+                    mgw_store_listing *l)
 {
     char *path = join(d->dir, name);
     if (path == NULL)
@@ -86,7 +91,8 @@ static int list_one(const dir_store *d, const char *name, mgw_store_listing *l)
     if (mgw_path_kind(path, false, &kind, &size) != MGW_OK)
         why = mgw_last_error();
     else
-        why = not_an_entry(name, kind, size);
+        why = not_an_entry(strrchr(name, '/') != NULL ? strrchr(name, '/') + 1 : name, kind,
+                           size);
     if (why == NULL) {
         mgw_dbuf der;
         mgw_dbuf_init(&der);
@@ -97,6 +103,7 @@ static int list_one(const dir_store *d, const char *name, mgw_store_listing *l)
         if (r == MGW_OK)
             r = mgw_store_item_from_der(der.p, der.len, name, &item);
         item.pem = pem;
+        item.physical = physical;
         if (r == MGW_OK)
             r = mgw_store_listing_add(l, &item);
         mgw_store_item_clear(&item);
@@ -113,20 +120,49 @@ static int list_one(const dir_store *d, const char *name, mgw_store_listing *l)
     return r;
 }
 
-static int dir_list(void *be, mgw_store_listing *out)
+/* List the directory `sub` of the store ("" for the store itself), whose
+ * entries are named "sub/NAME" and carry the bits `physical`. */
+static int list_dir(const dir_store *d, const char *sub, unsigned physical,
+                    mgw_store_listing *out)
 {
-    const dir_store *d = be;
+    char *dir = sub[0] == '\0' ? mgw_strdup(d->dir) : join(d->dir, sub);
     char **names = NULL;
     size_t n = 0;
-    int r = mgw_dir_list(d->dir, &names, &n);
-    if (r != MGW_OK)
-        return mgw_err_prefix(r, "the store directory");
+    int r = dir == NULL ? mgw_err(MGW_ERR_NO_MEMORY, NULL) : mgw_dir_list(dir, &names, &n);
+    if (r != MGW_OK && dir != NULL)
+        r = mgw_err_prefix(r, "the store directory");
     for (size_t i = 0; i < n; i++) {
-        if (r == MGW_OK)
-            r = list_one(d, names[i], out);
+        char *name = sub[0] == '\0' ? mgw_strdup(names[i]) : join(sub, names[i]);
+        int kind = MGW_PATH_MISSING;
+        uint64_t size;
+        char *path = name == NULL ? NULL : join(d->dir, name);
+        if (r == MGW_OK && (name == NULL || path == NULL))
+            r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+        unsigned bit = sub[0] == '\0' ? mgw_physical_bit(names[i]) : 0;
+        if (r == MGW_OK && bit != 0 && bit != MGW_PHYSICAL_DEFAULT &&
+            mgw_path_kind(path, false, &kind, &size) == MGW_OK && kind == MGW_PATH_DIR)
+            r = list_dir(d, names[i], bit, out);
+        else if (r == MGW_OK)
+            r = list_one(d, name, physical, out);
+        free(path);
+        free(name);
         free(names[i]);
     }
     free(names);
+    free(dir);
+    return r;
+}
+
+static int dir_list(void *be, mgw_store_listing *out)
+{
+    const dir_store *d = be;
+    int r = list_dir(d, "", 0, out);
+    /* A certificate is where any of its copies is: a copy at the top of the
+     * store does not make one that policy put there removable. */
+    for (size_t i = 0; r == MGW_OK && i < out->n; i++)
+        for (size_t j = 0; out->items[i].physical != 0 && j < out->n; j++)
+            if (memcmp(out->items[i].sha1, out->items[j].sha1, 20) == 0)
+                out->items[j].physical |= out->items[i].physical;
     return r;
 }
 
@@ -136,14 +172,19 @@ static int dir_add(void *be, const uint8_t *der, size_t n, const uint8_t sha1[20
     char name[45];
     mgw_hex_upper(sha1, 20, name);
     memcpy(name + 40, ".cer", 5);
-    char *path = join(d->dir, name);
-    if (path == NULL)
+    char *path = join(d->dir, name), *copy = mgw_strdup(name);
+    if (path == NULL || copy == NULL) {
+        free(path);
+        free(copy);
         return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    }
     /* Atomic and synced, and never over an existing file. */
     int r = mgw_file_write(path, der, n, 0);
     free(path);
-    if (r == MGW_OK && (*origin = mgw_strdup(name)) == NULL)
-        r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    if (r == MGW_OK)
+        *origin = copy;
+    else
+        free(copy);
     return r;
 }
 
@@ -156,8 +197,8 @@ static int dir_add_named(void *be, const uint8_t *der, size_t n, const uint8_t s
         return dir_add(be, der, n, sha1, origin);
     mgw_dbuf text;
     mgw_dbuf_init(&text);
-    char *path = join(d->dir, name);
-    int r = path == NULL ? mgw_err(MGW_ERR_NO_MEMORY, NULL) : MGW_OK;
+    char *path = join(d->dir, name), *copy = mgw_strdup(name);
+    int r = path == NULL || copy == NULL ? mgw_err(MGW_ERR_NO_MEMORY, NULL) : MGW_OK;
     if (r == MGW_OK && pem)
         r = mgw_pem_write("CERTIFICATE", der, n, &text);
     /* Atomic and synced, and never over an existing file. */
@@ -165,11 +206,13 @@ static int dir_add_named(void *be, const uint8_t *der, size_t n, const uint8_t s
         r = mgw_file_write(path, pem ? text.p : der, pem ? text.len : n, 0);
     free(path);
     mgw_dbuf_free(&text);
+    if (r != MGW_OK)
+        free(copy);
     if (r == MGW_ERR_EXISTS)
         return dir_add(be, der, n, sha1, origin);
     *renamed = false;
-    if (r == MGW_OK && (*origin = mgw_strdup(name)) == NULL)
-        r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    if (r == MGW_OK)
+        *origin = copy;
     return r;
 }
 
@@ -199,8 +242,12 @@ static int dir_remove(void *be, const mgw_store_item *item)
         r = mgw_err_prefix(r, path);
     if (r == MGW_OK)
         r = mgw_file_remove(path);
+    /* the directory that held it: the store's, or its physical-store subdirectory */
+    char *slash = r == MGW_OK ? strrchr(path, '/') : NULL;
+    if (slash != NULL)
+        *slash = '\0';
     if (r == MGW_OK)
-        r = mgw_dir_sync(d->dir);
+        r = mgw_dir_sync(slash != NULL ? path : d->dir);
     mgw_dbuf_free(&der);
     free(path);
     return r;

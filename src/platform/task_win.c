@@ -195,7 +195,6 @@ MGW_API int mgw_task_show(const char *name, char **xml)
 {
     if (xml == NULL)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_task_show: NULL argument");
-    *xml = NULL;
     int r = check_name(name);
     if (r != MGW_OK)
         return r;
@@ -222,7 +221,7 @@ MGW_API int mgw_task_show(const char *name, char **xml)
     }
     if (r == MGW_OK) {
         char *text = mgw_narrow(bxml, SysStringLen(bxml));
-        r = text == NULL ? MGW_ERR_NO_MEMORY : mgw_out_str(text, xml);
+        r = text == NULL ? mgw_err(MGW_ERR_NO_MEMORY, NULL) : mgw_out_str(text, xml);
         free(text);
     }
     if (task != NULL)

@@ -91,6 +91,8 @@ static void vindex_drop(mgw_regkey *k)
 
 static void vindex_add(mgw_regkey *k, size_t i)
 {
+    if (k->vals[i].name == NULL)
+        return; /* removed during a merge */
     size_t mask = k->n_vslots - 1;
     size_t at = (size_t)fold_hash(FNV_OFFSET, k->vals[i].name, strlen(k->vals[i].name)) & mask;
     while (k->vslots[at] != 0)
@@ -161,13 +163,15 @@ mgw_regval *mgw_regkey_find(const mgw_regkey *k, const char *name)
     if (k->vslots != NULL) {
         size_t mask = k->n_vslots - 1;
         size_t at = (size_t)fold_hash(FNV_OFFSET, name, strlen(name)) & mask;
-        for (; k->vslots[at] != 0; at = (at + 1) & mask)
-            if (mgw_regname_eq(k->vals[k->vslots[at] - 1].name, name))
+        for (; k->vslots[at] != 0; at = (at + 1) & mask) {
+            const mgw_regval *v = &k->vals[k->vslots[at] - 1];
+            if (v->name != NULL && mgw_regname_eq(v->name, name))
                 return &k->vals[k->vslots[at] - 1];
+        }
         return NULL;
     }
     for (size_t i = 0; i < k->n_vals; i++)
-        if (mgw_regname_eq(k->vals[i].name, name))
+        if (k->vals[i].name != NULL && mgw_regname_eq(k->vals[i].name, name))
             return &k->vals[i];
     return NULL;
 }
@@ -278,6 +282,34 @@ static void delete_value(mgw_regkey *k, const char *name)
     vindex_drop(k); /* the positions moved */
 }
 
+/* During a merge: the value goes at once for lookups, and leaves a hole in
+ * the array (name NULL) that compact_values closes at the end, so that many
+ * deletions from a key with many values stay linear. */
+static void remove_value(mgw_regkey *k, const char *name)
+{
+    mgw_regval *v = mgw_regkey_find(k, name);
+    if (v == NULL)
+        return;
+    val_free(v);
+    v->name = NULL;
+    v->data = NULL;
+    k->holes = true;
+}
+
+static void compact_values(mgw_regkey *k)
+{
+    if (!k->holes)
+        return;
+    size_t w = 0;
+    for (size_t i = 0; i < k->n_vals; i++)
+        if (k->vals[i].name != NULL)
+            k->vals[w++] = k->vals[i];
+    k->n_vals = w;
+    k->holes = false;
+    if (k->vslots != NULL && (k->n_vals < VINDEX_MIN_VALS || !vindex_build(k)))
+        vindex_drop(k); /* the positions moved */
+}
+
 int mgw_regstate_delete_value(mgw_regdoc *st, const char *path, const char *name)
 {
     mgw_regkey *k = mgw_regdoc_find(st, path);
@@ -324,6 +356,7 @@ struct tnode {
     tnode *parent, *child, *sibling;
     mnode *own;  /* the key with this path, or NULL */
     mnode *last; /* the last key at or below this path, or NULL */
+    bool linked; /* in its parent's child list (nodes with no key drop out) */
     size_t len;
     char part[]; /* one part of the path as written */
 };
@@ -413,6 +446,7 @@ static tnode *trie_get(order *o, const char *path, bool create, bool *oom)
             if (cur != NULL) {
                 found->sibling = cur->child;
                 cur->child = found;
+                found->linked = true;
             }
             o->all[o->n_tnodes++] = found;
             slot_put(o, found);
@@ -492,9 +526,15 @@ static mnode *order_add(order *o, mgw_regdoc *st, const char *path, const mgw_re
     list_insert_after(o, after, nn);
     nn->t = t;
     t->own = nn;
-    for (tnode *a = t; a != NULL; a = a->parent)
+    for (tnode *a = t; a != NULL; a = a->parent) {
+        if (!a->linked && a->parent != NULL) { /* back in its parent's child list */
+            a->sibling = a->parent->child;
+            a->parent->child = a;
+            a->linked = true;
+        }
         if (a->last == NULL || a->last->label < nn->label)
             a->last = nn;
+    }
     return nn;
 }
 
@@ -505,18 +545,52 @@ static mnode *order_find(order *o, const char *path)
     return t != NULL ? t->own : NULL;
 }
 
+/* The first node of a child list (from *link on) with a key at or below it;
+ * nodes without one are taken out of the list on the way (order_add puts
+ * them back), so that each is passed over once, not at every deletion. */
+static tnode *first_live(tnode **link)
+{
+    while (*link != NULL && (*link)->last == NULL) {
+        tnode *dead = *link;
+        *link = dead->sibling;
+        dead->sibling = NULL;
+        dead->linked = false;
+    }
+    return *link;
+}
+
 /* The next trie node after u in preorder within top's subtree, passing over
  * nodes with no key at or below them. */
 static tnode *next_live(tnode *u, const tnode *top)
 {
-    for (tnode *c = u->child; c != NULL; c = c->sibling)
-        if (c->last != NULL)
-            return c;
+    tnode *c = first_live(&u->child);
+    if (c != NULL)
+        return c;
     for (; u != top; u = u->parent)
-        for (tnode *c = u->sibling; c != NULL; c = c->sibling)
-            if (c->last != NULL)
-                return c;
+        if ((c = first_live(&u->sibling)) != NULL)
+            return c;
     return NULL;
+}
+
+static size_t tnode_depth(const tnode *t)
+{
+    size_t d = 0;
+    for (; t != NULL; t = t->parent)
+        d++;
+    return d;
+}
+
+/* The nearest common ancestor of a and b (NULL: none, different roots). */
+static const tnode *common_ancestor(const tnode *a, const tnode *b)
+{
+    size_t da = tnode_depth(a), db = tnode_depth(b);
+    for (; da > db; da--)
+        a = a->parent;
+    for (; db > da; db--)
+        b = b->parent;
+    while (a != b)
+        a = a->parent, b = b->parent;
+    return a;
 }
 
 /* Remove every key at or below `path`. */
@@ -536,7 +610,27 @@ static void order_delete(order *o, const char *path)
     /* ancestors whose last key went: the greatest of their own key and their
      * children's (an ancestor whose last key stays keeps it, and so do all
      * above it) */
+    mnode *gone = NULL, *before = NULL;
+    const tnode *lca = NULL;
+    bool below = false; /* `before` lies below the ancestor a */
     for (tnode *a = top->parent; a != NULL && a->last != NULL && a->last->dead; a = a->parent) {
+        /* No key below a comes after its last one, which goes: the nearest
+         * remaining key in front of it, when it lies below a, is the greatest
+         * left (deleting siblings from the last one back stays linear). The
+         * unlinked keys still point back at their neighbours. */
+        if (a->last != gone) {
+            gone = a->last;
+            for (before = gone->prev; before != &o->head && before->dead; before = before->prev)
+                ;
+            lca = before != &o->head ? common_ancestor(before->t, top) : NULL;
+            /* both are above top: a lies at or above lca when lca is deeper */
+            below = lca != NULL && tnode_depth(lca) >= tnode_depth(a);
+        }
+        below = below || a == lca;
+        if (below) {
+            a->last = before;
+            continue;
+        }
         mnode *best = a->own;
         for (tnode *c = a->child; c != NULL; c = c->sibling)
             if (c->last != NULL && !c->last->dead && (best == NULL || c->last->label > best->label))
@@ -568,6 +662,7 @@ static void order_finish(order *o, mgw_regdoc *st)
     size_t i = 0;
     for (mnode *m = o->head.next, *next; m != &o->head; m = next) {
         next = m->next;
+        compact_values(&m->key);
         st->keys[i++] = m->key;
         free(m);
     }
@@ -607,7 +702,7 @@ int mgw_regstate_merge(mgw_regdoc *st, const mgw_regdoc *reg)
         for (size_t j = 0; j < k->n_vals && r == MGW_OK; j++) {
             const mgw_regval *v = &k->vals[j];
             if (v->deleted)
-                delete_value(&m->key, v->name);
+                remove_value(&m->key, v->name);
             else
                 r = mgw_regkey_put(&m->key, v->name, v->type, v->data, v->len, false);
         }

@@ -485,22 +485,28 @@ static int find_binding(planner *pl)
     size_t found = 0;
     mgw_dbuf name;
     mgw_dbuf_init(&name);
-    for (size_t i = 0; i < pl->st->n_keys; i++) {
+    int r = MGW_OK;
+    for (size_t i = 0; i < pl->st->n_keys && r == MGW_OK; i++) {
         const mgw_regkey *k = &pl->st->keys[i];
         if (!is_child(k->path, SNI_BINDINGS))
             continue;
         /* HostnamePort names the binding; a key without it, by its own name */
         const mgw_regval *hp = mgw_regkey_find(k, "HostnamePort");
         name.len = 0;
-        if (hp == NULL)
-            mgw_dbuf_puts(&name, leaf(k->path));
-        if ((hp == NULL || mgw_regsz_to_utf8(hp->data, hp->len, &name) == MGW_OK) &&
-            mgw_dbuf_putc(&name, 0) == MGW_OK && mgw_regname_eq((char *)name.p, o->binding)) {
+        r = hp == NULL ? mgw_dbuf_puts(&name, leaf(k->path))
+                       : mgw_regsz_to_utf8(hp->data, hp->len, &name);
+        if (r == MGW_OK)
+            r = mgw_dbuf_putc(&name, 0);
+        if (r == MGW_OK && mgw_regname_eq((char *)name.p, o->binding)) {
             pl->binding = k;
             found++;
         }
+        if (r != MGW_ERR_NO_MEMORY)
+            r = MGW_OK; /* a HostnamePort that is no string names no binding */
     }
     mgw_dbuf_free(&name);
+    if (r != MGW_OK)
+        return mgw_err(r, NULL);
     if (found > 1)
         return mgw_err(MGW_ERR_REG_NO_BINDING,
                        "%zu SNI binding keys are for %s (by HostnamePort or key name); remove "

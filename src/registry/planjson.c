@@ -272,7 +272,7 @@ MGW_API int mgw_regplan_load(const uint8_t *json, size_t len, mgw_regplan_t **ou
     int r = mgw_regplan_from_json(json, len, p);
     if (r != MGW_OK) {
         mgw_regplan_free(&p);
-        return r;
+        return mgw_err_ensure(r);
     }
     *out = p;
     mgw_err_clear();

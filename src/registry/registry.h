@@ -46,6 +46,7 @@ typedef struct {
      * other than by mgw_regkey_put). */
     size_t cap_vals;
     size_t *vslots, n_vslots;
+    bool holes; /* values removed during a merge, not yet compacted */
 } mgw_regkey;
 
 /* A .reg document: its sections in file order. Used also as a registry state

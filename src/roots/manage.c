@@ -51,18 +51,24 @@ MGW_API int mgw_store_add_cert(mgw_store_t *s, const uint8_t *data, size_t len, 
     if (r == MGW_OK)
         mgw_thumb_sha1(&t, probe.sha1);
     bool present = r == MGW_OK && find(s, &t) != SIZE_MAX;
+    /* the thumbprint's copy first: once the file is written, nothing fails */
+    char *tp = NULL;
+    if (r == MGW_OK)
+        r = out_thumbprint(probe.sha1, thumbprint != NULL ? &tp : NULL);
     if (r == MGW_OK && !present)
         r = mgw_store_add(s, der.p, der.len, probe.sha1, &at);
     mgw_store_compact(s);
-    if (r == MGW_OK)
-        r = out_thumbprint(probe.sha1, thumbprint);
+    if (r == MGW_OK && thumbprint != NULL)
+        *thumbprint = tp;
+    else
+        mgw_free(tp);
     if (r == MGW_OK && added != NULL)
         *added = !present;
     mgw_store_item_clear(&probe);
     mgw_dbuf_free(&der);
     if (r == MGW_OK)
         mgw_err_clear();
-    return r;
+    return mgw_err_ensure(r);
 }
 
 MGW_API int mgw_store_remove_cert(mgw_store_t *s, const char *thumbprint)

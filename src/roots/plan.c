@@ -84,9 +84,13 @@ static int classify(const mgw_store_item *it, const plan_sets *s, bool remove_pr
     }
     const mgw_thumbref *p = mgw_thumbset_find(&s->prot, &t);
     row->prot = p != NULL ? (int)p->index : -1;
+    row->physical = it->physical;
     if (k != NULL) {
         found[k->index] = true;
         row->action = MGW_ROOT_KEEP;
+    } else if ((it->physical & MGW_PHYSICAL_POLICY) != 0) {
+        /* Group Policy or the enterprise store would put it back. */
+        row->action = MGW_ROOT_POLICY;
     } else if (p != NULL && !remove_protected && mgw_thumbset_find(&s->allow, &t) == NULL) {
         row->action = MGW_ROOT_PROTECTED;
     } else {
@@ -164,7 +168,8 @@ int mgw_rootplan_build(const mgw_store_item *items, size_t n, const mgw_rootopts
         r = collect_missing(p, opts, &sets, found);
     if (r == MGW_OK && p->n_missing > 0 && !opts->allow_missing)
         r = refuse_missing(p);
-    if (r == MGW_OK && p->counts[MGW_ROOT_KEEP] + p->counts[MGW_ROOT_PROTECTED] == 0)
+    if (r == MGW_OK &&
+        p->counts[MGW_ROOT_KEEP] + p->counts[MGW_ROOT_PROTECTED] + p->counts[MGW_ROOT_POLICY] == 0)
         r = mgw_err(MGW_ERR_ROOTS_KEEPS_NOTHING,
                     "the plan keeps no certificate: it would empty the store (%zu certificates)",
                     n);
@@ -228,7 +233,7 @@ MGW_API size_t mgw_rootplan_count(const mgw_rootplan_t *p, int action)
         return 0;
     if (action == 0)
         return p->n;
-    return action >= MGW_ROOT_KEEP && action <= MGW_ROOT_REMOVE ? p->counts[action] : 0;
+    return action >= MGW_ROOT_KEEP && action <= MGW_ROOT_POLICY ? p->counts[action] : 0;
 }
 
 MGW_API int mgw_rootplan_entry(const mgw_rootplan_t *p, size_t index, int *action,
@@ -242,6 +247,21 @@ MGW_API int mgw_rootplan_entry(const mgw_rootplan_t *p, size_t index, int *actio
     int r = mgw_out_strings(hex, thumbprint, p->rows[index].subject, subject, "", NULL);
     if (r == MGW_OK)
         *action = p->rows[index].action;
+    return r;
+}
+
+MGW_API int mgw_rootplan_entry_physical(const mgw_rootplan_t *p, size_t index, char **names)
+{
+    if (p == NULL || names == NULL || index >= p->n)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT,
+                       "mgw_rootplan_entry_physical: NULL argument or index out of range");
+    mgw_dbuf b;
+    mgw_dbuf_init(&b);
+    mgw_physical_names(p->rows[index].physical, &b);
+    mgw_dbuf_putc(&b, '\0');
+    int r = b.oom ? mgw_err(MGW_ERR_NO_MEMORY, NULL)
+                  : mgw_out_strings((const char *)b.p, names, "", NULL, "", NULL);
+    mgw_dbuf_free(&b);
     return r;
 }
 
@@ -264,17 +284,26 @@ MGW_API int mgw_rootplan_missing(const mgw_rootplan_t *p, size_t index, char **t
 
 static const char *action_name(int a)
 {
-    return a == MGW_ROOT_KEEP ? "keep" : a == MGW_ROOT_PROTECTED ? "protected" : "remove";
+    return a == MGW_ROOT_KEEP        ? "keep"
+           : a == MGW_ROOT_PROTECTED ? "protected"
+           : a == MGW_ROOT_POLICY    ? "policy"
+                                     : "remove";
 }
+
+/* The order entries are described in: kept, then policy, then removed. */
+static const int describe_order[] = {MGW_ROOT_KEEP, MGW_ROOT_PROTECTED, MGW_ROOT_POLICY,
+                                     MGW_ROOT_REMOVE};
 
 static void describe_text(const mgw_rootplan_t *p, mgw_dbuf *b)
 {
     mgw_dbuf_printf(b, "store: %s (%s): %zu certificate%s, %zu other entr%s\n", p->location,
                     p->kind, p->n, p->n == 1 ? "" : "s", p->n_skipped,
                     p->n_skipped == 1 ? "y" : "ies");
-    mgw_dbuf_printf(b, "plan: keep %zu, protected %zu, remove %zu\n", p->counts[MGW_ROOT_KEEP],
-                    p->counts[MGW_ROOT_PROTECTED], p->counts[MGW_ROOT_REMOVE]);
-    for (int a = MGW_ROOT_KEEP; a <= MGW_ROOT_REMOVE; a++) {
+    mgw_dbuf_printf(b, "plan: keep %zu, protected %zu, remove %zu, policy %zu\n",
+                    p->counts[MGW_ROOT_KEEP], p->counts[MGW_ROOT_PROTECTED],
+                    p->counts[MGW_ROOT_REMOVE], p->counts[MGW_ROOT_POLICY]);
+    for (size_t o = 0; o < sizeof(describe_order) / sizeof(describe_order[0]); o++) {
+        int a = describe_order[o];
         for (size_t i = 0; i < p->n; i++) {
             const mgw_plan_row *row = &p->rows[i];
             if (row->action != a)
@@ -283,6 +312,13 @@ static void describe_text(const mgw_rootplan_t *p, mgw_dbuf *b)
             mgw_hex_upper(row->sha1, 20, hex);
             mgw_dbuf_printf(b, "%-10s %s  %s  [%s]", action_name(a), hex, row->subject,
                             row->origin);
+            if (row->physical != 0 && row->physical != MGW_PHYSICAL_DEFAULT) {
+                mgw_dbuf_puts(b, "  in ");
+                mgw_physical_names(row->physical, b);
+            }
+            if (a == MGW_ROOT_POLICY)
+                mgw_dbuf_puts(b, "  (put there by Group Policy or the enterprise store: not "
+                                 "removed, policy puts it back)");
             if (row->prot >= 0 && a == MGW_ROOT_PROTECTED)
                 mgw_dbuf_printf(b, "  (Windows needs it: %s)", p->prot[row->prot].name);
             else if (row->prot >= 0 && a == MGW_ROOT_REMOVE)
@@ -316,9 +352,10 @@ static void describe_json(const mgw_rootplan_t *p, mgw_dbuf *b)
     json_pair(b, "kind", p->kind, true);
     mgw_dbuf_printf(b,
                     "\"counts\":{\"keep\":%zu,\"protected\":%zu,\"remove\":%zu,"
-                    "\"other\":%zu,\"missing\":%zu},\"entries\":[",
+                    "\"other\":%zu,\"missing\":%zu,\"policy\":%zu},\"entries\":[",
                     p->counts[MGW_ROOT_KEEP], p->counts[MGW_ROOT_PROTECTED],
-                    p->counts[MGW_ROOT_REMOVE], p->n_skipped, p->n_missing);
+                    p->counts[MGW_ROOT_REMOVE], p->n_skipped, p->n_missing,
+                    p->counts[MGW_ROOT_POLICY]);
     for (size_t i = 0; i < p->n; i++) {
         const mgw_plan_row *row = &p->rows[i];
         char hex[41];
@@ -327,9 +364,19 @@ static void describe_json(const mgw_rootplan_t *p, mgw_dbuf *b)
         json_pair(b, "action", action_name(row->action), true);
         json_pair(b, "sha1", hex, true);
         json_pair(b, "subject", row->subject, true);
-        json_pair(b, "origin", row->origin, row->prot >= 0);
-        if (row->prot >= 0)
+        json_pair(b, "origin", row->origin, false);
+        if (row->physical != 0) {
+            mgw_dbuf_puts(b, ",\"physical\":\"");
+            mgw_physical_names(row->physical, b);
+            mgw_dbuf_putc(b, '"');
+        }
+        if (row->action == MGW_ROOT_POLICY)
+            mgw_dbuf_puts(b, ",\"reason\":\"put there by Group Policy or the enterprise store: "
+                             "policy puts it back\"");
+        if (row->prot >= 0) {
+            mgw_dbuf_putc(b, ',');
             json_pair(b, "protected", p->prot[row->prot].name, false);
+        }
         mgw_dbuf_putc(b, '}');
     }
     mgw_dbuf_puts(b, "],\"other\":[");

@@ -1,6 +1,7 @@
 /* Carrying out a plan (backup, verify, remove) and restoring from a backup. */
 #include "roots/roots.h"
 #include "crypto/digest.h"
+#include "platform/file.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,11 +106,16 @@ MGW_API int mgw_roots_prune(mgw_store_t *s, const mgw_rootplan_t *plan, const ch
         if (plan->rows[i].action == MGW_ROOT_REMOVE)
             idx[k++] = plan->rows[i].item;
     reporter rp = {cb, ctx};
+    bool existed = mgw_path_exists(backup_path);
     int r = write_backup(s, idx, n, backup_path, flags);
+    bool written = r == MGW_OK;
     if (r == MGW_OK)
         r = mgw_store_fault_point(s, "backup-written", 0);
     if (r == MGW_OK)
         r = verify_backup(s, idx, n, backup_path);
+    /* nothing was removed: a backup this call made and could not verify goes */
+    if (r != MGW_OK && written && !existed)
+        mgw_file_discard(backup_path);
     if (r == MGW_OK)
         r = remove_all(s, idx, n, backup_path, &rp);
     mgw_store_compact(s);

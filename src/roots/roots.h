@@ -68,8 +68,9 @@ const mgw_protected_root *mgw_protected_roots(size_t *n);
 
 typedef struct {
     size_t item; /* index in the listing the plan was made from */
-    int action;  /* MGW_ROOT_KEEP, MGW_ROOT_PROTECTED or MGW_ROOT_REMOVE */
+    int action;  /* MGW_ROOT_KEEP, _PROTECTED, _REMOVE or _POLICY */
     int prot;    /* index in the protected table, or -1 */
+    unsigned physical; /* MGW_PHYSICAL_* bits of the item */
     uint8_t sha1[20];
     char *subject, *origin;
 } mgw_plan_row;
@@ -81,7 +82,7 @@ struct mgw_rootplan {
     const char *kind;
     mgw_plan_row *rows; /* one per listed certificate, in listing order */
     size_t n;
-    size_t counts[4];
+    size_t counts[MGW_ROOT_POLICY + 1];
     mgw_thumb *missing; /* keep-list entries not in the store */
     size_t n_missing;
     mgw_store_skipped *skipped;
@@ -89,8 +90,11 @@ struct mgw_rootplan {
     const mgw_protected_root *prot;
 };
 
-/* The pure planner: classify `items` against the keep-list and the protected
- * table. Refuses an empty keep-list, keep-list entries missing from the items
+/* Physical stores whose certificates policy puts back: a plan never removes them. */
+#define MGW_PHYSICAL_POLICY (MGW_PHYSICAL_GROUPPOLICY | MGW_PHYSICAL_ENTERPRISE)
+
+/* The pure planner: classify `items` against the keep-list, the physical
+ * stores they sit in and the protected table. Refuses an empty keep-list, keep-list entries missing from the items
  * (unless allowed), and a plan that keeps nothing. */
 int mgw_rootplan_build(const mgw_store_item *items, size_t n, const mgw_rootopts_t *opts,
                        const mgw_protected_root *prot, size_t n_prot, mgw_rootplan_t **out);

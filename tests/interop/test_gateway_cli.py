@@ -5,7 +5,9 @@ the re-prune task's XML file. The judges are the bytes of those files (every
 rollback or failed apply must leave them exactly as they were), OpenSSL for
 the certificates in the store, and the JSON status read by Python's json."""
 import filecmp
+import hashlib
 import json
+import re
 import os
 import shlex
 import shutil
@@ -155,11 +157,17 @@ def test_a_fault_in_the_middle_step_leaves_everything_as_it_was():
     out = p.stdout.splitlines()
     assert out[0].startswith("done     client-cert: added"), out
     assert out[1].startswith("done     registry: 3 values changed"), out
-    assert out[2].startswith("FAILED   iis"), out
+    assert out[2].startswith("FAILED   iis: "), out
+    # the reason on the account's own line, and what became of the step itself
+    err = p.stderr.strip().splitlines()[-1].replace("mgwauth: error: ", "")
+    assert out[2] == f"FAILED   iis: {err}; nothing of it changed (the step undid what it " \
+        "had begun)", (out[2], p.stderr)
     assert out[3] == "not run  roots", out
     assert out[4].startswith("undone   registry: 3 values restored"), out
     assert out[5].startswith("undone   client-cert: removed"), out
     assert out[6] == "stopped: everything is as it was before apply", out
+    assert out[7] == ("account: applied and undone: client-cert, registry; failed: iis (nothing "
+                      "of it changed); not run: roots; left applied: none"), out
     assert "changed since" in p.stderr or "drift" in p.stderr.lower(), p.stderr
     assert snapshot() == before
     assert not os.path.exists(path("plan", "applied.json"))
@@ -228,6 +236,52 @@ def test_a_crash_between_steps_leaves_a_record_rollback_undoes():
     assert "undone   registry: 3 values restored" in p.stdout, p.stdout
     assert snapshot() == ORIGINAL
     assert not os.path.exists(path("plan", "applied.json"))
+
+
+def test_a_crash_in_the_middle_of_any_step_is_undone_by_rollback():
+    """Each step records that it started (with what its undo needs) before
+    it changes anything; killed once the step has made its change but before
+    it is recorded as done, rollback still undoes it, and every byte is back."""
+    doc = [json.loads(l.rstrip(",")) for l in
+           open(path("plan", "plan.json")).read().splitlines()[1:-1]]
+    steps = [d["step"] for d in doc]
+    assert steps == ["client-cert", "registry", "iis", "roots"], steps
+    for step in steps:
+        assert snapshot() == ORIGINAL, step
+        env = dict(os.environ, MGWAUTH_TEST_EXIT_IN=step)
+        p = subprocess.run([MGW, "gateway", "apply", "--plan", "plan/plan.json"], cwd=TMP,
+                           capture_output=True, text=True, timeout=120, env=env)
+        assert p.returncode == 98, (step, p.returncode, p.stdout, p.stderr)
+        assert f"done     {step}" not in p.stdout, (step, p.stdout)
+        assert snapshot() != ORIGINAL, step
+        rec = json.loads(open(path("plan", "applied.json")).read().replace("\n", ""))
+        mine = [r for r in rec["steps"] if r["step"] == step]
+        assert mine and ("started" in mine[0] or "backup" in mine[0]), (step, rec)
+        if step == "client-cert":
+            assert mine[0]["started"] == "absent", rec
+        p = mgw("gateway", "rollback", "--plan", "plan/plan.json")
+        assert f"undone   {step}: nothing to undo" not in p.stdout, (step, p.stdout)
+        assert "rolled back" in p.stdout, (step, p.stdout)
+        assert snapshot() == ORIGINAL, (step, p.stdout)
+        assert not os.path.exists(path("plan", "applied.json")), step
+
+
+def test_a_crash_in_the_middle_of_a_step_of_a_second_apply_keeps_the_first_record():
+    """After a first apply, a second one (which changes nothing) killed in the
+    middle of each step: the step's "started" sits beside what the first apply
+    recorded, and rollback still undoes the first apply's changes."""
+    for step in ("client-cert", "registry", "iis", "roots"):
+        assert snapshot() == ORIGINAL, step
+        mgw("gateway", "apply", "--plan", "plan/plan.json")
+        env = dict(os.environ, MGWAUTH_TEST_EXIT_IN=step)
+        p = subprocess.run([MGW, "gateway", "apply", "--plan", "plan/plan.json"], cwd=TMP,
+                           capture_output=True, text=True, timeout=120, env=env)
+        assert p.returncode == 98, (step, p.returncode, p.stdout, p.stderr)
+        rec = json.loads(open(path("plan", "applied.json")).read().replace("\n", ""))
+        mine = [r for r in rec["steps"] if r["step"] == step][0]
+        assert "started" in mine and len(mine) > 2, (step, mine)
+        p = mgw("gateway", "rollback", "--plan", "plan/plan.json")
+        assert snapshot() == ORIGINAL, (step, p.stdout)
 
 
 def test_a_crash_in_a_second_apply_keeps_the_first_record():
@@ -350,11 +404,22 @@ def test_step_files_outside_the_plan_are_refused():
 
 
 def test_a_certificate_that_is_not_the_planned_one_is_never_added():
+    """Another certificate in place of the planned one: refused by its
+    fingerprint; and with the fingerprint in plan.json edited to match, still
+    never added (its thumbprint is not the planned one)."""
     mgw("ca", "create", "--subject", "CN=Other Root 3", "--key", "p256", "--password-file",
         "pw.txt", "--out", "other3")
     planned = open(path("plan", "client-cert", "client.cer"), "rb").read()
+    good = open(path("plan", "plan.json")).read()
     shutil.copy(path("other3", "ca.cer"), path("plan", "client-cert", "client.cer"))
     try:
+        p = mgw("gateway", "apply", "--plan", "plan/plan.json", check=False)
+        assert p.returncode == 1 and "plan/client-cert/client.cer was changed after planning" \
+            in p.stderr, p.stderr
+        assert p.stdout == "" and snapshot() == ORIGINAL, p.stdout
+        other = hashlib.sha256(open(path("other3", "ca.cer"), "rb").read()).hexdigest()
+        with open(path("plan", "plan.json"), "w") as f:
+            f.write(good.replace(hashlib.sha256(planned).hexdigest(), other))
         p = mgw("gateway", "apply", "--plan", "plan/plan.json", check=False)
         assert p.returncode == 1 and "not the planned" in p.stderr, p.stderr
         assert p.stdout.splitlines()[0].startswith("FAILED   client-cert"), p.stdout
@@ -363,6 +428,47 @@ def test_a_certificate_that_is_not_the_planned_one_is_never_added():
     finally:
         with open(path("plan", "client-cert", "client.cer"), "wb") as f:
             f.write(planned)
+        with open(path("plan", "plan.json"), "w") as f:
+            f.write(good)
+
+
+def test_every_step_file_is_fingerprinted_and_an_edited_one_is_refused():
+    """plan.json holds FIELD_sha256 beside every step file (as hashlib
+    computes it); apply and rollback refuse a plan whose step file was edited
+    after planning, naming the file, before anything runs; a step file without
+    its fingerprint is refused too."""
+    good = open(path("plan", "plan.json")).read()
+    doc = [json.loads(l.rstrip(",")) for l in good.splitlines()[1:-1]]
+    files = []
+    for step in doc:
+        for key, rel in step.items():
+            if key in ("cert", "plan", "desired", "backup", "keep", "remove", "xml", "list"):
+                data = open(path("plan", rel), "rb").read()
+                assert step[key + "_sha256"] == hashlib.sha256(data).hexdigest(), (step, key)
+                files.append(rel)
+    assert {"client-cert/client.cer", "registry/plan.json", "iis/applicationHost.config",
+            "iis/backup.config", "roots/keep.txt", "roots/remove.txt"} <= set(files), files
+    for rel in files:
+        original = open(path("plan", rel), "rb").read()
+        with open(path("plan", rel), "ab") as f:
+            f.write(b"\n")
+        try:
+            for verb in ("apply", "rollback"):
+                p = mgw("gateway", verb, "--plan", "plan/plan.json", check=False)
+                assert p.returncode == 1, (rel, verb, p.stdout)
+                assert f"plan/{rel} was changed after planning" in p.stderr, (rel, p.stderr)
+                assert p.stdout == "" and snapshot() == ORIGINAL, (rel, p.stdout)
+        finally:
+            with open(path("plan", rel), "wb") as f:
+                f.write(original)
+    stripped = re.sub(r', "remove_sha256": "[0-9a-f]{64}"', "", good)
+    assert stripped != good
+    with open(path("plan", "old.json"), "w") as f:
+        f.write(stripped)
+    p = mgw("gateway", "apply", "--plan", "plan/old.json", check=False)
+    assert p.returncode == 1 and "plan/roots/remove.txt has no fingerprint" in p.stderr, p.stderr
+    assert p.stdout == "" and snapshot() == ORIGINAL
+    os.remove(path("plan", "old.json"))
 
 
 def test_a_task_step_needs_windows_paths():

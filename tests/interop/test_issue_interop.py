@@ -286,5 +286,46 @@ def test_resume_refuses_outputs_of_another_ca_with_the_same_name():
                                  ec.ECDSA(cert.signature_hash_algorithm))
 
 
+def test_every_file_is_on_disk_before_its_name_and_the_directory_is_synced_before_the_lists():
+    """The crash-safety order, from a log of every fsync and rename (LD_PRELOAD):
+    each file of a row is fsynced before it is renamed into place (the rows'
+    renames are not followed by a directory sync each), the output directory
+    is synced after the last row's rename and before manifest.csv and
+    passwords.csv replace their files, and each of those is followed by a
+    directory sync of its own."""
+    lib = os.environ.get("MGW_SYNC_TRACE_LIB")
+    assert lib, "MGW_SYNC_TRACE_LIB (the sync_trace shim) is not set"
+    with Fleet() as f:
+        path = f.csv("upn\n" + "".join(f"s{i}@imagoverum.com\n" for i in range(40)))
+        log = f.p("trace.log")
+        env = dict(os.environ, LD_PRELOAD=lib, MGW_SYNC_TRACE=log)
+        p = subprocess.run([MGW, "cert", "issue", "--ca", f.p("ca", "ca.pfx"),
+                            "--ca-password-file", f.pw, "--batch", path, "--out", f.p("out"),
+                            "--jobs", "3", "--key", "p256"], env=env, capture_output=True,
+                           text=True)
+        assert p.returncode == 0, p.stderr
+        out = os.path.realpath(f.p("out"))
+        events = [line.rstrip("\n").split("\t") for line in open(log)]
+        synced, renamed, last_row, dir_syncs = set(), {}, -1, []
+        for i, (kind, a, b) in enumerate(events):
+            if kind == "fsync":
+                synced.add(a)
+                if a == out:
+                    dir_syncs.append(i)
+            elif kind == "rename":
+                assert a in synced, f"{b} was renamed into place before {a} was synced"
+                renamed[b] = i
+                if b.endswith((".pfx", ".cer")):
+                    last_row = i
+        rows = [n for n in renamed if n.endswith((".pfx", ".cer"))]
+        assert len(rows) == 80, len(rows)
+        manifest, passwords = renamed[out + "/manifest.csv"], renamed[out + "/passwords.csv"]
+        assert any(last_row < d < manifest for d in dir_syncs), "no directory sync after the rows"
+        for done in (manifest, passwords):
+            assert any(d > done for d in dir_syncs), "a list was not followed by a directory sync"
+        # no directory sync per row: the bulk writer syncs it once
+        assert len([d for d in dir_syncs if d < last_row]) <= 1, len(dir_syncs)
+
+
 if __name__ == "__main__":
     tap.main(globals())

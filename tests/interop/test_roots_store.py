@@ -112,7 +112,7 @@ def test_plan_agrees_with_openssl_on_every_certificate():
     with Store() as s:
         plan = s.plan("--keep", s.pasted())
         assert plan["counts"] == {"keep": 1, "protected": 0, "remove": len(plan["entries"]) - 1,
-                                  "other": 0, "missing": 0}, plan["counts"]
+                                  "other": 0, "missing": 0, "policy": 0}, plan["counts"]
         assert plan["kind"] == "directory" and plan["other"] == [] and plan["missing"] == []
         for e in plan["entries"]:
             path = os.path.join(s.store, e["origin"])
@@ -397,6 +397,120 @@ def test_store_remove_takes_every_copy_of_a_certificate():
         p = mgw("store", "remove", "--store", s.store, s.ours, check=False)
         assert p.returncode == 1
         one_error_line(p, "no certificate with thumbprint")
+
+
+def issued_pair(s):
+    """Two certificates issued by a CA of ours (not self-signed) put into the
+    store; their SHA-1 as cryptography computes it."""
+    pw = s.path("pw.txt")
+    mgw("ca", "create", "--subject", "CN=Move CA", "--key", "p256", "--password-file", pw,
+        "--out", s.path("ca"))
+    out = []
+    for i in (1, 2):
+        mgw("cert", "create", "--subject", f"CN=issued {i}", "--key", "p256", "--ca",
+            s.path("ca", "ca.pfx"), "--ca-password-file", pw, "--password-file", pw,
+            "--out", s.path(f"leaf{i}"))
+        shutil.copy(s.path(f"leaf{i}", "Certificate.cer"), os.path.join(s.store, f"leaf{i}.cer"))
+        c = load(s.path(f"leaf{i}", "Certificate.cer"))
+        assert c.issuer != c.subject
+        out.append(sha1(c))
+    return out
+
+
+def test_move_intermediates_moves_what_is_not_self_signed_and_restore_takes_it_back():
+    with Store() as s:
+        issued = issued_pair(s)
+        interm = s.path("interm")
+        os.mkdir(interm)
+        before = s.certs()
+        not_self = sorted(t for t, d in before.items()
+                          if x509.load_der_x509_certificate(d).issuer !=
+                          x509.load_der_x509_certificate(d).subject and t != s.ours)
+        assert not_self == sorted(issued), not_self
+        p = mgw("roots", "plan", "--store", s.store, "--keep", s.ours, "--move-intermediates",
+                "--intermediate-store", interm)
+        moves = [ln.split()[1] for ln in p.stdout.splitlines() if ln.startswith("move ")]
+        assert sorted(moves) == not_self, p.stdout
+        assert f"move: 2 of the removed certificates go to {interm}, not deleted" in p.stdout
+        p = mgw("roots", "plan", "--store", s.store, "--keep", s.ours, "--move-intermediates",
+                check=False)
+        assert p.returncode == 2 and "--intermediate-store" in p.stderr, p.stderr
+        p = mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--move-intermediates",
+                "--intermediate-store", interm, "--backup", s.path("b.pem.gz"))
+        assert "dry run" in p.stdout and os.listdir(interm) == [], p.stdout
+        backup = s.path("b.pem.gz")
+        p = mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--move-intermediates",
+                "--intermediate-store", interm, "--backup", backup, "--yes")
+        assert sorted(ln.split()[1] for ln in p.stdout.splitlines()
+                      if ln.startswith("copied ")) == not_self, p.stdout
+        assert list(s.certs()) == [s.ours]
+        in_ca = {sha1(load(os.path.join(interm, n))) for n in os.listdir(interm)}
+        assert in_ca == set(not_self), in_ca
+        with gzip.open(backup, "rt") as f:
+            assert set(not_self) <= set(re.findall(r"# sha1: ([0-9A-F]{40})\n", f.read()))
+        record = open(backup + ".moved.txt").read().splitlines()
+        assert record[1] == f"store {interm}" and sorted(record[2:]) == not_self, record
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
+        assert f"verified: {interm} holds none of the 2 moved certificates" in p.stdout, p.stdout
+        after = s.certs()
+        assert sorted(after) == sorted(before) and all(after[t] == before[t] for t in before)
+        assert os.listdir(interm) == []
+        # again: nothing to add, nothing to take out, still verified
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
+        assert "gone " in p.stdout and s.certs() == before and os.listdir(interm) == []
+
+
+def test_move_intermediates_takes_the_copies_back_when_the_prune_fails():
+    assert SHIM and os.path.exists(SHIM), "MGW_UNLINK_FAULT must name the unlink shim"
+    with Store() as s:
+        issued_pair(s)
+        interm = s.path("interm")
+        os.mkdir(interm)
+        before = s.certs()
+        order = [e for e in s.plan("--keep", s.ours)["entries"] if e["action"] == "remove"]
+        env = dict(os.environ, LD_PRELOAD=SHIM, MGW_FAIL_UNLINK="/" + order[0]["origin"])
+        p = mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--move-intermediates",
+                "--intermediate-store", interm, "--backup", s.path("b.pem.gz"), "--yes",
+                check=False, env=env)
+        assert p.returncode == 1, p.stdout
+        assert p.stdout.count("taken-back ") == 2, p.stdout
+        assert s.certs() == before and os.listdir(interm) == []
+
+
+def test_keep_cert_keeps_the_certificate_and_its_issuers_up_to_the_root():
+    """--keep-cert FILE: the client certificate's CA (the leaf itself is not
+    in the store), or a server certificate's chain: intermediate and root,
+    judged by cryptography's view of who issued whom."""
+    with Store() as s:
+        pw = s.path("pw.txt")
+        mgw("ca", "create", "--subject", "CN=Keep Root", "--key", "p256", "--password-file", pw,
+            "--out", s.path("kroot"))
+        mgw("cert", "create", "--subject", "CN=client", "--key", "p256", "--ca",
+            s.path("kroot", "ca.pfx"), "--ca-password-file", pw, "--password-file", pw,
+            "--out", s.path("client"))
+        shutil.copy(s.path("kroot", "ca.cer"), os.path.join(s.store, "kroot.cer"))
+        root = sha1(load(s.path("kroot", "ca.cer")))
+        client = load(s.path("client", "Certificate.cer"))
+        assert client.issuer == load(s.path("kroot", "ca.cer")).subject
+        plan = s.plan("--keep", s.ours, "--keep-cert", s.path("client", "Certificate.cer"))
+        kept = sorted(e["sha1"] for e in plan["entries"] if e["action"] == "keep")
+        assert kept == sorted([s.ours, root]), kept
+        assert plan["missing"] == []
+        # the leaf in the store too: both kept
+        shutil.copy(s.path("client", "Certificate.cer"), os.path.join(s.store, "client.cer"))
+        plan = s.plan("--keep-cert", s.path("client", "Certificate.cer"))
+        kept = sorted(e["sha1"] for e in plan["entries"] if e["action"] == "keep")
+        assert kept == sorted([sha1(client), root]), kept
+        # a certificate neither in the store nor issued by one in it
+        p = mgw("roots", "plan", "--store", s.store, "--keep-cert", s.path("me", "Certificate.cer"),
+                check=False)
+        assert p.returncode == 0, p.stderr  # ours is in the store
+        os.remove(os.path.join(s.store, "kroot.cer"))
+        os.remove(os.path.join(s.store, "client.cer"))
+        p = mgw("roots", "plan", "--store", s.store, "--keep", s.ours, "--keep-cert",
+                s.path("client", "Certificate.cer"), check=False)
+        assert p.returncode == 1, p.stdout
+        one_error_line(p, "neither it nor an issuer of it is in the store")
 
 
 if __name__ == "__main__":

@@ -107,6 +107,18 @@ class Passwords(unittest.TestCase):
                 mgwauth.password_generate(length)
 
 
+class Digests(unittest.TestCase):
+    def test_digests_agree_with_hashlib(self):
+        import hashlib
+        for data in (b"", b"abc", bytes(range(256)) * 300, b"x" * 55, b"y" * 64):
+            with self.subTest(len(data)):
+                self.assertEqual(mgwauth.digest_hex(data), hashlib.sha256(data).hexdigest())
+                self.assertEqual(mgwauth.digest_hex(data, mgwauth.Digest.SHA1),
+                                 hashlib.sha1(data).hexdigest())
+        with self.assertRaises(mgwauth.InvalidArgumentError):
+            mgwauth.digest_hex(b"x", 3)
+
+
 class FileSets(unittest.TestCase):
     def test_commit_writes_all(self):
         with support.TempDir() as d, mgwauth.FileSet() as fs:

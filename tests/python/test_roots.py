@@ -162,11 +162,43 @@ class Plans(unittest.TestCase):
                 self.assertEqual(e.action, Action.KEEP if keep else Action.REMOVE, e)
             j = plan.describe_json()
             self.assertEqual(j["counts"], {"keep": 1, "protected": 0, "remove": n - 1,
-                                           "other": 1, "missing": 0})
+                                           "other": 1, "missing": 0, "policy": 0})
             self.assertEqual([o["name"] for o in j["other"]], ["README.txt"])
             self.assertIn("plan: keep 1, protected 0, remove %d" % (n - 1), plan.describe())
             self.assertEqual(plan.missing, [])
             self.assertEqual(sorted(os.listdir(s.store)), before, "planning changes nothing")
+
+    def test_certificates_policy_put_there_are_reported_and_never_removed(self):
+        with StoreDir() as s:
+            crts = sorted(n for n in os.listdir(s.store) if n.endswith(".crt"))
+            os.mkdir(os.path.join(s.store, ".GroupPolicy"))
+            os.mkdir(os.path.join(s.store, ".Enterprise"))
+            shutil.copy(os.path.join(s.store, crts[0]), os.path.join(s.store, ".GroupPolicy"))
+            shutil.move(os.path.join(s.store, crts[1]), os.path.join(s.store, ".Enterprise"))
+            gp, ent = (sha1_of_file(os.path.join(s.store, d, c))
+                       for d, c in ((".GroupPolicy", crts[0]), (".Enterprise", crts[1])))
+            with mgwauth.Store.open_dir(s.store) as store:
+                plan = s.plan(store, s.ours)
+                where = {e.thumbprint: (e.action, plan.physical_stores(i))
+                         for i, e in enumerate(plan.entries)}
+                self.assertEqual(where[gp], (Action.POLICY, [".GroupPolicy"]))
+                self.assertEqual(where[ent], (Action.POLICY, [".Enterprise"]))
+                self.assertEqual(plan.count("policy"), 3)  # two copies of one, and one
+                self.assertEqual(where[s.ours], (Action.KEEP, []))
+                j = plan.describe_json()
+                self.assertEqual(j["counts"]["policy"], 3)
+                for e in j["entries"]:
+                    self.assertEqual(e["action"] == "policy", "physical" in e, e)
+                    if e["action"] == "policy":
+                        self.assertIn("policy puts it back", e["reason"])
+                removed = []
+                store.prune(plan, s.path("b.pem.gz"),
+                            on_event=lambda ev: removed.append(ev.thumbprint))
+                self.assertNotIn(gp, removed)
+                self.assertNotIn(ent, removed)
+                self.assertEqual(len(removed), len(crts) - 2)
+            self.assertEqual(sorted(os.listdir(s.store)),
+                             sorted([".Enterprise", ".GroupPolicy", "README.txt", crts[0], "me.cer"]))
 
     def test_refusals(self):
         typo = "A" * 40

@@ -12,6 +12,7 @@ LocalMachine\\Root whenever the store is opened (as root auto-update would),
 so after a prune the roots step FAILs again; and Wine 8's Task Scheduler
 gives a task's XML back without its action, so the root-autoupdate step
 cannot see the keep-list of the task it holds. Both are asserted as such."""
+import json
 import os
 import shutil
 import sys
@@ -121,6 +122,50 @@ def test_status_of_a_fresh_prefix_fails():
     assert steps["client-cert-expiry"] == "PASS", steps
 
 
+def test_roots_plan_and_prune_leave_policy_roots_and_move_intermediates():
+    """Standalone roots plan/prune on LocalMachine\\Root: the root in
+    .GroupPolicy is "policy" (where it sits, why it stays) and never removed;
+    a certificate in Root that is not self-signed is moved to
+    LocalMachine\\CA with --move-intermediates and roots restore takes it back
+    (judged by the crypt32 reader)."""
+    w = wine()
+    roots_before = w.roots()
+    w.mgw("ca", "create", "--subject", "CN=Move CA", "--key", "p256", "--password-file",
+          "pw.txt", "--out", "mvca")
+    w.mgw("cert", "create", "--subject", "CN=issued into Root", "--key", "p256", "--ca",
+          "mvca\\ca.pfx", "--ca-password-file", "pw.txt", "--password-file", "pw.txt",
+          "--out", "mvleaf")
+    w.mgw("store", "add", "--system-store", "LocalMachine\\Root", "mvleaf\\Certificate.cer")
+    issued = (w.roots() - roots_before).pop()
+    keep = sorted(roots_before - {POLICY})
+    with open(w.drive_c(os.path.join("mgw", "keep-move.txt")), "w") as f:
+        f.write("\r\n".join(keep) + "\r\n")
+    p = w.mgw("roots", "plan", "--system-store", "LocalMachine\\Root", "--keep-file",
+              "C:\\mgw\\keep-move.txt", "--json")
+    doc = json.loads(p.stdout)
+    entry = next(e for e in doc["entries"] if e["sha1"] == POLICY)
+    assert entry["action"] == "policy" and entry["physical"] == ".Default,.GroupPolicy", entry
+    assert "policy puts it back" in entry["reason"], entry
+    assert doc["counts"]["policy"] == 1 and doc["counts"]["remove"] == 1, doc["counts"]
+    p = w.mgw("roots", "prune", "--system-store", "LocalMachine\\Root", "--keep-file",
+              "C:\\mgw\\keep-move.txt", "--move-intermediates", "--backup",
+              "C:\\mgw\\move.pem.gz", "--yes")
+    assert f"copied     {issued}" in p.stdout and "-> LocalMachine\\CA" in p.stdout, p.stdout
+    assert f"removed     {issued}" in p.stdout, p.stdout
+    assert POLICY not in [l.split()[1] for l in p.stdout.splitlines()
+                          if l.startswith("removed ")], p.stdout
+    ca = w.wine(READER, "LocalMachine", "CA", "--list").stdout.decode().split()
+    assert issued in ca and issued not in w.roots() and POLICY in w.roots()
+    p = w.mgw("roots", "restore", "--system-store", "LocalMachine\\Root", "--backup",
+              "C:\\mgw\\move.pem.gz")
+    assert "verified: LocalMachine\\CA holds none of the 1 moved certificate" in p.stdout, \
+        p.stdout
+    ca = w.wine(READER, "LocalMachine", "CA", "--list").stdout.decode().split()
+    assert issued not in ca and issued in w.roots()
+    w.mgw("store", "remove", "--system-store", "LocalMachine\\Root", issued)
+    assert w.roots() == roots_before
+
+
 def test_a_fault_in_the_middle_step_leaves_the_prefix_as_it_was():
     w = wine()
     p = w.mgw(*PLAN, "--out", "plan")
@@ -140,6 +185,9 @@ def test_a_fault_in_the_middle_step_leaves_the_prefix_as_it_was():
     assert out[3:5] == ["not run  roots", "not run  task"], out
     assert out[5].startswith("undone   registry:") and out[6].startswith("undone   client-cert"), out
     assert out[7] == "stopped: everything is as it was before apply", out
+    assert out[8] == ("account: applied and undone: client-cert, registry; failed: iis (nothing "
+                      "of it changed); not run: roots, task; left applied: none"), out
+    assert "; nothing of it changed (the step undid what it had begun)" in out[2], out
     assert w.state() == before
     shutil.copyfile(os.path.join(ROOT, "tests", "data", "iis", "applicationHost.config"), w.iis)
 

@@ -29,7 +29,7 @@ from .errors import (BackupError, CheckError, CheckUrlError, CryptoError, DriftE
                      RootsError, StoreChangedError, ThumbprintError, TooLargeError,
                      WrongPasswordError, RegistryTypeError, StoreNameError, AccessDeniedError,
                      KeyNotAttachedError)
-from .files import (FileFlag, FileSet, file_sync_dir, password_generate, read_file,
+from .files import (FileFlag, FileSet, digest_hex, file_sync_dir, password_generate, read_file,
                     read_password_file, read_text_file, write_file)
 from .keys import Format, Key, KeyType, default_iterations
 from .pfx import (KeySpec, Pfx, PfxAlgorithm, PfxOptions, PfxPart, PfxProfile, load_pfx,
@@ -97,7 +97,7 @@ __all__ = [
     "Pfx", "PfxOptions", "PfxProfile", "PfxPart", "PfxAlgorithm", "KeySpec", "load_pfx",
     "write_pfx", "max_iterations",
     "FileSet", "FileFlag", "write_file", "read_file", "read_password_file", "password_generate",
-    "file_sync_dir", "read_text_file",
+    "file_sync_dir", "read_text_file", "digest_hex",
     "registry", "RegistryState", "RegistryOptions", "RegistryPlan", "RegFile", "TrustMode",
     "RegistrySyntaxError", "NoBindingError", "DriftError", "RegistryPlanError",
     "RegistryTypeError",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import os
-from ctypes import c_size_t, c_uint
+from ctypes import c_int, c_size_t, c_uint
 from typing import Union
 
 from . import _ffi
@@ -17,6 +17,7 @@ _ffi.declare({
     "mgw_password_file_read": (STATUS, [BYTES_IN, BUFFER_OUT, SIZE_OUT]),
     "mgw_text_file_read": (STATUS, [BYTES_IN, c_size_t, BUFFER_OUT, SIZE_OUT]),
     "mgw_password_generate": (STATUS, [c_size_t, BUFFER_OUT]),
+    "mgw_digest_hex": (STATUS, [c_int, BYTES_IN, c_size_t, BUFFER_OUT]),
     "mgw_fileset_new": (HANDLE, []),
     "mgw_fileset_free": (None, [HANDLE_OUT]),
     "mgw_fileset_add": (STATUS, [HANDLE, BYTES_IN, BYTES_IN, c_size_t, c_uint]),
@@ -75,6 +76,13 @@ def password_generate(length: int = 20) -> str:
     entropy source, drawn without bias from the letters and digits that
     cannot be mistaken for one another (no 0/O, 1/l/I)."""
     return _ffi.take_str(lib.mgw_password_generate, length)
+
+
+def digest_hex(data: bytes, digest: int = 2) -> str:
+    """The SHA-256 (digest 2, Digest.SHA256) or SHA-1 (1) of ``data`` as
+    lower-case hex, as sha256sum prints it (since 1.1)."""
+    data = bytes(data)
+    return _ffi.take_str(lib.mgw_digest_hex, int(digest), data, len(data))
 
 
 class FileSet(_ffi.Handle):

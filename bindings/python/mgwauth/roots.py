@@ -51,6 +51,7 @@ _ffi.declare({
     "mgw_rootplan_free": (None, [HANDLE_OUT]),
     "mgw_rootplan_count": (c_size_t, [HANDLE, c_int]),
     "mgw_rootplan_entry": (STATUS, [HANDLE, c_size_t, POINTER(c_int), BUFFER_OUT, BUFFER_OUT]),
+    "mgw_rootplan_entry_physical": (STATUS, [HANDLE, c_size_t, BUFFER_OUT]),
     "mgw_rootplan_missing_count": (c_size_t, [HANDLE]),
     "mgw_rootplan_missing": (STATUS, [HANDLE, c_size_t, BUFFER_OUT]),
     "mgw_rootplan_describe": (STATUS, [HANDLE, c_int, BUFFER_OUT]),
@@ -76,6 +77,7 @@ class RootAction(enum.IntEnum):
     KEEP = 1  # on the keep-list
     PROTECTED = 2  # a protected root, kept
     REMOVE = 3  # to be removed
+    POLICY = 4  # put there by Group Policy or the enterprise store: kept (since 1.1)
 
 
 class RootsEventType(enum.IntEnum):
@@ -212,7 +214,8 @@ class Store(_ffi.Handle):
     def physical_stores(self, index: int) -> List[str]:
         """The physical stores of a Windows system store that hold the
         ``index``-th certificate (".Default", ".AuthRoot", ".GroupPolicy",
-        ".Enterprise", ".SmartCard"); [] for directory stores."""
+        ".Enterprise", ".SmartCard"); in a directory store, the subdirectory
+        of that name that holds a copy of it ([] for none)."""
         with _ffi.using(self):
             text = _ffi.take_str(lib.mgw_store_cert_physical, self, index)
         return text.split(",") if text else []
@@ -338,7 +341,8 @@ class RootOptions(_ffi.Handle):
 
 
 class RootPlan(_ffi.Described):
-    """Every certificate of a store classified as keep, protected or remove.
+    """Every certificate of a store classified as keep, protected, remove or
+    policy (put there by Group Policy or the enterprise store, never removed).
     ``describe()`` / ``describe_json()``: counts, entries, protected roots by
     name, other entries of the store and missing keep-list entries."""
 
@@ -370,6 +374,13 @@ class RootPlan(_ffi.Described):
                                                      byref(action))
                 result.append(RootPlanEntry(RootAction(action.value), thumbprint, subject))
         return result
+
+    def physical_stores(self, index: int) -> List[str]:
+        """Where the ``index``-th entry sits (".Default", ".GroupPolicy", ...);
+        entries in ".GroupPolicy" or ".Enterprise" are RootAction.POLICY."""
+        with _ffi.using(self):
+            text = _ffi.take_str(lib.mgw_rootplan_entry_physical, self, index)
+        return text.split(",") if text else []
 
     @property
     def missing(self) -> List[str]:
