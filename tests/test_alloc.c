@@ -570,6 +570,17 @@ static int c_thumbprint(void)
         mgw_free(s);
     else
         CHECK(s == UNTOUCHED, "output written");
+    if (r != MGW_OK)
+        return r;
+    char *hex = UNTOUCHED;
+    r = mgw_digest_hex(MGW_DIGEST_SHA256, (const uint8_t *)"abc", 3, &hex);
+    if (r == MGW_OK) {
+        CHECK(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0,
+              "SHA-256 of abc");
+        mgw_free(hex);
+    } else {
+        CHECK(hex == UNTOUCHED, "output written");
+    }
     return r;
 }
 
@@ -617,6 +628,14 @@ static int c_store_and_plan(void)
             if (r == MGW_OK) {
                 char *tp = UNTOUCHED;
                 r = str_out(mgw_rootplan_missing(p, 0, &tp), &tp);
+            }
+            if (r == MGW_OK) {
+                char *names = UNTOUCHED;
+                r = mgw_rootplan_entry_physical(p, 0, &names);
+                if (r == MGW_OK)
+                    mgw_free(names);
+                else
+                    CHECK(names == UNTOUCHED, "output written");
             }
             mgw_rootplan_free(&p);
         } else {
@@ -1537,11 +1556,12 @@ static const alloc_case cases[] = {
      "mgw_rootopts_add_keep mgw_rootopts_allow_protected mgw_rootopts_set_remove_protected "
      "mgw_rootopts_set_allow_missing"},
     {"mgw_roots_protected", c_roots_protected, 0, "mgw_roots_protected mgw_roots_protected_count"},
-    {"mgw_thumbprint_normalize", c_thumbprint, 0, "mgw_thumbprint_normalize"},
+    {"mgw_thumbprint_normalize, mgw_digest_hex", c_thumbprint, 0,
+     "mgw_thumbprint_normalize mgw_digest_hex"},
     {"mgw_store_open_dir, mgw_rootplan_compute and its accessors", c_store_and_plan, 0,
      "mgw_store_open_dir mgw_store_free mgw_rootplan_compute mgw_rootplan_describe "
      "mgw_rootplan_free mgw_rootplan_count mgw_rootplan_entry mgw_rootplan_missing_count "
-     "mgw_rootplan_missing"},
+     "mgw_rootplan_missing mgw_rootplan_entry_physical"},
     {"directory store accessors", c_store_accessors, 0,
      "mgw_store_cert_count mgw_store_cert mgw_store_cert_physical mgw_store_other_count "
      "mgw_store_other mgw_store_cert_der mgw_store_cert_has_key"},
