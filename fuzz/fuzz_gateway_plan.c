@@ -3,7 +3,8 @@
  * which reads DIR/plan.json and DIR/applied.json. Any input must either be
  * refused with a "line N: ..." message or parse into at most
  * GWPLAN_MAX_STEPS steps, each with a "step" field and NUL-terminated
- * names and values; nothing leaks either way (build with tools/gwplan.c).
+ * names and values; nothing leaks either way (build with tools/gwplan.c and
+ * tools/json.c).
  */
 #include "../tools/gwplan.h"
 

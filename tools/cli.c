@@ -137,6 +137,43 @@ const char *cli_value(cli_opt *opts, size_t n, const char *name)
     return o != NULL && o->count > 0 ? o->values[0] : NULL;
 }
 
+bool cli_key_type(const char *name, int *type)
+{
+    static const struct {
+        const char *name;
+        int type;
+    } keys[] = {{"rsa2048", MGW_KEY_RSA2048}, {"rsa3072", MGW_KEY_RSA3072},
+                {"rsa4096", MGW_KEY_RSA4096}, {"p256", MGW_KEY_P256},
+                {"p384", MGW_KEY_P384}};
+    for (size_t i = 0; i < N(keys); i++)
+        if (strcmp(keys[i].name, name) == 0) {
+            *type = keys[i].type;
+            return true;
+        }
+    return false;
+}
+
+bool cli_pfx_profile(const char *name, int *profile)
+{
+    if (strcmp(name, "compat") != 0 && strcmp(name, "modern") != 0)
+        return false;
+    *profile = strcmp(name, "modern") == 0 ? MGW_PFX_PROFILE_MODERN : MGW_PFX_PROFILE_COMPAT;
+    return true;
+}
+
+bool cli_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *v)
+{
+    char *end;
+    if (*s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    unsigned long x = strtoul(s, &end, 10);
+    if (*end != '\0' || errno == ERANGE || x < lo || x > hi)
+        return false;
+    *v = x;
+    return true;
+}
+
 int cli_parse(int argc, char **argv, cli_opt *opts, size_t n_opts, const char **pos,
               size_t max_pos, size_t *n_pos)
 {
@@ -180,6 +217,13 @@ int cli_parse(int argc, char **argv, cli_opt *opts, size_t n_opts, const char **
         o->values[o->count++] = v;
     }
     return 0;
+}
+
+int cli_parse_options(int argc, char **argv, cli_opt *opts, size_t n_opts)
+{
+    const char *pos[1];
+    size_t n_pos;
+    return cli_parse(argc, argv, opts, n_opts, pos, 0, &n_pos);
 }
 
 int cli_read(const char *path, uint8_t **data, size_t *len)

@@ -10,6 +10,9 @@
 
 #define EXIT_USAGE 2
 
+/* The number of elements of an array. */
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
 #if defined(__MINGW_PRINTF_FORMAT)
 #define CLI_PRINTF(a, b) __attribute__((format(__MINGW_PRINTF_FORMAT, a, b)))
 #elif defined(__GNUC__)
@@ -38,12 +41,28 @@ typedef struct {
     bool seen;
 } cli_opt;
 
+/* An option of a command's table: OPT("out", true, false) is --out VALUE,
+ * given at most once. */
+#define OPT(name, takes_value, repeatable) {name, takes_value, repeatable, {0}, 0, false}
+
 /* Parse argv against opts; positional arguments go to pos (at most max_pos).
  * Returns 0 or prints the problem and returns EXIT_USAGE. */
 int cli_parse(int argc, char **argv, cli_opt *opts, size_t n_opts, const char **pos,
               size_t max_pos, size_t *n_pos);
+/* cli_parse for a command that takes no positional arguments. */
+int cli_parse_options(int argc, char **argv, cli_opt *opts, size_t n_opts);
 cli_opt *cli_get(cli_opt *opts, size_t n, const char *name);
 const char *cli_value(cli_opt *opts, size_t n, const char *name);
+
+/* Values of options several commands take. Each returns false for a value
+ * it does not know; the caller words the usage error. */
+#define CLI_KEY_NAMES "rsa2048, rsa3072, rsa4096, p256 or p384"
+/* --key NAME: one of CLI_KEY_NAMES as MGW_KEY_*. */
+bool cli_key_type(const char *name, int *type);
+/* --profile compat|modern as MGW_PFX_PROFILE_*. */
+bool cli_pfx_profile(const char *name, int *profile);
+/* A whole number from lo to hi: decimal digits only. */
+bool cli_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *v);
 
 /* Read a whole input file (at most 16 MiB) or print why not and return non-zero. */
 int cli_read(const char *path, uint8_t **data, size_t *len);
@@ -59,35 +78,45 @@ char *cli_path(const char *dir, const char *base, const char *ext);
 /* A file base name: non-empty, no path separators, not "." or "..". */
 bool cli_valid_base(const char *base);
 
-int cmd_cert(int argc, char **argv);
-int cmd_ca(int argc, char **argv);
-int cmd_issue(int argc, char **argv);
-/* pfx */
-int cmd_pfx(int argc, char **argv);
+/* The commands, one function per entry of the table in commands.c. Each
+ * gets the arguments after its command word(s) ("mgwauth cert create A B":
+ * argc 2, argv {A, B}). */
+int cmd_cert_create(int argc, char **argv);
+int cmd_cert_sign(int argc, char **argv);
+int cmd_cert_issue(int argc, char **argv);
+int cmd_cert_show(int argc, char **argv);
+int cmd_ca_create(int argc, char **argv);
+int cmd_pfx_show(int argc, char **argv);
+int cmd_pfx_convert(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_registry_plan(int argc, char **argv);
+int cmd_registry_apply(int argc, char **argv);
+int cmd_registry_rollback(int argc, char **argv);
+int cmd_iis_show(int argc, char **argv);
+int cmd_iis_plan(int argc, char **argv);
+int cmd_iis_apply(int argc, char **argv);
+int cmd_iis_rollback(int argc, char **argv);
+int cmd_roots_plan(int argc, char **argv);
+int cmd_roots_prune(int argc, char **argv);
+int cmd_roots_restore(int argc, char **argv);
+int cmd_store_list(int argc, char **argv);
+int cmd_store_add(int argc, char **argv);
+int cmd_store_remove(int argc, char **argv);
+int cmd_store_import_pfx(int argc, char **argv);
+int cmd_task_xml(int argc, char **argv);
+int cmd_task_install(int argc, char **argv);
+int cmd_task_remove(int argc, char **argv);
+int cmd_task_show(int argc, char **argv);
+int cmd_gateway_status(int argc, char **argv);
+int cmd_gateway_plan(int argc, char **argv);
+int cmd_gateway_apply(int argc, char **argv);
+int cmd_gateway_rollback(int argc, char **argv);
 
-/* registry */
-int cmd_registry(int argc, char **argv);
-
-/* IIS configuration */
-int cmd_iis(int argc, char **argv);
-
-/* roots, task, store */
-int cmd_roots(int argc, char **argv);
-int cmd_task(int argc, char **argv);
-/* task install|remove|show (argv[0] is the subcommand) */
-int cli_task_scheduler(int argc, char **argv);
-int cmd_store(int argc, char **argv);
 /* Open the store of --store DIR or --system-store LOCATION\NAME (exactly one
  * of them among opts); prints the problem and returns non-zero on failure. */
 int cli_open_store(cli_opt *opts, size_t n, mgw_store_t **store);
-
-/* gateway check */
-int cmd_check(int argc, char **argv);
 /* The client certificate, key and chain of a PFX into check options. */
 int cli_check_load_client(mgw_checkopts_t *opts, const char *path, const char *pwfile);
-
-/* gateway status, plan, apply, rollback */
-int cmd_gateway(int argc, char **argv);
 
 /* One command (or subcommand) of the tool: see the table in commands.c. */
 typedef struct {
@@ -96,7 +125,8 @@ typedef struct {
     const char *synopsis, *text;
 } cli_command;
 
-/* Run argv[0] [argv[1]] from the table, or print its usage for --help. */
+/* Run argv[0] [argv[1]] from the table, or print its usage for --help. The
+ * table is the one place that maps command words to functions. */
 int cli_dispatch(int argc, char **argv);
 /* The usage of every command. */
 void cli_print_usage(FILE *f);

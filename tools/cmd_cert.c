@@ -6,31 +6,13 @@
 #include <string.h>
 #include <time.h>
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_OUTPUTS 4
-
-static int key_type_from_name(const char *s)
-{
-    static const struct {
-        const char *name;
-        int type;
-    } k[] = {{"rsa2048", MGW_KEY_RSA2048}, {"rsa3072", MGW_KEY_RSA3072},
-             {"rsa4096", MGW_KEY_RSA4096}, {"p256", MGW_KEY_P256},
-             {"p384", MGW_KEY_P384}};
-    for (size_t i = 0; i < N(k); i++)
-        if (strcmp(k[i].name, s) == 0)
-            return k[i].type;
-    return 0;
-}
 
 static int parse_uint(const char *opt, const char *s, unsigned long lo, unsigned long hi,
                       unsigned long *v)
 {
-    char *end;
-    unsigned long x = strtoul(s, &end, 10);
-    if (*s < '0' || *s > '9' || *end != '\0' || x < lo || x > hi)
+    if (!cli_uint(s, lo, hi, v))
         return cli_usage("--%s must be a whole number from %lu to %lu, not '%s'", opt, lo, hi, s);
-    *v = x;
     return 0;
 }
 
@@ -269,12 +251,11 @@ static int pfx_options(job *j, cli_opt *o, size_t n)
 {
     int r = MGW_OK;
     const char *profile = cli_value(o, n, "profile"), *v;
-    if (profile != NULL && strcmp(profile, "compat") != 0 && strcmp(profile, "modern") != 0)
+    int p;
+    if (profile != NULL && !cli_pfx_profile(profile, &p))
         return cli_usage("--profile must be compat or modern, not '%s'", profile);
     if (profile != NULL)
-        r = mgw_pfxopts_set_profile(j->pfxopts, strcmp(profile, "modern") == 0
-                                                    ? MGW_PFX_PROFILE_MODERN
-                                                    : MGW_PFX_PROFILE_COMPAT);
+        r = mgw_pfxopts_set_profile(j->pfxopts, p);
     unsigned long it;
     if (r == MGW_OK && (v = cli_value(o, n, "iterations")) != NULL) {
         if (parse_uint("iterations", v, 1, mgw_pfx_max_iterations(), &it) != 0)
@@ -313,8 +294,6 @@ static int add_chain(job *j)
     return r == MGW_OK ? 0 : cli_fail(r, "--chain");
 }
 
-#define OPT(name, value, repeat) {name, value, repeat, {0}, 0, false}
-
 /* cert create and ca create share everything but defaults. */
 static int create(int argc, char **argv, bool ca)
 {
@@ -333,11 +312,10 @@ static int create(int argc, char **argv, bool ca)
         OPT("keyspec", true, false),       OPT("csp", true, false),
         OPT("machine-keyset", false, false), OPT("import-cer", true, false),
     };
-    size_t n = N(o), npos;
-    const char *pos[1];
+    size_t n = N(o);
     bool issued;
     mgw_store_t *store = NULL;
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     if (cli_value(o, n, "subject") == NULL)
         return cli_usage("--subject is required");
@@ -353,10 +331,9 @@ static int create(int argc, char **argv, bool ca)
     if (cli_get(o, n, "chain")->seen && !issued)
         return cli_usage("--chain needs the issuing CA");
     const char *kname = cli_value(o, n, "key");
-    int ktype = kname != NULL ? key_type_from_name(kname) : MGW_KEY_RSA2048;
-    if (ktype == 0)
-        return cli_usage("--key must be rsa2048, rsa3072, rsa4096, p256 or p384, not '%s'",
-                         kname);
+    int ktype = MGW_KEY_RSA2048;
+    if (kname != NULL && !cli_key_type(kname, &ktype))
+        return cli_usage("--key must be " CLI_KEY_NAMES ", not '%s'", kname);
     int pathlen = 0;
     if (cli_value(o, n, "pathlen") != NULL) {
         char *end;
@@ -438,7 +415,7 @@ done:
     return rc;
 }
 
-static int sign(int argc, char **argv)
+int cmd_cert_sign(int argc, char **argv)
 {
     cli_opt o[] = {
         OPT("csr", true, false),      OPT("subject", true, false), OPT("upn", true, true),
@@ -448,10 +425,9 @@ static int sign(int argc, char **argv)
         OPT("ca-password-file", true, false),
         OPT("out", true, false),      OPT("name", true, false),    OPT("force", false, false),
     };
-    size_t n = N(o), npos;
-    const char *pos[1];
+    size_t n = N(o);
     bool issued;
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     if (cli_value(o, n, "csr") == NULL || cli_value(o, n, "out") == NULL)
         return cli_usage("cert sign needs --csr, the issuing CA and --out");
@@ -506,7 +482,7 @@ static bool is_pfx(const uint8_t *data, size_t len)
     return r == MGW_OK || r == MGW_ERR_PFX_MAC;
 }
 
-static int show(int argc, char **argv)
+int cmd_cert_show(int argc, char **argv)
 {
     cli_opt o[] = {OPT("json", false, false)};
     const char *pos[1];
@@ -542,24 +518,12 @@ static int show(int argc, char **argv)
     return 0;
 }
 
-int cmd_cert(int argc, char **argv)
+int cmd_cert_create(int argc, char **argv)
 {
-    if (argc < 1)
-        return cli_usage("cert needs a subcommand: create, sign or show");
-    if (strcmp(argv[0], "create") == 0)
-        return create(argc - 1, argv + 1, false);
-    if (strcmp(argv[0], "sign") == 0)
-        return sign(argc - 1, argv + 1);
-    if (strcmp(argv[0], "show") == 0)
-        return show(argc - 1, argv + 1);
-    if (strcmp(argv[0], "issue") == 0)
-        return cmd_issue(argc - 1, argv + 1);
-    return cli_usage("unknown cert subcommand '%s'", argv[0]);
+    return create(argc, argv, false);
 }
 
-int cmd_ca(int argc, char **argv)
+int cmd_ca_create(int argc, char **argv)
 {
-    if (argc < 1 || strcmp(argv[0], "create") != 0)
-        return cli_usage("ca needs the subcommand create");
-    return create(argc - 1, argv + 1, true);
+    return create(argc, argv, true);
 }

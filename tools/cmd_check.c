@@ -5,9 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define OPT(name, value, repeat) {name, value, repeat, {0}, 0, false}
-
 /* Client certificate, key and chain from the PFX into the options. */
 int cli_check_load_client(mgw_checkopts_t *opts, const char *path, const char *pwfile)
 {

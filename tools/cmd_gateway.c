@@ -2,24 +2,14 @@
  * the procedure, one step per line with PASS, WARN or FAIL, the evidence and
  * the command that fixes it. Every step uses the library's own planners: a
  * step passes when its planner has nothing left to change. */
-#include "cli.h"
-#include "gwplan.h"
+#include "gateway.h"
+#include "json.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#ifdef _WIN32
-#include <direct.h>
-#define getcwd _getcwd
-#else
-#include <unistd.h>
-#endif
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define OPT(name, value, repeat) {name, value, repeat, {0}, 0, false}
 
 enum { PASS, WARN, FAIL };
 static const char *const status_names[] = {"PASS", "WARN", "FAIL"};
@@ -71,34 +61,13 @@ static const char *why(int r)
     return d[0] != '\0' ? d : mgw_strerror(r);
 }
 
-/* What gateway status reads, and how. */
-typedef struct {
-    cli_opt *o;
-    size_t n;
-    bool live;
-    const char *client_cert, *store, *registry_file, *iis_config, *task_xml, *keep_file;
-    const char *issuer_store, *site, *task_name;
-    mgw_cert_t *cert;
-    char *thumb;
-} inputs;
-
-static const char *val(const inputs *in, const char *name)
-{
-    return cli_value(in->o, in->n, name);
-}
-
-static bool flag(const inputs *in, const char *name)
-{
-    return cli_get(in->o, in->n, name)->seen;
-}
-
 static const char *root_store_name(const inputs *in)
 {
     return in->issuer_store != NULL ? in->issuer_store : "Root";
 }
 
 /* A Windows system store ("LocalMachine\\Root", "CurrentUser/My") or a directory. */
-static bool is_system_store(const char *name)
+bool gw_is_system_store(const char *name)
 {
     static const char *const locations[] = {"LocalMachine", "CurrentUser"};
     for (size_t i = 0; i < N(locations); i++) {
@@ -112,14 +81,14 @@ static bool is_system_store(const char *name)
     return false;
 }
 
-static int open_store(const char *name, mgw_store_t **store)
+int gw_open_store(const char *name, mgw_store_t **store)
 {
-    return is_system_store(name) ? mgw_store_open_system(name, store)
+    return gw_is_system_store(name) ? mgw_store_open_system(name, store)
                                  : mgw_store_open_dir(name, store);
 }
 
 /* Whether the store's listing holds the certificate with SHA-1 `tp`. */
-static bool store_holds(const mgw_store_t *store, const char *tp)
+bool gw_store_holds(const mgw_store_t *store, const char *tp)
 {
     bool there = false;
     for (size_t i = 0; i < mgw_store_cert_count(store) && !there; i++) {
@@ -137,7 +106,7 @@ static int open_trust_store(const inputs *in, bool issuer, mgw_store_t **store, 
 {
     if (in->store != NULL) {
         snprintf(label, size, "%s", in->store);
-        return open_store(in->store, store);
+        return gw_open_store(in->store, store);
     }
     snprintf(label, size, "LocalMachine\\%s", issuer ? root_store_name(in) : "Root");
     return mgw_store_open_system(label, store);
@@ -218,7 +187,7 @@ static void step_expiry(const inputs *in, report *rep)
 }
 
 /* The registry options of the procedure (as gateway plan uses them). */
-static int registry_options(const inputs *in, mgw_regopts_t *opts)
+int gw_registry_options(const inputs *in, mgw_regopts_t *opts)
 {
     int r = MGW_OK;
     if (val(in, "binding") != NULL)
@@ -234,7 +203,7 @@ static int registry_options(const inputs *in, mgw_regopts_t *opts)
     return r;
 }
 
-static int read_registry(const inputs *in, mgw_regstate_t *st)
+int gw_read_registry(const inputs *in, mgw_regstate_t *st)
 {
     if (in->live)
         return mgw_regstate_read_live(st, NULL);
@@ -253,7 +222,7 @@ static int registry_changes(const inputs *in, const mgw_regstate_t *st, bool aut
 {
     mgw_regopts_t *opts = mgw_regopts_new();
     mgw_regplan_t *plan = NULL;
-    int r = opts == NULL ? MGW_ERR_NO_MEMORY : registry_options(in, opts);
+    int r = opts == NULL ? MGW_ERR_NO_MEMORY : gw_registry_options(in, opts);
     if (r == MGW_OK && autoupdate)
         r = mgw_regopts_set_root_autoupdate(opts, 1, 0);
     if (r == MGW_OK)
@@ -277,7 +246,7 @@ static int step_registry(const inputs *in, report *rep)
     }
     mgw_regstate_t *st = mgw_regstate_new();
     size_t base = 0, with_policy = 0;
-    int r = st == NULL ? MGW_ERR_NO_MEMORY : read_registry(in, st);
+    int r = st == NULL ? MGW_ERR_NO_MEMORY : gw_read_registry(in, st);
     if (r == MGW_OK)
         r = registry_changes(in, st, false, &base);
     if (r == MGW_OK)
@@ -322,24 +291,36 @@ static void binding_cert_hash(const inputs *in, char hex[41])
     mgw_regopts_t *opts = mgw_regopts_new();
     mgw_regplan_t *plan = NULL;
     char *json = NULL;
-    int r = st == NULL || opts == NULL ? MGW_ERR_NO_MEMORY : read_registry(in, st);
+    int r = st == NULL || opts == NULL ? MGW_ERR_NO_MEMORY : gw_read_registry(in, st);
     if (r == MGW_OK)
-        r = registry_options(in, opts);
+        r = gw_registry_options(in, opts);
     if (r == MGW_OK)
         r = mgw_regplan_compute(opts, st, &plan);
     if (r == MGW_OK)
         r = mgw_regplan_describe(plan, MGW_DESCRIBE_JSON, &json);
-    const char *p = r == MGW_OK ? strstr(json, "\"value\": \"SslCertHash\"") : NULL;
-    if (p != NULL && (p = strstr(p, "\"data\": \"")) != NULL) {
-        p += strlen("\"data\": \"");
+    json_value doc = {0};
+    char err[200];
+    if (r == MGW_OK && json_parse(json, strlen(json), &doc, err, sizeof(err)) == 0) {
+        /* the SslCertHash item's data, as it is now (before) or as planned */
+        const json_value *items = json_get(&doc, "items"), *data = NULL;
+        for (size_t i = 0; items != NULL && items->type == JSON_ARRAY && i < items->count; i++) {
+            const json_value *it = &items->items[i];
+            const char *value = json_get_string(it, "value");
+            if (data == NULL && value != NULL && strcmp(value, "SslCertHash") == 0)
+                data = json_get(json_get(it, "before"), "data") != NULL
+                           ? json_get(json_get(it, "before"), "data")
+                           : json_get(json_get(it, "after"), "data");
+        }
         size_t n = 0;
+        const char *p = data != NULL && data->type == JSON_STRING ? data->text : "";
         while (n < 40 && ((p[n] >= '0' && p[n] <= '9') || (p[n] >= 'a' && p[n] <= 'f') ||
                           (p[n] >= 'A' && p[n] <= 'F'))) {
             hex[n] = (char)(p[n] >= 'a' ? p[n] - 32 : p[n]);
             n++;
         }
-        hex[n == 40 && p[40] == '"' ? 40 : 0] = '\0';
+        hex[n == 40 && p[40] == '\0' ? 40 : 0] = '\0';
     }
+    json_free(&doc);
     mgw_free(json);
     mgw_regplan_free(&plan);
     mgw_regopts_free(&opts);
@@ -373,7 +354,7 @@ static mgw_cert_t *find_cert(mgw_store_t *store, const char *tp, const mgw_cert_
 /* The root (in the trust store) of the binding's server certificate (in
  * --server-store, or LocalMachine\\My with --live): root[] gets its SHA-1, or
  * "" with why[] saying why not. */
-static void server_root(const inputs *in, char root[41], char *why_not, size_t size)
+void gw_server_root(const inputs *in, char root[41], char *why_not, size_t size)
 {
     char hash[41], label[512];
     root[0] = '\0';
@@ -388,7 +369,7 @@ static void server_root(const inputs *in, char root[41], char *why_not, size_t s
     }
     mgw_store_t *my = NULL, *trust = NULL;
     mgw_cert_t *cur = NULL;
-    if (open_store(server_store, &my) != MGW_OK ||
+    if (gw_open_store(server_store, &my) != MGW_OK ||
         open_trust_store(in, false, &trust, label, sizeof(label)) != MGW_OK) {
         snprintf(why_not, size, "%s", mgw_last_error());
     } else if ((cur = find_cert(my, hash, NULL)) == NULL) {
@@ -493,7 +474,7 @@ static void step_roots(const inputs *in, report *rep)
     if (r == MGW_OK && in->thumb != NULL)
         r = mgw_rootopts_add_keep(opts, in->thumb);
     char server[41], why_not[600];
-    server_root(in, server, why_not, sizeof(why_not));
+    gw_server_root(in, server, why_not, sizeof(why_not));
     if (r == MGW_OK && server[0] != '\0')
         r = mgw_rootopts_add_keep(opts, server);
     if (r == MGW_OK)
@@ -740,7 +721,21 @@ static void print_report(const report *rep, bool json, int worst)
     printf("%s\n", status_names[worst]);
 }
 
-static int load_cert(inputs *in)
+inputs gw_inputs(cli_opt *o, size_t n)
+{
+    inputs in = {.o = o, .n = n};
+    in.client_cert = val(&in, "client-cert");
+    in.store = val(&in, "store");
+    in.registry_file = val(&in, "registry-file");
+    in.iis_config = val(&in, "iis-config");
+    in.keep_file = val(&in, "keep-file");
+    in.issuer_store = val(&in, "issuer-store");
+    in.site = val(&in, "site");
+    in.task_name = val(&in, "task-name") != NULL ? val(&in, "task-name") : "mgwauth roots prune";
+    return in;
+}
+
+int gw_load_cert(inputs *in)
 {
     uint8_t *data = NULL;
     size_t len = 0;
@@ -753,36 +748,24 @@ static int load_cert(inputs *in)
     return r == MGW_OK ? 0 : cli_fail(r, in->client_cert);
 }
 
-static int gateway_status(int argc, char **argv)
+int cmd_gateway_status(int argc, char **argv)
 {
     cli_opt o[] = {
-        OPT("live", false, false),          OPT("json", false, false),
-        OPT("registry-file", true, false),  OPT("store", true, false),
-        OPT("iis-config", true, false),     OPT("task-xml", true, false),
-        OPT("task-name", true, false),      OPT("client-cert", true, false),
-        OPT("keep-file", true, false),      OPT("issuer-store", true, false),
-        OPT("site", true, false),           OPT("binding", true, false),
-        OPT("disable-tls13", false, false), OPT("negotiate-client-cert", false, false),
-        OPT("url", true, false),            OPT("pfx", true, false),
-        OPT("server-store", true, false),
-        OPT("password-file", true, false),  OPT("cafile", true, false),
-        OPT("insecure", false, false),      OPT("connect-to", true, false),
+        GW_INPUT_OPTS,
+        OPT("json", false, false),
+        OPT("url", true, false),
+        OPT("pfx", true, false),
+        OPT("password-file", true, false),
+        OPT("cafile", true, false),
+        OPT("insecure", false, false),
+        OPT("connect-to", true, false),
     };
-    size_t n = N(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    size_t n = N(o);
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
-    inputs in = {.o = o, .n = n};
+    inputs in = gw_inputs(o, n);
     in.live = flag(&in, "live");
-    in.client_cert = val(&in, "client-cert");
-    in.store = val(&in, "store");
-    in.registry_file = val(&in, "registry-file");
-    in.iis_config = val(&in, "iis-config");
     in.task_xml = val(&in, "task-xml");
-    in.keep_file = val(&in, "keep-file");
-    in.issuer_store = val(&in, "issuer-store");
-    in.site = val(&in, "site");
-    in.task_name = val(&in, "task-name") != NULL ? val(&in, "task-name") : "mgwauth roots prune";
     if (in.live && in.registry_file != NULL)
         return cli_usage("--live and --registry-file exclude each other");
     if ((val(&in, "url") != NULL) != (val(&in, "pfx") != NULL) ||
@@ -790,7 +773,7 @@ static int gateway_status(int argc, char **argv)
         return cli_usage("the gateway check needs --url URL, --pfx FILE and --password-file F");
     if (val(&in, "url") != NULL && flag(&in, "insecure") == (val(&in, "cafile") != NULL))
         return cli_usage("the gateway check needs exactly one of --cafile FILE and --insecure");
-    if (in.client_cert != NULL && load_cert(&in) != 0)
+    if (in.client_cert != NULL && gw_load_cert(&in) != 0)
         return 1;
     report rep = {0};
     step_client_cert(&in, &rep);
@@ -808,1741 +791,4 @@ static int gateway_status(int argc, char **argv)
     mgw_free(in.thumb);
     mgw_cert_free(&in.cert);
     return worst == FAIL ? 1 : 0;
-}
-
-/* ---------------------------------------------------------------------- */
-/* A failure already reported on stderr. */
-#define REPORTED (-100000)
-
-/* gateway plan: the steps in order, each with its own files in OUT/<step>/ */
-
-/* A JSON string of a value the plan file holds (no control characters). */
-static int put_json(mgw_fileset_t *fs, char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-    CLI_PRINTF(5, 6);
-
-static int put_json(mgw_fileset_t *fs, char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-{
-    (void)fs;
-    char tmp[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    int w = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (w < 0 || (size_t)w >= sizeof(tmp))
-        return MGW_ERR_TOO_LARGE;
-    if (*len + (size_t)w + 1 > *cap) {
-        size_t ncap = (*cap + (size_t)w + 1) * 2;
-        char *nb = realloc(*buf, ncap);
-        if (nb == NULL)
-            return MGW_ERR_NO_MEMORY;
-        *buf = nb;
-        *cap = ncap;
-    }
-    memcpy(*buf + *len, tmp, (size_t)w + 1);
-    *len += (size_t)w;
-    return MGW_OK;
-}
-
-/* value escaped for a JSON string into out (control characters refused). */
-static int escape(const char *value, char *out, size_t size)
-{
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)value; *p != '\0'; p++) {
-        if (*p < 0x20 || *p == 0x7f || n + 3 >= size) {
-            fprintf(stderr, "mgwauth: error: '%s': %s\n", value,
-                    n + 3 >= size ? "too long for the plan" : "a control character");
-            return REPORTED;
-        }
-        if (*p == '"' || *p == '\\')
-            out[n++] = '\\';
-        out[n++] = (char)*p;
-    }
-    out[n] = '\0';
-    return MGW_OK;
-}
-
-#define PLAN_MAX_FILES 32
-
-/* The fields of a plan step that name a file in the plan's directory; each
- * comes with FIELD_sha256, its SHA-256 when planned. */
-static const char *const step_file_fields[] = {"cert", "plan", "desired", "backup",
-                                               "keep", "remove", "xml", "list"};
-
-static bool is_file_field(const char *k)
-{
-    for (size_t f = 0; f < N(step_file_fields); f++)
-        if (strcmp(k, step_file_fields[f]) == 0)
-            return true;
-    return false;
-}
-
-typedef struct {
-    mgw_fileset_t *fs;
-    const char *dir;
-    unsigned force;
-    char *json;
-    size_t len, cap, steps;
-    /* the SHA-256 of every staged file, by its path in the plan directory */
-    char *staged[PLAN_MAX_FILES], *sha256[PLAN_MAX_FILES];
-    size_t n_staged;
-} plan_out;
-
-/* Stage OUT/rel with data, and remember its SHA-256 for the step line. */
-static int stage(plan_out *po, const char *rel, const uint8_t *data, size_t len, unsigned extra)
-{
-    if (po->n_staged == PLAN_MAX_FILES) {
-        fprintf(stderr, "mgwauth: error: more than %d plan files\n", PLAN_MAX_FILES);
-        return REPORTED;
-    }
-    char *path = cli_path(po->dir, rel, ""), *hex = NULL;
-    if (path == NULL)
-        return MGW_ERR_NO_MEMORY;
-    int r = mgw_digest_hex(MGW_DIGEST_SHA256, data, len, &hex);
-    if (r == MGW_OK)
-        r = mgw_fileset_add(po->fs, path, data, len, po->force | extra);
-    if (r == MGW_OK && (po->staged[po->n_staged] = strdup(rel)) == NULL)
-        r = MGW_ERR_NO_MEMORY;
-    if (r == MGW_OK)
-        po->sha256[po->n_staged++] = hex;
-    else
-        mgw_free(hex);
-    free(path);
-    return r;
-}
-
-static void plan_out_free(plan_out *po)
-{
-    for (size_t i = 0; i < po->n_staged; i++) {
-        free(po->staged[i]);
-        mgw_free(po->sha256[i]);
-    }
-    po->n_staged = 0;
-}
-
-static const char *staged_sha256(const plan_out *po, const char *rel)
-{
-    for (size_t i = 0; i < po->n_staged; i++)
-        if (strcmp(po->staged[i], rel) == 0)
-            return po->sha256[i];
-    return NULL;
-}
-
-/* A step's target as apply finds it from any directory: a relative path
- * joined to the current directory; "live", "scheduler", system stores and
- * absolute paths as they are. NULL when out of memory or no directory. */
-static char *absolute_target(const char *v)
-{
-    bool as_is = strcmp(v, "live") == 0 || strcmp(v, "scheduler") == 0 || is_system_store(v) ||
-                 v[0] == '/';
-#ifdef _WIN32
-    as_is = as_is || v[0] == '\\' ||
-            (((v[0] | 0x20) >= 'a' && (v[0] | 0x20) <= 'z') && v[1] == ':' &&
-             (v[2] == '\\' || v[2] == '/'));
-#endif
-    if (as_is)
-        return strdup(v);
-    char cwd[4096];
-    if (getcwd(cwd, sizeof(cwd)) == NULL) {
-        fprintf(stderr, "mgwauth: error: the current directory: %s\n", strerror(errno));
-        return NULL;
-    }
-    if (strncmp(v, "./", 2) == 0)
-        v += 2;
-    return cli_path(cwd, v, "");
-}
-
-/* One step line: pairs of name, value (NULL-terminated list); the targets
- * (store, target, backup_dir) are written as absolute paths. */
-static int step_line(plan_out *po, const char *name, ...)
-{
-    char esc[4200];
-    int r = put_json(po->fs, &po->json, &po->len, &po->cap, "%s{\"step\": \"%s\"",
-                     po->steps > 0 ? ",\n" : "", name);
-    va_list ap;
-    va_start(ap, name);
-    for (const char *k; r == MGW_OK && (k = va_arg(ap, const char *)) != NULL;) {
-        const char *v = va_arg(ap, const char *);
-        char *abs = NULL;
-        if (strcmp(k, "store") == 0 || strcmp(k, "target") == 0 || strcmp(k, "backup_dir") == 0) {
-            if ((abs = absolute_target(v)) == NULL) {
-                r = REPORTED;
-                break;
-            }
-            v = abs;
-        }
-        r = escape(v, esc, sizeof(esc));
-        free(abs);
-        if (r == MGW_OK)
-            r = put_json(po->fs, &po->json, &po->len, &po->cap, ", \"%s\": \"%s\"", k, esc);
-        const char *sha = is_file_field(k) ? staged_sha256(po, v) : NULL;
-        if (r == MGW_OK && sha != NULL)
-            r = put_json(po->fs, &po->json, &po->len, &po->cap, ", \"%s_sha256\": \"%s\"", k,
-                         sha);
-    }
-    va_end(ap);
-    if (r == MGW_OK)
-        r = put_json(po->fs, &po->json, &po->len, &po->cap, "}");
-    po->steps++;
-    return r;
-}
-
-static int plan_client_cert(const inputs *in, plan_out *po)
-{
-    uint8_t *der = NULL;
-    size_t len = 0;
-    int r = mgw_cert_export(in->cert, MGW_FORMAT_DER, &der, &len);
-    if (r == MGW_OK)
-        r = stage(po, "client-cert/client.cer", der, len, 0);
-    mgw_free(der);
-    /* on the machine into the binding's issuer store when there is one */
-    char issuer[128];
-    const char *target = in->store;
-    if (in->live && in->issuer_store != NULL) {
-        snprintf(issuer, sizeof(issuer), "LocalMachine\\%s", in->issuer_store);
-        target = issuer;
-    }
-    if (r == MGW_OK)
-        r = step_line(po, "client-cert", "cert", "client-cert/client.cer", "store", target,
-                      "thumbprint", in->thumb, (char *)NULL);
-    printf("1. client-cert: %s into %s\n", in->thumb, target);
-    return r;
-}
-
-static int plan_registry(const inputs *in, plan_out *po, bool autoupdate, size_t *changes)
-{
-    mgw_regstate_t *st = mgw_regstate_new();
-    mgw_regopts_t *opts = mgw_regopts_new();
-    mgw_regplan_t *plan = NULL;
-    int r = st == NULL || opts == NULL ? MGW_ERR_NO_MEMORY : read_registry(in, st);
-    if (r == MGW_OK)
-        r = registry_options(in, opts);
-    if (r == MGW_OK && autoupdate)
-        r = mgw_regopts_set_root_autoupdate(opts, 1, 0);
-    if (r == MGW_OK)
-        r = mgw_regplan_compute(opts, st, &plan);
-    static const struct {
-        int which;
-        const char *name;
-    } files[] = {{MGW_REGPLAN_SECURITY, "registry/security.reg"},
-                 {MGW_REGPLAN_ROLLBACK, "registry/rollback.reg"},
-                 {MGW_REGPLAN_BACKUP, "registry/backup.reg"}};
-    for (size_t i = 0; r == MGW_OK && i < N(files); i++) {
-        uint8_t *data = NULL;
-        size_t len = 0;
-        r = mgw_regplan_reg_file(plan, files[i].which, &data, &len);
-        if (r == MGW_OK)
-            r = stage(po, files[i].name, data, len, 0);
-        mgw_free(data);
-    }
-    char *json = NULL;
-    if (r == MGW_OK)
-        r = mgw_regplan_describe(plan, MGW_DESCRIBE_JSON, &json);
-    if (r == MGW_OK)
-        r = stage(po, "registry/plan.json", (const uint8_t *)json, strlen(json), 0);
-    if (r == MGW_OK)
-        r = step_line(po, "registry", "plan", "registry/plan.json", "target",
-                      in->live ? "live" : in->registry_file,
-                      (char *)NULL);
-    if (r == MGW_OK) {
-        *changes = mgw_regplan_change_count(plan);
-        printf("2. registry: %zu %s in %s\n", *changes, cli_plural(*changes, "change", "changes"),
-               in->live ? "the registry" : in->registry_file);
-    }
-    mgw_free(json);
-    mgw_regplan_free(&plan);
-    mgw_regopts_free(&opts);
-    mgw_regstate_free(&st);
-    return r;
-}
-
-static int plan_iis(const inputs *in, plan_out *po)
-{
-    uint8_t *data = NULL, *out = NULL;
-    size_t len = 0, out_len = 0;
-    mgw_iisconfig_t *cfg = NULL;
-    mgw_iisopts_t *opts = mgw_iisopts_new();
-    mgw_iisplan_t *plan = NULL;
-    char *json = NULL;
-    int r = opts == NULL ? MGW_ERR_NO_MEMORY
-                         : mgw_file_read(in->iis_config, mgw_iis_max_file_size(), &data, &len);
-    if (r == MGW_OK)
-        r = mgw_iisconfig_parse(data, len, &cfg);
-    if (r == MGW_OK && in->site != NULL)
-        r = mgw_iisopts_set_site(opts, in->site);
-    if (r == MGW_OK)
-        r = mgw_iisopts_set_disable_tls13(opts, flag(in, "disable-tls13"));
-    if (r == MGW_OK)
-        r = mgw_iisopts_set_cert_in_handshake(opts, flag(in, "negotiate-client-cert"));
-    if (r == MGW_OK)
-        r = mgw_iisplan_compute(opts, cfg, &plan);
-    if (r == MGW_OK)
-        r = mgw_iisplan_output(plan, MGW_IISPLAN_DESIRED, &out, &out_len);
-    if (r == MGW_OK)
-        r = stage(po, "iis/applicationHost.config", out, out_len, MGW_FILE_PRIVATE);
-    mgw_free(out);
-    out = NULL;
-    if (r == MGW_OK)
-        r = mgw_iisplan_output(plan, MGW_IISPLAN_BACKUP, &out, &out_len);
-    if (r == MGW_OK)
-        r = stage(po, "iis/backup.config", out, out_len, MGW_FILE_PRIVATE);
-    if (r == MGW_OK)
-        r = mgw_iisplan_describe(plan, MGW_DESCRIBE_JSON, &json);
-    if (r == MGW_OK)
-        r = stage(po, "iis/plan.json", (const uint8_t *)json, strlen(json), 0);
-    if (r == MGW_OK)
-        r = step_line(po, "iis", "plan", "iis/plan.json", "desired", "iis/applicationHost.config",
-                      "backup", "iis/backup.config", "target", in->live ? "live" : in->iis_config,
-                      (char *)NULL);
-    if (r == MGW_OK)
-        printf("3. iis: %zu %s in %s\n", mgw_iisplan_change_count(plan),
-               cli_plural(mgw_iisplan_change_count(plan), "change", "changes"), in->iis_config);
-    mgw_free(json);
-    mgw_free(out);
-    mgw_iisplan_free(&plan);
-    mgw_iisopts_free(&opts);
-    mgw_iisconfig_free(&cfg);
-    mgw_free(data);
-    return r;
-}
-
-/* The root plan of a store: the keep-list and the client certificate kept. */
-static int root_plan(const char *store_dir, const uint8_t *keep, size_t keep_len,
-                     const char *keep_name, const char *thumb, mgw_store_t **store,
-                     mgw_rootplan_t **plan)
-{
-    mgw_rootopts_t *opts = mgw_rootopts_new();
-    int r = opts == NULL ? MGW_ERR_NO_MEMORY
-                         : mgw_rootopts_add_keep_file(opts, keep, keep_len, keep_name);
-    if (r == MGW_OK && thumb != NULL)
-        r = mgw_rootopts_add_keep(opts, thumb);
-    if (r == MGW_OK)
-        r = mgw_rootopts_set_allow_missing(opts, 1);
-    if (r == MGW_OK)
-        r = open_store(store_dir, store);
-    if (r == MGW_OK)
-        r = mgw_rootplan_compute(*store, opts, plan);
-    size_t policy = r == MGW_OK ? mgw_rootplan_count(*plan, MGW_ROOT_POLICY) : 0;
-    if (policy > 0)
-        printf("   kept: %zu %s that Group Policy or the enterprise store put there (policy "
-               "puts %s back)\n",
-               policy, cli_plural(policy, "certificate", "certificates"),
-               policy == 1 ? "it" : "them");
-    mgw_rootopts_free(&opts);
-    return r;
-}
-
-/* The thumbprints a root plan removes, one per line (free()). */
-static char *removals(const mgw_rootplan_t *plan)
-{
-    size_t n = mgw_rootplan_count(plan, 0), len = 0;
-    char *list = calloc(n * 41 + 1, 1);
-    for (size_t i = 0; list != NULL && i < n; i++) {
-        int action = 0;
-        char *tp = NULL;
-        if (mgw_rootplan_entry(plan, i, &action, &tp, NULL) == MGW_OK && action == MGW_ROOT_REMOVE) {
-            len += (size_t)sprintf(list + len, "%s\n", tp);
-        }
-        mgw_free(tp);
-    }
-    return list;
-}
-
-/* Certificates in the trust store that are not self-signed (a cause of IIS
- * 403.16) are copied to the intermediate store before the prune removes
- * them from the trust store: moved, not deleted. Each goes in as
- * intermediates/SHA1.cer; intermediates/move.txt lists them. */
-static int plan_intermediates(const inputs *in, plan_out *po, const char *target)
-{
-    mgw_store_t *store = NULL;
-    char *list = NULL;
-    size_t len = 0, n = 0;
-    int r = open_store(in->store, &store);
-    size_t count = r == MGW_OK ? mgw_store_cert_count(store) : 0;
-    if (r == MGW_OK && (list = calloc(count * 41 + 1, 1)) == NULL)
-        r = MGW_ERR_NO_MEMORY;
-    for (size_t i = 0; r == MGW_OK && i < count; i++) {
-        uint8_t *der = NULL;
-        size_t der_len = 0;
-        mgw_cert_t *c = NULL;
-        char *tp = NULL, rel[80];
-        if ((r = mgw_store_cert_der(store, i, &der, &der_len)) == MGW_OK &&
-            mgw_cert_parse(der, der_len, &c) == MGW_OK &&
-            mgw_cert_check_issuer(c, c) == MGW_ERR_CERT_SIGNATURE &&
-            (r = mgw_store_cert(store, i, &tp, NULL, NULL)) == MGW_OK &&
-            (in->thumb == NULL || strcmp(tp, in->thumb) != 0) && strstr(list, tp) == NULL) {
-            snprintf(rel, sizeof(rel), "intermediates/%s.cer", tp);
-            r = stage(po, rel, der, der_len, 0);
-            len += (size_t)sprintf(list + len, "%s\n", tp);
-            n++;
-        }
-        mgw_free(tp);
-        mgw_cert_free(&c);
-        mgw_free(der);
-    }
-    if (r == MGW_OK)
-        r = stage(po, "intermediates/move.txt", (const uint8_t *)list, len, 0);
-    if (r == MGW_OK)
-        r = step_line(po, "intermediates", "list", "intermediates/move.txt", "store", target,
-                      (char *)NULL);
-    if (r == MGW_OK)
-        printf("   intermediates: %zu not self-signed in %s, moved to %s before the prune\n", n,
-               in->store, target);
-    free(list);
-    mgw_store_free(&store);
-    return r;
-}
-
-static int plan_roots(const inputs *in, plan_out *po, const char *backup_dir)
-{
-    uint8_t *keep = NULL;
-    size_t len = 0;
-    mgw_store_t *store = NULL;
-    mgw_rootplan_t *plan = NULL;
-    char *list = NULL;
-    int r = mgw_file_read(in->keep_file, 1u << 24, &keep, &len);
-    char server[41], why_not[600], extra[120] = "";
-    server_root(in, server, why_not, sizeof(why_not));
-    if (server[0] != '\0')
-        snprintf(extra, sizeof(extra), "\n# the root of the binding's server certificate\n%s\n",
-                 server);
-    else
-        printf("   note: the root of the binding's server certificate is not kept by itself: %s\n",
-               why_not);
-    uint8_t *all = NULL;
-    size_t all_len = len + strlen(extra);
-    if (r == MGW_OK && (all = malloc(all_len + 1)) == NULL)
-        r = MGW_ERR_NO_MEMORY;
-    if (r == MGW_OK) {
-        memcpy(all, keep, len);
-        memcpy(all + len, extra, strlen(extra));
-        r = root_plan(in->store, all, all_len, in->keep_file, in->thumb, &store, &plan);
-    }
-    if (r == MGW_OK)
-        r = stage(po, "roots/keep.txt", all, all_len, 0);
-    if (r == MGW_OK && server[0] != '\0')
-        printf("   keeps %s, the root of the binding's server certificate\n", server);
-    free(all);
-    if (r == MGW_OK && (list = removals(plan)) == NULL)
-        r = MGW_ERR_NO_MEMORY;
-    if (r == MGW_OK)
-        r = stage(po, "roots/remove.txt", (const uint8_t *)list, strlen(list), 0);
-    if (r == MGW_OK)
-        r = step_line(po, "roots", "store", in->store, "keep", "roots/keep.txt", "thumbprint",
-                      in->thumb != NULL ? in->thumb : "", "remove", "roots/remove.txt",
-                      "backup_dir", backup_dir, (char *)NULL);
-    if (r == MGW_OK)
-        printf("4. roots: remove %zu of %zu in %s (backups into %s)\n",
-               mgw_rootplan_count(plan, MGW_ROOT_REMOVE), mgw_rootplan_count(plan, 0), in->store,
-               backup_dir);
-    free(list);
-    mgw_rootplan_free(&plan);
-    mgw_store_free(&store);
-    mgw_free(keep);
-    return r;
-}
-
-/* An argument as the Windows command line parser reads it back (the
- * quoting of CommandLineToArgvW). */
-static void win_arg(char *out, size_t *len, const char *arg)
-{
-    if (arg[0] != '\0' && strpbrk(arg, " \t\"") == NULL) {
-        *len += (size_t)sprintf(out + *len, " %s", arg);
-        return;
-    }
-    out[(*len)++] = ' ';
-    out[(*len)++] = '"';
-    for (const char *p = arg;; p++) {
-        size_t bs = 0;
-        for (; *p == '\\'; p++)
-            bs++;
-        size_t times = *p == '\0' ? 2 * bs : *p == '"' ? 2 * bs + 1 : bs;
-        for (size_t i = 0; i < times; i++)
-            out[(*len)++] = '\\';
-        if (*p == '\0')
-            break;
-        out[(*len)++] = *p;
-    }
-    out[(*len)++] = '"';
-    out[*len] = '\0';
-}
-
-#define TASK_DEFAULT_EXE "C:\\Program Files\\mgwauth\\mgwauth.exe"
-
-/* roots prune's arguments for the re-prune task: the admin's keep-file and
- * --keep for the client certificate and the server certificate's root. */
-static char *task_prune_args(const char *store, const char *keep_file, const char *backup_dir,
-                             const char *client, const char *server)
-{
-    size_t cap = 256 + 2 * (strlen(store) + strlen(keep_file) + strlen(backup_dir)) + 3 * 3, len = 0;
-    char *out = malloc(cap);
-    if (out == NULL)
-        return NULL;
-    len = (size_t)sprintf(out, "roots prune %s", is_system_store(store) ? "--system-store" : "--store");
-    win_arg(out, &len, store);
-    len += (size_t)sprintf(out + len, " --keep-file");
-    win_arg(out, &len, keep_file);
-    len += (size_t)sprintf(out + len, " --backup-dir");
-    win_arg(out, &len, backup_dir);
-    if (client != NULL && client[0] != '\0')
-        len += (size_t)sprintf(out + len, " --keep %s", client);
-    if (server != NULL && server[0] != '\0' && (client == NULL || strcmp(client, server) != 0))
-        len += (size_t)sprintf(out + len, " --keep %s", server);
-    sprintf(out + len, " --yes");
-    return out;
-}
-
-static int plan_task(const inputs *in, plan_out *po, const char *interval, const char *backup_dir,
-                     const char *target)
-{
-    mgw_taskopts_t *t = mgw_taskopts_new();
-    uint8_t *xml = NULL;
-    size_t len = 0;
-    char *end;
-    unsigned long minutes = strtoul(interval, &end, 10);
-    if (strcmp(end, "m") == 0)
-        ;
-    else if (strcmp(end, "h") == 0)
-        minutes *= 60;
-    else
-        minutes = 0;
-    if (minutes == 0 || minutes > 44640) {
-        mgw_taskopts_free(&t);
-        fprintf(stderr, "mgwauth: error: --task-interval: minutes (15m) or hours (1h)\n");
-        return REPORTED;
-    }
-    int r = t == NULL ? MGW_ERR_NO_MEMORY : mgw_taskopts_set_interval(t, (uint32_t)(minutes * 60));
-    const char *store = in->live ? "LocalMachine\\Root" : in->store;
-    /* the library checks the paths (absolute Windows paths, no control
-     * characters); the command then also keeps what the plan keeps beyond
-     * the admin's keep-file: the client certificate and the root of the
-     * binding's server certificate (the task must never remove them) */
-    if (r == MGW_OK)
-        r = mgw_taskopts_set_prune_command(t, val(in, "task-exe"), store, in->keep_file,
-                                           backup_dir);
-    char server[41] = "", why_not[600], *args = NULL;
-    if (r == MGW_OK)
-        server_root(in, server, why_not, sizeof(why_not));
-    if (r == MGW_OK && (args = task_prune_args(store, in->keep_file, backup_dir, in->thumb,
-                                               server)) == NULL)
-        r = MGW_ERR_NO_MEMORY;
-    if (r == MGW_OK)
-        r = mgw_taskopts_set_command(t, val(in, "task-exe") != NULL ? val(in, "task-exe")
-                                                                    : TASK_DEFAULT_EXE,
-                                     args);
-    free(args);
-    if (r == MGW_OK)
-        r = mgw_task_xml(t, &xml, &len);
-    if (r == MGW_OK)
-        r = stage(po, "task/task.xml", xml, len, 0);
-    if (r == MGW_OK)
-        r = step_line(po, "task", "xml", "task/task.xml", "target", target, "name", in->task_name,
-                      (char *)NULL);
-    if (r == MGW_OK)
-        printf("5. task: \"%s\" every %s, %s\n", in->task_name, interval,
-               strcmp(target, "scheduler") == 0 ? "registered with the Task Scheduler" : target);
-    mgw_free(xml);
-    mgw_taskopts_free(&t);
-    return r;
-}
-
-static int gateway_plan(int argc, char **argv)
-{
-    cli_opt o[] = {
-        OPT("registry-file", true, false),  OPT("store", true, false),
-        OPT("iis-config", true, false),     OPT("client-cert", true, false),
-        OPT("keep-file", true, false),      OPT("issuer-store", true, false),
-        OPT("site", true, false),           OPT("binding", true, false),
-        OPT("disable-tls13", false, false), OPT("negotiate-client-cert", false, false),
-        OPT("backup-dir", true, false),     OPT("disable-root-autoupdate", false, false),
-        OPT("task-interval", true, false),  OPT("task-xml", true, false),
-        OPT("task-name", true, false),      OPT("task-exe", true, false),
-        OPT("live", false, false),          OPT("out", true, false),
-        OPT("force", false, false),         OPT("server-store", true, false),
-        OPT("move-intermediates", true, false),
-    };
-    size_t n = N(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
-        return EXIT_USAGE;
-    inputs in = {.o = o, .n = n};
-    in.client_cert = val(&in, "client-cert");
-    in.store = val(&in, "store");
-    in.registry_file = val(&in, "registry-file");
-    in.iis_config = val(&in, "iis-config");
-    in.keep_file = val(&in, "keep-file");
-    in.issuer_store = val(&in, "issuer-store");
-    in.site = val(&in, "site");
-    in.task_name = val(&in, "task-name") != NULL ? val(&in, "task-name") : "mgwauth roots prune";
-    const char *out = val(&in, "out"), *interval = val(&in, "task-interval");
-    bool autoupdate = flag(&in, "disable-root-autoupdate");
-    if (autoupdate == (interval != NULL))
-        return cli_usage("give one of --disable-root-autoupdate and --task-interval SPAN");
-    if (interval != NULL && val(&in, "task-xml") == NULL)
-        return cli_usage("--task-interval needs --task-xml FILE (where apply puts the task; "
-                         "'scheduler' registers it with the Windows Task Scheduler)");
-    char *live_iis = NULL;
-    in.live = flag(&in, "live");
-    if (in.live) {
-        if (in.registry_file != NULL || in.iis_config != NULL)
-            return cli_usage("--live replaces --registry-file and --iis-config");
-        if (in.store == NULL)
-            in.store = "LocalMachine\\Root";
-        int lr = mgw_iis_live_path(&live_iis);
-        if (lr != MGW_OK)
-            return cli_fail(lr, "--live");
-        in.iis_config = live_iis;
-    }
-    if (out == NULL || in.client_cert == NULL || in.store == NULL ||
-        (in.registry_file == NULL && !in.live) || in.iis_config == NULL || in.keep_file == NULL) {
-        mgw_free(live_iis);
-        return cli_usage("gateway plan needs --client-cert, --store, --registry-file, "
-                         "--iis-config (or --live), --keep-file and --out DIR");
-    }
-    if (load_cert(&in) != 0) {
-        mgw_free(live_iis);
-        mgw_cert_free(&in.cert);
-        return 1;
-    }
-    /* a plan applied here has its undo data here: never planned over */
-    char *applied = cli_path(out, "applied", ".json");
-    bool was_applied = applied != NULL && cli_exists(applied);
-    if (was_applied)
-        fprintf(stderr, "mgwauth: error: %s exists: this plan is applied; roll it back first "
-                "(mgwauth gateway rollback --plan %s/plan.json), or plan into another "
-                "directory\n", applied, out);
-    free(applied);
-    if (was_applied) {
-        mgw_free(live_iis);
-        mgw_cert_free(&in.cert);
-        mgw_free(in.thumb);
-        return 1;
-    }
-    char *default_backups = cli_path(out, "roots", "");
-    const char *backup_dir = val(&in, "backup-dir") != NULL ? val(&in, "backup-dir")
-                                                            : default_backups;
-    plan_out po = {.fs = mgw_fileset_new(), .dir = out, .force = flag(&in, "force") ? MGW_FILE_FORCE : 0};
-    size_t reg_changes = 0;
-    int rc = 1, r = po.fs == NULL ? MGW_ERR_NO_MEMORY : cli_mkdirs(out) != 0 ? REPORTED : MGW_OK;
-    const char *move_to = val(&in, "move-intermediates");
-    if (move_to != NULL && strcmp(move_to, "live") == 0)
-        move_to = "LocalMachine\\CA";
-    static const char *const subdirs[] = {"client-cert", "registry", "iis", "roots",
-                                          "intermediates", "task"};
-    for (size_t i = 0; r == MGW_OK && i < N(subdirs); i++) {
-        if ((i == 4 && move_to == NULL) || (i == 5 && interval == NULL))
-            continue;
-        char *d = cli_path(out, subdirs[i], "");
-        r = d == NULL ? MGW_ERR_NO_MEMORY : cli_mkdirs(d) != 0 ? REPORTED : MGW_OK;
-        free(d);
-    }
-    if (r == MGW_OK)
-        r = put_json(po.fs, &po.json, &po.len, &po.cap, "%s\n", GWPLAN_HEAD);
-    if (r == MGW_OK)
-        r = plan_client_cert(&in, &po);
-    if (r == MGW_OK)
-        r = plan_registry(&in, &po, autoupdate, &reg_changes);
-    if (r == MGW_OK)
-        r = plan_iis(&in, &po);
-    if (r == MGW_OK && move_to != NULL)
-        r = plan_intermediates(&in, &po, move_to);
-    if (r == MGW_OK)
-        r = plan_roots(&in, &po, backup_dir);
-    if (r == MGW_OK && interval != NULL)
-        r = plan_task(&in, &po, interval, backup_dir, val(&in, "task-xml"));
-    if (r == MGW_OK)
-        r = put_json(po.fs, &po.json, &po.len, &po.cap, "\n%s\n", GWPLAN_TAIL);
-    if (r == MGW_OK)
-        r = stage(&po, "plan.json", (const uint8_t *)po.json, po.len, 0);
-    if (r == MGW_OK)
-        r = mgw_fileset_commit(po.fs);
-    if (r == MGW_OK) {
-        char *plan_path = cli_path(out, "plan.json", "");
-        printf("wrote %s; apply with mgwauth gateway apply --plan %s\n", plan_path, plan_path);
-        free(plan_path);
-        rc = 0;
-    } else if (r == MGW_ERR_EXISTS) {
-        fprintf(stderr, "mgwauth: error: %s (use --force to overwrite)\n", mgw_last_error());
-    } else if (r != REPORTED) {
-        cli_fail(r, NULL);
-    }
-    free(po.json);
-    plan_out_free(&po);
-    mgw_fileset_free(&po.fs);
-    free(default_backups);
-    mgw_free(live_iis);
-    mgw_free(in.thumb);
-    mgw_cert_free(&in.cert);
-    return rc;
-}
-
-/* ---------------------------------------------------------------------- */
-/* gateway apply and rollback: each step through its own engine, with its
- * own backup and verification; on the first failure the steps done are
- * undone in reverse order. applied.json beside the plan records what
- * rollback needs (whether the certificate was added, the roots backup). */
-
-typedef struct {
-    const char *dir; /* the plan's directory */
-    const gwplan_step *step;
-    char record[1024]; /* the applied.json line of a done step, "" if nothing changed */
-    char key[32], value[900]; /* the same field unescaped, for an undo in this run */
-    char what[1024];   /* what was done, for the account */
-    bool left_changed; /* failed, and could not undo all of its own part */
-} step_run;
-
-/* What undo needs of a done step: one field, kept as it is and escaped. */
-static void set_record(step_run *sr, const char *key, const char *value)
-{
-    char esc[900];
-    snprintf(sr->key, sizeof(sr->key), "%s", key);
-    snprintf(sr->value, sizeof(sr->value), "%s", value);
-    if (escape(value, esc, sizeof(esc)) == MGW_OK)
-        snprintf(sr->record, sizeof(sr->record), "\"%s\": \"%s\"", key, esc);
-}
-
-/* A step's file is a relative path inside the plan's directory: no
- * absolute path, drive, or ".." component. */
-static bool inside_plan(const char *rel)
-{
-    if (rel[0] == '\0' || rel[0] == '/' || rel[0] == '\\' || strchr(rel, ':') != NULL)
-        return false;
-    for (const char *p = rel; *p != '\0';) {
-        size_t n = strcspn(p, "/\\");
-        if (n == 2 && p[0] == '.' && p[1] == '.')
-            return false;
-        p += n;
-        p += *p != '\0';
-    }
-    return true;
-}
-
-
-static char *plan_file(const step_run *sr, const char *field)
-{
-    const char *rel = gwplan_get(sr->step, field);
-    return rel != NULL ? cli_path(sr->dir, rel, "") : NULL;
-}
-
-static int missing_field(const step_run *sr, const char *field)
-{
-    fprintf(stderr, "mgwauth: error: plan step %s has no \"%s\"\n", gwplan_get(sr->step, "step"),
-            field);
-    return REPORTED;
-}
-
-static int load_regplan(const step_run *sr, mgw_regplan_t **plan)
-{
-    char *path = plan_file(sr, "plan");
-    uint8_t *json = NULL;
-    size_t len = 0;
-    int r = path == NULL ? missing_field(sr, "plan") : mgw_file_read(path, 1u << 24, &json, &len);
-    if (r == MGW_OK)
-        r = mgw_regplan_load(json, len, plan);
-    mgw_free(json);
-    free(path);
-    return r;
-}
-
-static int load_iisplan(const step_run *sr, mgw_iisplan_t **plan)
-{
-    char *p[3] = {plan_file(sr, "plan"), plan_file(sr, "desired"), plan_file(sr, "backup")};
-    uint8_t *d[3] = {NULL, NULL, NULL};
-    size_t len[3] = {0, 0, 0};
-    int r = MGW_OK;
-    for (int i = 0; i < 3 && r == MGW_OK; i++)
-        r = p[i] == NULL ? missing_field(sr, i == 0 ? "plan" : i == 1 ? "desired" : "backup")
-                         : mgw_file_read(p[i], mgw_iis_max_file_size(), &d[i], &len[i]);
-    if (r == MGW_OK)
-        r = mgw_iisplan_load(d[0], len[0], d[1], len[1], d[2], len[2], plan);
-    for (int i = 0; i < 3; i++) {
-        mgw_free(d[i]);
-        free(p[i]);
-    }
-    return r;
-}
-
-static int do_client_cert(step_run *sr, bool undo, const gwplan_step *rec)
-{
-    const char *store_dir = gwplan_get(sr->step, "store"), *thumb = gwplan_get(sr->step, "thumbprint");
-    if (store_dir == NULL || thumb == NULL)
-        return missing_field(sr, store_dir == NULL ? "store" : "thumbprint");
-    mgw_store_t *store = NULL;
-    int r = open_store(store_dir, &store);
-    if (undo) {
-        const char *added = rec != NULL ? gwplan_get(rec, "added") : NULL;
-        const char *started = rec != NULL ? gwplan_get(rec, "started") : NULL;
-        /* a step that stopped after it began: the store lacked it before */
-        bool absent_before = started != NULL && strcmp(started, "absent") == 0;
-        if (r == MGW_OK && absent_before && !store_holds(store, thumb)) {
-            snprintf(sr->what, sizeof(sr->what), "nothing to undo (the step stopped before it "
-                     "added %s)", thumb);
-        } else if (r == MGW_OK && ((added != NULL && strcmp(added, "yes") == 0) || absent_before)) {
-            r = mgw_store_remove_cert(store, thumb);
-            snprintf(sr->what, sizeof(sr->what), "removed %s from %s", thumb, store_dir);
-        } else {
-            snprintf(sr->what, sizeof(sr->what), "nothing to undo (%s was there before)", thumb);
-        }
-        mgw_store_free(&store);
-        return r;
-    }
-    char *path = plan_file(sr, "cert"), *got = NULL;
-    uint8_t *der = NULL;
-    size_t len = 0;
-    int added = 0;
-    if (r == MGW_OK)
-        r = path == NULL ? missing_field(sr, "cert") : mgw_file_read(path, 1u << 20, &der, &len);
-    /* the certificate is the planned one before anything is added */
-    mgw_cert_t *cert = NULL;
-    if (r == MGW_OK && (r = mgw_cert_parse(der, len, &cert)) == MGW_OK &&
-        (r = mgw_cert_thumbprint(cert, MGW_DIGEST_SHA1, &got)) == MGW_OK &&
-        strcmp(got, thumb) != 0) {
-        fprintf(stderr, "mgwauth: error: %s is %s, not the planned %s\n", path, got, thumb);
-        r = REPORTED;
-    }
-    mgw_cert_free(&cert);
-    mgw_free(got);
-    got = NULL;
-    if (r == MGW_OK)
-        r = mgw_store_add_cert(store, der, len, &added, &got);
-    mgw_store_free(&store);
-    /* verified: a fresh listing holds it */
-    bool there = false;
-    if (r == MGW_OK && (r = open_store(store_dir, &store)) == MGW_OK)
-        for (size_t i = 0; i < mgw_store_cert_count(store) && !there; i++) {
-            char *tp = NULL;
-            there = mgw_store_cert(store, i, &tp, NULL, NULL) == MGW_OK && strcmp(tp, thumb) == 0;
-            mgw_free(tp);
-        }
-    if (r == MGW_OK && !there) {
-        fprintf(stderr, "mgwauth: error: %s is not in %s after adding it\n", thumb, store_dir);
-        r = REPORTED;
-    }
-    /* a failure after the add takes the certificate out again */
-    mgw_store_free(&store);
-    if (r != MGW_OK && added &&
-        (open_store(store_dir, &store) != MGW_OK || mgw_store_remove_cert(store, thumb) != MGW_OK)) {
-        fprintf(stderr, "mgwauth: error: %s stays in %s: %s\n", thumb, store_dir,
-                mgw_last_error());
-        sr->left_changed = true;
-    }
-    if (r == MGW_OK) {
-        snprintf(sr->what, sizeof(sr->what), "%s %s %s", added ? "added" : "found", thumb,
-                 added ? "to the store" : "in the store already");
-        if (added)
-            set_record(sr, "added", "yes");
-    }
-    mgw_store_free(&store);
-    mgw_free(got);
-    mgw_free(der);
-    free(path);
-    return r;
-}
-
-static int do_registry(step_run *sr, bool undo, const gwplan_step *rec)
-{
-    const char *target = gwplan_get(sr->step, "target");
-    if (target == NULL)
-        return missing_field(sr, "target");
-    /* a step that began ("started") is rolled back by the engine, which
-     * changes nothing where the values are as before */
-    if (undo && (rec == NULL || (gwplan_get(rec, "changed") == NULL &&
-                                 gwplan_get(rec, "started") == NULL))) {
-        snprintf(sr->what, sizeof(sr->what), "nothing to undo (apply changed no value)");
-        return MGW_OK;
-    }
-    mgw_regplan_t *plan = NULL;
-    char *backup = cli_path(sr->dir, undo ? "registry/before-rollback.reg" : "registry/before-apply.reg", "");
-    int changed = 0, r = backup == NULL ? MGW_ERR_NO_MEMORY : load_regplan(sr, &plan);
-    if (r == MGW_OK)
-        r = strcmp(target, "live") == 0
-                ? (undo ? mgw_regplan_rollback_live(plan, backup, MGW_FILE_FORCE, &changed)
-                        : mgw_regplan_apply_live(plan, backup, MGW_FILE_FORCE, &changed))
-            : undo ? mgw_regplan_rollback_file(plan, target, backup, MGW_FILE_FORCE, &changed)
-                   : mgw_regplan_apply_file(plan, target, backup, MGW_FILE_FORCE, &changed);
-    if (r == MGW_OK) {
-        snprintf(sr->what, sizeof(sr->what), "%d %s %s in %s%s%s", changed,
-                 cli_plural((size_t)changed, "value", "values"), undo ? "restored" : "changed",
-                 strcmp(target, "live") == 0 ? "the registry" : target,
-                 changed ? ", backup " : "", changed ? backup : "");
-        if (changed && !undo)
-            set_record(sr, "changed", changed > 0 ? "yes" : "no");
-    }
-    mgw_regplan_free(&plan);
-    free(backup);
-    return r;
-}
-
-static int do_iis(step_run *sr, bool undo, const gwplan_step *rec)
-{
-    const char *target = gwplan_get(sr->step, "target");
-    if (target == NULL)
-        return missing_field(sr, "target");
-    if (undo && (rec == NULL || (gwplan_get(rec, "changed") == NULL &&
-                                 gwplan_get(rec, "started") == NULL))) {
-        snprintf(sr->what, sizeof(sr->what), "nothing to undo (apply changed no setting)");
-        return MGW_OK;
-    }
-    mgw_iisplan_t *plan = NULL;
-    char *backup = cli_path(sr->dir, undo ? "iis/before-rollback.config" : "iis/before-apply.config", "");
-    int changed = 0, r = backup == NULL ? MGW_ERR_NO_MEMORY : load_iisplan(sr, &plan);
-    if (r == MGW_OK)
-        r = strcmp(target, "live") == 0
-                ? (undo ? mgw_iisplan_rollback_live(plan, backup, MGW_FILE_FORCE, &changed)
-                        : mgw_iisplan_apply_live(plan, backup, MGW_FILE_FORCE, &changed))
-            : undo ? mgw_iisplan_rollback_file(plan, target, backup, MGW_FILE_FORCE, &changed)
-                   : mgw_iisplan_apply_file(plan, target, backup, MGW_FILE_FORCE, &changed);
-    if (r == MGW_OK) {
-        snprintf(sr->what, sizeof(sr->what), "%d %s %s in %s%s%s", changed,
-                 cli_plural((size_t)changed, "setting", "settings"), undo ? "restored" : "changed",
-                 strcmp(target, "live") == 0 ? "the machine's applicationHost.config" : target,
-                 changed ? ", backup " : "", changed ? backup : "");
-        if (changed && !undo)
-            set_record(sr, "changed", changed > 0 ? "yes" : "no");
-    }
-    mgw_iisplan_free(&plan);
-    free(backup);
-    return r;
-}
-
-/* DIR/roots-YYYYMMDDThhmmssZ[-k].pem.gz that does not exist yet. */
-static char *new_backup(const char *dir)
-{
-    char base[64];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    size_t len = strftime(base, sizeof(base), "roots-%Y%m%dT%H%M%SZ", &tm);
-    for (int k = 1; k <= 100; k++) {
-        if (k > 1)
-            snprintf(base + len, sizeof(base) - len, "-%d", k);
-        char *path = cli_path(dir, base, ".pem.gz");
-        if (path == NULL || !cli_exists(path))
-            return path;
-        free(path);
-    }
-    return NULL;
-}
-
-static void on_roots_event(void *ctx, int event, const char *thumbprint, const char *subject,
-                           const char *origin, const char *detail)
-{
-    (void)ctx, (void)origin;
-    if (event == MGW_ROOTS_FAILED)
-        fprintf(stderr, "    failed on %s %s: %s\n", thumbprint, subject, detail);
-}
-
-static void report_failure(int r);
-static int write_record(const char *path, const gwplan *plan, const step_run *runs, size_t done,
-                        const gwplan *earlier, const char *state);
-static void test_exit_after(const char *step_name);
-
-/* The apply in progress: a step records what it is about to do before a
- * change it could not undo without the record (the prune's backup). */
-static struct {
-    const char *path;
-    const gwplan *plan, *earlier;
-    step_run *runs;
-} in_progress;
-
-static int record_now(const step_run *sr)
-{
-    if (in_progress.path == NULL)
-        return MGW_OK;
-    size_t i = (size_t)(sr - in_progress.runs);
-    int r = write_record(in_progress.path, in_progress.plan, in_progress.runs, i + 1,
-                         in_progress.earlier, "applying");
-    if (r != MGW_OK)
-        cli_fail(r, in_progress.path);
-    return r == MGW_OK ? MGW_OK : REPORTED;
-}
-
-static int do_roots(step_run *sr, bool undo, const gwplan_step *rec)
-{
-    const char *store_dir = gwplan_get(sr->step, "store"), *remove = gwplan_get(sr->step, "remove");
-    const char *backup_dir = gwplan_get(sr->step, "backup_dir");
-    if (store_dir == NULL || remove == NULL || backup_dir == NULL)
-        return missing_field(sr, store_dir == NULL ? "store" : remove == NULL ? "remove" : "backup_dir");
-    mgw_store_t *store = NULL;
-    if (undo) {
-        const char *backup = rec != NULL ? gwplan_get(rec, "backup") : NULL;
-        if (backup == NULL) {
-            snprintf(sr->what, sizeof(sr->what), "nothing to undo (nothing was removed)");
-            return MGW_OK;
-        }
-        if (!cli_exists(backup)) {
-            /* recorded before the prune, which never began: its backup is written first */
-            snprintf(sr->what, sizeof(sr->what), "nothing to undo (the prune did not begin: no %s)",
-                     backup);
-            return MGW_OK;
-        }
-        int r = open_store(store_dir, &store);
-        if (r == MGW_OK)
-            r = mgw_roots_restore(store, backup, NULL, 0, on_roots_event, NULL);
-        if (r == MGW_OK)
-            snprintf(sr->what, sizeof(sr->what), "restored the certificates of %s into %s", backup,
-                     store_dir);
-        mgw_store_free(&store);
-        return r;
-    }
-    char *keep_path = plan_file(sr, "keep"), *list = NULL, *backup = NULL;
-    char *remove_path = plan_file(sr, "remove");
-    uint8_t *planned = NULL;
-    size_t planned_len = 0;
-    const char *thumb = gwplan_get(sr->step, "thumbprint");
-    uint8_t *keep = NULL;
-    size_t len = 0;
-    mgw_rootplan_t *plan = NULL;
-    int r = keep_path == NULL ? missing_field(sr, "keep")
-                              : mgw_file_read(keep_path, 1u << 24, &keep, &len);
-    if (r == MGW_OK)
-        r = root_plan(store_dir, keep, len, keep_path, thumb != NULL && thumb[0] ? thumb : NULL,
-                      &store, &plan);
-    if (r == MGW_OK && (list = removals(plan)) == NULL)
-        r = MGW_ERR_NO_MEMORY;
-    size_t n = r == MGW_OK ? mgw_rootplan_count(plan, MGW_ROOT_REMOVE) : 0;
-    if (r == MGW_OK && n > 0)
-        r = mgw_file_read(remove_path, 1u << 24, &planned, &planned_len);
-    if (r == MGW_OK && n > 0 &&
-        (planned_len != strlen(list) || memcmp(planned, list, planned_len) != 0)) {
-        fprintf(stderr, "mgwauth: error: %s changed since planning: a prune now would remove "
-                        "%zu certificates, not those of %s\n", store_dir, n, remove_path);
-        r = REPORTED;
-    }
-    if (r == MGW_OK && n > 0) {
-        if (cli_mkdirs(backup_dir) != 0)
-            r = REPORTED;
-        else if ((backup = new_backup(backup_dir)) == NULL)
-            r = MGW_ERR_NO_MEMORY;
-        /* recorded before the prune: a crash during it leaves rollback the backup */
-        if (r == MGW_OK) {
-            set_record(sr, "backup", backup);
-            r = record_now(sr);
-            test_exit_after("roots:pruning");
-        }
-        if (r == MGW_OK)
-            r = mgw_roots_prune(store, plan, backup, 0, on_roots_event, NULL);
-        /* a prune stopped part-way puts back what it removed (all in the backup) */
-        if (r == MGW_ERR_ROOTS_INCOMPLETE) {
-            report_failure(r);
-            mgw_store_t *again = NULL;
-            int u = open_store(store_dir, &again);
-            if (u == MGW_OK)
-                u = mgw_roots_restore(again, backup, NULL, 0, on_roots_event, NULL);
-            sr->left_changed = u != MGW_OK;
-            if (u != MGW_OK)
-                fprintf(stderr, "mgwauth: error: the certificates removed from %s are not all "
-                        "back: mgwauth roots restore %s %s --backup %s\n", store_dir,
-                        is_system_store(store_dir) ? "--system-store" : "--store", store_dir,
-                        backup);
-            else
-                fprintf(stderr, "mgwauth: the certificates removed from %s are back (from %s)\n",
-                        store_dir, backup);
-            mgw_store_free(&again);
-            r = REPORTED;
-        }
-    }
-    if (r == MGW_OK)
-        snprintf(sr->what, sizeof(sr->what), "%zu %s removed from %s%s%s", n,
-                 cli_plural(n, "certificate", "certificates"), store_dir,
-                 n ? ", backup " : "", n ? backup : "");
-    free(backup);
-    free(list);
-    mgw_free(planned);
-    free(remove_path);
-    mgw_rootplan_free(&plan);
-    mgw_store_free(&store);
-    mgw_free(keep);
-    free(keep_path);
-    return r;
-}
-
-static int do_task(step_run *sr, bool undo, const gwplan_step *rec)
-{
-    const char *target = gwplan_get(sr->step, "target"), *name = gwplan_get(sr->step, "name");
-    if (target == NULL || name == NULL)
-        return missing_field(sr, target == NULL ? "target" : "name");
-    bool scheduler = strcmp(target, "scheduler") == 0;
-    if (undo) {
-        const char *installed = rec != NULL ? gwplan_get(rec, "installed") : NULL;
-        const char *started = rec != NULL ? gwplan_get(rec, "started") : NULL;
-        if (installed == NULL && (started == NULL || strcmp(started, "absent") != 0)) {
-            snprintf(sr->what, sizeof(sr->what), "nothing to undo (the task was there before)");
-            return MGW_OK;
-        }
-        char *shown = NULL;
-        bool there = scheduler ? mgw_task_show(name, &shown) == MGW_OK : cli_exists(target);
-        mgw_free(shown);
-        if (installed == NULL && !there) {
-            snprintf(sr->what, sizeof(sr->what), "nothing to undo (the step stopped before it "
-                     "installed the task)");
-            return MGW_OK;
-        }
-        int r = scheduler ? mgw_task_remove(name) : cli_remove(target) == 0 ? MGW_OK : REPORTED;
-        if (r == MGW_OK)
-            snprintf(sr->what, sizeof(sr->what), "removed %s", scheduler ? name : target);
-        return r;
-    }
-    char *path = plan_file(sr, "xml");
-    uint8_t *xml = NULL, *cur = NULL;
-    size_t len = 0, cur_len = 0;
-    int r = path == NULL ? missing_field(sr, "xml") : mgw_file_read(path, 1u << 20, &xml, &len);
-    bool installed = false;
-    if (r == MGW_OK && scheduler) {
-        char *shown = NULL;
-        int s = mgw_task_show(name, &shown);
-        mgw_free(shown);
-        if (s == MGW_ERR_NOT_FOUND) {
-            r = mgw_task_install(name, xml, len, 0);
-            installed = r == MGW_OK;
-        } else if (s != MGW_OK) {
-            r = s;
-        }
-        /* verified: the Task Scheduler gives it back */
-        if (r == MGW_OK && (r = mgw_task_show(name, &shown)) == MGW_OK)
-            mgw_free(shown);
-    } else if (r == MGW_OK) {
-        if (mgw_file_read(target, 1u << 20, &cur, &cur_len) == MGW_OK) {
-            if (cur_len != len || memcmp(cur, xml, len) != 0) {
-                fprintf(stderr, "mgwauth: error: %s holds another task; remove it first\n",
-                        target);
-                r = REPORTED;
-            }
-        } else {
-            r = mgw_file_write(target, xml, len, 0);
-            installed = r == MGW_OK;
-            mgw_free(cur);
-            cur = NULL;
-            if (r == MGW_OK && ((r = mgw_file_read(target, 1u << 20, &cur, &cur_len)) != MGW_OK ||
-                                cur_len != len || memcmp(cur, xml, len) != 0)) {
-                fprintf(stderr, "mgwauth: error: %s does not read back as written\n", target);
-                r = REPORTED;
-            }
-        }
-    }
-    /* a task installed but not verified is taken out again */
-    if (r != MGW_OK && installed &&
-        (scheduler ? mgw_task_remove(name) != MGW_OK : cli_remove(target) != 0)) {
-        fprintf(stderr, "mgwauth: error: the task %s stays installed\n", scheduler ? name : target);
-        sr->left_changed = true;
-    }
-    if (r == MGW_OK) {
-        snprintf(sr->what, sizeof(sr->what), "%s %s", installed ? "installed" : "found",
-                 scheduler ? name : target);
-        if (installed)
-            set_record(sr, "installed", "yes");
-    }
-    mgw_free(cur);
-    mgw_free(xml);
-    free(path);
-    return r;
-}
-
-static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
-{
-    const char *target = gwplan_get(sr->step, "store");
-    char *list_path = plan_file(sr, "list");
-    char *added_path = cli_path(sr->dir, "intermediates/added.txt", "");
-    uint8_t *list = NULL;
-    size_t len = 0;
-    mgw_store_t *store = NULL;
-    int r = target == NULL ? missing_field(sr, "store") : list_path == NULL ? missing_field(sr, "list")
-            : added_path == NULL ? MGW_ERR_NO_MEMORY : MGW_OK;
-    /* a step that stopped after it began undoes what its store lacked before */
-    const char *started = undo && rec != NULL ? gwplan_get(rec, "started") : NULL;
-    bool from_start = undo && rec != NULL && gwplan_get(rec, "added") == NULL && started != NULL;
-    if (r == MGW_OK && undo && (rec == NULL || gwplan_get(rec, "added") == NULL) && !from_start) {
-        snprintf(sr->what, sizeof(sr->what), "nothing to undo (none was added)");
-        goto done;
-    }
-    char *absent_path = from_start ? cli_path(sr->dir, started, "") : NULL;
-    if (r == MGW_OK && from_start && (absent_path == NULL || !inside_plan(started)))
-        r = absent_path == NULL ? MGW_ERR_NO_MEMORY : missing_field(sr, "started");
-    if (r == MGW_OK)
-        r = mgw_file_read(from_start ? absent_path : undo ? added_path : list_path, 1u << 24, &list,
-                          &len);
-    free(absent_path);
-    if (r == MGW_OK)
-        r = open_store(target, &store);
-    char *added = calloc(len + 1, 1);
-    size_t n_added = 0, added_len = 0;
-    if (r == MGW_OK && added == NULL)
-        r = MGW_ERR_NO_MEMORY;
-    for (size_t at = 0; r == MGW_OK && at + 40 <= len; at += 41) {
-        char tp[41], rel[80];
-        memcpy(tp, list + at, 40);
-        tp[40] = '\0';
-        if (strspn(tp, "0123456789ABCDEFabcdef") != 40 || (at + 40 < len && list[at + 40] != '\n')) {
-            fprintf(stderr, "mgwauth: error: %s: line %zu is not a SHA-1 thumbprint\n",
-                    undo ? added_path : list_path, at / 41 + 1);
-            r = REPORTED;
-            break;
-        }
-        if (undo) {
-            if (from_start && !store_holds(store, tp))
-                continue;
-            r = mgw_store_remove_cert(store, tp);
-            n_added++;
-            continue;
-        }
-        snprintf(rel, sizeof(rel), "intermediates/%s.cer", tp);
-        char *path = cli_path(sr->dir, rel, "");
-        uint8_t *der = NULL;
-        size_t der_len = 0;
-        int was_added = 0;
-        r = path == NULL ? MGW_ERR_NO_MEMORY : mgw_file_read(path, 1u << 20, &der, &der_len);
-        if (r == MGW_OK)
-            r = mgw_store_add_cert(store, der, der_len, &was_added, NULL);
-        if (r == MGW_OK && was_added) {
-            added_len += (size_t)sprintf(added + added_len, "%s\n", tp);
-            n_added++;
-        }
-        if (r != MGW_OK && path != NULL) {
-            const char *d = mgw_last_error();
-            fprintf(stderr, "mgwauth: error: %s: %s\n", path, d[0] ? d : mgw_strerror(r));
-            r = REPORTED;
-        }
-        mgw_free(der);
-        free(path);
-    }
-    if (r == MGW_OK && !undo && n_added > 0) {
-        r = mgw_file_write(added_path, (const uint8_t *)added, added_len, MGW_FILE_FORCE);
-        if (r == MGW_OK)
-            set_record(sr, "added", "intermediates/added.txt");
-    }
-    /* stopped part-way: the certificates this run added are taken out again */
-    for (size_t at = 0; r != MGW_OK && !undo && added != NULL && at + 40 <= added_len; at += 41) {
-        char tp[41];
-        memcpy(tp, added + at, 40);
-        tp[40] = '\0';
-        if (mgw_store_remove_cert(store, tp) != MGW_OK) {
-            fprintf(stderr, "mgwauth: error: %s stays in %s: %s\n", tp, target, mgw_last_error());
-            sr->left_changed = true;
-        } else
-            fprintf(stderr, "mgwauth: took %s out of %s again\n", tp, target);
-    }
-    if (r == MGW_OK)
-        snprintf(sr->what, sizeof(sr->what), "%zu %s %s %s", n_added,
-                 cli_plural(n_added, "certificate", "certificates"),
-                 undo ? "taken out of" : "added to", target);
-    free(added);
-done:
-    mgw_store_free(&store);
-    mgw_free(list);
-    free(added_path);
-    free(list_path);
-    return r;
-}
-
-/* What a step's undo needs to know if the step stops after it began (a
- * crash, a kill): recorded as "started" before the step changes anything.
- * The certificate and the task: whether they were there ("present") or not
- * ("absent"); the intermediates: the file listing those the store lacked;
- * the registry and IIS engines change nothing where the state is as before,
- * so "yes" is enough for them, and the roots step records its backup itself. */
-static int step_started(step_run *sr, char *value, size_t size)
-{
-    const char *name = gwplan_get(sr->step, "step");
-    snprintf(value, size, "yes");
-    mgw_store_t *store = NULL;
-    int r = MGW_OK;
-    if (strcmp(name, "client-cert") == 0) {
-        const char *store_dir = gwplan_get(sr->step, "store");
-        const char *thumb = gwplan_get(sr->step, "thumbprint");
-        if (store_dir == NULL || thumb == NULL)
-            return missing_field(sr, store_dir == NULL ? "store" : "thumbprint");
-        if ((r = open_store(store_dir, &store)) == MGW_OK)
-            snprintf(value, size, "%s", store_holds(store, thumb) ? "present" : "absent");
-    } else if (strcmp(name, "task") == 0) {
-        const char *target = gwplan_get(sr->step, "target"), *task = gwplan_get(sr->step, "name");
-        if (target == NULL || task == NULL)
-            return missing_field(sr, target == NULL ? "target" : "name");
-        char *shown = NULL;
-        bool there = strcmp(target, "scheduler") == 0 ? mgw_task_show(task, &shown) == MGW_OK
-                                                       : cli_exists(target);
-        mgw_free(shown);
-        snprintf(value, size, "%s", there ? "present" : "absent");
-    } else if (strcmp(name, "intermediates") == 0) {
-        const char *target = gwplan_get(sr->step, "store");
-        char *list_path = plan_file(sr, "list");
-        char *absent = cli_path(sr->dir, "intermediates/absent-before.txt", "");
-        uint8_t *list = NULL;
-        size_t len = 0, n = 0;
-        r = target == NULL ? missing_field(sr, "store") : list_path == NULL ? missing_field(sr, "list")
-            : absent == NULL ? MGW_ERR_NO_MEMORY : mgw_file_read(list_path, 1u << 24, &list, &len);
-        if (r == MGW_OK)
-            r = open_store(target, &store);
-        /* the list is SHA-1 lines; those the store lacks are copied over */
-        for (size_t at = 0; r == MGW_OK && at + 40 <= len; at += 41) {
-            char tp[41];
-            memcpy(tp, list + at, 40);
-            tp[40] = '\0';
-            if (!store_holds(store, tp)) {
-                memcpy(list + n, tp, 40);
-                list[n + 40] = '\n';
-                n += 41;
-            }
-        }
-        if (r == MGW_OK)
-            r = mgw_file_write(absent, list != NULL ? list : (const uint8_t *)"", n, MGW_FILE_FORCE);
-        if (r == MGW_OK)
-            snprintf(value, size, "intermediates/absent-before.txt");
-        mgw_free(list);
-        free(list_path);
-        free(absent);
-    }
-    mgw_store_free(&store);
-    return r;
-}
-
-/* Tests only: MGWAUTH_TEST_EXIT_IN=STEP ends the process once that step has
- * changed what it changes, before it is recorded as done, as a crash in the
- * middle of it would. */
-static void test_exit_in(const char *step_name)
-{
-    const char *at = getenv("MGWAUTH_TEST_EXIT_IN");
-    if (at != NULL && strcmp(at, step_name) == 0) {
-        fflush(stdout);
-        _Exit(98);
-    }
-}
-
-static int run_step(step_run *sr, bool undo, const gwplan_step *rec)
-{
-    const char *name = gwplan_get(sr->step, "step");
-    sr->record[0] = sr->what[0] = '\0';
-    sr->left_changed = false;
-    if (strcmp(name, "client-cert") == 0)
-        return do_client_cert(sr, undo, rec);
-    if (strcmp(name, "registry") == 0)
-        return do_registry(sr, undo, rec);
-    if (strcmp(name, "iis") == 0)
-        return do_iis(sr, undo, rec);
-    if (strcmp(name, "roots") == 0)
-        return do_roots(sr, undo, rec);
-    if (strcmp(name, "intermediates") == 0)
-        return do_intermediates(sr, undo, rec);
-    if (strcmp(name, "task") == 0)
-        return do_task(sr, undo, rec);
-    fprintf(stderr, "mgwauth: error: unknown plan step \"%s\"\n", name);
-    return REPORTED;
-}
-
-static void report_failure(int r)
-{
-    if (r == REPORTED)
-        return;
-    const char *d = mgw_last_error();
-    fprintf(stderr, "mgwauth: error: %s\n", d[0] ? d : mgw_strerror(r));
-}
-
-/* Why a step failed, for the account on stdout (the error itself goes to
- * stderr as it happens). */
-static void failure_reason(int r, char *out, size_t size)
-{
-    const char *d = mgw_last_error();
-    if (r == REPORTED)
-        snprintf(out, size, "see the error above");
-    else
-        snprintf(out, size, "%s", d[0] ? d : mgw_strerror(r));
-}
-
-/* The names of runs[from..to) for which `pick` holds, comma-separated, or "none". */
-static void step_names(const gwplan *plan, const bool *pick, size_t from, size_t to, char *out,
-                       size_t size)
-{
-    size_t len = 0;
-    out[0] = '\0';
-    for (size_t i = from; i < to; i++)
-        if (pick == NULL || pick[i]) {
-            int w = snprintf(out + len, size - len, "%s%s", len ? ", " : "",
-                             gwplan_get(&plan->steps[i], "step"));
-            if (w > 0 && (size_t)w < size - len)
-                len += (size_t)w;
-        }
-    if (len == 0)
-        snprintf(out, size, "none");
-}
-
-static int read_plan(const char *path, gwplan *plan)
-{
-    uint8_t *data = NULL;
-    size_t len = 0;
-    char err[300];
-    if (cli_read(path, &data, &len) != 0)
-        return 1;
-    int r = gwplan_parse(data, len, plan, err, sizeof(err));
-    mgw_free(data);
-    if (r != 0) {
-        fprintf(stderr, "mgwauth: error: %s: %s\n", path, err);
-        gwplan_free(plan);
-        return 1;
-    }
-    return 0;
-}
-
-/* The record of the applied steps (applied.json): a first line
- * {"step": "apply", "state": "applying"|"applied"}, then one line per step
- * done with what undo needs. It is written before the first step and again
- * after every step, so a crash leaves what rollback needs. A step not done
- * in this run, or done without a change, keeps what an earlier apply
- * recorded. */
-static void earlier_fields(const gwplan *earlier, const char *step_name, char *out, size_t size,
-                           bool *found)
-{
-    size_t len = 0;
-    out[0] = '\0';
-    for (size_t k = 0; k < earlier->count; k++) {
-        const gwplan_step *e = &earlier->steps[k];
-        if (strcmp(gwplan_get(e, "step"), step_name) != 0)
-            continue;
-        *found = true;
-        for (size_t f = 0; f < e->count; f++) {
-            char esc[900];
-            /* a "started" of an earlier run gives way to this run's */
-            if (strcmp(e->name[f], "step") == 0 || strcmp(e->name[f], "started") == 0 ||
-                escape(e->value[f], esc, sizeof(esc)) != 0)
-                continue;
-            int w = snprintf(out + len, size - len, "%s\"%s\": \"%s\"", len ? ", " : "",
-                             e->name[f], esc);
-            if (w > 0 && (size_t)w < size - len)
-                len += (size_t)w;
-        }
-    }
-}
-
-static int write_record(const char *path, const gwplan *plan, const step_run *runs, size_t done,
-                        const gwplan *earlier, const char *state)
-{
-    size_t cap = 256 + (plan->count + 1) * 1200, len = 0;
-    char *text = malloc(cap);
-    if (text == NULL)
-        return MGW_ERR_NO_MEMORY;
-    len += (size_t)snprintf(text, cap, "%s\n{\"step\": \"apply\", \"state\": \"%s\"}", GWPLAN_HEAD,
-                            state);
-    for (size_t i = 0; i < plan->count; i++) {
-        char fields[1024];
-        bool found = false;
-        const char *name = gwplan_get(&plan->steps[i], "step");
-        if (i < done && strncmp(runs[i].record, "\"started\"", 9) == 0) {
-            /* a step under way: what an earlier apply recorded of it stays beside */
-            char before[1024];
-            earlier_fields(earlier, name, before, sizeof(before), &found);
-            size_t at = (size_t)snprintf(fields, sizeof(fields), "%s", runs[i].record);
-            if (before[0] != '\0' && at + 2 + strlen(before) < sizeof(fields)) {
-                memcpy(fields + at, ", ", 2);
-                memcpy(fields + at + 2, before, strlen(before) + 1);
-            }
-            found = true;
-        } else if (i < done && runs[i].record[0] != '\0') {
-            snprintf(fields, sizeof(fields), "%s", runs[i].record);
-            found = true;
-        } else {
-            earlier_fields(earlier, name, fields, sizeof(fields), &found);
-            found = found || i < done;
-        }
-        if (found)
-            len += (size_t)snprintf(text + len, cap - len, ",\n{\"step\": \"%s\"%s%s}", name,
-                                    fields[0] ? ", " : "", fields);
-    }
-    len += (size_t)snprintf(text + len, cap - len, "\n%s\n", GWPLAN_TAIL);
-    int r = mgw_file_write(path, (const uint8_t *)text, len, MGW_FILE_FORCE);
-    free(text);
-    return r;
-}
-
-/* The state an earlier record was left in ("applied" for a record written
- * before the state line existed). */
-static const char *record_state(const gwplan *record)
-{
-    for (size_t k = 0; k < record->count; k++)
-        if (strcmp(gwplan_get(&record->steps[k], "step"), "apply") == 0 &&
-            gwplan_get(&record->steps[k], "state") != NULL)
-            return strcmp(gwplan_get(&record->steps[k], "state"), "applying") == 0 ? "applying"
-                                                                                 : "applied";
-    return "applied";
-}
-
-/* Tests only: MGWAUTH_TEST_EXIT_AFTER=STEP ends the process right after that
- * step is done and recorded, as a crash or kill would. */
-static void test_exit_after(const char *step_name)
-{
-    const char *at = getenv("MGWAUTH_TEST_EXIT_AFTER");
-    if (at != NULL && strcmp(at, step_name) == 0) {
-        fflush(stdout);
-        _Exit(99);
-    }
-}
-
-static char *plan_dir(const char *plan_path)
-{
-    const char *slash = strrchr(plan_path, '/');
-#ifdef _WIN32
-    const char *bs = strrchr(plan_path, '\\');
-    if (bs != NULL && (slash == NULL || bs > slash))
-        slash = bs;
-#endif
-    size_t n = slash != NULL ? (size_t)(slash - plan_path) : 1;
-    char *dir = malloc(n + 1);
-    if (dir != NULL) {
-        memcpy(dir, slash != NULL ? plan_path : ".", n);
-        dir[n] = '\0';
-    }
-    return dir;
-}
-
-/* Every step file as it was planned: its SHA-256 against the plan's
- * FIELD_sha256, before anything runs. An edited (or unfingerprinted) file
- * is refused, named. */
-static int verify_step_files(const char *plan_path, const char *dir, const gwplan *plan)
-{
-    for (size_t i = 0; i < plan->count; i++)
-        for (size_t f = 0; f < N(step_file_fields); f++) {
-            const gwplan_step *st = &plan->steps[i];
-            const char *rel = gwplan_get(st, step_file_fields[f]);
-            if (rel == NULL)
-                continue;
-            char key[32];
-            snprintf(key, sizeof(key), "%s_sha256", step_file_fields[f]);
-            const char *want = gwplan_get(st, key);
-            char *file = cli_path(dir, rel, ""), *have = NULL;
-            uint8_t *data = NULL;
-            size_t len = 0;
-            int r = file == NULL ? MGW_ERR_NO_MEMORY : MGW_OK;
-            if (r == MGW_OK && want == NULL)
-                fprintf(stderr, "mgwauth: error: %s: step %s: %s has no fingerprint (\"%s\"): "
-                        "plan again\n", plan_path, gwplan_get(st, "step"), file, key);
-            if (r == MGW_OK && want != NULL &&
-                (r = mgw_file_read(file, (size_t)1 << 28, &data, &len)) == MGW_OK)
-                r = mgw_digest_hex(MGW_DIGEST_SHA256, data, len, &have);
-            if (r != MGW_OK)
-                cli_fail(r, file);
-            else if (want != NULL && strcmp(have, want) != 0)
-                fprintf(stderr, "mgwauth: error: %s: step %s: %s was changed after planning "
-                        "(SHA-256 %s, planned %s): plan again\n", plan_path,
-                        gwplan_get(st, "step"), file, have, want);
-            bool ok = r == MGW_OK && want != NULL && strcmp(have, want) == 0;
-            mgw_free(have);
-            mgw_free(data);
-            free(file);
-            if (!ok)
-                return 1;
-        }
-    return 0;
-}
-
-static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
-{
-    cli_opt o[] = {OPT("plan", true, false)};
-    size_t n = N(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
-        return EXIT_USAGE;
-    const char *path = cli_value(o, n, "plan");
-    if (path == NULL)
-        return cli_usage("needs --plan DIR/plan.json");
-    gwplan plan, record = {0};
-    if (read_plan(path, &plan) != 0)
-        return 1;
-    /* rollback finds a step's record by its name: one step of each name */
-    for (size_t i = 0; i < plan.count; i++)
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(gwplan_get(&plan.steps[i], "step"), gwplan_get(&plan.steps[k], "step")) == 0) {
-                fprintf(stderr, "mgwauth: error: %s: step \"%s\" more than once\n", path,
-                        gwplan_get(&plan.steps[i], "step"));
-                gwplan_free(&plan);
-                return 1;
-            }
-    for (size_t i = 0; i < plan.count; i++)
-        for (size_t f = 0; f < N(step_file_fields); f++) {
-            const char *rel = gwplan_get(&plan.steps[i], step_file_fields[f]);
-            if (rel != NULL && !inside_plan(rel)) {
-                fprintf(stderr, "mgwauth: error: %s: step %s: \"%s\" is not a file inside the "
-                        "plan's directory (absolute, or with ..)\n", path,
-                        gwplan_get(&plan.steps[i], "step"), rel);
-                gwplan_free(&plan);
-                return 1;
-            }
-        }
-    char *dir = plan_dir(path), *record_path = dir != NULL ? cli_path(dir, "applied", ".json") : NULL;
-    step_run runs[GWPLAN_MAX_STEPS];
-    int rc = 1;
-    if (record_path == NULL) {
-        cli_fail(MGW_ERR_NO_MEMORY, NULL);
-        goto done;
-    }
-    if (verify_step_files(path, dir, &plan) != 0)
-        goto done;
-    for (size_t i = 0; i < plan.count; i++)
-        runs[i] = (step_run){.dir = dir, .step = &plan.steps[i]};
-    if (rollback) {
-        if (!cli_exists(record_path)) {
-            printf("nothing to roll back: %s is not there (the plan was not applied, or was rolled "
-                   "back)\n", record_path);
-            rc = 0;
-            goto done;
-        }
-        if (read_plan(record_path, &record) != 0)
-            goto done;
-        rc = 0;
-        for (size_t i = plan.count; i-- > 0;) {
-            const gwplan_step *rec = NULL;
-            for (size_t k = 0; k < record.count; k++)
-                if (strcmp(gwplan_get(&record.steps[k], "step"), gwplan_get(&plan.steps[i], "step")) == 0)
-                    rec = &record.steps[k];
-            if (rec == NULL)
-                continue;
-            int r = run_step(&runs[i], true, rec);
-            if (r != MGW_OK) {
-                char reason[700];
-                failure_reason(r, reason, sizeof(reason));
-                report_failure(r);
-                printf("FAILED   %s: %s; rollback stopped; the steps before it are still "
-                       "applied\n", gwplan_get(&plan.steps[i], "step"), reason);
-                rc = 1;
-                goto done;
-            }
-            printf("undone   %s: %s\n", gwplan_get(&plan.steps[i], "step"), runs[i].what);
-        }
-        cli_remove(record_path);
-        printf("rolled back\n");
-        goto done;
-    }
-    size_t done_steps = 0;
-    int r = MGW_OK;
-    bool had_record = cli_exists(record_path), record_failed = false;
-    /* the record is read and written before the first step: an unreadable
-     * or unwritable applied.json stops apply before anything changes */
-    if (had_record && read_plan(record_path, &record) != 0)
-        goto done;
-    const char *earlier_state = record_state(&record);
-    in_progress.path = record_path;
-    in_progress.plan = &plan;
-    in_progress.earlier = &record;
-    in_progress.runs = runs;
-    if ((r = write_record(record_path, &plan, runs, 0, &record, "applying")) != MGW_OK) {
-        cli_fail(r, record_path);
-        printf("stopped before the first step: nothing changed\n");
-        goto done;
-    }
-    for (; done_steps < plan.count; done_steps++) {
-        char started[128];
-        /* recorded before the step changes anything: rollback after a crash
-         * in the middle of it knows to undo it */
-        r = step_started(&runs[done_steps], started, sizeof(started));
-        if (r == MGW_OK) {
-            set_record(&runs[done_steps], "started", started);
-            if ((r = write_record(record_path, &plan, runs, done_steps + 1, &record,
-                                  "applying")) != MGW_OK) {
-                cli_fail(r, record_path);
-                r = REPORTED;
-            }
-        }
-        if (r == MGW_OK)
-            r = run_step(&runs[done_steps], false, NULL);
-        if (r != MGW_OK)
-            break;
-        test_exit_in(gwplan_get(&plan.steps[done_steps], "step"));
-        printf("done     %s: %s\n", gwplan_get(&plan.steps[done_steps], "step"),
-               runs[done_steps].what);
-        fflush(stdout);
-        if ((r = write_record(record_path, &plan, runs, done_steps + 1, &record, "applying")) !=
-            MGW_OK) {
-            cli_fail(r, record_path);
-            record_failed = true;
-            done_steps++;
-            break;
-        }
-        test_exit_after(gwplan_get(&plan.steps[done_steps], "step"));
-    }
-    if (r == MGW_OK) {
-        if ((r = write_record(record_path, &plan, runs, plan.count, &record, "applied")) != MGW_OK)
-            cli_fail(r, record_path);
-        else
-            rc = 0;
-        printf("applied: %zu %s\n", plan.count, cli_plural(plan.count, "step", "steps"));
-        goto done;
-    }
-    char reason[700];
-    failure_reason(r, reason, sizeof(reason));
-    bool failed_left = false;
-    if (record_failed) {
-        printf("FAILED   writing %s: %s\n", record_path, reason);
-    } else {
-        report_failure(r);
-        /* the engines restore what they began; where that failed too they say so */
-        failed_left = runs[done_steps].left_changed || r == MGW_ERR_REG_RESTORE ||
-                      r == MGW_ERR_IIS_RESTORE;
-        printf("FAILED   %s: %s; %s\n", gwplan_get(&plan.steps[done_steps], "step"), reason,
-               failed_left ? "NOT as before: the step could not undo all it had begun (see the "
-                             "errors above)"
-                           : "nothing of it changed (the step undid what it had begun)");
-    }
-    for (size_t i = done_steps + (record_failed ? 0 : 1); i < plan.count; i++)
-        printf("not run  %s\n", gwplan_get(&plan.steps[i], "step"));
-    bool undo_ok = true, left[GWPLAN_MAX_STEPS] = {false};
-    int u_r;
-    for (size_t i = done_steps; i-- > 0;) {
-        gwplan_step rec = {0};
-        /* the undo of a step just done takes its record from runs[i] */
-        rec.name[0] = runs[i].key;
-        rec.value[0] = runs[i].value;
-        rec.count = runs[i].record[0] != '\0' ? 1 : 0;
-        char saved[sizeof(runs[i].record)];
-        memcpy(saved, runs[i].record, sizeof(saved));
-        int u = run_step(&runs[i], true, &rec);
-        if (u != MGW_OK) {
-            char why_not[700];
-            failure_reason(u, why_not, sizeof(why_not));
-            report_failure(u);
-            printf("NOT UNDONE %s: %s; left applied\n", gwplan_get(&plan.steps[i], "step"),
-                   why_not);
-            memcpy(runs[i].record, saved, sizeof(saved));
-            undo_ok = false;
-            left[i] = true;
-        } else {
-            printf("undone   %s: %s\n", gwplan_get(&plan.steps[i], "step"), runs[i].what);
-            runs[i].record[0] = '\0';
-        }
-    }
-    /* the record says what is left: nothing (no record), what an earlier
-     * apply did, or the steps this one could not undo */
-    if (undo_ok && !had_record)
-        cli_remove(record_path);
-    else if ((u_r = write_record(record_path, &plan, runs, done_steps, &record,
-                                 undo_ok ? earlier_state : "applying")) != MGW_OK)
-        cli_fail(u_r, record_path);
-    printf("%s\n", undo_ok && !failed_left ? "stopped: everything is as it was before apply"
-                                           : "stopped: NOT everything could be undone (see above)");
-    /* the account in one line: every step of the plan in one of its parts */
-    {
-        bool undone[GWPLAN_MAX_STEPS] = {false};
-        for (size_t i = 0; i < done_steps; i++)
-            undone[i] = !left[i];
-        char a[600], b[600], c[600];
-        step_names(&plan, undone, 0, done_steps, a, sizeof(a));
-        step_names(&plan, left, 0, done_steps, b, sizeof(b));
-        step_names(&plan, NULL, done_steps + (record_failed ? 0 : 1), plan.count, c, sizeof(c));
-        printf("account: applied and undone: %s; failed: %s (%s); not run: %s; left applied: %s\n",
-               a, record_failed ? "writing the record" : gwplan_get(&plan.steps[done_steps], "step"),
-               failed_left ? "NOT as before" : "nothing of it changed", c, b);
-    }
-done:
-    free(record_path);
-    free(dir);
-    gwplan_free(&record);
-    gwplan_free(&plan);
-    return rc;
-}
-
-int cmd_gateway(int argc, char **argv)
-{
-    if (strcmp(argv[0], "status") == 0)
-        return gateway_status(argc - 1, argv + 1);
-    if (strcmp(argv[0], "plan") == 0)
-        return gateway_plan(argc - 1, argv + 1);
-    if (strcmp(argv[0], "apply") == 0)
-        return gateway_apply_or_rollback(argc - 1, argv + 1, false);
-    if (strcmp(argv[0], "rollback") == 0)
-        return gateway_apply_or_rollback(argc - 1, argv + 1, true);
-    return cli_usage("gateway needs the subcommand status, plan, apply or rollback");
 }

@@ -1,12 +1,10 @@
 /* mgwauth iis show|plan|apply|rollback. */
 #include "cli.h"
+#include "planrun.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* --config FILE or, on Windows, --live: the path of the file to read. */
 static int config_path(cli_opt *o, size_t n, char **path)
@@ -39,16 +37,15 @@ static int load_config(const char *path, mgw_iisconfig_t **cfg)
     return r == MGW_OK ? 0 : cli_fail(r, path);
 }
 
-static int show_cmd(int argc, char **argv)
+int cmd_iis_show(int argc, char **argv)
 {
     cli_opt o[] = {
-        {"config", true, false, {0}, 0, false},
-        {"live", false, false, {0}, 0, false},
-        {"json", false, false, {0}, 0, false},
+        OPT("config", true, false),
+        OPT("live", false, false),
+        OPT("json", false, false),
     };
-    size_t n = N(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    size_t n = N(o);
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     char *path = NULL, *text = NULL;
     mgw_iisconfig_t *cfg = NULL;
@@ -80,70 +77,39 @@ static const struct {
     {"plan.json", 0, 0},
 };
 
-/* An output path that is the input file itself (a name, a link or the
- * live file) would destroy the input, even with --force. */
-static int same_file_refused(const char *input, const char *out, const char *option)
-{
-    if (!cli_same_file(input, out))
-        return 0;
-    fprintf(stderr,
-            "mgwauth: error: %s: %s is the input file %s itself; refused even with --force "
-            "(choose another path)\n",
-            option, out, input);
-    return 1;
-}
-
 /* Stage the five outputs and write them all, or none. Scripts a plan
  * cannot have (a '"' in a name; the plan warns) are skipped, and an old one
  * of the same name is removed so that none from another plan stays. */
 static int write_plan(const mgw_iisplan_t *plan, const char *dir, unsigned force, const char *input,
                       bool *scripts)
 {
-    mgw_fileset_t *fs = mgw_fileset_new();
-    int r = fs != NULL ? MGW_OK : MGW_ERR_NO_MEMORY;
-    char *stale[N(outputs)] = {NULL};
-    *scripts = true;
     for (size_t i = 0; i < N(outputs); i++) {
         char *path = cli_path(dir, outputs[i].name, "");
-        int refused = path != NULL ? same_file_refused(input, path, "--out") : 0;
+        int refused = path != NULL ? planrun_same_file_refused(input, path, "--out") : 0;
         free(path);
-        if (refused) {
-            mgw_fileset_free(&fs);
+        if (refused)
             return 1;
-        }
     }
+    planrun_file files[N(outputs)] = {{0}};
+    int r = MGW_OK;
+    *scripts = true;
     for (size_t i = 0; i < N(outputs) && r == MGW_OK; i++) {
-        uint8_t *data = NULL;
-        size_t len = 0;
-        char *path = cli_path(dir, outputs[i].name, "");
+        planrun_file *f = &files[i];
         bool script = outputs[i].which == MGW_IISPLAN_APPCMD ||
                       outputs[i].which == MGW_IISPLAN_APPCMD_ROLLBACK;
-        if (path == NULL)
-            r = MGW_ERR_NO_MEMORY;
-        else if (outputs[i].which != 0)
-            r = mgw_iisplan_output(plan, outputs[i].which, &data, &len);
-        else if ((r = mgw_iisplan_describe(plan, MGW_DESCRIBE_JSON, (char **)&data)) == MGW_OK)
-            len = strlen((char *)data);
+        f->name = outputs[i].name;
+        f->flags = outputs[i].flags;
+        if (outputs[i].which != 0)
+            r = mgw_iisplan_output(plan, outputs[i].which, &f->data, &f->len);
+        else if ((r = mgw_iisplan_describe(plan, MGW_DESCRIBE_JSON, (char **)&f->data)) == MGW_OK)
+            f->len = strlen((char *)f->data);
         if (r == MGW_ERR_IIS_CONFIG && script) {
             *scripts = false;
-            stale[i] = path;
-            path = NULL;
+            f->skip = true;
             r = MGW_OK;
-        } else if (r == MGW_OK) {
-            r = mgw_fileset_add(fs, path, data, len, force | outputs[i].flags);
         }
-        mgw_free(data);
-        free(path);
     }
-    if (r == MGW_OK)
-        r = mgw_fileset_commit(fs);
-    mgw_fileset_free(&fs);
-    for (size_t i = 0; i < N(outputs); i++) {
-        if (r == MGW_OK && stale[i] != NULL && force)
-            cli_remove(stale[i]);
-        free(stale[i]);
-    }
-    return r == MGW_OK ? 0 : cli_fail(r, NULL);
+    return planrun_write(dir, files, N(files), force, r);
 }
 
 static int set_options(cli_opt *o, size_t n, mgw_iisopts_t *opts)
@@ -163,21 +129,20 @@ static int set_options(cli_opt *o, size_t n, mgw_iisopts_t *opts)
     return r == MGW_OK ? 0 : cli_fail(r, NULL);
 }
 
-static int plan_cmd(int argc, char **argv)
+int cmd_iis_plan(int argc, char **argv)
 {
     cli_opt o[] = {
-        {"config", true, false, {0}, 0, false},
-        {"live", false, false, {0}, 0, false},
-        {"site", true, false, {0}, 0, false},
-        {"binding", true, true, {0}, 0, false},
-        {"disable-tls13", false, false, {0}, 0, false},
-        {"negotiate-client-cert-in-handshake", false, false, {0}, 0, false},
-        {"out", true, false, {0}, 0, false},
-        {"force", false, false, {0}, 0, false},
+        OPT("config", true, false),
+        OPT("live", false, false),
+        OPT("site", true, false),
+        OPT("binding", true, true),
+        OPT("disable-tls13", false, false),
+        OPT("negotiate-client-cert-in-handshake", false, false),
+        OPT("out", true, false),
+        OPT("force", false, false),
     };
-    size_t n = N(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    size_t n = N(o);
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     const char *dir = cli_value(o, n, "out");
     if (dir == NULL)
@@ -226,27 +191,8 @@ done:
     return rc;
 }
 
-/* DIR-of-plan/backup-before-iis-<what>-YYYYMMDDThhmmssZ.config */
-static char *default_backup(const char *plan_path, const char *what)
-{
-    const char *slash = strrchr(plan_path, '/'), *bslash = strrchr(plan_path, '\\');
-    if (bslash != NULL && (slash == NULL || bslash > slash))
-        slash = bslash;
-    char stamp[32] = "";
-    time_t now = time(NULL);
-    struct tm tm;
-    if (gmtime_r(&now, &tm) != NULL)
-        strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-    int dir = slash != NULL ? (int)(slash - plan_path) + 1 : 0;
-    size_t len = (size_t)dir + strlen(what) + 64;
-    char *p = malloc(len);
-    if (p != NULL)
-        snprintf(p, len, "%.*sbackup-before-iis-%s-%s.config", dir, plan_path, what, stamp);
-    return p;
-}
-
 /* plan.json with the desired file and the backup beside it. */
-static int load_plan(const char *plan_path, mgw_iisplan_t **plan)
+static int load_plan(const char *plan_path, void **plan)
 {
     const char *slash = strrchr(plan_path, '/'), *bslash = strrchr(plan_path, '\\');
     if (bslash != NULL && (slash == NULL || bslash > slash))
@@ -270,7 +216,8 @@ static int load_plan(const char *plan_path, mgw_iisplan_t **plan)
         free(p);
     }
     if (rc == 0) {
-        int r = mgw_iisplan_load(data[0], len[0], data[1], len[1], data[2], len[2], plan);
+        int r = mgw_iisplan_load(data[0], len[0], data[1], len[1], data[2], len[2],
+                                 (mgw_iisplan_t **)plan);
         if (r != MGW_OK)
             rc = cli_fail(r, plan_path);
     }
@@ -279,67 +226,31 @@ static int load_plan(const char *plan_path, mgw_iisplan_t **plan)
     return rc;
 }
 
-static int run_cmd(int argc, char **argv, bool reverse)
+/* --config FILE, or with --live the machine's file. */
+static int run_target(cli_opt *o, size_t n, const char *what, char **path)
 {
-    cli_opt o[] = {
-        {"plan", true, false, {0}, 0, false},   {"config", true, false, {0}, 0, false},
-        {"live", false, false, {0}, 0, false},  {"backup", true, false, {0}, 0, false},
-        {"force", false, false, {0}, 0, false},
-    };
-    size_t n = N(o), npos;
-    const char *pos[1];
-    const char *what = reverse ? "rollback" : "apply";
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
-        return EXIT_USAGE;
-    const char *plan_path = cli_value(o, n, "plan");
-    if (plan_path == NULL)
-        return cli_usage("iis %s needs --plan DIR/plan.json and either --config FILE or --live",
-                         what);
-    char *path = NULL;
-    mgw_iisplan_t *plan = NULL;
-    char *backup = NULL;
-    int changed = 0, rc = config_path(o, n, &path);
-    if (rc != 0)
-        goto done;
-    rc = 1;
-    backup = cli_value(o, n, "backup") != NULL ? strdup(cli_value(o, n, "backup"))
-                                               : default_backup(plan_path, what);
-    if (backup == NULL || load_plan(plan_path, &plan) != 0)
-        goto done;
-    if (same_file_refused(path, backup, "--backup"))
-        goto done;
-    unsigned force = cli_get(o, n, "force")->seen ? MGW_FILE_FORCE : 0;
-    int r = reverse ? mgw_iisplan_rollback_file(plan, path, backup, force, &changed)
-                    : mgw_iisplan_apply_file(plan, path, backup, force, &changed);
-    if (r != MGW_OK) {
-        cli_fail(r, NULL);
-        goto done;
-    }
-    if (changed == 0)
-        printf("Nothing changed: %s already is the %s file of the plan.\n", path,
-               reverse ? "original" : "desired");
-    else
-        printf("%s %d setting%s in %s.\nbackup of the file before: %s\n",
-               reverse ? "Rolled back" : "Applied", changed, changed == 1 ? "" : "s", path, backup);
-    rc = 0;
-done:
-    free(backup);
-    free(path);
-    mgw_iisplan_free(&plan);
-    return rc;
+    (void)what;
+    return config_path(o, n, path);
 }
 
-int cmd_iis(int argc, char **argv)
+static const planrun_command run = {
+    .kind = &planrun_iis,
+    .target_option = "config",
+    .target_usage = "--config FILE",
+    .target = run_target,
+    .load = load_plan,
+    .backup_name = "iis-",
+    .backup_not_target = true,
+    .nothing = {"already is the desired file", "already is the original file"},
+    .backup_line = "backup of the file before",
+};
+
+int cmd_iis_apply(int argc, char **argv)
 {
-    if (argc < 1)
-        return cli_usage("iis needs a subcommand: show, plan, apply or rollback");
-    if (strcmp(argv[0], "show") == 0)
-        return show_cmd(argc - 1, argv + 1);
-    if (strcmp(argv[0], "plan") == 0)
-        return plan_cmd(argc - 1, argv + 1);
-    if (strcmp(argv[0], "apply") == 0)
-        return run_cmd(argc - 1, argv + 1, false);
-    if (strcmp(argv[0], "rollback") == 0)
-        return run_cmd(argc - 1, argv + 1, true);
-    return cli_usage("unknown iis subcommand '%s'", argv[0]);
+    return planrun_main(&run, argc, argv, false);
+}
+
+int cmd_iis_rollback(int argc, char **argv)
+{
+    return planrun_main(&run, argc, argv, true);
 }

@@ -5,9 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define OPT(name, value, repeat) {name, value, repeat, {0}, 0, false}
-
 /* Read and open a PFX; prints the problem on failure. */
 static int open_pfx(const char *path, const char *pwfile, mgw_pfx_t **pfx)
 {
@@ -27,7 +24,7 @@ static int open_pfx(const char *path, const char *pwfile, mgw_pfx_t **pfx)
     return r == MGW_OK ? 0 : cli_fail(r, path);
 }
 
-static int show(int argc, char **argv)
+int cmd_pfx_show(int argc, char **argv)
 {
     cli_opt o[] = {OPT("password-file", true, false), OPT("json", false, false)};
     const char *pos[1];
@@ -49,7 +46,7 @@ static int show(int argc, char **argv)
     return 0;
 }
 
-static int convert(int argc, char **argv)
+int cmd_pfx_convert(int argc, char **argv)
 {
     cli_opt o[] = {
         OPT("password-file", true, false), OPT("new-password-file", true, false),
@@ -63,18 +60,13 @@ static int convert(int argc, char **argv)
     const char *profile = cli_value(o, n, "profile");
     if (npos != 2 || cli_value(o, n, "password-file") == NULL || profile == NULL)
         return cli_usage("pfx convert needs IN OUT --password-file F --profile compat|modern");
-    if (strcmp(profile, "compat") != 0 && strcmp(profile, "modern") != 0)
+    int prof;
+    if (!cli_pfx_profile(profile, &prof))
         return cli_usage("--profile must be compat or modern, not '%s'", profile);
     unsigned long iterations = 0;
     const char *it = cli_value(o, n, "iterations");
-    if (it != NULL) {
-        char *end;
-        iterations = strtoul(it, &end, 10);
-        if (*it < '0' || *it > '9' || *end != '\0' || iterations < 1 ||
-            iterations > mgw_pfx_max_iterations())
-            return cli_usage("--iterations must be 1 to %lu",
-                             (unsigned long)mgw_pfx_max_iterations());
-    }
+    if (it != NULL && !cli_uint(it, 1, mgw_pfx_max_iterations(), &iterations))
+        return cli_usage("--iterations must be 1 to %lu", (unsigned long)mgw_pfx_max_iterations());
     unsigned force = cli_get(o, n, "force")->seen ? MGW_FILE_FORCE : 0;
     if (!force) {
         FILE *f = cli_fopen(pos[1], "rb");
@@ -97,8 +89,7 @@ static int convert(int argc, char **argv)
     if (r == MGW_OK && open_pfx(pos[0], cli_value(o, n, "password-file"), &pfx) != 0)
         goto done;
     if (r == MGW_OK)
-        r = mgw_pfxopts_set_profile(opts, strcmp(profile, "modern") == 0 ? MGW_PFX_PROFILE_MODERN
-                                                                          : MGW_PFX_PROFILE_COMPAT);
+        r = mgw_pfxopts_set_profile(opts, prof);
     if (r == MGW_OK && iterations > 0)
         r = mgw_pfxopts_set_iterations(opts, (uint32_t)iterations);
     if (r == MGW_OK && cli_value(o, n, "friendly-name") != NULL)
@@ -119,15 +110,4 @@ done:
     mgw_pfx_free(&pfx);
     mgw_pfxopts_free(&opts);
     return rc;
-}
-
-int cmd_pfx(int argc, char **argv)
-{
-    if (argc < 1)
-        return cli_usage("pfx needs a subcommand: show or convert");
-    if (strcmp(argv[0], "show") == 0)
-        return show(argc - 1, argv + 1);
-    if (strcmp(argv[0], "convert") == 0)
-        return convert(argc - 1, argv + 1);
-    return cli_usage("unknown pfx subcommand '%s'", argv[0]);
 }

@@ -1,12 +1,10 @@
 /* mgwauth registry plan|apply|rollback. */
 #include "cli.h"
+#include "planrun.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const outputs[] = {"security.reg", "rollback.reg", "backup.reg", "plan.json"};
 
@@ -92,51 +90,40 @@ static int set_client_cert(const char *path, mgw_regopts_t *opts)
 static int write_plan(const mgw_regplan_t *plan, const char *dir, unsigned force)
 {
     static const int which[] = {MGW_REGPLAN_SECURITY, MGW_REGPLAN_ROLLBACK, MGW_REGPLAN_BACKUP};
-    mgw_fileset_t *fs = mgw_fileset_new();
-    int r = fs != NULL ? MGW_OK : MGW_ERR_NO_MEMORY;
+    planrun_file files[N(outputs)] = {{0}};
+    int r = MGW_OK;
     for (size_t i = 0; i < N(outputs) && r == MGW_OK; i++) {
-        uint8_t *data = NULL;
-        size_t len = 0;
-        char *path = cli_path(dir, outputs[i], "");
-        if (path == NULL)
-            r = MGW_ERR_NO_MEMORY;
-        else if (i < N(which))
-            r = mgw_regplan_reg_file(plan, which[i], &data, &len);
-        else if ((r = mgw_regplan_describe(plan, MGW_DESCRIBE_JSON, (char **)&data)) == MGW_OK)
-            len = strlen((char *)data);
-        if (r == MGW_OK)
-            r = mgw_fileset_add(fs, path, data, len, force);
-        mgw_free(data);
-        free(path);
+        planrun_file *f = &files[i];
+        f->name = outputs[i];
+        if (i < N(which))
+            r = mgw_regplan_reg_file(plan, which[i], &f->data, &f->len);
+        else if ((r = mgw_regplan_describe(plan, MGW_DESCRIBE_JSON, (char **)&f->data)) == MGW_OK)
+            f->len = strlen((char *)f->data);
     }
-    if (r == MGW_OK)
-        r = mgw_fileset_commit(fs);
-    mgw_fileset_free(&fs);
-    return r == MGW_OK ? 0 : cli_fail(r, NULL);
+    return planrun_write(dir, files, N(files), force, r);
 }
 
-static int plan_cmd(int argc, char **argv)
+int cmd_registry_plan(int argc, char **argv)
 {
     cli_opt o[] = {
-        {"current", true, true, {0}, 0, false},
-        {"live", false, false, {0}, 0, false},
-        {"trust-mode", true, false, {0}, 0, false},
-        {"binding", true, false, {0}, 0, false},
-        {"sni-binding", true, false, {0}, 0, false},
-        {"ccs-binding", true, false, {0}, 0, false},
-        {"no-revocation-check", false, false, {0}, 0, false},
-        {"disable-tls13", false, false, {0}, 0, false},
-        {"negotiate-client-cert", false, false, {0}, 0, false},
-        {"issuer-store", true, false, {0}, 0, false},
-        {"disable-root-autoupdate", false, false, {0}, 0, false},
-        {"keep-disallowed-updates", false, false, {0}, 0, false},
-        {"client-cert", true, false, {0}, 0, false},
-        {"out", true, false, {0}, 0, false},
-        {"force", false, false, {0}, 0, false},
+        OPT("current", true, true),
+        OPT("live", false, false),
+        OPT("trust-mode", true, false),
+        OPT("binding", true, false),
+        OPT("sni-binding", true, false),
+        OPT("ccs-binding", true, false),
+        OPT("no-revocation-check", false, false),
+        OPT("disable-tls13", false, false),
+        OPT("negotiate-client-cert", false, false),
+        OPT("issuer-store", true, false),
+        OPT("disable-root-autoupdate", false, false),
+        OPT("keep-disallowed-updates", false, false),
+        OPT("client-cert", true, false),
+        OPT("out", true, false),
+        OPT("force", false, false),
     };
-    size_t n = N(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    size_t n = N(o);
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     const char *dir = cli_value(o, n, "out");
     if (dir == NULL)
@@ -180,95 +167,47 @@ done:
     return rc;
 }
 
-/* DIR-of-plan/backup-before-<what>-YYYYMMDDThhmmssZ.reg */
-static char *default_backup(const char *plan_path, const char *what)
+static const planrun_command run;
+
+/* --registry-file FILE.reg, or NULL for the machine's registry with --live. */
+static int run_target(cli_opt *o, size_t n, const char *what, char **path)
 {
-    const char *slash = strrchr(plan_path, '/'), *bslash = strrchr(plan_path, '\\');
-    if (bslash != NULL && (slash == NULL || bslash > slash))
-        slash = bslash; /* a Windows path */
-    char stamp[32] = "";
-    time_t now = time(NULL);
-    struct tm tm;
-    if (gmtime_r(&now, &tm) != NULL)
-        strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-    size_t len = (slash != NULL ? (size_t)(slash - plan_path) + 1 : 0) + strlen(what) + 64;
-    char *p = malloc(len);
-    if (p != NULL)
-        snprintf(p, len, "%.*sbackup-before-%s-%s.reg",
-                 slash != NULL ? (int)(slash - plan_path) + 1 : 0, plan_path, what, stamp);
-    return p;
+    const char *state = cli_value(o, n, "registry-file");
+    bool live = cli_get(o, n, "live")->seen;
+    if ((state == NULL) == !live)
+        return planrun_usage(&run, what);
+    *path = state != NULL ? strdup(state) : NULL;
+    return state == NULL || *path != NULL ? 0 : cli_fail(MGW_ERR_NO_MEMORY, NULL);
 }
 
-static int run_cmd(int argc, char **argv, bool reverse)
+static int load_plan(const char *plan_path, void **plan)
 {
-    cli_opt o[] = {
-        {"plan", true, false, {0}, 0, false},
-        {"registry-file", true, false, {0}, 0, false},
-        {"live", false, false, {0}, 0, false},
-        {"backup", true, false, {0}, 0, false},
-        {"force", false, false, {0}, 0, false},
-    };
-    size_t n = N(o), npos;
-    const char *pos[1];
-    const char *what = reverse ? "rollback" : "apply";
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
-        return EXIT_USAGE;
-    const char *plan_path = cli_value(o, n, "plan"), *state = cli_value(o, n, "registry-file");
-    bool live = cli_get(o, n, "live")->seen;
-    if (plan_path == NULL || (state == NULL) == !live)
-        return cli_usage("registry %s needs --plan DIR/plan.json and either --registry-file "
-                         "FILE.reg or --live",
-                         what);
     uint8_t *json = NULL;
     size_t len = 0;
-    mgw_regplan_t *plan = NULL;
-    char *backup = cli_value(o, n, "backup") != NULL ? strdup(cli_value(o, n, "backup"))
-                                                     : default_backup(plan_path, what);
-    int changed = 0, rc = 1;
-    if (backup == NULL || cli_read(plan_path, &json, &len) != 0)
-        goto done;
-    int r = mgw_regplan_load(json, len, &plan);
-    if (r != MGW_OK) {
-        cli_fail(r, plan_path);
-        goto done;
-    }
-    unsigned force = cli_get(o, n, "force")->seen ? MGW_FILE_FORCE : 0;
-    if (live)
-        r = reverse ? mgw_regplan_rollback_live(plan, backup, force, &changed)
-                    : mgw_regplan_apply_live(plan, backup, force, &changed);
-    else
-        r = reverse ? mgw_regplan_rollback_file(plan, state, backup, force, &changed)
-                    : mgw_regplan_apply_file(plan, state, backup, force, &changed);
-    if (live)
-        state = "the registry";
-    if (r != MGW_OK) {
-        cli_fail(r, NULL);
-        goto done;
-    }
-    if (changed == 0)
-        printf("Nothing changed: %s already has the %s values of the plan.\n", state,
-               reverse ? "before" : "desired");
-    else
-        printf("%s %d value%s in %s.\nbackup of the touched keys: %s\n",
-               reverse ? "Rolled back" : "Applied", changed, changed == 1 ? "" : "s", state,
-               backup);
-    rc = 0;
-done:
-    free(backup);
+    if (cli_read(plan_path, &json, &len) != 0)
+        return 1;
+    int r = mgw_regplan_load(json, len, (mgw_regplan_t **)plan);
     mgw_free(json);
-    mgw_regplan_free(&plan);
-    return rc;
+    return r == MGW_OK ? 0 : cli_fail(r, plan_path);
 }
 
-int cmd_registry(int argc, char **argv)
+static const planrun_command run = {
+    .kind = &planrun_registry,
+    .target_option = "registry-file",
+    .target_usage = "--registry-file FILE.reg",
+    .target = run_target,
+    .load = load_plan,
+    .backup_name = "",
+    .nothing = {"already has the desired values", "already has the before values"},
+    .backup_line = "backup of the touched keys",
+};
+
+int cmd_registry_apply(int argc, char **argv)
 {
-    if (argc < 1)
-        return cli_usage("registry needs a subcommand: plan, apply or rollback");
-    if (strcmp(argv[0], "plan") == 0)
-        return plan_cmd(argc - 1, argv + 1);
-    if (strcmp(argv[0], "apply") == 0)
-        return run_cmd(argc - 1, argv + 1, false);
-    if (strcmp(argv[0], "rollback") == 0)
-        return run_cmd(argc - 1, argv + 1, true);
-    return cli_usage("unknown registry subcommand '%s'", argv[0]);
+    return planrun_main(&run, argc, argv, false);
+}
+
+int cmd_registry_rollback(int argc, char **argv)
+{
+    return planrun_main(&run, argc, argv, true);
 }

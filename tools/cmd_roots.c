@@ -8,9 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define OPT(name, value, repeat) ((cli_opt){name, value, repeat, {0}, 0, false})
-
 /* Options shared by plan and prune. */
 #define PLAN_OPTS                                                                                  \
     OPT("store", true, false), OPT("system-store", true, false), OPT("keep", true, true),          \
@@ -203,7 +200,7 @@ static int intermediate_store(cli_opt *o, size_t n, const char **flag, char *nam
     return 0;
 }
 
-static int plan(int argc, char **argv)
+int cmd_roots_plan(int argc, char **argv)
 {
     cli_opt o[] = {PLAN_OPTS, OPT("json", false, false)};
     size_t n = N(o), npos;
@@ -375,7 +372,7 @@ done:
     return rc;
 }
 
-static int prune(int argc, char **argv)
+int cmd_roots_prune(int argc, char **argv)
 {
     cli_opt o[] = {PLAN_OPTS, OPT("backup", true, false), OPT("backup-dir", true, false),
                    OPT("force", false, false), OPT("yes", false, false)};
@@ -437,7 +434,7 @@ static void on_restore_event(void *ctx, int event, const char *thumbprint, const
     fflush(stdout);
 }
 
-static int restore(int argc, char **argv)
+int cmd_roots_restore(int argc, char **argv)
 {
     cli_opt o[] = {OPT("store", true, false), OPT("system-store", true, false),
                    OPT("backup", true, false), OPT("only", true, true)};
@@ -464,19 +461,6 @@ static int restore(int argc, char **argv)
     }
     job_free(&j);
     return rc;
-}
-
-int cmd_roots(int argc, char **argv)
-{
-    if (argc < 1)
-        return cli_usage("roots needs a subcommand: plan, prune or restore");
-    if (strcmp(argv[0], "plan") == 0)
-        return plan(argc - 1, argv + 1);
-    if (strcmp(argv[0], "prune") == 0)
-        return prune(argc - 1, argv + 1);
-    if (strcmp(argv[0], "restore") == 0)
-        return restore(argc - 1, argv + 1);
-    return cli_usage("unknown roots subcommand '%s'", argv[0]);
 }
 
 /* ---- task xml ----------------------------------------------------------------- */
@@ -573,7 +557,7 @@ static int set_command_line(mgw_taskopts_t *t, const char *cmd)
     return r == MGW_OK ? 0 : cli_fail(r, "--command");
 }
 
-static int task_xml(int argc, char **argv)
+int cmd_task_xml(int argc, char **argv)
 {
     cli_opt o[] = {OPT("interval", true, false),   OPT("time-limit", true, false),
                    OPT("start", true, false),      OPT("command", true, false),
@@ -627,14 +611,4 @@ static int task_xml(int argc, char **argv)
     mgw_free(xml);
     mgw_taskopts_free(&t);
     return rc;
-}
-
-int cmd_task(int argc, char **argv)
-{
-    if (argc >= 1 && (strcmp(argv[0], "install") == 0 || strcmp(argv[0], "remove") == 0 ||
-                      strcmp(argv[0], "show") == 0))
-        return cli_task_scheduler(argc, argv);
-    if (argc < 1 || strcmp(argv[0], "xml") != 0)
-        return cli_usage("task needs the subcommand xml, install, remove or show");
-    return task_xml(argc - 1, argv + 1);
 }

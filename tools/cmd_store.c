@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define OPT(name, value, repeat) ((cli_opt){name, value, repeat, {0}, 0, false})
 #define STORE_OPTS OPT("store", true, false), OPT("system-store", true, false)
 
 static void print_pem(const uint8_t *der, size_t len)
@@ -34,13 +32,12 @@ static void print_pem(const uint8_t *der, size_t len)
 
 /* One line per certificate: SHA-1, whether it has a private key, subject;
  * with --pem each certificate follows its line. Then the other entries. */
-static int list(int argc, char **argv)
+int cmd_store_list(int argc, char **argv)
 {
     cli_opt o[] = {STORE_OPTS, OPT("pem", false, false)};
-    size_t n = N(o), npos;
-    const char *pos[1];
+    size_t n = N(o);
     mgw_store_t *s = NULL;
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     int rc = cli_open_store(o, n, &s);
     for (size_t i = 0; rc == 0 && i < mgw_store_cert_count(s); i++) {
@@ -82,17 +79,27 @@ static int list(int argc, char **argv)
     return rc;
 }
 
-static int add(int argc, char **argv)
+/* STORE ARG...: the store opened, the arguments in pos (at most 64). 0, or
+ * the exit code after printing the problem (what: the usage error). */
+static int store_and_args(int argc, char **argv, const char *what, mgw_store_t **s,
+                          const char **pos, size_t *npos)
 {
     cli_opt o[] = {STORE_OPTS};
-    size_t n = N(o), npos;
-    const char *pos[64];
-    mgw_store_t *s = NULL;
-    if (cli_parse(argc, argv, o, n, pos, N(pos), &npos) != 0)
+    size_t n = N(o);
+    if (cli_parse(argc, argv, o, n, pos, 64, npos) != 0)
         return EXIT_USAGE;
-    if (npos == 0)
-        return cli_usage("store add needs one or more certificate files (DER or PEM)");
-    int rc = cli_open_store(o, n, &s);
+    if (*npos == 0)
+        return cli_usage("%s", what);
+    return cli_open_store(o, n, s);
+}
+
+int cmd_store_add(int argc, char **argv)
+{
+    const char *pos[64];
+    size_t npos;
+    mgw_store_t *s = NULL;
+    int rc = store_and_args(argc, argv, "store add needs one or more certificate files (DER or PEM)",
+                            &s, pos, &npos);
     for (size_t i = 0; rc == 0 && i < npos; i++) {
         uint8_t *data = NULL;
         size_t len = 0;
@@ -111,17 +118,12 @@ static int add(int argc, char **argv)
     return rc;
 }
 
-static int remove_cmd(int argc, char **argv)
+int cmd_store_remove(int argc, char **argv)
 {
-    cli_opt o[] = {STORE_OPTS};
-    size_t n = N(o), npos;
     const char *pos[64];
+    size_t npos;
     mgw_store_t *s = NULL;
-    if (cli_parse(argc, argv, o, n, pos, N(pos), &npos) != 0)
-        return EXIT_USAGE;
-    if (npos == 0)
-        return cli_usage("store remove needs one or more thumbprints");
-    int rc = cli_open_store(o, n, &s);
+    int rc = store_and_args(argc, argv, "store remove needs one or more thumbprints", &s, pos, &npos);
     for (size_t i = 0; rc == 0 && i < npos; i++) {
         int r = mgw_store_remove_cert(s, pos[i]);
         if (r != MGW_OK)
@@ -133,7 +135,7 @@ static int remove_cmd(int argc, char **argv)
     return rc;
 }
 
-static int import_pfx(int argc, char **argv)
+int cmd_store_import_pfx(int argc, char **argv)
 {
     cli_opt o[] = {STORE_OPTS, OPT("password-file", true, false), OPT("exportable", false, false)};
     size_t n = N(o), npos;
@@ -165,19 +167,4 @@ static int import_pfx(int argc, char **argv)
     mgw_free(pfx);
     mgw_store_free(&s);
     return rc;
-}
-
-int cmd_store(int argc, char **argv)
-{
-    if (argc < 1)
-        return cli_usage("store needs a subcommand: list, add, remove or import-pfx");
-    if (strcmp(argv[0], "list") == 0)
-        return list(argc - 1, argv + 1);
-    if (strcmp(argv[0], "add") == 0)
-        return add(argc - 1, argv + 1);
-    if (strcmp(argv[0], "remove") == 0)
-        return remove_cmd(argc - 1, argv + 1);
-    if (strcmp(argv[0], "import-pfx") == 0)
-        return import_pfx(argc - 1, argv + 1);
-    return cli_usage("unknown store subcommand '%s'", argv[0]);
 }

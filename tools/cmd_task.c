@@ -5,15 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define OPT(name, value, rep) {name, value, rep, {0}, 0, false}
-
-static int task_install(int argc, char **argv)
+int cmd_task_install(int argc, char **argv)
 {
     cli_opt o[] = {OPT("xml", true, false), OPT("name", true, false), OPT("force", false, false)};
-    size_t n = N(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    size_t n = N(o);
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     const char *xml_path = cli_value(o, n, "xml"), *name = cli_value(o, n, "name");
     if (xml_path == NULL || name == NULL)
@@ -37,9 +33,8 @@ static int task_install(int argc, char **argv)
 static int task_name_only(int argc, char **argv, const char **name)
 {
     cli_opt o[] = {OPT("name", true, false)};
-    size_t n = N(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)
+    size_t n = N(o);
+    if (cli_parse_options(argc, argv, o, n) != 0)
         return EXIT_USAGE;
     *name = cli_value(o, n, "name");
     if (*name == NULL)
@@ -47,7 +42,7 @@ static int task_name_only(int argc, char **argv, const char **name)
     return 0;
 }
 
-static int task_remove(int argc, char **argv)
+int cmd_task_remove(int argc, char **argv)
 {
     const char *name;
     int rc = task_name_only(argc, argv, &name);
@@ -60,7 +55,7 @@ static int task_remove(int argc, char **argv)
     return 0;
 }
 
-static int task_show(int argc, char **argv)
+int cmd_task_show(int argc, char **argv)
 {
     const char *name;
     int rc = task_name_only(argc, argv, &name);
@@ -75,13 +70,4 @@ static int task_show(int argc, char **argv)
         fputc('\n', stdout);
     mgw_free(xml);
     return 0;
-}
-
-int cli_task_scheduler(int argc, char **argv)
-{
-    if (strcmp(argv[0], "install") == 0)
-        return task_install(argc - 1, argv + 1);
-    if (strcmp(argv[0], "remove") == 0)
-        return task_remove(argc - 1, argv + 1);
-    return task_show(argc - 1, argv + 1);
 }

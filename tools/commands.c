@@ -8,18 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
 static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 
 /* Adding a command: one entry. run gets the arguments after the command word
- * (for a command with subcommands, argv[0] is the subcommand). synopsis: the
+ * and the subcommand. synopsis: the
  * command line without "mgwauth ", continuation lines indented to line up
  * with the first; text: what it does (NULL: nothing to add). Entries of one
  * command stay together, in the order help lists them. */
 static const cli_command commands[] = {
-    {"cert", "create", cmd_cert,
+    {"cert", "create", cmd_cert_create,
      "cert create --subject DN [--upn U]... [--email E]... [--dns D]... [--uri U]...\n"
      "            [--key rsa2048|rsa3072|rsa4096|p256|p384] [--days N] [--eku LIST]\n"
      "            [--ca FILE.pfx | --ca-cert FILE --ca-key FILE] [--ca-password-file F]\n"
@@ -32,29 +30,29 @@ static const cli_command commands[] = {
      "Certificate; validity to 730 days; EKU to clientAuth; profile to compat.\n"
      "--import-cer (Windows) then adds the CER to a system store, e.g.\n"
      "LocalMachine\\Root, unless it is there already, and names its thumbprint."},
-    {"cert", "sign", cmd_cert,
+    {"cert", "sign", cmd_cert_sign,
      "cert sign --csr FILE (--ca FILE.pfx | --ca-cert FILE --ca-key FILE)\n"
      "          [--ca-password-file F] [--subject DN] [--upn U]... [--email E]...\n"
      "          [--dns D]... [--days N] [--eku LIST] --out DIR [--name BASE] [--force]",
      "Issues a certificate for a PKCS#10 request (PEM or DER) and writes DIR/BASE.cer."},
-    {"cert", "issue", cmd_cert,
+    {"cert", "issue", cmd_cert_issue,
      "cert issue --ca CA.pfx --ca-password-file F --batch users.csv --out DIR\n"
      "           [--jobs N] [--key TYPE] [--profile compat|modern] [--days N] [--force]",
      "One PFX and CER per CSV row (columns upn, email, subject, password,\n"
      "friendly_name); generated passwords go to DIR/passwords.csv (mode 0600),\n"
      "DIR/manifest.csv lists what was issued. Re-running resumes."},
-    {"cert", "show", cmd_cert, "cert show FILE [--json]",
+    {"cert", "show", cmd_cert_show, "cert show FILE [--json]",
      "Describes a certificate (DER or PEM); a PFX is shown by pfx show."},
-    {"ca", "create", cmd_ca,
+    {"ca", "create", cmd_ca_create,
      "ca create --subject DN [--key TYPE] [--days N (3650)] [--pathlen N (0)]\n"
      "          --password-file F --out DIR [--name BASE (ca)] [--force]\n"
      "          [--profile compat|modern] [--friendly-name NAME] [--iterations N]\n"
      "          [--keyspec exchange|signature] [--csp NAME] [--machine-keyset]\n"
      "          [--import-cer LOCATION\\NAME]",
      "Writes ca.pfx, ca.cer and ca.key; --import-cer as for cert create."},
-    {"pfx", "show", cmd_pfx, "pfx show FILE --password-file F [--json]",
+    {"pfx", "show", cmd_pfx_show, "pfx show FILE --password-file F [--json]",
      "Lists the PFX's encryption, MAC, certificates and key."},
-    {"pfx", "convert", cmd_pfx,
+    {"pfx", "convert", cmd_pfx_convert,
      "pfx convert IN OUT --password-file F [--new-password-file F2]\n"
      "            --profile compat|modern [--iterations N] [--friendly-name NAME] [--force]",
      "Re-encodes a PFX (compat: 3DES and SHA-1, for older phones; modern: AES-256)."},
@@ -64,7 +62,7 @@ static const cli_command commands[] = {
      "Requests URL (default path /Microsoft-Server-ActiveSync/HealthCheck.htm) with\n"
      "and without the client certificate; exit 0 on PASS, 1 on FAIL. The server's\n"
      "certificate must match the URL's host name or IP address."},
-    {"registry", "plan", cmd_registry,
+    {"registry", "plan", cmd_registry_plan,
      "registry plan ([--current FILE.reg]... | --live) [--trust-mode 0|1|2]\n"
      "              [--binding IP:PORT (0.0.0.0:443) | --sni-binding HOST:PORT |\n"
      "               --ccs-binding PORT]\n"
@@ -75,34 +73,34 @@ static const cli_command commands[] = {
      "registry on Windows) with the gateway settings and writes DIR/security.reg,\n"
      "rollback.reg, backup.reg and plan.json; prints the table. --no-revocation-check\n"
      "sets bit 0x1 of DefaultSslCertCheckMode and keeps its other bits."},
-    {"registry", "apply", cmd_registry,
+    {"registry", "apply", cmd_registry_apply,
      "registry apply --plan DIR/plan.json (--registry-file STATE.reg | --live)\n"
      "               [--backup FILE] [--force]",
      "Applies a plan on a .reg file standing for the registry, or with --live on the\n"
      "machine's registry (Windows): refuses if it changed since planning, backs up\n"
      "the touched keys first, verifies, restores on failure."},
-    {"registry", "rollback", cmd_registry,
+    {"registry", "rollback", cmd_registry_rollback,
      "registry rollback --plan DIR/plan.json (--registry-file STATE.reg | --live)\n"
      "                  [--backup FILE] [--force]",
      "Undoes a plan the same way."},
-    {"iis", "show", cmd_iis, "iis show (--config FILE | --live) [--json]",
+    {"iis", "show", cmd_iis_show, "iis show (--config FILE | --live) [--json]",
      "Sites, their https bindings with decoded sslFlags, and the effective access\n"
      "sslFlags of each site and of every child location that sets them."},
-    {"iis", "plan", cmd_iis,
+    {"iis", "plan", cmd_iis_plan,
      "iis plan (--config FILE | --live) [--site NAME (Default Web Site)] [--disable-tls13]\n"
      "         [--binding INFO]... [--negotiate-client-cert-in-handshake] --out DIR [--force]",
      "Require SSL and client certificates on the site and on every child location that\n"
      "sets its own access sslFlags; writes DIR/applicationHost.config (desired),\n"
      "backup.config, appcmd.cmd, appcmd-rollback.cmd and plan.json."},
-    {"iis", "apply", cmd_iis,
+    {"iis", "apply", cmd_iis_apply,
      "iis apply --plan DIR/plan.json (--config FILE | --live) [--backup FILE] [--force]",
      "Applies a plan to applicationHost.config (with --live the machine's, on Windows):\n"
      "refuses if it changed since planning, writes the backup first, verifies, restores\n"
      "on failure."},
-    {"iis", "rollback", cmd_iis,
+    {"iis", "rollback", cmd_iis_rollback,
      "iis rollback --plan DIR/plan.json (--config FILE | --live) [--backup FILE] [--force]",
      "Undoes a plan the same way."},
-    {"roots", "plan", cmd_roots,
+    {"roots", "plan", cmd_roots_plan,
      "roots plan (--store DIR | --system-store LOCATION\\NAME)\n"
      "           (--keep THUMB | --keep-file FILE | --keep-cert FILE)...\n"
      "           [--allow-missing]\n"
@@ -115,7 +113,7 @@ static const cli_command commands[] = {
      "(policy: put there by Group Policy or the enterprise store, never removed).\n"
      "--move-intermediates: those removed that are not self-signed (IIS 403.16) go\n"
      "to the intermediate store (LOCATION\\CA beside a system store) instead."},
-    {"roots", "prune", cmd_roots,
+    {"roots", "prune", cmd_roots_prune,
      "roots prune (--store DIR | --system-store LOCATION\\NAME)\n"
      "            (--keep THUMB | --keep-file FILE | --keep-cert FILE)...\n"
      "            [the plan options]\n"
@@ -124,33 +122,33 @@ static const cli_command commands[] = {
      "the removals; --backup-dir names each backup roots-<UTC time>.pem.gz. With\n"
      "--move-intermediates the ones not self-signed are first added to the\n"
      "intermediate store, recorded in BACKUP.moved.txt for roots restore."},
-    {"roots", "restore", cmd_roots, "roots restore STORE --backup FILE.pem.gz [--only THUMB]...",
+    {"roots", "restore", cmd_roots_restore, "roots restore STORE --backup FILE.pem.gz [--only THUMB]...",
      "Puts certificates of a backup back; in a directory store under the file name\n"
      "and format they had (THUMB.cer where that name holds something else now).\n"
      "Takes moved ones (BACKUP.moved.txt) out of the intermediate store again."},
-    {"store", "list", cmd_store, "store list STORE [--pem]",
+    {"store", "list", cmd_store_list, "store list STORE [--pem]",
      "SHA-1, \"key\" when a usable private key belongs to it, subject."},
-    {"store", "add", cmd_store, "store add STORE FILE...",
+    {"store", "add", cmd_store_add, "store add STORE FILE...",
      "Adds certificates (DER or PEM); never a duplicate."},
-    {"store", "remove", cmd_store, "store remove STORE THUMB...", NULL},
-    {"store", "import-pfx", cmd_store,
+    {"store", "remove", cmd_store_remove, "store remove STORE THUMB...", NULL},
+    {"store", "import-pfx", cmd_store_import_pfx,
      "store import-pfx --system-store LOCATION\\NAME FILE.pfx --password-file F\n"
      "                 [--exportable]",
      "Imports the certificate with its private key and checks that the key is usable."},
-    {"task", "xml", cmd_task,
+    {"task", "xml", cmd_task_xml,
      "task xml [--interval 15m] [--time-limit 10m] [--start YYYY-MM-DDThh:mm:ss]\n"
      "         (STORE --keep-file F --backup-dir D [--exe PATH] | --command CMD)\n"
      "         --out FILE.xml [--force]",
      "Task Scheduler XML re-running roots prune as SYSTEM (schtasks /create /xml).\n"
      "Its paths are Windows paths and must be absolute (C:\\...); --exe defaults to\n"
      "C:\\Program Files\\mgwauth\\mgwauth.exe."},
-    {"task", "install", cmd_task, "task install --xml FILE.xml --name NAME [--force]",
+    {"task", "install", cmd_task_install, "task install --xml FILE.xml --name NAME [--force]",
      "Registers the task with the Task Scheduler (Windows; its COM API) to run as\n"
      "SYSTEM; an existing task of that name is replaced only with --force."},
-    {"task", "remove", cmd_task, "task remove --name NAME", "Deletes the task (Windows)."},
-    {"task", "show", cmd_task, "task show --name NAME",
+    {"task", "remove", cmd_task_remove, "task remove --name NAME", "Deletes the task (Windows)."},
+    {"task", "show", cmd_task_show, "task show --name NAME",
      "Prints the registered task's XML as the Task Scheduler gives it back (Windows)."},
-    {"gateway", "status", cmd_gateway,
+    {"gateway", "status", cmd_gateway_status,
      "gateway status [--live] [--registry-file STATE.reg] [--store DIR] [--iis-config FILE]\n"
      "               [--task-xml FILE.xml] [--client-cert FILE] [--keep-file FILE]\n"
      "               [--issuer-store NAME] [--site NAME] [--binding IP:PORT]\n"
@@ -163,7 +161,7 @@ static const cli_command commands[] = {
      "gateway-check) with\n"
      "PASS, WARN or FAIL, the evidence and the command that fixes it; WARN within 60\n"
      "days of the client certificate's expiry. Exit 0 without FAIL, 1 with."},
-    {"gateway", "plan", cmd_gateway,
+    {"gateway", "plan", cmd_gateway_plan,
      "gateway plan --client-cert FILE --store DIR --registry-file STATE.reg\n"
      "             --iis-config FILE --keep-file FILE [--backup-dir DIR] [--issuer-store NAME]\n"
      "             [--site NAME] [--binding IP:PORT] [--disable-tls13] [--negotiate-client-cert]\n"
@@ -175,11 +173,11 @@ static const cli_command commands[] = {
      "store, the registry, IIS, the root prune (keeping the client certificate), and\n"
      "either the DisableRootAutoUpdate policy (in the registry step) or the re-prune\n"
      "task. DIR/plan.json lists the steps; each step's files are in DIR/STEP/."},
-    {"gateway", "apply", cmd_gateway, "gateway apply --plan DIR/plan.json",
+    {"gateway", "apply", cmd_gateway_apply, "gateway apply --plan DIR/plan.json",
      "Runs the steps in order, each with its own backup and verification; on the first\n"
      "failure undoes the steps done, in reverse order, and says exactly what happened.\n"
      "DIR/applied.json records what rollback needs. Applying twice changes nothing."},
-    {"gateway", "rollback", cmd_gateway, "gateway rollback --plan DIR/plan.json",
+    {"gateway", "rollback", cmd_gateway_rollback, "gateway rollback --plan DIR/plan.json",
      "Undoes an applied plan in reverse order."},
     {"version", NULL, cmd_version, "version", NULL},
     {"help", NULL, cmd_help, "help [COMMAND [SUBCOMMAND]] | help --man | help --bash-completion",
@@ -320,7 +318,7 @@ int cli_dispatch(int argc, char **argv)
         print_one(stdout, s);
         return 0;
     }
-    return s->run(argc - 1, argv + 1);
+    return s->run(argc - 2, argv + 2);
 }
 
 static int cmd_version(int argc, char **argv)

@@ -1,5 +1,6 @@
 /* Reader of the gateway plan file: see gwplan.h. */
 #include "gwplan.h"
+#include "json.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -28,87 +29,50 @@ static int fail(reader *r, const char *fmt, ...)
     return -1;
 }
 
-static void skip_spaces(reader *r)
-{
-    while (r->p < r->end && (*r->p == ' ' || *r->p == '\t'))
-        r->p++;
-}
-
-static bool take(reader *r, char c)
-{
-    skip_spaces(r);
-    if (r->p < r->end && *r->p == c) {
-        r->p++;
-        return true;
-    }
-    return false;
-}
-
-/* A JSON string: printable ASCII and UTF-8 bytes, escapes \" \\ \/ only
- * (what the writer produces); no control characters. */
-static int string(reader *r, char **out)
-{
-    skip_spaces(r);
-    if (r->p >= r->end || *r->p != '"')
-        return fail(r, "expected a string");
-    r->p++;
-    char buf[GWPLAN_MAX_VALUE];
-    size_t n = 0;
-    for (;;) {
-        if (r->p >= r->end)
-            return fail(r, "unterminated string");
-        unsigned char c = (unsigned char)*r->p++;
-        if (c == '"')
-            break;
-        if (c < 0x20 || c == 0x7f)
-            return fail(r, "control character in a string");
-        if (c == '\\') {
-            if (r->p >= r->end)
-                return fail(r, "unterminated string");
-            c = (unsigned char)*r->p++;
-            if (c != '"' && c != '\\' && c != '/')
-                return fail(r, "unsupported escape \\%c", c);
-        }
-        if (n + 1 >= sizeof(buf))
-            return fail(r, "string longer than %d bytes", GWPLAN_MAX_VALUE - 1);
-        buf[n++] = (char)c;
-    }
-    buf[n] = '\0';
-    *out = malloc(n + 1);
-    if (*out == NULL)
-        return fail(r, "out of memory");
-    memcpy(*out, buf, n + 1);
-    return 0;
-}
-
-/* One line: {"name": "value", ...} followed by "," or (last) nothing. */
+/* One line: {"name": "value", ...} followed by "," or (last) nothing. The
+ * values are strings without control characters, as the writer makes them. */
 static int step_line(reader *r, gwplan_step *s, bool *last)
 {
-    if (!take(r, '{'))
-        return fail(r, "expected a step object");
-    while (!take(r, '}')) {
-        if (s->count > 0 && !take(r, ','))
-            return fail(r, "expected , or }");
-        if (s->count == GWPLAN_MAX_FIELDS)
-            return fail(r, "more than %d fields", GWPLAN_MAX_FIELDS);
-        size_t k = s->count;
-        s->name[k] = s->value[k] = NULL;
-        if (string(r, &s->name[k]) != 0)
-            return -1;
-        s->count++;
-        if (!take(r, ':'))
-            return fail(r, "expected :");
-        if (string(r, &s->value[k]) != 0)
-            return -1;
-        for (size_t i = 0; i < k; i++)
-            if (strcmp(s->name[i], s->name[k]) == 0)
-                return fail(r, "field \"%s\" twice", s->name[k]);
+    const char *end = r->end;
+    while (end > r->p && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    *last = !(end > r->p && end[-1] == ',');
+    if (!*last)
+        end--;
+    char err[200];
+    json_value v;
+    int rc = json_parse(r->p, (size_t)(end - r->p), &v, err, sizeof(err));
+    if (rc != 0)
+        rc = fail(r, "%s", err);
+    else if (v.type != JSON_OBJECT)
+        rc = fail(r, "expected a step object");
+    else if (v.count > GWPLAN_MAX_FIELDS)
+        rc = fail(r, "more than %d fields", GWPLAN_MAX_FIELDS);
+    for (size_t k = 0; rc == 0 && k < v.count; k++) {
+        const json_value *f = &v.items[k];
+        for (const char *c = v.keys[k]; rc == 0 && *c != '\0'; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                rc = fail(r, "control character in a string");
+        if (f->type != JSON_STRING)
+            rc = fail(r, "field \"%s\" is not a string", v.keys[k]);
+        else if (f->len >= GWPLAN_MAX_VALUE)
+            rc = fail(r, "string longer than %d bytes", GWPLAN_MAX_VALUE - 1);
+        for (size_t i = 0; rc == 0 && i < f->len; i++)
+            if ((unsigned char)f->text[i] < 0x20 || f->text[i] == 0x7f)
+                rc = fail(r, "control character in a string");
     }
-    *last = !take(r, ',');
-    skip_spaces(r);
-    if (gwplan_get(s, "step") == NULL)
-        return fail(r, "a step without \"step\"");
-    return 0;
+    /* the step takes the strings over */
+    for (size_t k = 0; rc == 0 && k < v.count; k++) {
+        s->name[k] = v.keys[k];
+        s->value[k] = v.items[k].text;
+        v.keys[k] = v.items[k].text = NULL;
+        s->count++;
+    }
+    json_free(&v);
+    if (rc == 0 && gwplan_get(s, "step") == NULL)
+        rc = fail(r, "a step without \"step\"");
+    r->p = r->end;
+    return rc;
 }
 
 /* The next line (without its end: \n or \r\n), or false at the end. */
@@ -146,8 +110,6 @@ int gwplan_parse(const uint8_t *text, size_t len, gwplan *out, char *err, size_t
             return fail(&line, "more than %d steps", GWPLAN_MAX_STEPS);
         if (step_line(&line, &out->steps[out->count++], &last) != 0)
             return -1;
-        if (line.p != line.end)
-            return fail(&line, "unexpected text after the step");
     }
     if (!next_line(&r, &line) || (size_t)(line.end - line.p) != strlen(GWPLAN_TAIL) ||
         memcmp(line.p, GWPLAN_TAIL, strlen(GWPLAN_TAIL)) != 0)

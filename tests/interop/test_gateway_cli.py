@@ -296,6 +296,27 @@ def test_a_crash_in_a_second_apply_keeps_the_first_record():
     assert snapshot() == ORIGINAL
 
 
+def test_rollback_reads_the_recorded_changed_value_not_its_presence():
+    """applied.json's "changed" says whether apply changed the step: a record
+    saying "no" is not undone (the registry keeps the applied values), and
+    one saying "yes" is."""
+    mgw("gateway", "apply", "--plan", "plan/plan.json")
+    rec = open(path("plan", "applied.json")).read()
+    assert rec.count('"changed": "yes"') == 2, rec  # registry and iis
+    reg = [l for l in rec.splitlines() if '"step": "registry"' in l][0]
+    with open(path("plan", "applied.json"), "w") as f:
+        f.write(rec.replace(reg, reg.replace('"changed": "yes"', '"changed": "no"')))
+    applied = open(path("state.reg"), "rb").read()
+    p = mgw("gateway", "rollback", "--plan", "plan/plan.json")
+    assert "undone   registry: nothing to undo (apply changed no value)" in p.stdout, p.stdout
+    iis = [l for l in p.stdout.splitlines() if l.startswith("undone   iis: ")]
+    assert iis and " restored in " in iis[0], p.stdout
+    assert open(path("state.reg"), "rb").read() == applied
+    with open(path("state.reg"), "wb") as f:
+        f.write(ORIGINAL[0]["state.reg"])
+    assert snapshot() == ORIGINAL
+
+
 def test_a_crash_as_the_prune_begins_leaves_its_backup_recorded():
     """The roots step records its backup before the prune: killed right
     then, rollback finds the record, sees the prune never began (no backup
