@@ -41,9 +41,12 @@ static inline bool flag(const inputs *in, const char *name)
         OPT("task-name", true, false), OPT("server-store", true, false)
 
 /* The fields of a plan step that name a file in the plan's directory; each
- * comes with FIELD_sha256, its SHA-256 when planned. */
+ * comes with FIELD_sha256, its SHA-256 when planned. "hashes" names a list
+ * of further files in the plan's directory with their SHA-256, one
+ * "SHA256  path" line each (as sha256sum writes them): the certificates of
+ * the intermediates step, intermediates/SHA1.cer. */
 static const char *const step_file_fields[] = {"cert", "plan", "desired", "backup",
-                                               "keep", "remove", "xml", "list"};
+                                               "keep", "remove", "xml", "list", "hashes"};
 
 /* The inputs status and plan share, from their options (o, n). */
 inputs gw_inputs(cli_opt *o, size_t n);

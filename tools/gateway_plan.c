@@ -59,8 +59,6 @@ int gw_escape(const char *value, char *out, size_t size)
     return MGW_OK;
 }
 
-#define PLAN_MAX_FILES 32
-
 static bool is_file_field(const char *k)
 {
     for (size_t f = 0; f < N(step_file_fields); f++)
@@ -76,16 +74,23 @@ typedef struct {
     char *json;
     size_t len, cap, steps;
     /* the SHA-256 of every staged file, by its path in the plan directory */
-    char *staged[PLAN_MAX_FILES], *sha256[PLAN_MAX_FILES];
-    size_t n_staged;
+    char **staged, **sha256;
+    size_t n_staged, cap_staged;
 } plan_out;
 
 /* Stage OUT/rel with data, and remember its SHA-256 for the step line. */
 static int stage(plan_out *po, const char *rel, const uint8_t *data, size_t len, unsigned extra)
 {
-    if (po->n_staged == PLAN_MAX_FILES) {
-        fprintf(stderr, "mgwauth: error: more than %d plan files\n", PLAN_MAX_FILES);
-        return REPORTED;
+    if (po->n_staged == po->cap_staged) {
+        size_t ncap = po->cap_staged ? 2 * po->cap_staged : 32;
+        char **ns = realloc(po->staged, ncap * sizeof(*ns));
+        if (ns != NULL)
+            po->staged = ns;
+        char **nh = ns != NULL ? realloc(po->sha256, ncap * sizeof(*nh)) : NULL;
+        if (nh == NULL)
+            return MGW_ERR_NO_MEMORY;
+        po->sha256 = nh;
+        po->cap_staged = ncap;
     }
     char *path = cli_path(po->dir, rel, ""), *hex = NULL;
     if (path == NULL)
@@ -109,7 +114,10 @@ static void plan_out_free(plan_out *po)
         free(po->staged[i]);
         mgw_free(po->sha256[i]);
     }
-    po->n_staged = 0;
+    free(po->staged);
+    free(po->sha256);
+    po->staged = po->sha256 = NULL;
+    po->n_staged = po->cap_staged = 0;
 }
 
 static const char *staged_sha256(const plan_out *po, const char *rel)
@@ -342,15 +350,17 @@ char *gw_removals(const mgw_rootplan_t *plan)
 /* Certificates in the trust store that are not self-signed (a cause of IIS
  * 403.16) are copied to the intermediate store before the prune removes
  * them from the trust store: moved, not deleted. Each goes in as
- * intermediates/SHA1.cer; intermediates/move.txt lists them. */
+ * intermediates/SHA1.cer; intermediates/move.txt lists them and
+ * intermediates/sha256.txt holds the SHA-256 of each file. */
 static int plan_intermediates(const inputs *in, plan_out *po, const char *target)
 {
     mgw_store_t *store = NULL;
-    char *list = NULL;
-    size_t len = 0, n = 0;
+    char *list = NULL, *hashes = NULL;
+    size_t len = 0, n = 0, hashes_len = 0;
     int r = gw_open_store(in->store, &store);
     size_t count = r == MGW_OK ? mgw_store_cert_count(store) : 0;
-    if (r == MGW_OK && (list = calloc(count * 41 + 1, 1)) == NULL)
+    if (r == MGW_OK && ((list = calloc(count * 41 + 1, 1)) == NULL ||
+                        (hashes = calloc(count * 128 + 1, 1)) == NULL))
         r = MGW_ERR_NO_MEMORY;
     for (size_t i = 0; r == MGW_OK && i < count; i++) {
         uint8_t *der = NULL;
@@ -364,8 +374,12 @@ static int plan_intermediates(const inputs *in, plan_out *po, const char *target
             (in->thumb == NULL || strcmp(tp, in->thumb) != 0) && strstr(list, tp) == NULL) {
             snprintf(rel, sizeof(rel), "intermediates/%s.cer", tp);
             r = stage(po, rel, der, der_len, 0);
-            len += (size_t)sprintf(list + len, "%s\n", tp);
-            n++;
+            if (r == MGW_OK) {
+                len += (size_t)sprintf(list + len, "%s\n", tp);
+                hashes_len += (size_t)sprintf(hashes + hashes_len, "%s  %s\n",
+                                              po->sha256[po->n_staged - 1], rel);
+                n++;
+            }
         }
         mgw_free(tp);
         mgw_cert_free(&c);
@@ -374,11 +388,14 @@ static int plan_intermediates(const inputs *in, plan_out *po, const char *target
     if (r == MGW_OK)
         r = stage(po, "intermediates/move.txt", (const uint8_t *)list, len, 0);
     if (r == MGW_OK)
-        r = step_line(po, "intermediates", "list", "intermediates/move.txt", "store", target,
-                      (char *)NULL);
+        r = stage(po, "intermediates/sha256.txt", (const uint8_t *)hashes, hashes_len, 0);
+    if (r == MGW_OK)
+        r = step_line(po, "intermediates", "list", "intermediates/move.txt", "hashes",
+                      "intermediates/sha256.txt", "store", target, (char *)NULL);
     if (r == MGW_OK)
         printf("   intermediates: %zu not self-signed in %s, moved to %s before the prune\n", n,
                in->store, target);
+    free(hashes);
     free(list);
     mgw_store_free(&store);
     return r;
