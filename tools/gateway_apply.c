@@ -18,6 +18,12 @@ typedef struct {
     char key[32], value[900]; /* the same field unescaped, for an undo in this run */
     char what[1024];   /* what was done, for the account */
     bool left_changed; /* failed, and could not undo all of its own part */
+    /* the intermediates this run added, and intermediates/added.txt as an
+     * earlier apply left it (NULL: none): an undo in this run takes out
+     * only its own and puts the earlier list back */
+    char *own_added;
+    uint8_t *earlier_added;
+    size_t earlier_added_len;
 } step_run;
 
 /* What undo needs of a done step: one field, kept as it is and escaped. */
@@ -259,6 +265,66 @@ static int record_now(const step_run *sr)
     return r == MGW_OK ? MGW_OK : REPORTED;
 }
 
+/* The record an earlier apply left of the step (NULL: none). */
+static const gwplan_step *earlier_step(const char *step_name)
+{
+    for (size_t k = 0; in_progress.earlier != NULL && k < in_progress.earlier->count; k++)
+        if (strcmp(gwplan_get(&in_progress.earlier->steps[k], "step"), step_name) == 0)
+            return &in_progress.earlier->steps[k];
+    return NULL;
+}
+
+/* The list file (SHA-1 lines) an earlier apply recorded in field `field` of
+ * the intermediates step; MGW_OK with *data NULL when there is none. */
+static int earlier_list(const step_run *sr, const char *field, uint8_t **data, size_t *len)
+{
+    const gwplan_step *e = earlier_step("intermediates");
+    const char *rel = e != NULL ? gwplan_get(e, field) : NULL;
+    *data = NULL;
+    *len = 0;
+    if (rel == NULL)
+        return MGW_OK;
+    if (!inside_plan(rel)) {
+        fprintf(stderr, "mgwauth: error: the record's \"%s\": \"%s\" is not a file inside the "
+                "plan's directory\n", field, rel);
+        return REPORTED;
+    }
+    char *path = cli_path(sr->dir, rel, "");
+    int r = path == NULL ? MGW_ERR_NO_MEMORY : mgw_file_read(path, 1u << 24, data, len);
+    if (r != MGW_OK && r != MGW_ERR_NO_MEMORY) {
+        cli_fail(r, path);
+        r = REPORTED;
+    }
+    free(path);
+    return r;
+}
+
+/* Appends to out (out_len) the SHA-1 lines of list not in it yet. */
+static void merge_lines(char *out, size_t *out_len, const uint8_t *list, size_t len)
+{
+    for (size_t at = 0; at + 40 <= len; at += 41) {
+        char line[42];
+        memcpy(line, list + at, 40);
+        line[40] = '\n';
+        line[41] = '\0';
+        out[*out_len] = '\0';
+        if (strspn(line, "0123456789ABCDEFabcdef") == 40 && strstr(out, line) == NULL) {
+            memcpy(out + *out_len, line, 41);
+            *out_len += 41;
+        }
+    }
+    out[*out_len] = '\0';
+}
+
+/* Case-insensitive comparison of two thumbprints. */
+static bool same_hex(const char *a, const char *b)
+{
+    for (; *a != '\0' && *b != '\0'; a++, b++)
+        if ((*a | 0x20) != (*b | 0x20))
+            return false;
+    return *a == *b;
+}
+
 static int do_roots(step_run *sr, bool undo, const gwplan_step *rec)
 {
     const char *store_dir = gwplan_get(sr->step, "store"), *remove = gwplan_get(sr->step, "remove");
@@ -440,19 +506,28 @@ static int do_task(step_run *sr, bool undo, const gwplan_step *rec)
     return r;
 }
 
+/* The intermediates step: each certificate of the list that the store
+ * lacks is added, from intermediates/SHA1.cer, after its SHA-256 is found
+ * in the step's hashes list and its SHA-1 is the listed one. The ones added
+ * go into intermediates/added.txt, with those an earlier apply added. */
 static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
 {
     const char *target = gwplan_get(sr->step, "store");
-    char *list_path = plan_file(sr, "list");
+    char *list_path = plan_file(sr, "list"), *hashes_path = plan_file(sr, "hashes");
     char *added_path = cli_path(sr->dir, "intermediates/added.txt", "");
-    uint8_t *list = NULL;
-    size_t len = 0;
+    uint8_t *list = NULL, *hashes = NULL;
+    size_t len = 0, hashes_len = 0;
+    const uint8_t *items = NULL;
     mgw_store_t *store = NULL;
+    char *added = NULL;
     int r = target == NULL ? missing_field(sr, "store") : list_path == NULL ? missing_field(sr, "list")
+            : hashes_path == NULL ? missing_field(sr, "hashes")
             : added_path == NULL ? MGW_ERR_NO_MEMORY : MGW_OK;
-    /* a step that stopped after it began undoes what its store lacked before */
+    /* a step that stopped after it began undoes what its store lacked
+     * before (that list holds what earlier applies added too) */
     const char *started = undo && rec != NULL ? gwplan_get(rec, "started") : NULL;
-    bool from_start = undo && rec != NULL && gwplan_get(rec, "added") == NULL && started != NULL;
+    bool from_start = started != NULL;
+    bool own = undo && !from_start && sr->own_added != NULL;
     if (r == MGW_OK && undo && (rec == NULL || gwplan_get(rec, "added") == NULL) && !from_start) {
         snprintf(sr->what, sizeof(sr->what), "nothing to undo (none was added)");
         goto done;
@@ -460,21 +535,37 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
     char *absent_path = from_start ? cli_path(sr->dir, started, "") : NULL;
     if (r == MGW_OK && from_start && (absent_path == NULL || !inside_plan(started)))
         r = absent_path == NULL ? MGW_ERR_NO_MEMORY : missing_field(sr, "started");
-    if (r == MGW_OK)
+    if (r == MGW_OK && !own)
         r = mgw_file_read(from_start ? absent_path : undo ? added_path : list_path, 1u << 24, &list,
                           &len);
     free(absent_path);
+    items = own ? (const uint8_t *)sr->own_added : list;
+    if (own)
+        len = strlen(sr->own_added);
+    if (r == MGW_OK && !undo &&
+        (r = mgw_file_read(hashes_path, 1u << 24, &hashes, &hashes_len)) == MGW_OK &&
+        memchr(hashes, '\0', hashes_len) != NULL) {
+        fprintf(stderr, "mgwauth: error: %s: not a list of SHA-256 lines\n", hashes_path);
+        r = REPORTED;
+    }
+    /* what an earlier apply added stays listed beside this run's */
+    if (r == MGW_OK && !undo)
+        r = earlier_list(sr, "added", &sr->earlier_added, &sr->earlier_added_len);
     if (r == MGW_OK)
         r = gw_open_store(target, &store);
-    char *added = calloc(len + 1, 1);
     size_t n_added = 0, added_len = 0;
-    if (r == MGW_OK && added == NULL)
+    if (r == MGW_OK && (added = calloc(len + sr->earlier_added_len + 2, 1)) == NULL)
         r = MGW_ERR_NO_MEMORY;
+    char *hashes_text = NULL;
+    if (r == MGW_OK && !undo && (hashes_text = calloc(hashes_len + 1, 1)) == NULL)
+        r = MGW_ERR_NO_MEMORY;
+    if (hashes_text != NULL)
+        memcpy(hashes_text, hashes, hashes_len);
     for (size_t at = 0; r == MGW_OK && at + 40 <= len; at += 41) {
         char tp[41], rel[80];
-        memcpy(tp, list + at, 40);
+        memcpy(tp, items + at, 40);
         tp[40] = '\0';
-        if (strspn(tp, "0123456789ABCDEFabcdef") != 40 || (at + 40 < len && list[at + 40] != '\n')) {
+        if (strspn(tp, "0123456789ABCDEFabcdef") != 40 || (at + 40 < len && items[at + 40] != '\n')) {
             fprintf(stderr, "mgwauth: error: %s: line %zu is not a SHA-1 thumbprint\n",
                     undo ? added_path : list_path, at / 41 + 1);
             r = REPORTED;
@@ -488,30 +579,63 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
             continue;
         }
         snprintf(rel, sizeof(rel), "intermediates/%s.cer", tp);
-        char *path = cli_path(sr->dir, rel, "");
+        char *path = cli_path(sr->dir, rel, ""), *sha1 = NULL, *sha256 = NULL, line[160];
         uint8_t *der = NULL;
         size_t der_len = 0;
         int was_added = 0;
         r = path == NULL ? MGW_ERR_NO_MEMORY : mgw_file_read(path, 1u << 20, &der, &der_len);
+        /* the planned file (its SHA-256 in the hashes list), and the listed
+         * certificate (its SHA-1 the listed one) before anything is added */
+        if (r == MGW_OK && (r = mgw_digest_hex(MGW_DIGEST_SHA256, der, der_len, &sha256)) == MGW_OK)
+            snprintf(line, sizeof(line), "%s  %s\n", sha256, rel);
+        if (r == MGW_OK && strstr(hashes_text, line) == NULL) {
+            fprintf(stderr, "mgwauth: error: %s: its SHA-256 %s is not in %s: plan again\n", path,
+                    sha256, hashes_path);
+            r = REPORTED;
+        }
+        if (r == MGW_OK && (r = mgw_digest_hex(MGW_DIGEST_SHA1, der, der_len, &sha1)) == MGW_OK &&
+            !same_hex(sha1, tp)) {
+            fprintf(stderr, "mgwauth: error: %s is %s, not the planned %s\n", path, sha1, tp);
+            r = REPORTED;
+        }
         if (r == MGW_OK)
             r = mgw_store_add_cert(store, der, der_len, &was_added, NULL);
         if (r == MGW_OK && was_added) {
             added_len += (size_t)sprintf(added + added_len, "%s\n", tp);
             n_added++;
         }
-        if (r != MGW_OK && path != NULL) {
+        if (r != MGW_OK && r != REPORTED && path != NULL) {
             const char *d = mgw_last_error();
             fprintf(stderr, "mgwauth: error: %s: %s\n", path, d[0] ? d : mgw_strerror(r));
             r = REPORTED;
         }
+        mgw_free(sha1);
+        mgw_free(sha256);
         mgw_free(der);
         free(path);
     }
+    free(hashes_text);
     if (r == MGW_OK && !undo && n_added > 0) {
-        r = mgw_file_write(added_path, (const uint8_t *)added, added_len, MGW_FILE_FORCE);
+        /* added.txt: the earlier apply's list, then this run's additions */
+        char *all = malloc(sr->earlier_added_len + added_len + 2);
+        size_t all_len = 0;
+        if (all == NULL)
+            r = MGW_ERR_NO_MEMORY;
+        if (all != NULL) {
+            all[0] = '\0';
+            merge_lines(all, &all_len, sr->earlier_added, sr->earlier_added_len);
+            merge_lines(all, &all_len, (const uint8_t *)added, added_len);
+            r = mgw_file_write(added_path, (const uint8_t *)all, all_len, MGW_FILE_FORCE);
+        }
+        free(all);
+        if (r == MGW_OK && (sr->own_added = strdup(added)) == NULL)
+            r = MGW_ERR_NO_MEMORY;
         if (r == MGW_OK)
             set_record(sr, "added", "intermediates/added.txt");
     }
+    /* undone in this run: added.txt lists what the earlier apply added again */
+    if (r == MGW_OK && own && sr->earlier_added != NULL)
+        r = mgw_file_write(added_path, sr->earlier_added, sr->earlier_added_len, MGW_FILE_FORCE);
     /* stopped part-way: the certificates this run added are taken out again */
     for (size_t at = 0; r != MGW_OK && !undo && added != NULL && at + 40 <= added_len; at += 41) {
         char tp[41];
@@ -527,11 +651,13 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
         snprintf(sr->what, sizeof(sr->what), "%zu %s %s %s", n_added,
                  cli_plural(n_added, "certificate", "certificates"),
                  undo ? "taken out of" : "added to", target);
-    free(added);
 done:
+    free(added);
     mgw_store_free(&store);
     mgw_free(list);
+    mgw_free(hashes);
     free(added_path);
+    free(hashes_path);
     free(list_path);
     return r;
 }
@@ -585,10 +711,29 @@ static int step_started(step_run *sr, char *value, size_t size)
                 n += 41;
             }
         }
+        /* with what an earlier apply added, or began to add: an undo from
+         * here takes those out too */
+        uint8_t *was_added = NULL, *was_absent = NULL;
+        size_t was_added_len = 0, was_absent_len = 0, all_len = 0;
         if (r == MGW_OK)
-            r = mgw_file_write(absent, list != NULL ? list : (const uint8_t *)"", n, MGW_FILE_FORCE);
+            r = earlier_list(sr, "added", &was_added, &was_added_len);
+        if (r == MGW_OK)
+            r = earlier_list(sr, "started", &was_absent, &was_absent_len);
+        char *all = r == MGW_OK ? malloc(n + was_added_len + was_absent_len + 2) : NULL;
+        if (r == MGW_OK && all == NULL)
+            r = MGW_ERR_NO_MEMORY;
+        if (r == MGW_OK) {
+            all[0] = '\0';
+            merge_lines(all, &all_len, list, n);
+            merge_lines(all, &all_len, was_added, was_added_len);
+            merge_lines(all, &all_len, was_absent, was_absent_len);
+            r = mgw_file_write(absent, (const uint8_t *)all, all_len, MGW_FILE_FORCE);
+        }
         if (r == MGW_OK)
             snprintf(value, size, "intermediates/absent-before.txt");
+        free(all);
+        mgw_free(was_added);
+        mgw_free(was_absent);
         mgw_free(list);
         free(list_path);
         free(absent);
@@ -796,14 +941,82 @@ static char *plan_dir(const char *plan_path)
 /* Every step file as it was planned: its SHA-256 against the plan's
  * FIELD_sha256, before anything runs. An edited (or unfingerprinted) file
  * is refused, named. */
+/* The files a "hashes" list names (text, len bytes), each against its
+ * SHA-256 there: "SHA256  path" lines, each path inside the plan's directory. */
+static bool verify_hashed(const char *plan_path, const char *dir, const gwplan_step *st,
+                          const char *list_file, const uint8_t *text, size_t len)
+{
+    for (size_t at = 0, line = 1; at < len; line++) {
+        const uint8_t *nl = memchr(text + at, '\n', len - at);
+        size_t n = nl != NULL ? (size_t)(nl - (text + at)) : len - at;
+        char want[65], rel[1024];
+        if (nl == NULL || n < 67 || n - 66 >= sizeof(rel) || text[at + 64] != ' ' ||
+            text[at + 65] != ' ' || memchr(text + at, '\0', n) != NULL) {
+            fprintf(stderr, "mgwauth: error: %s: line %zu is not \"SHA256  file\"\n", list_file,
+                    line);
+            return false;
+        }
+        memcpy(want, text + at, 64);
+        want[64] = '\0';
+        memcpy(rel, text + at + 66, n - 66);
+        rel[n - 66] = '\0';
+        at += n + 1;
+        if (strspn(want, "0123456789abcdef") != 64) {
+            fprintf(stderr, "mgwauth: error: %s: line %zu is not \"SHA256  file\"\n", list_file,
+                    line);
+            return false;
+        }
+        if (!inside_plan(rel)) {
+            fprintf(stderr, "mgwauth: error: %s: step %s: \"%s\" (%s) is not a file inside the "
+                    "plan's directory (absolute, or with ..)\n", plan_path,
+                    gwplan_get(st, "step"), rel, list_file);
+            return false;
+        }
+        char *file = cli_path(dir, rel, ""), *have = NULL;
+        uint8_t *data = NULL;
+        size_t data_len = 0;
+        int r = file == NULL ? MGW_ERR_NO_MEMORY
+                             : mgw_file_read(file, (size_t)1 << 28, &data, &data_len);
+        if (r == MGW_OK)
+            r = mgw_digest_hex(MGW_DIGEST_SHA256, data, data_len, &have);
+        if (r != MGW_OK)
+            cli_fail(r, file);
+        else if (strcmp(have, want) != 0)
+            fprintf(stderr, "mgwauth: error: %s: step %s: %s was changed after planning "
+                    "(SHA-256 %s, planned %s): plan again\n", plan_path, gwplan_get(st, "step"),
+                    file, have, want);
+        bool ok = r == MGW_OK && strcmp(have, want) == 0;
+        mgw_free(have);
+        mgw_free(data);
+        free(file);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
 static int verify_step_files(const char *plan_path, const char *dir, const gwplan *plan)
 {
-    for (size_t i = 0; i < plan->count; i++)
+    for (size_t i = 0; i < plan->count; i++) {
+        const gwplan_step *st = &plan->steps[i];
+        /* the intermediates' certificates are files of the plan too */
+        if (strcmp(gwplan_get(st, "step"), "intermediates") == 0 &&
+            gwplan_get(st, "hashes") == NULL) {
+            fprintf(stderr, "mgwauth: error: %s: step intermediates has no fingerprints of its "
+                    "certificates (\"hashes\"): plan again\n", plan_path);
+            return 1;
+        }
         for (size_t f = 0; f < N(step_file_fields); f++) {
-            const gwplan_step *st = &plan->steps[i];
             const char *rel = gwplan_get(st, step_file_fields[f]);
             if (rel == NULL)
                 continue;
+            /* only a file inside the plan's directory is read, hashed or used */
+            if (!inside_plan(rel)) {
+                fprintf(stderr, "mgwauth: error: %s: step %s: \"%s\" is not a file inside the "
+                        "plan's directory (absolute, or with ..)\n", plan_path,
+                        gwplan_get(st, "step"), rel);
+                return 1;
+            }
             char key[32];
             snprintf(key, sizeof(key), "%s_sha256", step_file_fields[f]);
             const char *want = gwplan_get(st, key);
@@ -824,12 +1037,15 @@ static int verify_step_files(const char *plan_path, const char *dir, const gwpla
                         "(SHA-256 %s, planned %s): plan again\n", plan_path,
                         gwplan_get(st, "step"), file, have, want);
             bool ok = r == MGW_OK && want != NULL && strcmp(have, want) == 0;
+            if (ok && strcmp(step_file_fields[f], "hashes") == 0)
+                ok = verify_hashed(plan_path, dir, st, file, data, len);
             mgw_free(have);
             mgw_free(data);
             free(file);
             if (!ok)
                 return 1;
         }
+    }
     return 0;
 }
 
@@ -854,19 +1070,9 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
                 gwplan_free(&plan);
                 return 1;
             }
-    for (size_t i = 0; i < plan.count; i++)
-        for (size_t f = 0; f < N(step_file_fields); f++) {
-            const char *rel = gwplan_get(&plan.steps[i], step_file_fields[f]);
-            if (rel != NULL && !inside_plan(rel)) {
-                fprintf(stderr, "mgwauth: error: %s: step %s: \"%s\" is not a file inside the "
-                        "plan's directory (absolute, or with ..)\n", path,
-                        gwplan_get(&plan.steps[i], "step"), rel);
-                gwplan_free(&plan);
-                return 1;
-            }
-        }
     char *dir = plan_dir(path), *record_path = dir != NULL ? cli_path(dir, "applied", ".json") : NULL;
     step_run runs[GWPLAN_MAX_STEPS];
+    memset(runs, 0, sizeof(runs));
     int rc = 1;
     if (record_path == NULL) {
         cli_fail(MGW_ERR_NO_MEMORY, NULL);
@@ -1029,6 +1235,10 @@ static int gateway_apply_or_rollback(int argc, char **argv, bool rollback)
                failed_left ? "NOT as before" : "nothing of it changed", c, b);
     }
 done:
+    for (size_t i = 0; i < plan.count; i++) {
+        free(runs[i].own_added);
+        mgw_free(runs[i].earlier_added);
+    }
     free(record_path);
     free(dir);
     gwplan_free(&record);

@@ -471,6 +471,43 @@ def test_every_step_file_is_fingerprinted_and_an_edited_one_is_refused():
     os.remove(path("plan", "old.json"))
 
 
+def test_an_undo_that_fails_is_named_and_left_in_the_record():
+    """The prune fails (a root appeared after planning) and the undo of the
+    iis step cannot write its backup (a directory stands in its place): the
+    account names iis as left applied, applied.json keeps it for rollback,
+    which restores every byte once the obstacle is gone."""
+    assert snapshot() == ORIGINAL
+    blocker = path("plan", "iis", "before-rollback.config")
+    if os.path.exists(blocker):
+        os.remove(blocker)  # the backup an earlier rollback left
+    os.mkdir(blocker)
+    shutil.copy(path("other3", "ca.cer"), path("store", "late.crt"))
+    try:
+        p = mgw("gateway", "apply", "--plan", "plan/plan.json", check=False)
+    finally:
+        os.remove(path("store", "late.crt"))
+    assert p.returncode == 1, p.stdout
+    out = p.stdout.splitlines()
+    assert [l[:9] for l in out[:3]] == ["done     "] * 3, out
+    assert out[3] == ("FAILED   roots: see the error above; nothing of it changed (the step "
+                      "undid what it had begun)"), out
+    assert out[4].startswith("NOT UNDONE iis: ") and out[4].endswith("; left applied"), out
+    assert out[5].startswith("undone   registry: 3 values restored"), out
+    assert out[6].startswith("undone   client-cert: removed"), out
+    assert out[7] == "stopped: NOT everything could be undone (see above)", out
+    assert out[8] == ("account: applied and undone: client-cert, registry; failed: roots "
+                      "(nothing of it changed); not run: none; left applied: iis"), out
+    assert len(out) == 9, out
+    rec = json.loads(open(path("plan", "applied.json")).read().replace("\n", ""))
+    assert rec["steps"][0] == {"step": "apply", "state": "applying"}, rec
+    assert [r for r in rec["steps"] if r["step"] == "iis"] == [{"step": "iis", "changed": "yes"}], rec
+    assert snapshot() != ORIGINAL
+    os.rmdir(blocker)
+    p = mgw("gateway", "rollback", "--plan", "plan/plan.json")
+    assert "undone   iis: " in p.stdout and "rolled back" in p.stdout, p.stdout
+    assert snapshot() == ORIGINAL
+
+
 def test_a_task_step_needs_windows_paths():
     p = mgw("gateway", "plan", *PLAN[2:-1], "--task-interval", "15m", "--task-xml",
             "prune-task.xml", "--out", "plan-task", check=False)
@@ -529,8 +566,11 @@ def test_a_not_self_signed_certificate_is_moved_to_the_intermediate_store():
 
 
 def test_an_intermediates_step_failing_part_way_takes_back_what_it_added():
-    """Two CA-issued certificates to move; the second one's file is damaged
-    after planning: the step names the file, takes the first one out of the
+    """Two CA-issued certificates to move; the second one's file is replaced
+    by another certificate after planning: its fingerprint in the hashes list
+    refuses it before anything runs. With the hashes list and plan.json
+    edited to match, the step still never adds it (its SHA-1 is not the
+    listed one): it names the file, takes the first one out of the
     intermediate store again, and nothing is left changed."""
     mgw("cert", "create", "--subject", "CN=issued leaf 2", "--key", "p256", "--ca",
         "other0/ca.pfx", "--ca-password-file", "pw.txt", "--password-file", "pw.txt",
@@ -546,20 +586,218 @@ def test_an_intermediates_step_failing_part_way_takes_back_what_it_added():
     mgw(*args, "--move-intermediates", "interm3", "--out", "plan-move3")
     moves = open(path("plan-move3", "intermediates", "move.txt")).read().split()
     assert len(moves) == 2, moves
-    damaged = path("plan-move3", "intermediates", moves[1] + ".cer")
+    rel = "intermediates/" + moves[1] + ".cer"
+    damaged = path("plan-move3", rel)
+    planned = open(damaged, "rb").read()
+    other = open(path("other2", "ca.cer"), "rb").read()
     with open(damaged, "wb") as f:
-        f.write(b"not a certificate")
+        f.write(other)
     def state():
         return {d: {n: open(path(d, n), "rb").read() for n in os.listdir(path(d))}
                 for d in ("store3", "interm3")}, open(path("state3.reg"), "rb").read()
     before = state()
     p = mgw("gateway", "apply", "--plan", "plan-move3/plan.json", check=False)
+    assert p.returncode == 1 and p.stdout == "", p.stdout
+    assert f"plan-move3/{rel} was changed after planning" in p.stderr, p.stderr
+    assert state() == before
+    # the hashes list and plan.json edited to match the other certificate
+    sums = path("plan-move3", "intermediates", "sha256.txt")
+    old_sums = open(sums, "rb").read()
+    assert hashlib.sha256(planned).hexdigest().encode() + b"  " + rel.encode() in old_sums
+    new_sums = old_sums.replace(hashlib.sha256(planned).hexdigest().encode(),
+                                hashlib.sha256(other).hexdigest().encode())
+    with open(sums, "wb") as f:
+        f.write(new_sums)
+    plan = open(path("plan-move3", "plan.json")).read()
+    assert hashlib.sha256(old_sums).hexdigest() in plan
+    with open(path("plan-move3", "plan.json"), "w") as f:
+        f.write(plan.replace(hashlib.sha256(old_sums).hexdigest(),
+                             hashlib.sha256(new_sums).hexdigest()))
+    p = mgw("gateway", "apply", "--plan", "plan-move3/plan.json", check=False)
     assert p.returncode == 1, p.stdout
-    assert os.path.relpath(damaged, TMP) in p.stderr, p.stderr
+    assert f"{os.path.relpath(damaged, TMP)} is " in p.stderr and \
+        f"not the planned {moves[1]}" in p.stderr, p.stderr
     assert f"took {moves[0]} out of {path('interm3')} again" in p.stderr, p.stderr
     assert "stopped: everything is as it was before apply" in p.stdout, p.stdout
     assert state() == before
     assert os.listdir(path("interm3")) == []
+    # the take-back itself fails (the store refuses to delete the file): the
+    # account says the step is NOT as before, and names what stays
+    env = dict(os.environ, LD_PRELOAD=os.environ["MGW_UNLINK_FAULT"],
+               MGW_FAIL_UNLINK="interm3/" + moves[0])
+    p = subprocess.run([MGW, "gateway", "apply", "--plan", "plan-move3/plan.json"], cwd=TMP,
+                       capture_output=True, text=True, timeout=120, env=env)
+    assert p.returncode == 1, p.stdout
+    assert f"{moves[0]} stays in {path('interm3')}" in p.stderr, p.stderr
+    out = p.stdout.splitlines()
+    assert [l[:9] for l in out[:3]] == ["done     "] * 3, out
+    assert out[3] == ("FAILED   intermediates: see the error above; NOT as before: the step could "
+                      "not undo all it had begun (see the errors above)"), out
+    assert out[4] == "not run  roots", out
+    assert out[5].startswith("undone   iis: ") and out[6].startswith("undone   registry: ") \
+        and out[7].startswith("undone   client-cert: "), out
+    assert out[8] == "stopped: NOT everything could be undone (see above)", out
+    assert out[9] == ("account: applied and undone: client-cert, registry, iis; failed: "
+                      "intermediates (NOT as before); not run: roots; left applied: none"), out
+    assert len(out) == 10, out
+    assert os.listdir(path("interm3")) == [moves[0] + ".cer"]
+    os.remove(path("interm3", moves[0] + ".cer"))
+    assert state() == before
+
+
+def intermediates_machine(name, count):
+    """A copy of the machine whose trust store also holds `count` certificates
+    issued by a CA outside it (made by Python's cryptography), an empty
+    intermediate store, and the plan arguments for it."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import datetime
+    shutil.copytree(path("store"), path("store-" + name))
+    os.mkdir(path("interm-" + name))
+    shutil.copy(path("state.reg"), path(f"state-{name}.reg"))
+    shutil.copy(path("app.config"), path(f"app-{name}.config"))
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Issuer {name}")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    key = ec.generate_private_key(ec.SECP256R1())
+    for i in range(count):
+        cert = (x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
+                                                            f"Intermediate {name} {i}")]))
+                .issuer_name(ca_name).public_key(key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(days=1))
+                .not_valid_after(now + datetime.timedelta(days=365))
+                .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+                .sign(ca_key, hashes.SHA256()))
+        with open(path("store-" + name, f"inter-{i}.cer"), "wb") as f:
+            f.write(cert.public_bytes(serialization.Encoding.DER))
+    return [{"store": "store-" + name, "state.reg": f"state-{name}.reg",
+             "app.config": f"app-{name}.config"}.get(a, a) for a in PLAN] + \
+        ["--move-intermediates", "interm-" + name, "--out", "plan-" + name]
+
+
+def dirs_of(*names):
+    return {d: {n: open(path(d, n), "rb").read() for n in os.listdir(path(d))} for d in names}
+
+
+def test_a_root_store_cluttered_with_intermediates_is_planned_and_rolled_back():
+    """100 CA-issued certificates in the trust store (the 403.16 case): the
+    plan lists each with its SHA-256 in intermediates/sha256.txt (as hashlib
+    computes it); apply moves them all, rollback puts every byte back."""
+    args = intermediates_machine("many", 100)
+    before = dirs_of("store-many", "interm-many")
+    p = mgw(*args)
+    assert "intermediates: 100 not self-signed in store-many" in p.stdout, p.stdout
+    moves = open(path("plan-many", "intermediates", "move.txt")).read().split()
+    assert len(moves) == 100 and len(set(moves)) == 100, moves
+    sums = open(path("plan-many", "intermediates", "sha256.txt")).read().splitlines()
+    assert len(sums) == 100, sums
+    for line, tp in zip(sums, moves):
+        sha, rel = line.split("  ")
+        assert rel == f"intermediates/{tp}.cer", line
+        der = open(path("plan-many", rel), "rb").read()
+        assert sha == hashlib.sha256(der).hexdigest() and \
+            hashlib.sha1(der).hexdigest().upper() == tp.upper(), line
+    step = [json.loads(l.rstrip(",")) for l in open(path("plan-many", "plan.json"))
+            .read().splitlines()[1:-1] if '"intermediates"' in l][0]
+    assert step["hashes"] == "intermediates/sha256.txt" and step["hashes_sha256"] == \
+        hashlib.sha256(open(path("plan-many", "intermediates", "sha256.txt"), "rb").read()) \
+        .hexdigest(), step
+    p = mgw("gateway", "apply", "--plan", "plan-many/plan.json")
+    assert f"done     intermediates: 100 certificates added to {path('interm-many')}" \
+        in p.stdout, p.stdout
+    assert len(os.listdir(path("interm-many"))) == 100
+    p = mgw("gateway", "rollback", "--plan", "plan-many/plan.json")
+    assert f"undone   intermediates: 100 certificates taken out of {path('interm-many')}" \
+        in p.stdout, p.stdout
+    assert dirs_of("store-many", "interm-many") == before
+
+
+def test_the_hashes_list_names_only_files_inside_the_plan():
+    """A line of intermediates/sha256.txt naming a file outside the plan's
+    directory is refused before anything is read or runs, also with its
+    fingerprint in plan.json edited to match; a plan without the list is
+    refused as unfingerprinted."""
+    good = open(path("plan-many", "plan.json")).read()
+    sums_path = path("plan-many", "intermediates", "sha256.txt")
+    sums = open(sums_path, "rb").read()
+    keep = hashlib.sha256(open(path("keep.txt"), "rb").read()).hexdigest()
+    before = dirs_of("store-many", "interm-many")
+    try:
+        for rel in ("../../keep.txt", path("keep.txt"), "intermediates/../../keep.txt"):
+            bad = sums + f"{keep}  {rel}\n".encode()
+            with open(sums_path, "wb") as f:
+                f.write(bad)
+            with open(path("plan-many", "plan.json"), "w") as f:
+                f.write(good.replace(hashlib.sha256(sums).hexdigest(),
+                                     hashlib.sha256(bad).hexdigest()))
+            p = mgw("gateway", "apply", "--plan", "plan-many/plan.json", check=False)
+            assert p.returncode == 1 and f'"{rel}" (' in p.stderr and \
+                "is not a file inside the plan's directory" in p.stderr, (rel, p.stderr)
+            assert p.stdout == "" and dirs_of("store-many", "interm-many") == before, rel
+    finally:
+        with open(sums_path, "wb") as f:
+            f.write(sums)
+    stripped = re.sub(r', "hashes": "[^"]*", "hashes_sha256": "[0-9a-f]{64}"', "", good)
+    assert stripped != good
+    with open(path("plan-many", "plan.json"), "w") as f:
+        f.write(stripped)
+    p = mgw("gateway", "apply", "--plan", "plan-many/plan.json", check=False)
+    assert p.returncode == 1 and "no fingerprints of its certificates" in p.stderr, p.stderr
+    assert p.stdout == "" and dirs_of("store-many", "interm-many") == before
+    with open(path("plan-many", "plan.json"), "w") as f:
+        f.write(good)
+
+
+def test_a_second_apply_adding_intermediates_keeps_the_first_ones_for_rollback():
+    """The first apply adds one intermediate (the other is in the store);
+    then that other one goes missing and a second apply adds it: rollback
+    takes out both. The same when the second apply dies in the middle of the
+    step, and when it fails at a later step (its undo takes out only its own
+    and rollback then the first one's)."""
+    args = intermediates_machine("two", 2)
+    mgw(*args)
+    moves = open(path("plan-two", "intermediates", "move.txt")).read().split()
+    store_before = dirs_of("store-two")
+    def first_apply():
+        shutil.copy(path("plan-two", "intermediates", moves[1] + ".cer"),
+                    path("interm-two", moves[1] + ".cer"))
+        p = mgw("gateway", "apply", "--plan", "plan-two/plan.json")
+        assert "done     intermediates: 1 certificate added" in p.stdout, p.stdout
+        assert sorted(os.listdir(path("interm-two"))) == sorted(m + ".cer" for m in moves)
+        os.remove(path("interm-two", moves[1] + ".cer"))
+    def rolled_back():
+        p = mgw("gateway", "rollback", "--plan", "plan-two/plan.json")
+        assert os.listdir(path("interm-two")) == [], p.stdout
+        assert dirs_of("store-two") == store_before, p.stdout
+        return p
+    first_apply()
+    p = mgw("gateway", "apply", "--plan", "plan-two/plan.json")
+    assert "done     intermediates: 1 certificate added" in p.stdout, p.stdout
+    assert sorted(open(path("plan-two", "intermediates", "added.txt")).read().split()) == \
+        sorted(moves)
+    p = rolled_back()
+    assert "undone   intermediates: 2 certificates taken out" in p.stdout, p.stdout
+    # the second apply dies once the step has added its certificate
+    first_apply()
+    env = dict(os.environ, MGWAUTH_TEST_EXIT_IN="intermediates")
+    p = subprocess.run([MGW, "gateway", "apply", "--plan", "plan-two/plan.json"], cwd=TMP,
+                       capture_output=True, text=True, timeout=120, env=env)
+    assert p.returncode == 98, (p.returncode, p.stdout, p.stderr)
+    rolled_back()
+    # the second apply fails at the prune (a root appeared in the store)
+    first_apply()
+    shutil.copy(path("other3", "ca.cer"), path("store-two", "late.crt"))
+    p = mgw("gateway", "apply", "--plan", "plan-two/plan.json", check=False)
+    assert p.returncode == 1 and "undone   intermediates: 1 certificate taken out" in p.stdout, \
+        p.stdout
+    assert os.listdir(path("interm-two")) == [moves[0] + ".cer"], p.stdout
+    assert open(path("plan-two", "intermediates", "added.txt")).read() == moves[0] + "\n"
+    os.remove(path("store-two", "late.crt"))
+    rolled_back()
 
 
 def test_the_root_of_the_bindings_server_certificate_is_kept():
