@@ -565,7 +565,8 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
         char tp[41], rel[80];
         memcpy(tp, items + at, 40);
         tp[40] = '\0';
-        if (strspn(tp, "0123456789ABCDEFabcdef") != 40 || (at + 40 < len && items[at + 40] != '\n')) {
+        if (strspn(tp, "0123456789ABCDEFabcdef") != 40 ||
+            (at + 40 < len && items[at + 40] != '\n')) {
             fprintf(stderr, "mgwauth: error: %s: line %zu is not a SHA-1 thumbprint\n",
                     undo ? added_path : list_path, at / 41 + 1);
             r = REPORTED;
