@@ -223,6 +223,71 @@ def test_rollback_leaves_the_prefix_as_before():
     assert rc == 1 and steps["client-cert"] == "FAIL" and steps["registry"] == "FAIL", steps
 
 
+
+def test_the_intermediates_step_adds_only_the_planned_certificates():
+    """A certificate in Root that is not self-signed, planned with
+    --move-intermediates live (LocalMachine\\CA): its .cer replaced after
+    planning is refused by its SHA-256 before anything runs; with the hashes
+    list and plan.json edited to match, the step refuses it by its SHA-1 and
+    the prefix is as before; the planned one is added to LocalMachine\\CA (as
+    crypt32 lists it) and rollback takes it out."""
+    import hashlib
+    w = wine()
+    w.mgw("store", "add", "--system-store", "LocalMachine\\Root", "mvleaf\\Certificate.cer")
+    with open(os.path.join(w.work, "mvleaf", "Certificate.cer"), "rb") as f:
+        planned = f.read()
+    issued = hashlib.sha1(planned).hexdigest().upper()
+    try:
+        w.mgw(*PLAN[:7], "--disable-root-autoupdate", "--backup-dir", "C:\\mgw\\backups-mv",
+              "--move-intermediates", "live", "--out", "plan-mv")
+        cer = os.path.join(w.work, "plan-mv", "intermediates", issued + ".cer")
+        with open(cer, "rb") as f:
+            assert f.read() == planned
+        other = open(os.path.join(w.work, "mvca", "ca.cer"), "rb").read()
+        with open(cer, "wb") as f:
+            f.write(other)
+        def ca():
+            return set(w.wine(READER, "LocalMachine", "CA", "--list").stdout.decode().split())
+        before = w.state(), ca()
+        p = w.mgw("gateway", "apply", "--plan", "plan-mv\\plan.json", check=False)
+        assert p.returncode == 1 and p.stdout == "", p.stdout
+        assert "was changed after planning" in p.stderr and issued in p.stderr, p.stderr
+        assert (w.state(), ca()) == before
+        sums = os.path.join(w.work, "plan-mv", "intermediates", "sha256.txt")
+        old = open(sums, "rb").read()
+        new = old.replace(hashlib.sha256(planned).hexdigest().encode(),
+                          hashlib.sha256(other).hexdigest().encode())
+        assert new != old
+        with open(sums, "wb") as f:
+            f.write(new)
+        plan_path = os.path.join(w.work, "plan-mv", "plan.json")
+        plan = open(plan_path).read()
+        with open(plan_path, "w") as f:
+            f.write(plan.replace(hashlib.sha256(old).hexdigest(), hashlib.sha256(new).hexdigest()))
+        p = w.mgw("gateway", "apply", "--plan", "plan-mv\\plan.json", check=False)
+        assert p.returncode == 1 and f"not the planned {issued}" in p.stderr, p.stderr
+        assert "FAILED   intermediates: " in p.stdout, p.stdout
+        assert "stopped: everything is as it was before apply" in p.stdout, p.stdout
+        assert (w.state(), ca()) == before
+        # as planned: added to LocalMachine\\CA, and taken out by rollback
+        with open(cer, "wb") as f:
+            f.write(planned)
+        with open(sums, "wb") as f:
+            f.write(old)
+        with open(plan_path, "w") as f:
+            f.write(plan)
+        p = w.mgw("gateway", "apply", "--plan", "plan-mv\\plan.json", check=False)
+        assert "done     intermediates: 1 certificate added to LocalMachine\\CA" in p.stdout, \
+            (p.stdout, p.stderr)
+        assert issued in ca()
+        p = w.mgw("gateway", "rollback", "--plan", "plan-mv\\plan.json")
+        assert "undone   intermediates: 1 certificate taken out of LocalMachine\\CA" in p.stdout, \
+            p.stdout
+        assert ca() == before[1]
+    finally:
+        w.mgw("store", "remove", "--system-store", "LocalMachine\\Root", issued, check=False)
+
+
 if __name__ == "__main__":
     try:
         wine()
