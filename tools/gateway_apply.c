@@ -299,7 +299,8 @@ static int earlier_list(const step_run *sr, const char *field, uint8_t **data, s
     return r;
 }
 
-/* Appends to out (out_len) the SHA-1 lines of list not in it yet. */
+/* Appends to out (out_len) the SHA-1 lines of list not in it yet: 41 bytes
+ * a line, the last one too, and a NUL (out has room for len + 2 more). */
 static void merge_lines(char *out, size_t *out_len, const uint8_t *list, size_t len)
 {
     for (size_t at = 0; at + 40 <= len; at += 41) {
@@ -618,7 +619,7 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
     free(hashes_text);
     if (r == MGW_OK && !undo && n_added > 0) {
         /* added.txt: the earlier apply's list, then this run's additions */
-        char *all = malloc(sr->earlier_added_len + added_len + 2);
+        char *all = malloc(sr->earlier_added_len + added_len + 4);
         size_t all_len = 0;
         if (all == NULL)
             r = MGW_ERR_NO_MEMORY;
@@ -720,7 +721,7 @@ static int step_started(step_run *sr, char *value, size_t size)
             r = earlier_list(sr, "added", &was_added, &was_added_len);
         if (r == MGW_OK)
             r = earlier_list(sr, "started", &was_absent, &was_absent_len);
-        char *all = r == MGW_OK ? malloc(n + was_added_len + was_absent_len + 2) : NULL;
+        char *all = r == MGW_OK ? malloc(n + was_added_len + was_absent_len + 4) : NULL;
         if (r == MGW_OK && all == NULL)
             r = MGW_ERR_NO_MEMORY;
         if (r == MGW_OK) {
