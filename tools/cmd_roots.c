@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "roots_move.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +198,21 @@ static int intermediate_store(cli_opt *o, size_t n, const char **flag, char *nam
         snprintf(name, size, "%s", dir != NULL ? dir : sys);
     }
     *flag = dir != NULL ? "--store" : "--system-store";
+    /* moving into the trust store itself would remove what it "moved" */
+    const char *root_dir = cli_value(o, n, "store");
+    bool same = false;
+    if (dir != NULL && root_dir != NULL)
+        same = cli_same_file(dir, root_dir) || strcmp(dir, root_dir) == 0;
+    if (dir == NULL && root_sys != NULL) {
+        size_t k = 0;
+        for (same = true; same && (name[k] != '\0' || root_sys[k] != '\0'); k++) {
+            char a = name[k] == '/' ? '\\' : name[k], b = root_sys[k] == '/' ? '\\' : root_sys[k];
+            same = tolower((unsigned char)a) == tolower((unsigned char)b);
+        }
+    }
+    if (same)
+        return cli_usage("the intermediate store %s is the trust store itself: name another one",
+                         name);
     return 0;
 }
 
@@ -278,7 +294,7 @@ static int report_exists(const char *path)
 }
 
 static int run_prune(roots_job *j, const char *flag, const char *store, const char *backup,
-                     const char *backup_dir, bool force)
+                     const char *backup_dir, bool force, bool *written)
 {
     size_t n_remove = mgw_rootplan_count(j->plan, MGW_ROOT_REMOVE);
     if (n_remove == 0) {
@@ -297,6 +313,9 @@ static int run_prune(roots_job *j, const char *flag, const char *store, const ch
         prune_report pr = {path, n_remove, false};
         r = mgw_roots_prune(j->store, j->plan, path, force ? MGW_FILE_FORCE : 0, on_prune_event,
                             &pr);
+        /* events come only once the backup is written and verified */
+        if (written != NULL)
+            *written = r == MGW_OK || pr.announced;
         if (backup_dir == NULL)
             break;
     }
@@ -333,7 +352,7 @@ static int prune_moving(roots_job *j, cli_opt *o, size_t n, const char *to_flag,
         goto done;
     }
     if (rc == 0 && m.n == 0) {
-        rc = run_prune(j, store_flag(o, n), store_value(o, n), backup, dir, force);
+        rc = run_prune(j, store_flag(o, n), store_value(o, n), backup, dir, force, NULL);
         goto done;
     }
     if (rc == 0 && dir != NULL && cli_mkdirs(dir) != 0)
@@ -353,13 +372,28 @@ static int prune_moving(roots_job *j, cli_opt *o, size_t n, const char *to_flag,
         rc = report_exists(path);
     if (rc == 0 && (record = moves_record_path(path)) == NULL)
         rc = cli_fail(MGW_ERR_NO_MEMORY, NULL);
-    if (rc == 0 && force)
-        cli_remove(record);
+    /* an earlier move's record is never dropped while it lists copies not
+     * taken back; one fully taken back is replaced */
+    if (rc == 0)
+        rc = moves_check_record(record);
+    if (rc == 0 && cli_exists(record)) {
+        printf("replacing %s (its move was taken back)\n", record);
+        if (cli_remove(record) != 0) {
+            fprintf(stderr, "mgwauth: error: %s: cannot remove it\n", record);
+            rc = 1;
+        }
+    }
     if (rc == 0)
         rc = moves_copy(j->store, &m, to_flag, to, record);
     if (rc == 0) {
+        bool written = false;
         printf("record of the move: %s (roots restore takes the copies back)\n", record);
-        rc = run_prune(j, store_flag(o, n), store_value(o, n), path, NULL, force);
+        rc = run_prune(j, store_flag(o, n), store_value(o, n), path, NULL, force, &written);
+        if (written && moves_bind(record, path) != 0) {
+            printf("NOT bound to the backup: %s (roots restore leaves the copies in %s)\n",
+                   record, to);
+            rc = 1;
+        }
         if (rc != 0 && moves_undo_unremoved(store_flag(o, n), store_value(o, n), record) != 0)
             printf("NOT taken back: the copies in %s of certificates still in the trust store "
                    "(see %s)\n", to, record);
@@ -401,6 +435,14 @@ int cmd_roots_prune(int argc, char **argv)
             rc = report_exists(backup);
         }
     }
+    /* replacing a backup whose move was not taken back would orphan the
+     * copies its record lists */
+    char *record = rc == 0 && backup != NULL ? moves_record_path(backup) : NULL;
+    if (rc == 0 && backup != NULL && record == NULL)
+        rc = cli_fail(MGW_ERR_NO_MEMORY, NULL);
+    if (rc == 0 && record != NULL)
+        rc = moves_check_record(record);
+    free(record);
     if (rc == 0 && !cli_get(o, n, "yes")->seen)
         printf("dry run: nothing changed; with --yes, %zu %s would be backed up to %s "
                "and removed\n",
@@ -409,7 +451,7 @@ int cmd_roots_prune(int argc, char **argv)
                           "certificates"),
                backup != NULL ? backup : "a dated file in the backup directory");
     else if (rc == 0)
-        rc = run_prune(&j, store_flag(o, n), store_value(o, n), backup, dir, force);
+        rc = run_prune(&j, store_flag(o, n), store_value(o, n), backup, dir, force, NULL);
     job_free(&j);
     return rc;
 }

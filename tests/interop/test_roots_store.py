@@ -4,6 +4,7 @@ own certificate, copied to a temporary directory), judged by OpenSSL, zcat and
 Python cryptography; a removal failure made real by an unlink() shim."""
 import glob
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -449,15 +450,122 @@ def test_move_intermediates_moves_what_is_not_self_signed_and_restore_takes_it_b
         with gzip.open(backup, "rt") as f:
             assert set(not_self) <= set(re.findall(r"# sha1: ([0-9A-F]{40})\n", f.read()))
         record = open(backup + ".moved.txt").read().splitlines()
-        assert record[1] == f"store {interm}" and sorted(record[2:]) == not_self, record
+        assert record[1] == f"store {interm}" and sorted(record[3:]) == not_self, record
         p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
         assert f"verified: {interm} holds none of the 2 moved certificates" in p.stdout, p.stdout
         after = s.certs()
         assert sorted(after) == sorted(before) and all(after[t] == before[t] for t in before)
         assert os.listdir(interm) == []
-        # again: nothing to add, nothing to take out, still verified
+        record = open(backup + ".moved.txt").read().splitlines()
+        assert sorted(record[3:]) == sorted("taken-back " + t for t in not_self), record
+        # again: nothing to add, nothing to take out
         p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
-        assert "gone " in p.stdout and s.certs() == before and os.listdir(interm) == []
+        assert "was taken back before" in p.stdout and s.certs() == before, p.stdout
+        assert os.listdir(interm) == []
+
+
+def moved(s, interm, backup, *extra):
+    """prune --move-intermediates of the issued pair into interm."""
+    return mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--move-intermediates",
+               "--intermediate-store", interm, "--backup", backup, "--yes", *extra)
+
+
+def in_store(d):
+    return sorted(sha1(load(os.path.join(d, n))) for n in os.listdir(d))
+
+
+def test_a_move_record_belongs_to_its_backup_and_is_never_orphaned():
+    with Store() as s:
+        issued = issued_pair(s)
+        interm, backup = s.path("interm"), s.path("b.pem.gz")
+        os.mkdir(interm)
+        moved(s, interm, backup)
+        assert in_store(interm) == sorted(issued)
+        record = open(backup + ".moved.txt").read().splitlines()
+        with open(backup, "rb") as f:
+            assert record[2] == "backup-sha256 " + hashlib.sha256(f.read()).hexdigest()
+        other = sorted(glob.glob(os.path.join(MOZILLA, "*.crt")))[0]
+        shutil.copy(other, s.store)
+        # a plain prune replacing the backup would leave the record to the new one
+        p = mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--backup", backup,
+                "--force", "--yes", check=False)
+        assert p.returncode == 1, p.stdout
+        one_error_line(p, f"{backup}.moved.txt records 2 certificates moved to {interm} and not "
+                          "taken back")
+        assert len(s.certs()) == 2 and in_store(interm) == sorted(issued)
+        # the backup replaced behind its back: restore takes nothing out of interm
+        first = open(backup, "rb").read()
+        mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--backup", s.path("c.pem.gz"),
+            "--yes")
+        shutil.copy(s.path("c.pem.gz"), backup)
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
+        assert "does not belong to this backup" in p.stdout, p.stdout
+        assert "taken-back" not in p.stdout and in_store(interm) == sorted(issued)
+        # its own backup back: the move is taken back
+        with open(backup, "wb") as f:
+            f.write(first)
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
+        assert f"verified: {interm} holds none of the 2 moved certificates" in p.stdout, p.stdout
+        assert os.listdir(interm) == [] and set(issued) <= set(s.certs())
+
+
+def test_restore_takes_a_move_back_once_and_never_what_was_there_before():
+    with Store() as s:
+        issued = issued_pair(s)
+        interm, backup = s.path("interm"), s.path("b.pem.gz")
+        os.mkdir(interm)
+        # issued[1] was in the intermediate store before the move
+        shutil.copy(s.path("leaf2", "Certificate.cer"), os.path.join(interm, "had.cer"))
+        p = moved(s, interm, backup)
+        assert "present " in p.stdout and in_store(interm) == sorted(issued), p.stdout
+        assert open(backup + ".moved.txt").read().splitlines()[3:] == [issued[0]]
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
+        assert "verified: " in p.stdout and in_store(interm) == [issued[1]], p.stdout
+        # the admin puts issued[0] into the intermediate store: the next
+        # restore leaves it there
+        shutil.copy(s.path("leaf1", "Certificate.cer"), os.path.join(interm, "back.cer"))
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
+        assert "was taken back before" in p.stdout and "taken-back" not in p.stdout, p.stdout
+        assert in_store(interm) == sorted(issued)
+
+
+def test_a_half_taken_back_move_is_not_dropped_by_a_forced_prune():
+    with Store() as s:
+        issued = issued_pair(s)
+        interm, backup = s.path("interm"), s.path("b.pem.gz")
+        os.mkdir(interm)
+        moved(s, interm, backup)
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup, "--only", issued[0])
+        assert in_store(interm) == [issued[1]] and issued[0] in s.certs(), p.stdout
+        record = open(backup + ".moved.txt").read()
+        p = mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--move-intermediates",
+            "--intermediate-store", interm, "--backup", backup, "--yes", "--force", check=False)
+        assert p.returncode == 1, p.stdout
+        one_error_line(p, "records 1 certificate moved to")
+        assert open(backup + ".moved.txt").read() == record and issued[0] in s.certs()
+        assert in_store(interm) == [issued[1]]
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
+        assert "verified: " in p.stdout and os.listdir(interm) == [], p.stdout
+        # fully taken back: a forced prune may now replace backup and record
+        p = moved(s, interm, backup, "--force")
+        assert "replacing " in p.stdout and in_store(interm) == sorted(issued), p.stdout
+
+
+def test_the_intermediate_store_is_never_the_trust_store():
+    with Store() as s:
+        before = s.certs()
+        os.symlink(s.store, s.path("link"))
+        for same in (s.store + "/", s.path("link"), s.path("link", "..", "store")):
+            for cmd in ("plan", "prune"):
+                extra = ["--backup", s.path("b.pem.gz"), "--yes"] if cmd == "prune" else []
+                p = mgw("roots", cmd, "--store", s.store, "--keep", s.ours, "--move-intermediates",
+                        "--intermediate-store", same, *extra, check=False)
+                assert p.returncode == 2 and "is the trust store itself" in p.stderr, p.stderr
+        p = mgw("roots", "plan", "--system-store", "LocalMachine\\Root", "--keep", s.ours,
+                "--move-intermediates", "--intermediate-system-store", "localmachine/ROOT",
+                check=False)
+        assert p.returncode == 2 and "is the trust store itself" in p.stderr, p.stderr
+        assert s.certs() == before and not os.path.exists(s.path("b.pem.gz"))
 
 
 def test_move_intermediates_takes_the_copies_back_when_the_prune_fails():
