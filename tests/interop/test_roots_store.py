@@ -621,5 +621,77 @@ def test_keep_cert_keeps_the_certificate_and_its_issuers_up_to_the_root():
         one_error_line(p, "neither it nor an issuer of it is in the store")
 
 
+
+def make_cert(subject, key, issuer=None, issuer_key=None, ca=True):
+    """A certificate made by cryptography (P-256): self-signed without issuer."""
+    import datetime
+    from cryptography.hazmat.primitives.asymmetric import ec
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    b = (x509.CertificateBuilder().subject_name(name)
+         .issuer_name(issuer.subject if issuer is not None else name)
+         .public_key(key.public_key()).serial_number(x509.random_serial_number())
+         .not_valid_before(now - datetime.timedelta(days=1))
+         .not_valid_after(now + datetime.timedelta(days=30))
+         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    return b.sign(issuer_key if issuer_key is not None else key, hashes.SHA256())
+
+
+def pem(*certs):
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
+
+
+def put(path, *certs):
+    with open(path, "wb") as f:
+        f.write(pem(*certs))
+
+
+def test_keep_cert_follows_the_chain_through_the_intermediate_store_and_every_issuer():
+    """leaf -> intermediate (not in the trust store) -> root, and a
+    cross-signed root: every issuer that verifies is kept, only from the
+    trust store; a chain longer than the depth limit is said to be."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    with Store() as s:
+        k0, k1, ki, kl = (ec.generate_private_key(ec.SECP256R1()) for _ in range(4))
+        r0 = make_cert("Keep R0", k0)
+        r1 = make_cert("Keep R1", k1)
+        r1x = make_cert("Keep R1", k1, r0, k0)  # R1 cross-signed by R0
+        inter = make_cert("Keep I", ki, r1, k1)
+        leaf = make_cert("keep leaf", kl, inter, ki, ca=False)
+        for name, c in (("r0.pem", r0), ("r1.pem", r1), ("r1x.pem", r1x)):
+            put(os.path.join(s.store, name), c)
+        interm = s.path("interm")
+        os.mkdir(interm)
+        put(os.path.join(interm, "inter.pem"), inter)
+        put(s.path("leaf.pem"), leaf)
+        put(s.path("leaf-chain.pem"), leaf, inter)
+        roots = sorted(map(sha1, (r0, r1, r1x)))
+        for extra in (["--keep-cert", s.path("leaf.pem"), "--intermediate-store", interm],
+                      ["--keep-cert", s.path("leaf-chain.pem")]):
+            plan = s.plan("--keep", s.ours, *extra)
+            kept = sorted(e["sha1"] for e in plan["entries"] if e["action"] == "keep")
+            assert kept == sorted([s.ours] + roots), (extra, kept)
+        # the intermediate store alone is no trust: without the root, nothing
+        for name in ("r0.pem", "r1.pem", "r1x.pem"):
+            os.remove(os.path.join(s.store, name))
+        p = mgw("roots", "plan", "--store", s.store, "--keep", s.ours, "--keep-cert",
+                s.path("leaf.pem"), "--intermediate-store", interm, check=False)
+        assert p.returncode == 1, p.stdout
+        one_error_line(p, "neither it nor an issuer of it is in the store")
+        # nine intermediates between the leaf and the root: past the limit
+        keys = [ec.generate_private_key(ec.SECP256R1()) for _ in range(11)]
+        chain = [make_cert("Deep root", keys[0])]
+        for i in range(1, 11):
+            chain.append(make_cert(f"Deep {i}", keys[i], chain[-1], keys[i - 1], ca=i < 10))
+        put(os.path.join(s.store, "deep-root.pem"), chain[0])
+        put(s.path("deep.pem"), *reversed(chain[1:]))
+        p = mgw("roots", "plan", "--store", s.store, "--keep", s.ours, "--keep-cert",
+                s.path("deep.pem"), check=False)
+        assert p.returncode == 1 and "longer than 8 issuers" in p.stderr, p.stderr
+        put(s.path("deep.pem"), *reversed(chain[1:9]))  # eight issuers up: reached
+        plan = s.plan("--keep", s.ours, "--keep-cert", s.path("deep.pem"))
+        assert sha1(chain[0]) in [e["sha1"] for e in plan["entries"] if e["action"] == "keep"]
+
+
 if __name__ == "__main__":
     tap.main(globals())
