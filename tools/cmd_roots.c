@@ -320,7 +320,7 @@ static int load_opts(roots_job *j, cli_opt *o, size_t n)
     return 0;
 }
 
-static int make_plan(roots_job *j, cli_opt *o, size_t n, int style)
+static int make_plan(roots_job *j, cli_opt *o, size_t n, int style, bool print)
 {
     int rc;
     if ((rc = open_store(j, o, n)) != 0 || (rc = load_opts(j, o, n)) != 0)
@@ -330,7 +330,8 @@ static int make_plan(roots_job *j, cli_opt *o, size_t n, int style)
         r = mgw_rootplan_describe(j->plan, style, &j->text);
     if (r != MGW_OK)
         return cli_fail(r, NULL);
-    fputs(j->text, stdout);
+    if (print)
+        fputs(j->text, stdout);
     return 0;
 }
 
@@ -391,13 +392,27 @@ int cmd_roots_plan(int argc, char **argv)
     bool json = cli_get(o, n, "json")->seen;
     if (intermediate_store(o, n, &to_flag, to, sizeof(to)) != 0)
         return EXIT_USAGE;
-    if (to_flag != NULL && json)
-        return cli_usage("--move-intermediates is shown in the text plan (without --json)");
     roots_job j = {0};
     roots_moves m = {0};
-    int rc = make_plan(&j, o, n, json ? MGW_DESCRIBE_JSON : MGW_DESCRIBE_TEXT);
-    if (rc == 0 && to_flag != NULL && (rc = moves_find(j.store, j.plan, &m)) == 0)
-        moves_print(&m, to);
+    bool moves_json_too = to_flag != NULL && json;
+    int rc = make_plan(&j, o, n, json ? MGW_DESCRIBE_JSON : MGW_DESCRIBE_TEXT, !moves_json_too);
+    if (rc == 0 && to_flag != NULL && (rc = moves_find(j.store, j.plan, &m)) == 0) {
+        if (!moves_json_too) {
+            moves_print(&m, to);
+        } else {
+            /* the plan's object with "moves" added as its last member */
+            char *mj = moves_json(&m, to_flag, to), *close = strrchr(j.text, '}');
+            if (mj == NULL || close == NULL) {
+                rc = cli_fail(MGW_ERR_NO_MEMORY, NULL);
+            } else {
+                const char *back = close;
+                while (back > j.text && (back[-1] == ' ' || back[-1] == '\n'))
+                    back--;
+                printf("%.*s,\n  \"moves\": %s\n%s", (int)(back - j.text), j.text, mj, close);
+            }
+            free(mj);
+        }
+    }
     moves_free(&m);
     job_free(&j);
     return rc;
@@ -588,7 +603,7 @@ int cmd_roots_prune(int argc, char **argv)
     if (intermediate_store(o, n, &to_flag, to, sizeof(to)) != 0)
         return EXIT_USAGE;
     roots_job j = {0};
-    int rc = make_plan(&j, o, n, MGW_DESCRIBE_TEXT);
+    int rc = make_plan(&j, o, n, MGW_DESCRIBE_TEXT, true);
     if (rc == 0 && to_flag != NULL)
         return prune_moving(&j, o, n, to_flag, to, backup, dir, force);
     if (rc == 0 && backup != NULL && !force) {

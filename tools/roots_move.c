@@ -94,6 +94,73 @@ void moves_print(const roots_moves *m, const char *to)
            cli_plural(m->n, "certificate goes", "certificates go"), to);
 }
 
+/* s as a JSON string appended to buf (grown as needed); false without memory. */
+static bool json_str(char **buf, size_t *len, size_t *cap, const char *s)
+{
+    size_t need = *len + 6 * strlen(s) + 3;
+    if (need > *cap) {
+        size_t c = need * 2;
+        char *b = realloc(*buf, c);
+        if (b == NULL)
+            return false;
+        *buf = b;
+        *cap = c;
+    }
+    char *o = *buf + *len;
+    *o++ = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\') {
+            *o++ = '\\';
+            *o++ = (char)*p;
+        } else if (*p < 0x20) {
+            o += sprintf(o, "\\u%04x", *p);
+        } else {
+            *o++ = (char)*p;
+        }
+    }
+    *o++ = '"';
+    *o = '\0';
+    *len = (size_t)(o - *buf);
+    return true;
+}
+
+static bool json_raw(char **buf, size_t *len, size_t *cap, const char *s)
+{
+    size_t n = strlen(s);
+    if (*len + n + 1 > *cap) {
+        size_t c = (*len + n + 1) * 2;
+        char *b = realloc(*buf, c);
+        if (b == NULL)
+            return false;
+        *buf = b;
+        *cap = c;
+    }
+    memcpy(*buf + *len, s, n + 1);
+    *len += n;
+    return true;
+}
+
+char *moves_json(const roots_moves *m, const char *flag, const char *to)
+{
+    char *b = NULL;
+    size_t len = 0, cap = 0;
+    bool ok = json_raw(&b, &len, &cap, "{\"to\": {\"kind\": ") &&
+              json_str(&b, &len, &cap, strcmp(flag, "--store") == 0 ? "directory" : "system") &&
+              json_raw(&b, &len, &cap, ", \"name\": ") && json_str(&b, &len, &cap, to) &&
+              json_raw(&b, &len, &cap, "}, \"certificates\": [");
+    for (size_t i = 0; ok && i < m->n; i++)
+        ok = json_raw(&b, &len, &cap, i > 0 ? ", {\"sha1\": " : "{\"sha1\": ") &&
+             json_str(&b, &len, &cap, m->tp[i]) &&
+             json_raw(&b, &len, &cap, ", \"subject\": ") &&
+             json_str(&b, &len, &cap, m->subject[i]) && json_raw(&b, &len, &cap, "}");
+    ok = ok && json_raw(&b, &len, &cap, "]}");
+    if (!ok) {
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
 static int open_named(const char *flag, const char *name, mgw_store_t **s)
 {
     int r = strcmp(flag, "--store") == 0 ? mgw_store_open_dir(name, s)

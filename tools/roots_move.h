@@ -16,6 +16,9 @@ typedef struct {
 int moves_find(const mgw_store_t *store, const mgw_rootplan_t *plan, roots_moves *m);
 void moves_free(roots_moves *m);
 void moves_print(const roots_moves *m, const char *to);
+/* The moves as a JSON object {"to": {"kind", "name"}, "certificates":
+ * [{"sha1", "subject"}]} (malloc'ed), or NULL without memory. */
+char *moves_json(const roots_moves *m, const char *flag, const char *to);
 /* BACKUP.moved.txt (malloc'ed). */
 char *moves_record_path(const char *backup);
 /* Before a prune writes a backup: 1 (reported) when its BACKUP.moved.txt

@@ -433,6 +433,13 @@ def test_move_intermediates_moves_what_is_not_self_signed_and_restore_takes_it_b
         moves = [ln.split()[1] for ln in p.stdout.splitlines() if ln.startswith("move ")]
         assert sorted(moves) == not_self, p.stdout
         assert f"move: 2 of the removed certificates go to {interm}, not deleted" in p.stdout
+        plan = s.plan("--keep", s.ours, "--move-intermediates", "--intermediate-store", interm)
+        assert plan["moves"]["to"] == {"kind": "directory", "name": interm}, plan["moves"]
+        assert [c["sha1"] for c in plan["moves"]["certificates"]] == moves
+        assert [c["subject"] for c in plan["moves"]["certificates"]] == [
+            re.match(r"move +[0-9A-F]{40}  (.*)  \(not self-signed", ln).group(1)
+            for ln in p.stdout.splitlines() if ln.startswith("move ")]
+        assert plan["counts"]["remove"] == len(before) - 1
         p = mgw("roots", "plan", "--store", s.store, "--keep", s.ours, "--move-intermediates",
                 check=False)
         assert p.returncode == 2 and "--intermediate-store" in p.stderr, p.stderr
