@@ -520,6 +520,14 @@ static int prune_moving(roots_job *j, cli_opt *o, size_t n, const char *to_flag,
     int rc = moves_find(j->store, j->plan, &m);
     if (rc == 0)
         moves_print(&m, to);
+    /* an earlier move's record is never dropped while it lists copies not
+     * taken back (nor left to a new backup of the same name) */
+    if (rc == 0 && backup != NULL && (record = moves_record_path(backup)) == NULL)
+        rc = cli_fail(MGW_ERR_NO_MEMORY, NULL);
+    if (rc == 0 && record != NULL)
+        rc = moves_check_record(record);
+    free(record);
+    record = NULL;
     if (rc == 0 && !cli_get(o, n, "yes")->seen) {
         printf("dry run: nothing changed; with --yes, %zu %s would be backed up, %zu of them "
                "first copied to %s, and removed\n",
@@ -550,8 +558,7 @@ static int prune_moving(roots_job *j, cli_opt *o, size_t n, const char *to_flag,
         rc = report_exists(path);
     if (rc == 0 && (record = moves_record_path(path)) == NULL)
         rc = cli_fail(MGW_ERR_NO_MEMORY, NULL);
-    /* an earlier move's record is never dropped while it lists copies not
-     * taken back; one fully taken back is replaced */
+    /* one fully taken back is replaced */
     if (rc == 0)
         rc = moves_check_record(record);
     if (rc == 0 && cli_exists(record)) {

@@ -220,7 +220,7 @@ static int record_read(const char *path, record_t *rec)
         return 1;
     size_t lines = 1;
     for (size_t i = 0; i < len; i++)
-        lines += rec->data[i] == '\n';
+        lines += rec->data[i] == '\n' || rec->data[i] == '\r';
     rec->tp = calloc(lines, sizeof(*rec->tp));
     rec->done = calloc(lines, sizeof(*rec->done));
     if (rec->tp == NULL || rec->done == NULL) {
@@ -239,11 +239,17 @@ static int record_read(const char *path, record_t *rec)
             rec->flag[0] = rec->flag[1] = '-';
         } else if (strncmp(line, "backup-sha256 ", 14) == 0) {
             snprintf(rec->sha, sizeof(rec->sha), "%s", line + 14);
-        } else if (strncmp(line, "taken-back ", 11) == 0) {
-            rec->done[rec->n] = true;
-            rec->tp[rec->n++] = line + 11;
         } else {
-            rec->tp[rec->n++] = line;
+            bool done = strncmp(line, "taken-back ", 11) == 0;
+            char *tp = done ? line + 11 : line;
+            if (strlen(tp) != 40 || strspn(tp, "0123456789ABCDEF") != 40) {
+                fprintf(stderr, "mgwauth: error: %s: '%.60s' is no SHA-1 thumbprint\n", path,
+                        line);
+                record_free(rec);
+                return 1;
+            }
+            rec->done[rec->n] = done;
+            rec->tp[rec->n++] = tp;
         }
     }
     if (rec->flag[0] == '\0') {
@@ -257,7 +263,9 @@ static int record_read(const char *path, record_t *rec)
 /* Write the record (replacing it): 0 or 1 (reported). */
 static int record_write(const char *path, const record_t *rec, unsigned flags)
 {
-    size_t cap = 256 + strlen(rec->name) + strlen(rec->sha) + 80 * (rec->n + 1), len = 0;
+    size_t cap = 256 + strlen(rec->name) + strlen(rec->sha), len = 0;
+    for (size_t i = 0; i < rec->n; i++)
+        cap += strlen(rec->tp[i]) + 16;
     char *text = malloc(cap);
     if (text == NULL)
         return cli_fail(MGW_ERR_NO_MEMORY, NULL);

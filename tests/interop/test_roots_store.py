@@ -514,6 +514,13 @@ def test_a_move_record_belongs_to_its_backup_and_is_never_orphaned():
         p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
         assert f"verified: {interm} holds none of the 2 moved certificates" in p.stdout, p.stdout
         assert os.listdir(interm) == [] and set(issued) <= set(s.certs())
+        # a record edited into something else is refused, nothing taken out
+        shutil.copy(s.path("leaf1", "Certificate.cer"), interm)
+        with open(backup + ".moved.txt", "a") as f:
+            f.write("%s\rnot a thumbprint\n" % issued[0])
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup, check=False)
+        assert p.returncode == 1 and in_store(interm) == [issued[0]], p.stdout
+        one_error_line(p, "'not a thumbprint' is no SHA-1 thumbprint")
 
 
 def test_restore_takes_a_move_back_once_and_never_what_was_there_before():
@@ -551,6 +558,14 @@ def test_a_half_taken_back_move_is_not_dropped_by_a_forced_prune():
         one_error_line(p, "records 1 certificate moved to")
         assert open(backup + ".moved.txt").read() == record and issued[0] in s.certs()
         assert in_store(interm) == [issued[1]]
+        # nothing to move this time (a root goes): still refused
+        shutil.copy(sorted(glob.glob(os.path.join(MOZILLA, "*.crt")))[0], s.store)
+        p = mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--keep", issued[0],
+                "--move-intermediates", "--intermediate-store", interm, "--backup", backup,
+                "--yes", "--force", check=False)
+        assert p.returncode == 1 and "move: 0 of" in p.stdout, p.stdout
+        one_error_line(p, "records 1 certificate moved to")
+        assert open(backup + ".moved.txt").read() == record and len(s.certs()) == 3
         p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
         assert "verified: " in p.stdout and os.listdir(interm) == [], p.stdout
         # fully taken back: a forced prune may now replace backup and record
