@@ -14,7 +14,7 @@
     OPT("store", true, false), OPT("system-store", true, false), OPT("keep", true, true),          \
         OPT("keep-file", true, true), OPT("keep-cert", true, true),                                \
         OPT("allow-missing", false, false), OPT("allow-protected", true, true),                    \
-        OPT("remove-protected", false, false), OPT("move-intermediates", false, false),         \
+        OPT("remove-protected", false, false), OPT("move-intermediates", false, false),            \
         OPT("intermediate-store", true, false), OPT("intermediate-system-store", true, false)
 
 /* Everything a roots command holds, released at the end. */
@@ -131,7 +131,8 @@ static int pool_add_store(chain_pool *p, const mgw_store_t *s, const mgw_store_t
         uint8_t *der = NULL;
         size_t len = 0;
         mgw_cert_t *c = NULL;
-        if (mgw_store_cert_der(s, i, &der, &len) == MGW_OK && mgw_cert_parse(der, len, &c) == MGW_OK)
+        if (mgw_store_cert_der(s, i, &der, &len) == MGW_OK &&
+            mgw_cert_parse(der, len, &c) == MGW_OK)
             r = pool_add(p, &c, root);
         mgw_free(der);
     }
@@ -201,10 +202,10 @@ static int keep_chain(roots_job *j, const char *file, const char *ca_flag, const
     size_t nf = 0, kept = 0;
     if (r == MGW_OK && (front == NULL || next == NULL))
         r = MGW_ERR_NO_MEMORY;
-    /* a certificate is one node, wherever it was found */
+        /* a certificate is one node, wherever it was found */
 #define SEEN(k)                                                                                    \
     for (size_t s_ = 0; s_ < pool.n; s_++)                                                         \
-        if (strcmp(pool.v[s_].tp, pool.v[k].tp) == 0)                                             \
+        if (strcmp(pool.v[s_].tp, pool.v[k].tp) == 0)                                              \
             pool.v[s_].seen = true;
     if (r == MGW_OK) {
         SEEN(0);
@@ -226,8 +227,8 @@ static int keep_chain(roots_job *j, const char *file, const char *ca_flag, const
                     continue;
                 SEEN(k);
                 next[nn++] = k;
-                if (pool.v[k].in_root && (r = mgw_rootopts_add_keep(j->opts, pool.v[k].tp)) ==
-                                             MGW_OK)
+                if (pool.v[k].in_root &&
+                    (r = mgw_rootopts_add_keep(j->opts, pool.v[k].tp)) == MGW_OK)
                     kept++;
             }
         }
@@ -240,11 +241,13 @@ static int keep_chain(roots_job *j, const char *file, const char *ca_flag, const
     if (r == MGW_OK && nf > 0) {
         bool above = false;
         for (size_t f = 0; f < nf; f++)
-            above = above || mgw_cert_check_issuer(pool.v[front[f]].cert,
-                                                   pool.v[front[f]].cert) != MGW_OK;
+            above = above ||
+                    mgw_cert_check_issuer(pool.v[front[f]].cert, pool.v[front[f]].cert) != MGW_OK;
         if (above)
-            fprintf(stderr, "mgwauth: warning: %s: the chain is longer than %d issuers; those "
-                            "above were not looked for\n", file, MAX_DEPTH);
+            fprintf(stderr,
+                    "mgwauth: warning: %s: the chain is longer than %d issuers; those "
+                    "above were not looked for\n",
+                    file, MAX_DEPTH);
     }
     free(front);
     free(next);
@@ -268,9 +271,7 @@ static void issuer_store(cli_opt *o, size_t n, const char **flag, char *name, si
     const char *sys = cli_value(o, n, "intermediate-system-store");
     const char *root_sys = cli_value(o, n, "system-store");
     *named = dir != NULL || sys != NULL;
-    *flag = dir != NULL                        ? "--store"
-            : sys != NULL || root_sys != NULL ? "--system-store"
-                                              : NULL;
+    *flag = dir != NULL ? "--store" : sys != NULL || root_sys != NULL ? "--system-store" : NULL;
     if (dir != NULL || sys != NULL) {
         snprintf(name, size, "%s", dir != NULL ? dir : sys);
     } else if (root_sys != NULL) {
@@ -529,12 +530,12 @@ static int prune_moving(roots_job *j, cli_opt *o, size_t n, const char *to_flag,
     free(record);
     record = NULL;
     if (rc == 0 && !cli_get(o, n, "yes")->seen) {
-        printf("dry run: nothing changed; with --yes, %zu %s would be backed up, %zu of them "
-               "first copied to %s, and removed\n",
-               mgw_rootplan_count(j->plan, MGW_ROOT_REMOVE),
-               cli_plural(mgw_rootplan_count(j->plan, MGW_ROOT_REMOVE), "certificate",
-                          "certificates"),
-               m.n, to);
+        printf(
+            "dry run: nothing changed; with --yes, %zu %s would be backed up, %zu of them "
+            "first copied to %s, and removed\n",
+            mgw_rootplan_count(j->plan, MGW_ROOT_REMOVE),
+            cli_plural(mgw_rootplan_count(j->plan, MGW_ROOT_REMOVE), "certificate", "certificates"),
+            m.n, to);
         goto done;
     }
     if (rc == 0 && m.n == 0) {
@@ -575,13 +576,14 @@ static int prune_moving(roots_job *j, cli_opt *o, size_t n, const char *to_flag,
         printf("record of the move: %s (roots restore takes the copies back)\n", record);
         rc = run_prune(j, store_flag(o, n), store_value(o, n), path, NULL, force, &written);
         if (written && moves_bind(record, path) != 0) {
-            printf("NOT bound to the backup: %s (roots restore leaves the copies in %s)\n",
-                   record, to);
+            printf("NOT bound to the backup: %s (roots restore leaves the copies in %s)\n", record,
+                   to);
             rc = 1;
         }
         if (rc != 0 && moves_undo_unremoved(store_flag(o, n), store_value(o, n), record) != 0)
             printf("NOT taken back: the copies in %s of certificates still in the trust store "
-                   "(see %s)\n", to, record);
+                   "(see %s)\n",
+                   to, record);
     }
 done:
     free(record);
@@ -629,12 +631,12 @@ int cmd_roots_prune(int argc, char **argv)
         rc = moves_check_record(record);
     free(record);
     if (rc == 0 && !cli_get(o, n, "yes")->seen)
-        printf("dry run: nothing changed; with --yes, %zu %s would be backed up to %s "
-               "and removed\n",
-               mgw_rootplan_count(j.plan, MGW_ROOT_REMOVE),
-               cli_plural(mgw_rootplan_count(j.plan, MGW_ROOT_REMOVE), "certificate",
-                          "certificates"),
-               backup != NULL ? backup : "a dated file in the backup directory");
+        printf(
+            "dry run: nothing changed; with --yes, %zu %s would be backed up to %s "
+            "and removed\n",
+            mgw_rootplan_count(j.plan, MGW_ROOT_REMOVE),
+            cli_plural(mgw_rootplan_count(j.plan, MGW_ROOT_REMOVE), "certificate", "certificates"),
+            backup != NULL ? backup : "a dated file in the backup directory");
     else if (rc == 0)
         rc = run_prune(&j, store_flag(o, n), store_value(o, n), backup, dir, force, NULL);
     job_free(&j);
@@ -786,12 +788,12 @@ static int set_command_line(mgw_taskopts_t *t, const char *cmd)
 
 int cmd_task_xml(int argc, char **argv)
 {
-    cli_opt o[] = {OPT("interval", true, false),   OPT("time-limit", true, false),
-                   OPT("start", true, false),      OPT("command", true, false),
-                   OPT("store", true, false),      OPT("system-store", true, false),
-                   OPT("keep-file", true, false),
-                   OPT("backup-dir", true, false), OPT("exe", true, false),
-                   OPT("out", true, false),        OPT("force", false, false)};
+    cli_opt o[] = {OPT("interval", true, false),  OPT("time-limit", true, false),
+                   OPT("start", true, false),     OPT("command", true, false),
+                   OPT("store", true, false),     OPT("system-store", true, false),
+                   OPT("keep-file", true, false), OPT("backup-dir", true, false),
+                   OPT("exe", true, false),       OPT("out", true, false),
+                   OPT("force", false, false)};
     size_t n = N(o), npos;
     const char *pos[1];
     if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)

@@ -150,8 +150,7 @@ char *moves_json(const roots_moves *m, const char *flag, const char *to)
               json_raw(&b, &len, &cap, "}, \"certificates\": [");
     for (size_t i = 0; ok && i < m->n; i++)
         ok = json_raw(&b, &len, &cap, i > 0 ? ", {\"sha1\": " : "{\"sha1\": ") &&
-             json_str(&b, &len, &cap, m->tp[i]) &&
-             json_raw(&b, &len, &cap, ", \"subject\": ") &&
+             json_str(&b, &len, &cap, m->tp[i]) && json_raw(&b, &len, &cap, ", \"subject\": ") &&
              json_str(&b, &len, &cap, m->subject[i]) && json_raw(&b, &len, &cap, "}");
     ok = ok && json_raw(&b, &len, &cap, "]}");
     if (!ok) {
@@ -163,8 +162,8 @@ char *moves_json(const roots_moves *m, const char *flag, const char *to)
 
 static int open_named(const char *flag, const char *name, mgw_store_t **s)
 {
-    int r = strcmp(flag, "--store") == 0 ? mgw_store_open_dir(name, s)
-                                         : mgw_store_open_system(name, s);
+    int r =
+        strcmp(flag, "--store") == 0 ? mgw_store_open_dir(name, s) : mgw_store_open_system(name, s);
     return r == MGW_OK ? 0 : cli_fail(r, name);
 }
 
@@ -233,8 +232,7 @@ static int record_read(const char *path, record_t *rec)
             continue;
         if (rec->flag[0] == '\0') {
             if (sscanf(line, "%30s %1023[^\n]", rec->flag + 2, rec->name) != 2 ||
-                (strcmp(rec->flag + 2, "store") != 0 &&
-                 strcmp(rec->flag + 2, "system-store") != 0))
+                (strcmp(rec->flag + 2, "store") != 0 && strcmp(rec->flag + 2, "system-store") != 0))
                 break;
             rec->flag[0] = rec->flag[1] = '-';
         } else if (strncmp(line, "backup-sha256 ", 14) == 0) {
@@ -243,8 +241,7 @@ static int record_read(const char *path, record_t *rec)
             bool done = strncmp(line, "taken-back ", 11) == 0;
             char *tp = done ? line + 11 : line;
             if (strlen(tp) != 40 || strspn(tp, "0123456789ABCDEF") != 40) {
-                fprintf(stderr, "mgwauth: error: %s: '%.60s' is no SHA-1 thumbprint\n", path,
-                        line);
+                fprintf(stderr, "mgwauth: error: %s: '%.60s' is no SHA-1 thumbprint\n", path, line);
                 record_free(rec);
                 return 1;
             }
@@ -441,7 +438,8 @@ int moves_undo_unremoved(const char *root_flag, const char *root_name, const cha
     mgw_store_t *root = NULL;
     char **tps = calloc(rec.n + 1, sizeof(*tps));
     size_t n = 0;
-    int rc = tps == NULL ? cli_fail(MGW_ERR_NO_MEMORY, NULL) : open_named(root_flag, root_name, &root);
+    int rc =
+        tps == NULL ? cli_fail(MGW_ERR_NO_MEMORY, NULL) : open_named(root_flag, root_name, &root);
     for (size_t i = 0; rc == 0 && i < rec.n; i++)
         if (!rec.done[i] && holds(root, rec.tp[i]))
             tps[n++] = rec.tp[i];
@@ -480,8 +478,9 @@ int moves_restore(const char *backup, const char *const *only, size_t n_only)
          * prune that did not finish: what it lists is left alone */
         printf("not taken back: %s does not belong to this backup (%s); the %zu "
                "%s it lists stay in %s\n",
-               record, strcmp(rec.sha, "pending") == 0 ? "its prune did not finish"
-                                                       : "its backup-sha256 differs",
+               record,
+               strcmp(rec.sha, "pending") == 0 ? "its prune did not finish"
+                                               : "its backup-sha256 differs",
                record_live(&rec), cli_plural(record_live(&rec), "certificate", "certificates"),
                rec.name);
         goto done;
@@ -490,16 +489,15 @@ int moves_restore(const char *backup, const char *const *only, size_t n_only)
         bool wanted = n_only == 0;
         for (size_t k = 0; k < n_only && !wanted; k++) {
             char *norm = NULL;
-            wanted = mgw_thumbprint_normalize(only[k], &norm) == MGW_OK &&
-                     strcmp(norm, rec.tp[i]) == 0;
+            wanted =
+                mgw_thumbprint_normalize(only[k], &norm) == MGW_OK && strcmp(norm, rec.tp[i]) == 0;
             mgw_free(norm);
         }
         if (wanted && !rec.done[i])
             tps[n++] = rec.tp[i];
     }
     if (rc == 0 && n == 0 && record_live(&rec) == 0 && rec.n > 0)
-        printf("the move to %s was taken back before (%s): nothing taken out\n", rec.name,
-               record);
+        printf("the move to %s was taken back before (%s): nothing taken out\n", rec.name, record);
     if (rc == 0 && n > 0) {
         printf("the move to %s, taken back (%s):\n", rec.name, record);
         rc = take_out(rec.flag, rec.name, tps, n);
