@@ -95,6 +95,14 @@ static bool store_holds(const mgw_store_t *s, const char *tp)
     return false;
 }
 
+/* A certificate is one node of the walk, wherever it was found. */
+static void pool_seen(chain_pool *p, size_t k)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (strcmp(p->v[i].tp, p->v[k].tp) == 0)
+            p->v[i].seen = true;
+}
+
 /* Takes *c; MGW_OK or an error code. */
 static int pool_add(chain_pool *p, mgw_cert_t **c, const mgw_store_t *root)
 {
@@ -202,13 +210,8 @@ static int keep_chain(roots_job *j, const char *file, const char *ca_flag, const
     size_t nf = 0, kept = 0;
     if (r == MGW_OK && (front == NULL || next == NULL))
         r = MGW_ERR_NO_MEMORY;
-        /* a certificate is one node, wherever it was found */
-#define SEEN(k)                                                                                    \
-    for (size_t s_ = 0; s_ < pool.n; s_++)                                                         \
-        if (strcmp(pool.v[s_].tp, pool.v[k].tp) == 0)                                              \
-            pool.v[s_].seen = true;
     if (r == MGW_OK) {
-        SEEN(0);
+        pool_seen(&pool, 0);
         front[nf++] = 0;
         /* the certificate itself where the store holds it (a client
          * certificate may be trusted through its CA alone) */
@@ -225,7 +228,7 @@ static int keep_chain(roots_job *j, const char *file, const char *ca_flag, const
             for (size_t k = 0; r == MGW_OK && k < pool.n; k++) {
                 if (pool.v[k].seen || mgw_cert_check_issuer(cur, pool.v[k].cert) != MGW_OK)
                     continue;
-                SEEN(k);
+                pool_seen(&pool, k);
                 next[nn++] = k;
                 if (pool.v[k].in_root &&
                     (r = mgw_rootopts_add_keep(j->opts, pool.v[k].tp)) == MGW_OK)
@@ -237,7 +240,6 @@ static int keep_chain(roots_job *j, const char *file, const char *ca_flag, const
         next = t;
         nf = nn;
     }
-#undef SEEN
     if (r == MGW_OK && nf > 0) {
         bool above = false;
         for (size_t f = 0; f < nf; f++)
