@@ -688,7 +688,8 @@ int cmd_roots_restore(int argc, char **argv)
             printf("restored %zu %s, %zu already present\n", rr.added,
                    cli_plural(rr.added, "certificate", "certificates"), rr.present);
         if (rc == 0)
-            rc = moves_restore(cli_value(o, n, "backup"), only->values, only->count);
+            rc = moves_restore(store_flag(o, n), store_value(o, n), cli_value(o, n, "backup"),
+                               only->values, only->count);
     }
     job_free(&j);
     return rc;

@@ -451,7 +451,8 @@ int moves_undo_unremoved(const char *root_flag, const char *root_name, const cha
     return rc;
 }
 
-int moves_restore(const char *backup, const char *const *only, size_t n_only)
+int moves_restore(const char *root_flag, const char *root_name, const char *backup,
+                  const char *const *only, size_t n_only)
 {
     char *record = moves_record_path(backup);
     int rc = 0;
@@ -473,16 +474,14 @@ int moves_restore(const char *backup, const char *const *only, size_t n_only)
         rc = 1;
     else if (tps == NULL)
         rc = cli_fail(MGW_ERR_NO_MEMORY, NULL);
-    if (rc == 0 && strcmp(rec.sha, hex) != 0 && record_live(&rec) > 0) {
-        /* a record of another backup (this one was replaced since), or of a
-         * prune that did not finish: what it lists is left alone */
-        printf("not taken back: %s does not belong to this backup (%s); the %zu "
-               "%s it lists stay in %s\n",
-               record,
-               strcmp(rec.sha, "pending") == 0 ? "its prune did not finish"
-                                               : "its backup-sha256 differs",
-               record_live(&rec), cli_plural(record_live(&rec), "certificate", "certificates"),
-               rec.name);
+    if (rc == 0 && strcmp(rec.sha, hex) != 0 && strcmp(rec.sha, "pending") != 0 &&
+        record_live(&rec) > 0) {
+        /* a record of another backup (this one was replaced since): what it
+         * lists is left alone */
+        printf("not taken back: %s does not belong to this backup (its backup-sha256 "
+               "differs); the %zu %s it lists stay in %s\n",
+               record, record_live(&rec),
+               cli_plural(record_live(&rec), "certificate", "certificates"), rec.name);
         goto done;
     }
     for (size_t i = 0; rc == 0 && i < rec.n; i++) {
@@ -496,6 +495,23 @@ int moves_restore(const char *backup, const char *const *only, size_t n_only)
         if (wanted && !rec.done[i])
             tps[n++] = rec.tp[i];
     }
+    /* only a copy of what the trust store holds (again) is taken out: never
+     * the last one of a certificate (a record of a prune that did not
+     * finish, "pending", lists copies of certificates never removed too) */
+    mgw_store_t *root = NULL;
+    if (rc == 0 && n > 0)
+        rc = open_named(root_flag, root_name, &root);
+    size_t kept = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (holds(root, tps[i]))
+            tps[kept++] = tps[i];
+        else
+            printf("%-10s %s  stays in %s: %s does not hold it\n", "kept", tps[i], rec.name,
+                   root_name);
+    }
+    if (rc == 0)
+        n = kept;
+    mgw_store_free(&root);
     if (rc == 0 && n == 0 && record_live(&rec) == 0 && rec.n > 0)
         printf("the move to %s was taken back before (%s): nothing taken out\n", rec.name, record);
     if (rc == 0 && n > 0) {

@@ -39,7 +39,10 @@ int moves_undo_unremoved(const char *root_flag, const char *root_name, const cha
 /* roots restore: when BACKUP.moved.txt exists, take the certificates it
  * lists (or those of them named in only[]) out of the intermediate store,
  * verify with a fresh listing that it holds none of them and mark them
- * taken back in the record. A record of another backup is left alone. */
-int moves_restore(const char *backup, const char *const *only, size_t n_only);
+ * taken back in the record. Only copies of certificates the trust store
+ * (root_flag, root_name) holds are taken out; a record of another backup is
+ * left alone. */
+int moves_restore(const char *root_flag, const char *root_name, const char *backup,
+                  const char *const *only, size_t n_only);
 
 #endif

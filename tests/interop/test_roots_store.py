@@ -543,6 +543,32 @@ def test_restore_takes_a_move_back_once_and_never_what_was_there_before():
         assert in_store(interm) == sorted(issued)
 
 
+def test_restore_never_takes_out_the_last_copy_of_a_certificate():
+    """A record of a prune that did not finish ("pending") is taken back
+    for what the trust store holds again; a copy of a certificate the trust
+    store does not hold stays in the intermediate store."""
+    with Store() as s:
+        issued = issued_pair(s)
+        interm, backup = s.path("interm"), s.path("b.pem.gz")
+        os.mkdir(interm)
+        moved(s, interm, backup)
+        mgw("ca", "create", "--subject", "CN=Elsewhere", "--key", "p256", "--password-file",
+            s.path("pw.txt"), "--out", s.path("other"))
+        other = sha1(load(s.path("other", "ca.cer")))
+        shutil.copy(s.path("other", "ca.cer"), interm)
+        lines = open(backup + ".moved.txt").read().splitlines()
+        lines[2] = "backup-sha256 pending"
+        with open(backup + ".moved.txt", "w") as f:
+            f.write("\n".join(lines + [other]) + "\n")
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
+        assert re.search(rf"^kept +{other}  stays in {re.escape(interm)}", p.stdout, re.M), p.stdout
+        assert f"verified: {interm} holds none of the 2 moved certificates" in p.stdout, p.stdout
+        assert in_store(interm) == [other] and set(issued) <= set(s.certs())
+        p = mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--backup", backup,
+                "--force", "--yes", check=False)
+        one_error_line(p, "records 1 certificate moved to")
+
+
 def test_a_half_taken_back_move_is_not_dropped_by_a_forced_prune():
     with Store() as s:
         issued = issued_pair(s)
