@@ -528,7 +528,8 @@ static int prune_moving(roots_job *j, cli_opt *o, size_t n, const char *to_flag,
     if (rc == 0 && backup != NULL && (record = moves_record_path(backup)) == NULL)
         rc = cli_fail(MGW_ERR_NO_MEMORY, NULL);
     if (rc == 0 && record != NULL)
-        rc = moves_check_record(record);
+        rc = moves_check_record(record, store_flag(o, n), store_value(o, n),
+                                cli_get(o, n, "yes")->seen);
     free(record);
     record = NULL;
     if (rc == 0 && !cli_get(o, n, "yes")->seen) {
@@ -563,7 +564,8 @@ static int prune_moving(roots_job *j, cli_opt *o, size_t n, const char *to_flag,
         rc = cli_fail(MGW_ERR_NO_MEMORY, NULL);
     /* one fully taken back is replaced */
     if (rc == 0)
-        rc = moves_check_record(record);
+        rc = moves_check_record(record, store_flag(o, n), store_value(o, n),
+                                cli_get(o, n, "yes")->seen);
     if (rc == 0 && cli_exists(record)) {
         printf("replacing %s (its move was taken back)\n", record);
         if (cli_remove(record) != 0) {
@@ -630,7 +632,8 @@ int cmd_roots_prune(int argc, char **argv)
     if (rc == 0 && backup != NULL && record == NULL)
         rc = cli_fail(MGW_ERR_NO_MEMORY, NULL);
     if (rc == 0 && record != NULL)
-        rc = moves_check_record(record);
+        rc = moves_check_record(record, store_flag(o, n), store_value(o, n),
+                                cli_get(o, n, "yes")->seen);
     free(record);
     if (rc == 0 && !cli_get(o, n, "yes")->seen)
         printf(

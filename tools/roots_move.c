@@ -305,7 +305,8 @@ static char *file_sha256(const char *path)
     return hex;
 }
 
-int moves_check_record(const char *record)
+int moves_check_record(const char *record, const char *root_flag, const char *root_name,
+                       bool change)
 {
     if (!cli_exists(record))
         return 0;
@@ -315,6 +316,34 @@ int moves_check_record(const char *record)
         return 1;
     }
     size_t live = record_live(&rec);
+    /* a prune that stopped before writing its backup (nothing removed):
+     * the copies of what the trust store holds go out again */
+    size_t blen = strlen(record) - strlen(".moved.txt");
+    char *backup = live > 0 && strcmp(rec.sha, "pending") == 0 ? strdup(record) : NULL;
+    if (backup != NULL) {
+        backup[blen] = '\0';
+        if (!cli_exists(backup) && !change) {
+            printf("%s is of a prune that stopped before writing its backup: with --yes, its "
+                   "copies of certificates %s holds are taken out of %s first\n",
+                   record, root_name, rec.name);
+            live = 0;
+            free(backup);
+        } else if (!cli_exists(backup)) {
+            printf("%s is of a prune that stopped before writing its backup: its copies of "
+                   "certificates %s holds are taken out of %s again\n",
+                   record, root_name, rec.name);
+            record_free(&rec);
+            int rc = moves_undo_unremoved(root_flag, root_name, record);
+            if (rc == 0)
+                rc = record_read(record, &rec);
+            free(backup);
+            if (rc != 0)
+                return 1;
+            live = record_live(&rec);
+        } else {
+            free(backup);
+        }
+    }
     if (live > 0)
         fprintf(stderr,
                 "mgwauth: error: %s records %zu %s moved to %s and not taken back: run roots "

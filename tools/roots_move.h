@@ -22,8 +22,12 @@ char *moves_json(const roots_moves *m, const char *flag, const char *to);
 /* BACKUP.moved.txt (malloc'ed). */
 char *moves_record_path(const char *backup);
 /* Before a prune writes a backup: 1 (reported) when its BACKUP.moved.txt
- * still lists certificates not taken back (or cannot be read), else 0. */
-int moves_check_record(const char *record);
+ * still lists certificates not taken back (or cannot be read), else 0. A
+ * record of a prune that stopped before writing the backup is taken back
+ * first for what the trust store (root_flag, root_name) holds (with change;
+ * without, a dry run, it is only said). */
+int moves_check_record(const char *record, const char *root_flag, const char *root_name,
+                       bool change);
 /* Write the record (which certificates the intermediate store lacks, bound
  * to no backup yet: "backup-sha256 pending"), then
  * add each to the store named by flag ("--store"/"--system-store") and name.

@@ -569,6 +569,39 @@ def test_restore_never_takes_out_the_last_copy_of_a_certificate():
         one_error_line(p, "records 1 certificate moved to")
 
 
+def test_a_prune_stopped_before_its_backup_is_taken_back_by_the_next_one():
+    """The record is written and the copies made before the prune writes
+    the backup: after a stop in between (no backup, nothing removed), the
+    next prune with that backup takes the copies out again first."""
+    with Store() as s:
+        issued = issued_pair(s)
+        interm, backup = s.path("interm"), s.path("b.pem.gz")
+        os.mkdir(interm)
+        moved(s, interm, backup)
+        # as it was after the copies, before the backup
+        os.remove(backup)
+        for i in (1, 2):
+            shutil.copy(s.path(f"leaf{i}", "Certificate.cer"),
+                        os.path.join(s.store, f"leaf{i}.cer"))
+        assert sorted(s.certs()) == sorted([s.ours] + issued)
+        lines = open(backup + ".moved.txt").read().splitlines()
+        lines[2] = "backup-sha256 pending"
+        with open(backup + ".moved.txt", "w") as f:
+            f.write("\n".join(lines) + "\n")
+        record = open(backup + ".moved.txt").read()
+        args = ["roots", "prune", "--store", s.store, "--keep", s.ours, "--move-intermediates",
+                "--intermediate-store", interm, "--backup", backup]
+        p = mgw(*args)
+        assert "stopped before writing its backup: with --yes" in p.stdout, p.stdout
+        assert open(backup + ".moved.txt").read() == record and in_store(interm) == sorted(issued)
+        p = mgw(*args, "--yes")
+        assert p.stdout.count("taken-back ") == 2 and "replacing " in p.stdout, p.stdout
+        assert p.stdout.count("copied ") == 2 and in_store(interm) == sorted(issued), p.stdout
+        with open(backup, "rb") as f:
+            assert ("backup-sha256 " + hashlib.sha256(f.read()).hexdigest() in
+                    open(backup + ".moved.txt").read().splitlines())
+
+
 def test_a_half_taken_back_move_is_not_dropped_by_a_forced_prune():
     with Store() as s:
         issued = issued_pair(s)
