@@ -400,6 +400,7 @@ int moves_copy(const mgw_store_t *root, const roots_moves *m, const char *flag, 
     mgw_store_t *ca = NULL;
     int rc = open_named(flag, name, &ca);
     record_t rec = {0};
+    bool recorded = false;
     if (rc == 0) {
         rec.tp = calloc(m->n + 1, sizeof(*rec.tp));
         rec.done = calloc(m->n + 1, sizeof(*rec.done));
@@ -417,6 +418,7 @@ int moves_copy(const mgw_store_t *root, const roots_moves *m, const char *flag, 
             if (!holds(ca, m->tp[i]))
                 rec.tp[rec.n++] = m->tp[i];
         rc = record_write(record, &rec, 0);
+        recorded = rc == 0;
     }
     for (size_t i = 0; rc == 0 && i < m->n; i++) {
         uint8_t *der = NULL;
@@ -433,7 +435,7 @@ int moves_copy(const mgw_store_t *root, const roots_moves *m, const char *flag, 
                    m->subject[i], name);
     }
     mgw_store_free(&ca);
-    if (rc != 0 && rec.n > 0 && cli_exists(record)) {
+    if (rc != 0 && rec.n > 0 && recorded) {
         /* nothing was removed yet: what was added goes out again */
         printf("copying to %s stopped: taking back what was added\n", name);
         if (take_out(flag, name, rec.tp, rec.n) == 0)
