@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "roots_move.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
     OPT("store", true, false), OPT("system-store", true, false), OPT("keep", true, true),          \
         OPT("keep-file", true, true), OPT("keep-cert", true, true),                                \
         OPT("allow-missing", false, false), OPT("allow-protected", true, true),                    \
-        OPT("remove-protected", false, false), OPT("move-intermediates", false, false),         \
+        OPT("remove-protected", false, false), OPT("move-intermediates", false, false),            \
         OPT("intermediate-store", true, false), OPT("intermediate-system-store", true, false)
 
 /* Everything a roots command holds, released at the end. */
@@ -59,66 +60,226 @@ static const char *store_value(cli_opt *o, size_t n)
     return dir != NULL ? dir : cli_value(o, n, "system-store");
 }
 
+/* --keep-cert: the certificates its issuers are looked for among. */
+typedef struct {
+    mgw_cert_t *cert;
+    char *tp;     /* SHA-1 */
+    bool in_root; /* the trust store holds it (only those are kept) */
+    bool seen;
+} chain_cand;
+
+typedef struct {
+    chain_cand *v;
+    size_t n, cap;
+} chain_pool;
+
+static void pool_free(chain_pool *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        mgw_cert_free(&p->v[i].cert);
+        mgw_free(p->v[i].tp);
+    }
+    free(p->v);
+    memset(p, 0, sizeof(*p));
+}
+
+static bool store_holds(const mgw_store_t *s, const char *tp)
+{
+    for (size_t i = 0; i < mgw_store_cert_count(s); i++) {
+        char *t = NULL;
+        bool same = mgw_store_cert(s, i, &t, NULL, NULL) == MGW_OK && strcmp(t, tp) == 0;
+        mgw_free(t);
+        if (same)
+            return true;
+    }
+    return false;
+}
+
+/* A certificate is one node of the walk, wherever it was found. */
+static void pool_seen(chain_pool *p, size_t k)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (strcmp(p->v[i].tp, p->v[k].tp) == 0)
+            p->v[i].seen = true;
+}
+
+/* Takes *c; MGW_OK or an error code. */
+static int pool_add(chain_pool *p, mgw_cert_t **c, const mgw_store_t *root)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap != 0 ? 2 * p->cap : 64;
+        chain_cand *v = realloc(p->v, cap * sizeof(*v));
+        if (v == NULL) {
+            mgw_cert_free(c);
+            return MGW_ERR_NO_MEMORY;
+        }
+        p->v = v;
+        p->cap = cap;
+    }
+    chain_cand *e = &p->v[p->n];
+    memset(e, 0, sizeof(*e));
+    int r = mgw_cert_thumbprint(*c, MGW_DIGEST_SHA1, &e->tp);
+    if (r != MGW_OK) {
+        mgw_cert_free(c);
+        return r;
+    }
+    e->cert = *c;
+    *c = NULL;
+    e->in_root = store_holds(root, e->tp);
+    p->n++;
+    return MGW_OK;
+}
+
+/* Every certificate of a store into the pool; those it cannot read are
+ * left out (they are no issuer the walk could follow). */
+static int pool_add_store(chain_pool *p, const mgw_store_t *s, const mgw_store_t *root)
+{
+    int r = MGW_OK;
+    for (size_t i = 0; r == MGW_OK && i < mgw_store_cert_count(s); i++) {
+        uint8_t *der = NULL;
+        size_t len = 0;
+        mgw_cert_t *c = NULL;
+        if (mgw_store_cert_der(s, i, &der, &len) == MGW_OK &&
+            mgw_cert_parse(der, len, &c) == MGW_OK)
+            r = pool_add(p, &c, root);
+        mgw_free(der);
+    }
+    return r;
+}
+
+/* The certificates of a --keep-cert file: one DER certificate, or every
+ * PEM CERTIFICATE block (the first is the one to keep, the others are
+ * issuers offered with it). */
+static int pool_add_file(chain_pool *p, const uint8_t *data, size_t len, const mgw_store_t *root)
+{
+    static const char begin[] = "-----BEGIN CERTIFICATE-----", end[] = "-----END CERTIFICATE-----";
+    const char *text = (const char *)data, *at = strstr(text, begin);
+    mgw_cert_t *c = NULL;
+    int r = MGW_OK;
+    if (at == NULL || strlen(text) != len) {
+        r = mgw_cert_parse(data, len, &c);
+        return r == MGW_OK ? pool_add(p, &c, root) : r;
+    }
+    for (; r == MGW_OK && at != NULL; at = strstr(at, begin)) {
+        const char *stop = strstr(at, end);
+        if (stop == NULL)
+            return mgw_cert_parse((const uint8_t *)at, len - (size_t)(at - text), &c);
+        stop += sizeof(end) - 1;
+        r = mgw_cert_parse((const uint8_t *)at, (size_t)(stop - at), &c);
+        if (r == MGW_OK)
+            r = pool_add(p, &c, root);
+        at = stop;
+    }
+    return r;
+}
+
 /* --keep-cert FILE: the certificate (the gateway's client certificate, its
  * CA, or the HTTPS binding's server certificate) and every issuer above it
- * that the store holds, up to its root: a prune never breaks the chain. */
-static int keep_chain(roots_job *j, const char *file)
+ * that the trust store holds, up to its roots: a prune never breaks a
+ * chain. Issuers are looked for in the trust store, the intermediate store
+ * (issuer_store) and the file; every certificate that verifies as an issuer
+ * is followed (cross-signed CAs have several), but only those in the trust
+ * store are kept. */
+static int keep_chain(roots_job *j, const char *file, const char *ca_flag, const char *ca_name,
+                      bool ca_named)
 {
+    enum { MAX_DEPTH = 8 };
     uint8_t *data = NULL;
     size_t len = 0;
-    mgw_cert_t *cur = NULL;
-    char *tp = NULL;
+    chain_pool pool = {0};
+    mgw_store_t *ca = NULL;
     if (cli_read(file, &data, &len) != 0)
         return 1;
-    size_t kept = 0;
-    int r = mgw_cert_parse(data, len, &cur);
+    int r = pool_add_file(&pool, data, len, j->store);
     mgw_free(data);
-    if (r == MGW_OK)
-        r = mgw_cert_thumbprint(cur, MGW_DIGEST_SHA1, &tp);
-    /* the certificate itself where the store holds it (a client certificate
-     * may be trusted through its CA alone) */
-    for (size_t i = 0; r == MGW_OK && i < mgw_store_cert_count(j->store); i++) {
-        char *t = NULL;
-        if (mgw_store_cert(j->store, i, &t, NULL, NULL) == MGW_OK && strcmp(t, tp) == 0 &&
-            kept++ == 0)
-            r = mgw_rootopts_add_keep(j->opts, tp);
-        mgw_free(t);
-    }
-    mgw_free(tp);
-    tp = NULL;
-    /* up the chain inside the store, while a certificate is not self-signed */
-    for (int depth = 0; r == MGW_OK && depth < 8 && mgw_cert_check_issuer(cur, cur) != MGW_OK;
-         depth++) {
-        mgw_cert_t *up = NULL;
-        for (size_t i = 0; i < mgw_store_cert_count(j->store) && up == NULL; i++) {
-            uint8_t *der = NULL;
-            size_t dlen = 0;
-            mgw_cert_t *c = NULL;
-            if (mgw_store_cert_der(j->store, i, &der, &dlen) == MGW_OK &&
-                mgw_cert_parse(der, dlen, &c) == MGW_OK && mgw_cert_check_issuer(cur, c) == MGW_OK &&
-                mgw_store_cert(j->store, i, &tp, NULL, NULL) == MGW_OK) {
-                r = mgw_rootopts_add_keep(j->opts, tp);
-                kept++;
-                mgw_free(tp);
-                tp = NULL;
-                up = c;
-                c = NULL;
-            }
-            mgw_cert_free(&c);
-            mgw_free(der);
+    if (r != MGW_OK)
+        return cli_fail(r, file);
+    if (ca_name != NULL) {
+        int o = strcmp(ca_flag, "--store") == 0 ? mgw_store_open_dir(ca_name, &ca)
+                                                : mgw_store_open_system(ca_name, &ca);
+        if (o != MGW_OK && ca_named) {
+            pool_free(&pool);
+            return cli_fail(o, ca_name);
         }
-        if (up == NULL)
-            break;
-        mgw_cert_free(&cur);
-        cur = up;
     }
-    mgw_cert_free(&cur);
+    r = pool_add_store(&pool, j->store, j->store);
+    if (r == MGW_OK && ca != NULL)
+        r = pool_add_store(&pool, ca, j->store);
+    mgw_store_free(&ca);
+    size_t *front = calloc(pool.n + 1, sizeof(*front)), *next = calloc(pool.n + 1, sizeof(*next));
+    size_t nf = 0, kept = 0;
+    if (r == MGW_OK && (front == NULL || next == NULL))
+        r = MGW_ERR_NO_MEMORY;
+    if (r == MGW_OK) {
+        pool_seen(&pool, 0);
+        front[nf++] = 0;
+        /* the certificate itself where the store holds it (a client
+         * certificate may be trusted through its CA alone) */
+        if (pool.v[0].in_root && (r = mgw_rootopts_add_keep(j->opts, pool.v[0].tp)) == MGW_OK)
+            kept++;
+    }
+    int depth = 0;
+    for (; r == MGW_OK && nf > 0 && depth < MAX_DEPTH; depth++) {
+        size_t nn = 0;
+        for (size_t f = 0; r == MGW_OK && f < nf; f++) {
+            const mgw_cert_t *cur = pool.v[front[f]].cert;
+            if (mgw_cert_check_issuer(cur, cur) == MGW_OK)
+                continue; /* a root: the chain ends here */
+            for (size_t k = 0; r == MGW_OK && k < pool.n; k++) {
+                if (pool.v[k].seen || mgw_cert_check_issuer(cur, pool.v[k].cert) != MGW_OK)
+                    continue;
+                pool_seen(&pool, k);
+                next[nn++] = k;
+                if (pool.v[k].in_root &&
+                    (r = mgw_rootopts_add_keep(j->opts, pool.v[k].tp)) == MGW_OK)
+                    kept++;
+            }
+        }
+        size_t *t = front;
+        front = next;
+        next = t;
+        nf = nn;
+    }
+    if (r == MGW_OK && nf > 0) {
+        bool above = false;
+        for (size_t f = 0; f < nf; f++)
+            above = above ||
+                    mgw_cert_check_issuer(pool.v[front[f]].cert, pool.v[front[f]].cert) != MGW_OK;
+        if (above)
+            fprintf(stderr,
+                    "mgwauth: warning: %s: the chain is longer than %d issuers; those "
+                    "above were not looked for\n",
+                    file, MAX_DEPTH);
+    }
+    free(front);
+    free(next);
+    pool_free(&pool);
     if (r == MGW_OK && kept == 0) {
         fprintf(stderr, "mgwauth: error: %s: neither it nor an issuer of it is in the store\n",
                 file);
         return 1;
     }
     return r == MGW_OK ? 0 : cli_fail(r, file);
+}
+
+/* Where --keep-cert looks for intermediates besides the trust store and
+ * its file: --intermediate-store DIR, --intermediate-system-store
+ * LOCATION\\NAME, or beside a system trust store its location's CA store
+ * (*named false: not an error when it cannot be opened). */
+static void issuer_store(cli_opt *o, size_t n, const char **flag, char *name, size_t size,
+                         bool *named)
+{
+    const char *dir = cli_value(o, n, "intermediate-store");
+    const char *sys = cli_value(o, n, "intermediate-system-store");
+    const char *root_sys = cli_value(o, n, "system-store");
+    *named = dir != NULL || sys != NULL;
+    *flag = dir != NULL ? "--store" : sys != NULL || root_sys != NULL ? "--system-store" : NULL;
+    if (dir != NULL || sys != NULL) {
+        snprintf(name, size, "%s", dir != NULL ? dir : sys);
+    } else if (root_sys != NULL) {
+        size_t loc = strcspn(root_sys, "\\/");
+        snprintf(name, size, "%.*s\\CA", (int)loc, root_sys);
+    }
 }
 
 /* The keep-list and the overrides, from --keep, --keep-file, --keep-cert, --allow-*. */
@@ -145,8 +306,14 @@ static int load_opts(roots_job *j, cli_opt *o, size_t n)
         if (r != MGW_OK)
             return cli_fail(r, NULL);
     }
+    const char *ca_flag = NULL;
+    char ca_name[1024];
+    bool ca_named = false;
+    if (certs->count > 0)
+        issuer_store(o, n, &ca_flag, ca_name, sizeof(ca_name), &ca_named);
     for (size_t i = 0; i < certs->count; i++)
-        if (keep_chain(j, certs->values[i]) != 0)
+        if (keep_chain(j, certs->values[i], ca_flag, ca_flag != NULL ? ca_name : NULL, ca_named) !=
+            0)
             return 1;
     for (size_t i = 0; i < allow->count; i++)
         if ((r = mgw_rootopts_allow_protected(j->opts, allow->values[i])) != MGW_OK)
@@ -156,7 +323,7 @@ static int load_opts(roots_job *j, cli_opt *o, size_t n)
     return 0;
 }
 
-static int make_plan(roots_job *j, cli_opt *o, size_t n, int style)
+static int make_plan(roots_job *j, cli_opt *o, size_t n, int style, bool print)
 {
     int rc;
     if ((rc = open_store(j, o, n)) != 0 || (rc = load_opts(j, o, n)) != 0)
@@ -166,7 +333,8 @@ static int make_plan(roots_job *j, cli_opt *o, size_t n, int style)
         r = mgw_rootplan_describe(j->plan, style, &j->text);
     if (r != MGW_OK)
         return cli_fail(r, NULL);
-    fputs(j->text, stdout);
+    if (print)
+        fputs(j->text, stdout);
     return 0;
 }
 
@@ -178,9 +346,9 @@ static int intermediate_store(cli_opt *o, size_t n, const char **flag, char *nam
     const char *dir = cli_value(o, n, "intermediate-store");
     const char *sys = cli_value(o, n, "intermediate-system-store");
     if (!cli_get(o, n, "move-intermediates")->seen) {
-        if (dir != NULL || sys != NULL)
+        if ((dir != NULL || sys != NULL) && cli_get(o, n, "keep-cert")->count == 0)
             return cli_usage("--intermediate-store and --intermediate-system-store go with "
-                             "--move-intermediates");
+                             "--move-intermediates or --keep-cert");
         *flag = NULL;
         return 0;
     }
@@ -197,6 +365,21 @@ static int intermediate_store(cli_opt *o, size_t n, const char **flag, char *nam
         snprintf(name, size, "%s", dir != NULL ? dir : sys);
     }
     *flag = dir != NULL ? "--store" : "--system-store";
+    /* moving into the trust store itself would remove what it "moved" */
+    const char *root_dir = cli_value(o, n, "store");
+    bool same = false;
+    if (dir != NULL && root_dir != NULL)
+        same = cli_same_file(dir, root_dir) || strcmp(dir, root_dir) == 0;
+    if (dir == NULL && root_sys != NULL) {
+        size_t k = 0;
+        for (same = true; same && (name[k] != '\0' || root_sys[k] != '\0'); k++) {
+            char a = name[k] == '/' ? '\\' : name[k], b = root_sys[k] == '/' ? '\\' : root_sys[k];
+            same = tolower((unsigned char)a) == tolower((unsigned char)b);
+        }
+    }
+    if (same)
+        return cli_usage("the intermediate store %s is the trust store itself: name another one",
+                         name);
     return 0;
 }
 
@@ -212,13 +395,27 @@ int cmd_roots_plan(int argc, char **argv)
     bool json = cli_get(o, n, "json")->seen;
     if (intermediate_store(o, n, &to_flag, to, sizeof(to)) != 0)
         return EXIT_USAGE;
-    if (to_flag != NULL && json)
-        return cli_usage("--move-intermediates is shown in the text plan (without --json)");
     roots_job j = {0};
     roots_moves m = {0};
-    int rc = make_plan(&j, o, n, json ? MGW_DESCRIBE_JSON : MGW_DESCRIBE_TEXT);
-    if (rc == 0 && to_flag != NULL && (rc = moves_find(j.store, j.plan, &m)) == 0)
-        moves_print(&m, to);
+    bool moves_json_too = to_flag != NULL && json;
+    int rc = make_plan(&j, o, n, json ? MGW_DESCRIBE_JSON : MGW_DESCRIBE_TEXT, !moves_json_too);
+    if (rc == 0 && to_flag != NULL && (rc = moves_find(j.store, j.plan, &m)) == 0) {
+        if (!moves_json_too) {
+            moves_print(&m, to);
+        } else {
+            /* the plan's object with "moves" added as its last member */
+            char *mj = moves_json(&m, to_flag, to), *close = strrchr(j.text, '}');
+            if (mj == NULL || close == NULL) {
+                rc = cli_fail(MGW_ERR_NO_MEMORY, NULL);
+            } else {
+                const char *back = close;
+                while (back > j.text && (back[-1] == ' ' || back[-1] == '\n'))
+                    back--;
+                printf("%.*s,\n  \"moves\": %s\n%s", (int)(back - j.text), j.text, mj, close);
+            }
+            free(mj);
+        }
+    }
     moves_free(&m);
     job_free(&j);
     return rc;
@@ -278,7 +475,7 @@ static int report_exists(const char *path)
 }
 
 static int run_prune(roots_job *j, const char *flag, const char *store, const char *backup,
-                     const char *backup_dir, bool force)
+                     const char *backup_dir, bool force, bool *written)
 {
     size_t n_remove = mgw_rootplan_count(j->plan, MGW_ROOT_REMOVE);
     if (n_remove == 0) {
@@ -297,6 +494,9 @@ static int run_prune(roots_job *j, const char *flag, const char *store, const ch
         prune_report pr = {path, n_remove, false};
         r = mgw_roots_prune(j->store, j->plan, path, force ? MGW_FILE_FORCE : 0, on_prune_event,
                             &pr);
+        /* events come only once the backup is written and verified */
+        if (written != NULL)
+            *written = r == MGW_OK || pr.announced;
         if (backup_dir == NULL)
             break;
     }
@@ -323,17 +523,26 @@ static int prune_moving(roots_job *j, cli_opt *o, size_t n, const char *to_flag,
     int rc = moves_find(j->store, j->plan, &m);
     if (rc == 0)
         moves_print(&m, to);
+    /* an earlier move's record is never dropped while it lists copies not
+     * taken back (nor left to a new backup of the same name) */
+    if (rc == 0 && backup != NULL && (record = moves_record_path(backup)) == NULL)
+        rc = cli_fail(MGW_ERR_NO_MEMORY, NULL);
+    if (rc == 0 && record != NULL)
+        rc = moves_check_record(record, store_flag(o, n), store_value(o, n),
+                                cli_get(o, n, "yes")->seen);
+    free(record);
+    record = NULL;
     if (rc == 0 && !cli_get(o, n, "yes")->seen) {
-        printf("dry run: nothing changed; with --yes, %zu %s would be backed up, %zu of them "
-               "first copied to %s, and removed\n",
-               mgw_rootplan_count(j->plan, MGW_ROOT_REMOVE),
-               cli_plural(mgw_rootplan_count(j->plan, MGW_ROOT_REMOVE), "certificate",
-                          "certificates"),
-               m.n, to);
+        printf(
+            "dry run: nothing changed; with --yes, %zu %s would be backed up, %zu of them "
+            "first copied to %s, and removed\n",
+            mgw_rootplan_count(j->plan, MGW_ROOT_REMOVE),
+            cli_plural(mgw_rootplan_count(j->plan, MGW_ROOT_REMOVE), "certificate", "certificates"),
+            m.n, to);
         goto done;
     }
     if (rc == 0 && m.n == 0) {
-        rc = run_prune(j, store_flag(o, n), store_value(o, n), backup, dir, force);
+        rc = run_prune(j, store_flag(o, n), store_value(o, n), backup, dir, force, NULL);
         goto done;
     }
     if (rc == 0 && dir != NULL && cli_mkdirs(dir) != 0)
@@ -353,16 +562,32 @@ static int prune_moving(roots_job *j, cli_opt *o, size_t n, const char *to_flag,
         rc = report_exists(path);
     if (rc == 0 && (record = moves_record_path(path)) == NULL)
         rc = cli_fail(MGW_ERR_NO_MEMORY, NULL);
-    if (rc == 0 && force)
-        cli_remove(record);
+    /* one fully taken back is replaced */
+    if (rc == 0)
+        rc = moves_check_record(record, store_flag(o, n), store_value(o, n),
+                                cli_get(o, n, "yes")->seen);
+    if (rc == 0 && cli_exists(record)) {
+        printf("replacing %s (its move was taken back)\n", record);
+        if (cli_remove(record) != 0) {
+            fprintf(stderr, "mgwauth: error: %s: cannot remove it\n", record);
+            rc = 1;
+        }
+    }
     if (rc == 0)
         rc = moves_copy(j->store, &m, to_flag, to, record);
     if (rc == 0) {
+        bool written = false;
         printf("record of the move: %s (roots restore takes the copies back)\n", record);
-        rc = run_prune(j, store_flag(o, n), store_value(o, n), path, NULL, force);
+        rc = run_prune(j, store_flag(o, n), store_value(o, n), path, NULL, force, &written);
+        if (written && moves_bind(record, path) != 0) {
+            printf("NOT bound to the backup: %s (roots restore leaves the copies in %s)\n", record,
+                   to);
+            rc = 1;
+        }
         if (rc != 0 && moves_undo_unremoved(store_flag(o, n), store_value(o, n), record) != 0)
             printf("NOT taken back: the copies in %s of certificates still in the trust store "
-                   "(see %s)\n", to, record);
+                   "(see %s)\n",
+                   to, record);
     }
 done:
     free(record);
@@ -391,7 +616,7 @@ int cmd_roots_prune(int argc, char **argv)
     if (intermediate_store(o, n, &to_flag, to, sizeof(to)) != 0)
         return EXIT_USAGE;
     roots_job j = {0};
-    int rc = make_plan(&j, o, n, MGW_DESCRIBE_TEXT);
+    int rc = make_plan(&j, o, n, MGW_DESCRIBE_TEXT, true);
     if (rc == 0 && to_flag != NULL)
         return prune_moving(&j, o, n, to_flag, to, backup, dir, force);
     if (rc == 0 && backup != NULL && !force) {
@@ -401,15 +626,24 @@ int cmd_roots_prune(int argc, char **argv)
             rc = report_exists(backup);
         }
     }
+    /* replacing a backup whose move was not taken back would orphan the
+     * copies its record lists */
+    char *record = rc == 0 && backup != NULL ? moves_record_path(backup) : NULL;
+    if (rc == 0 && backup != NULL && record == NULL)
+        rc = cli_fail(MGW_ERR_NO_MEMORY, NULL);
+    if (rc == 0 && record != NULL)
+        rc = moves_check_record(record, store_flag(o, n), store_value(o, n),
+                                cli_get(o, n, "yes")->seen);
+    free(record);
     if (rc == 0 && !cli_get(o, n, "yes")->seen)
-        printf("dry run: nothing changed; with --yes, %zu %s would be backed up to %s "
-               "and removed\n",
-               mgw_rootplan_count(j.plan, MGW_ROOT_REMOVE),
-               cli_plural(mgw_rootplan_count(j.plan, MGW_ROOT_REMOVE), "certificate",
-                          "certificates"),
-               backup != NULL ? backup : "a dated file in the backup directory");
+        printf(
+            "dry run: nothing changed; with --yes, %zu %s would be backed up to %s "
+            "and removed\n",
+            mgw_rootplan_count(j.plan, MGW_ROOT_REMOVE),
+            cli_plural(mgw_rootplan_count(j.plan, MGW_ROOT_REMOVE), "certificate", "certificates"),
+            backup != NULL ? backup : "a dated file in the backup directory");
     else if (rc == 0)
-        rc = run_prune(&j, store_flag(o, n), store_value(o, n), backup, dir, force);
+        rc = run_prune(&j, store_flag(o, n), store_value(o, n), backup, dir, force, NULL);
     job_free(&j);
     return rc;
 }
@@ -457,7 +691,8 @@ int cmd_roots_restore(int argc, char **argv)
             printf("restored %zu %s, %zu already present\n", rr.added,
                    cli_plural(rr.added, "certificate", "certificates"), rr.present);
         if (rc == 0)
-            rc = moves_restore(cli_value(o, n, "backup"), only->values, only->count);
+            rc = moves_restore(store_flag(o, n), store_value(o, n), cli_value(o, n, "backup"),
+                               only->values, only->count);
     }
     job_free(&j);
     return rc;
@@ -559,12 +794,12 @@ static int set_command_line(mgw_taskopts_t *t, const char *cmd)
 
 int cmd_task_xml(int argc, char **argv)
 {
-    cli_opt o[] = {OPT("interval", true, false),   OPT("time-limit", true, false),
-                   OPT("start", true, false),      OPT("command", true, false),
-                   OPT("store", true, false),      OPT("system-store", true, false),
-                   OPT("keep-file", true, false),
-                   OPT("backup-dir", true, false), OPT("exe", true, false),
-                   OPT("out", true, false),        OPT("force", false, false)};
+    cli_opt o[] = {OPT("interval", true, false),  OPT("time-limit", true, false),
+                   OPT("start", true, false),     OPT("command", true, false),
+                   OPT("store", true, false),     OPT("system-store", true, false),
+                   OPT("keep-file", true, false), OPT("backup-dir", true, false),
+                   OPT("exe", true, false),       OPT("out", true, false),
+                   OPT("force", false, false)};
     size_t n = N(o), npos;
     const char *pos[1];
     if (cli_parse(argc, argv, o, n, pos, 0, &npos) != 0)

@@ -4,6 +4,7 @@ own certificate, copied to a temporary directory), judged by OpenSSL, zcat and
 Python cryptography; a removal failure made real by an unlink() shim."""
 import glob
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -432,6 +433,13 @@ def test_move_intermediates_moves_what_is_not_self_signed_and_restore_takes_it_b
         moves = [ln.split()[1] for ln in p.stdout.splitlines() if ln.startswith("move ")]
         assert sorted(moves) == not_self, p.stdout
         assert f"move: 2 of the removed certificates go to {interm}, not deleted" in p.stdout
+        plan = s.plan("--keep", s.ours, "--move-intermediates", "--intermediate-store", interm)
+        assert plan["moves"]["to"] == {"kind": "directory", "name": interm}, plan["moves"]
+        assert [c["sha1"] for c in plan["moves"]["certificates"]] == moves
+        assert [c["subject"] for c in plan["moves"]["certificates"]] == [
+            re.match(r"move +[0-9A-F]{40}  (.*)  \(not self-signed", ln).group(1)
+            for ln in p.stdout.splitlines() if ln.startswith("move ")]
+        assert plan["counts"]["remove"] == len(before) - 1
         p = mgw("roots", "plan", "--store", s.store, "--keep", s.ours, "--move-intermediates",
                 check=False)
         assert p.returncode == 2 and "--intermediate-store" in p.stderr, p.stderr
@@ -449,15 +457,196 @@ def test_move_intermediates_moves_what_is_not_self_signed_and_restore_takes_it_b
         with gzip.open(backup, "rt") as f:
             assert set(not_self) <= set(re.findall(r"# sha1: ([0-9A-F]{40})\n", f.read()))
         record = open(backup + ".moved.txt").read().splitlines()
-        assert record[1] == f"store {interm}" and sorted(record[2:]) == not_self, record
+        assert record[1] == f"store {interm}" and sorted(record[3:]) == not_self, record
         p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
         assert f"verified: {interm} holds none of the 2 moved certificates" in p.stdout, p.stdout
         after = s.certs()
         assert sorted(after) == sorted(before) and all(after[t] == before[t] for t in before)
         assert os.listdir(interm) == []
-        # again: nothing to add, nothing to take out, still verified
+        record = open(backup + ".moved.txt").read().splitlines()
+        assert sorted(record[3:]) == sorted("taken-back " + t for t in not_self), record
+        # again: nothing to add, nothing to take out
         p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
-        assert "gone " in p.stdout and s.certs() == before and os.listdir(interm) == []
+        assert "was taken back before" in p.stdout and s.certs() == before, p.stdout
+        assert os.listdir(interm) == []
+
+
+def moved(s, interm, backup, *extra):
+    """prune --move-intermediates of the issued pair into interm."""
+    return mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--move-intermediates",
+               "--intermediate-store", interm, "--backup", backup, "--yes", *extra)
+
+
+def in_store(d):
+    return sorted(sha1(load(os.path.join(d, n))) for n in os.listdir(d))
+
+
+def test_a_move_record_belongs_to_its_backup_and_is_never_orphaned():
+    with Store() as s:
+        issued = issued_pair(s)
+        interm, backup = s.path("interm"), s.path("b.pem.gz")
+        os.mkdir(interm)
+        moved(s, interm, backup)
+        assert in_store(interm) == sorted(issued)
+        record = open(backup + ".moved.txt").read().splitlines()
+        with open(backup, "rb") as f:
+            assert record[2] == "backup-sha256 " + hashlib.sha256(f.read()).hexdigest()
+        other = sorted(glob.glob(os.path.join(MOZILLA, "*.crt")))[0]
+        shutil.copy(other, s.store)
+        # a plain prune replacing the backup would leave the record to the new one
+        p = mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--backup", backup,
+                "--force", "--yes", check=False)
+        assert p.returncode == 1, p.stdout
+        one_error_line(p, f"{backup}.moved.txt records 2 certificates moved to {interm} and not "
+                          "taken back")
+        assert len(s.certs()) == 2 and in_store(interm) == sorted(issued)
+        # the backup replaced behind its back: restore takes nothing out of interm
+        first = open(backup, "rb").read()
+        mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--backup", s.path("c.pem.gz"),
+            "--yes")
+        shutil.copy(s.path("c.pem.gz"), backup)
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
+        assert "does not belong to this backup" in p.stdout, p.stdout
+        assert "taken-back" not in p.stdout and in_store(interm) == sorted(issued)
+        # its own backup back: the move is taken back
+        with open(backup, "wb") as f:
+            f.write(first)
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
+        assert f"verified: {interm} holds none of the 2 moved certificates" in p.stdout, p.stdout
+        assert os.listdir(interm) == [] and set(issued) <= set(s.certs())
+        # a record edited into something else is refused, nothing taken out
+        shutil.copy(s.path("leaf1", "Certificate.cer"), interm)
+        with open(backup + ".moved.txt", "a") as f:
+            f.write("%s\rnot a thumbprint\n" % issued[0])
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup, check=False)
+        assert p.returncode == 1 and in_store(interm) == [issued[0]], p.stdout
+        one_error_line(p, "'not a thumbprint' is no SHA-1 thumbprint")
+
+
+def test_restore_takes_a_move_back_once_and_never_what_was_there_before():
+    with Store() as s:
+        issued = issued_pair(s)
+        interm, backup = s.path("interm"), s.path("b.pem.gz")
+        os.mkdir(interm)
+        # issued[1] was in the intermediate store before the move
+        shutil.copy(s.path("leaf2", "Certificate.cer"), os.path.join(interm, "had.cer"))
+        p = moved(s, interm, backup)
+        assert "present " in p.stdout and in_store(interm) == sorted(issued), p.stdout
+        assert open(backup + ".moved.txt").read().splitlines()[3:] == [issued[0]]
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
+        assert "verified: " in p.stdout and in_store(interm) == [issued[1]], p.stdout
+        # the admin puts issued[0] into the intermediate store: the next
+        # restore leaves it there
+        shutil.copy(s.path("leaf1", "Certificate.cer"), os.path.join(interm, "back.cer"))
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
+        assert "was taken back before" in p.stdout and "taken-back" not in p.stdout, p.stdout
+        assert in_store(interm) == sorted(issued)
+
+
+def test_restore_never_takes_out_the_last_copy_of_a_certificate():
+    """A record of a prune that did not finish ("pending") is taken back
+    for what the trust store holds again; a copy of a certificate the trust
+    store does not hold stays in the intermediate store."""
+    with Store() as s:
+        issued = issued_pair(s)
+        interm, backup = s.path("interm"), s.path("b.pem.gz")
+        os.mkdir(interm)
+        moved(s, interm, backup)
+        mgw("ca", "create", "--subject", "CN=Elsewhere", "--key", "p256", "--password-file",
+            s.path("pw.txt"), "--out", s.path("other"))
+        other = sha1(load(s.path("other", "ca.cer")))
+        shutil.copy(s.path("other", "ca.cer"), interm)
+        lines = open(backup + ".moved.txt").read().splitlines()
+        lines[2] = "backup-sha256 pending"
+        with open(backup + ".moved.txt", "w") as f:
+            f.write("\n".join(lines + [other]) + "\n")
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
+        assert re.search(rf"^kept +{other}  stays in {re.escape(interm)}", p.stdout, re.M), p.stdout
+        assert f"verified: {interm} holds none of the 2 moved certificates" in p.stdout, p.stdout
+        assert in_store(interm) == [other] and set(issued) <= set(s.certs())
+        p = mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--backup", backup,
+                "--force", "--yes", check=False)
+        one_error_line(p, "records 1 certificate moved to")
+
+
+def test_a_prune_stopped_before_its_backup_is_taken_back_by_the_next_one():
+    """The record is written and the copies made before the prune writes
+    the backup: after a stop in between (no backup, nothing removed), the
+    next prune with that backup takes the copies out again first."""
+    with Store() as s:
+        issued = issued_pair(s)
+        interm, backup = s.path("interm"), s.path("b.pem.gz")
+        os.mkdir(interm)
+        moved(s, interm, backup)
+        # as it was after the copies, before the backup
+        os.remove(backup)
+        for i in (1, 2):
+            shutil.copy(s.path(f"leaf{i}", "Certificate.cer"),
+                        os.path.join(s.store, f"leaf{i}.cer"))
+        assert sorted(s.certs()) == sorted([s.ours] + issued)
+        lines = open(backup + ".moved.txt").read().splitlines()
+        lines[2] = "backup-sha256 pending"
+        with open(backup + ".moved.txt", "w") as f:
+            f.write("\n".join(lines) + "\n")
+        record = open(backup + ".moved.txt").read()
+        args = ["roots", "prune", "--store", s.store, "--keep", s.ours, "--move-intermediates",
+                "--intermediate-store", interm, "--backup", backup]
+        p = mgw(*args)
+        assert "stopped before writing its backup: with --yes" in p.stdout, p.stdout
+        assert open(backup + ".moved.txt").read() == record and in_store(interm) == sorted(issued)
+        p = mgw(*args, "--yes")
+        assert p.stdout.count("taken-back ") == 2 and "replacing " in p.stdout, p.stdout
+        assert p.stdout.count("copied ") == 2 and in_store(interm) == sorted(issued), p.stdout
+        with open(backup, "rb") as f:
+            assert ("backup-sha256 " + hashlib.sha256(f.read()).hexdigest() in
+                    open(backup + ".moved.txt").read().splitlines())
+
+
+def test_a_half_taken_back_move_is_not_dropped_by_a_forced_prune():
+    with Store() as s:
+        issued = issued_pair(s)
+        interm, backup = s.path("interm"), s.path("b.pem.gz")
+        os.mkdir(interm)
+        moved(s, interm, backup)
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup, "--only", issued[0])
+        assert in_store(interm) == [issued[1]] and issued[0] in s.certs(), p.stdout
+        record = open(backup + ".moved.txt").read()
+        p = mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--move-intermediates",
+            "--intermediate-store", interm, "--backup", backup, "--yes", "--force", check=False)
+        assert p.returncode == 1, p.stdout
+        one_error_line(p, "records 1 certificate moved to")
+        assert open(backup + ".moved.txt").read() == record and issued[0] in s.certs()
+        assert in_store(interm) == [issued[1]]
+        # nothing to move this time (a root goes): still refused
+        shutil.copy(sorted(glob.glob(os.path.join(MOZILLA, "*.crt")))[0], s.store)
+        p = mgw("roots", "prune", "--store", s.store, "--keep", s.ours, "--keep", issued[0],
+                "--move-intermediates", "--intermediate-store", interm, "--backup", backup,
+                "--yes", "--force", check=False)
+        assert p.returncode == 1 and "move: 0 of" in p.stdout, p.stdout
+        one_error_line(p, "records 1 certificate moved to")
+        assert open(backup + ".moved.txt").read() == record and len(s.certs()) == 3
+        p = mgw("roots", "restore", "--store", s.store, "--backup", backup)
+        assert "verified: " in p.stdout and os.listdir(interm) == [], p.stdout
+        # fully taken back: a forced prune may now replace backup and record
+        p = moved(s, interm, backup, "--force")
+        assert "replacing " in p.stdout and in_store(interm) == sorted(issued), p.stdout
+
+
+def test_the_intermediate_store_is_never_the_trust_store():
+    with Store() as s:
+        before = s.certs()
+        os.symlink(s.store, s.path("link"))
+        for same in (s.store + "/", s.path("link"), s.path("link", "..", "store")):
+            for cmd in ("plan", "prune"):
+                extra = ["--backup", s.path("b.pem.gz"), "--yes"] if cmd == "prune" else []
+                p = mgw("roots", cmd, "--store", s.store, "--keep", s.ours, "--move-intermediates",
+                        "--intermediate-store", same, *extra, check=False)
+                assert p.returncode == 2 and "is the trust store itself" in p.stderr, p.stderr
+        p = mgw("roots", "plan", "--system-store", "LocalMachine\\Root", "--keep", s.ours,
+                "--move-intermediates", "--intermediate-system-store", "localmachine/ROOT",
+                check=False)
+        assert p.returncode == 2 and "is the trust store itself" in p.stderr, p.stderr
+        assert s.certs() == before and not os.path.exists(s.path("b.pem.gz"))
 
 
 def test_move_intermediates_takes_the_copies_back_when_the_prune_fails():
@@ -511,6 +700,78 @@ def test_keep_cert_keeps_the_certificate_and_its_issuers_up_to_the_root():
                 s.path("client", "Certificate.cer"), check=False)
         assert p.returncode == 1, p.stdout
         one_error_line(p, "neither it nor an issuer of it is in the store")
+
+
+
+def make_cert(subject, key, issuer=None, issuer_key=None, ca=True):
+    """A certificate made by cryptography (P-256): self-signed without issuer."""
+    import datetime
+    from cryptography.hazmat.primitives.asymmetric import ec
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    b = (x509.CertificateBuilder().subject_name(name)
+         .issuer_name(issuer.subject if issuer is not None else name)
+         .public_key(key.public_key()).serial_number(x509.random_serial_number())
+         .not_valid_before(now - datetime.timedelta(days=1))
+         .not_valid_after(now + datetime.timedelta(days=30))
+         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    return b.sign(issuer_key if issuer_key is not None else key, hashes.SHA256())
+
+
+def pem(*certs):
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
+
+
+def put(path, *certs):
+    with open(path, "wb") as f:
+        f.write(pem(*certs))
+
+
+def test_keep_cert_follows_the_chain_through_the_intermediate_store_and_every_issuer():
+    """leaf -> intermediate (not in the trust store) -> root, and a
+    cross-signed root: every issuer that verifies is kept, only from the
+    trust store; a chain longer than the depth limit is said to be."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    with Store() as s:
+        k0, k1, ki, kl = (ec.generate_private_key(ec.SECP256R1()) for _ in range(4))
+        r0 = make_cert("Keep R0", k0)
+        r1 = make_cert("Keep R1", k1)
+        r1x = make_cert("Keep R1", k1, r0, k0)  # R1 cross-signed by R0
+        inter = make_cert("Keep I", ki, r1, k1)
+        leaf = make_cert("keep leaf", kl, inter, ki, ca=False)
+        for name, c in (("r0.pem", r0), ("r1.pem", r1), ("r1x.pem", r1x)):
+            put(os.path.join(s.store, name), c)
+        interm = s.path("interm")
+        os.mkdir(interm)
+        put(os.path.join(interm, "inter.pem"), inter)
+        put(s.path("leaf.pem"), leaf)
+        put(s.path("leaf-chain.pem"), leaf, inter)
+        roots = sorted(map(sha1, (r0, r1, r1x)))
+        for extra in (["--keep-cert", s.path("leaf.pem"), "--intermediate-store", interm],
+                      ["--keep-cert", s.path("leaf-chain.pem")]):
+            plan = s.plan("--keep", s.ours, *extra)
+            kept = sorted(e["sha1"] for e in plan["entries"] if e["action"] == "keep")
+            assert kept == sorted([s.ours] + roots), (extra, kept)
+        # the intermediate store alone is no trust: without the root, nothing
+        for name in ("r0.pem", "r1.pem", "r1x.pem"):
+            os.remove(os.path.join(s.store, name))
+        p = mgw("roots", "plan", "--store", s.store, "--keep", s.ours, "--keep-cert",
+                s.path("leaf.pem"), "--intermediate-store", interm, check=False)
+        assert p.returncode == 1, p.stdout
+        one_error_line(p, "neither it nor an issuer of it is in the store")
+        # nine intermediates between the leaf and the root: past the limit
+        keys = [ec.generate_private_key(ec.SECP256R1()) for _ in range(11)]
+        chain = [make_cert("Deep root", keys[0])]
+        for i in range(1, 11):
+            chain.append(make_cert(f"Deep {i}", keys[i], chain[-1], keys[i - 1], ca=i < 10))
+        put(os.path.join(s.store, "deep-root.pem"), chain[0])
+        put(s.path("deep.pem"), *reversed(chain[1:]))
+        p = mgw("roots", "plan", "--store", s.store, "--keep", s.ours, "--keep-cert",
+                s.path("deep.pem"), check=False)
+        assert p.returncode == 1 and "longer than 8 issuers" in p.stderr, p.stderr
+        put(s.path("deep.pem"), *reversed(chain[1:9]))  # eight issuers up: reached
+        plan = s.plan("--keep", s.ours, "--keep-cert", s.path("deep.pem"))
+        assert sha1(chain[0]) in [e["sha1"] for e in plan["entries"] if e["action"] == "keep"]
 
 
 if __name__ == "__main__":

@@ -127,7 +127,8 @@ def test_roots_plan_and_prune_leave_policy_roots_and_move_intermediates():
     .GroupPolicy is "policy" (where it sits, why it stays) and never removed;
     a certificate in Root that is not self-signed is moved to
     LocalMachine\\CA with --move-intermediates and roots restore takes it back
-    (judged by the crypt32 reader)."""
+    once (judged by the crypt32 reader); --keep-cert finds an intermediate in
+    LocalMachine\\CA on the way to its root."""
     w = wine()
     roots_before = w.roots()
     w.mgw("ca", "create", "--subject", "CN=Move CA", "--key", "p256", "--password-file",
@@ -147,6 +148,11 @@ def test_roots_plan_and_prune_leave_policy_roots_and_move_intermediates():
     assert entry["action"] == "policy" and entry["physical"] == ".Default,.GroupPolicy", entry
     assert "policy puts it back" in entry["reason"], entry
     assert doc["counts"]["policy"] == 1 and doc["counts"]["remove"] == 1, doc["counts"]
+    # the trust store itself is no intermediate store, in any spelling
+    p = w.mgw("roots", "plan", "--system-store", "LocalMachine\\Root", "--keep-file",
+              "C:\\mgw\\keep-move.txt", "--move-intermediates", "--intermediate-system-store",
+              "localmachine/ROOT", check=False)
+    assert p.returncode == 2 and "is the trust store itself" in p.stderr, p.stderr
     p = w.mgw("roots", "prune", "--system-store", "LocalMachine\\Root", "--keep-file",
               "C:\\mgw\\keep-move.txt", "--move-intermediates", "--backup",
               "C:\\mgw\\move.pem.gz", "--yes")
@@ -162,7 +168,50 @@ def test_roots_plan_and_prune_leave_policy_roots_and_move_intermediates():
         p.stdout
     ca = w.wine(READER, "LocalMachine", "CA", "--list").stdout.decode().split()
     assert issued not in ca and issued in w.roots()
+    # the record is used up: put back into CA by hand, a second restore leaves it there
+    w.mgw("store", "add", "--system-store", "LocalMachine\\CA", "mvleaf\\Certificate.cer")
+    p = w.mgw("roots", "restore", "--system-store", "LocalMachine\\Root", "--backup",
+              "C:\\mgw\\move.pem.gz")
+    assert "was taken back before" in p.stdout, p.stdout
+    ca = w.wine(READER, "LocalMachine", "CA", "--list").stdout.decode().split()
+    assert issued in ca
+    w.mgw("store", "remove", "--system-store", "LocalMachine\\CA", issued)
     w.mgw("store", "remove", "--system-store", "LocalMachine\\Root", issued)
+    assert w.roots() == roots_before
+    # --keep-cert follows the chain through LocalMachine\\CA: leaf -> intermediate
+    # (in CA only) -> root (in Root); the root is kept, the intermediate is no root
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    now = datetime.datetime.now(datetime.timezone.utc)
+    keys = [ec.generate_private_key(ec.SECP256R1()) for _ in range(3)]
+    chain = []
+    for i, cn in enumerate(("KC Root", "KC Intermediate", "kc leaf")):
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+        chain.append(x509.CertificateBuilder().subject_name(name)
+                     .issuer_name(chain[-1].subject if chain else name)
+                     .public_key(keys[i].public_key()).serial_number(x509.random_serial_number())
+                     .not_valid_before(now - datetime.timedelta(days=1))
+                     .not_valid_after(now + datetime.timedelta(days=30))
+                     .add_extension(x509.BasicConstraints(ca=i < 2, path_length=None), True)
+                     .sign(keys[max(i - 1, 0)], hashes.SHA256()))
+    for c, n in zip(chain, ("kc-root", "kc-inter", "kc-leaf")):
+        with open(w.drive_c(os.path.join("mgw", n + ".cer")), "wb") as f:
+            f.write(c.public_bytes(serialization.Encoding.DER))
+    kc_root = chain[0].fingerprint(hashes.SHA1()).hex().upper()
+    kc_inter = chain[1].fingerprint(hashes.SHA1()).hex().upper()
+    w.mgw("store", "add", "--system-store", "LocalMachine\\Root", "C:\\mgw\\kc-root.cer")
+    w.mgw("store", "add", "--system-store", "LocalMachine\\CA", "C:\\mgw\\kc-inter.cer")
+    doc = json.loads(w.mgw("roots", "plan", "--system-store", "LocalMachine\\Root", "--keep-file",
+                           "C:\\mgw\\keep-move.txt", "--keep-cert", "C:\\mgw\\kc-leaf.cer",
+                           "--json").stdout)
+    entry = next(e for e in doc["entries"] if e["sha1"] == kc_root)
+    assert entry["action"] == "keep", entry
+    assert kc_inter not in [e["sha1"] for e in doc["entries"]]
+    w.mgw("store", "remove", "--system-store", "LocalMachine\\CA", kc_inter)
+    w.mgw("store", "remove", "--system-store", "LocalMachine\\Root", kc_root)
     assert w.roots() == roots_before
 
 
