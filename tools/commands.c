@@ -105,11 +105,12 @@ static const cli_command commands[] = {
      "           (--keep THUMB | --keep-file FILE | --keep-cert FILE)...\n"
      "           [--allow-missing]\n"
      "           [--allow-protected THUMB]... [--remove-protected] [--json]\n"
-     "           [--move-intermediates [--intermediate-store DIR |\n"
-     "                                  --intermediate-system-store LOCATION\\NAME]]",
+     "           [--move-intermediates]\n"
+     "           [--intermediate-store DIR | --intermediate-system-store LOCATION\\NAME]",
      "Lists which trusted roots a prune keeps and removes, and where each sits\n"
      "(--keep-cert: that certificate, e.g. the client or the binding's server\n"
-     "certificate, and its issuers in the store up to the root).\n"
+     "certificate, and its issuers in the store up to the root; issuers are also\n"
+     "looked for in the intermediate store and in FILE).\n"
      "(policy: put there by Group Policy or the enterprise store, never removed).\n"
      "--move-intermediates: those removed that are not self-signed (IIS 403.16) go\n"
      "to the intermediate store (LOCATION\\CA beside a system store) instead."},
