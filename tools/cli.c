@@ -286,3 +286,15 @@ bool cli_valid_base(const char *base)
     return base[0] != '\0' && strpbrk(base, "/\\:") == NULL && strcmp(base, ".") != 0 &&
            strcmp(base, "..") != 0;
 }
+
+/* Whether the store's listing holds the certificate with SHA-1 `tp`. */
+bool cli_store_holds(const mgw_store_t *store, const char *tp)
+{
+    bool there = false;
+    for (size_t i = 0; i < mgw_store_cert_count(store) && !there; i++) {
+        char *t = NULL;
+        there = mgw_store_cert(store, i, &t, NULL, NULL) == MGW_OK && strcmp(t, tp) == 0;
+        mgw_free(t);
+    }
+    return there;
+}

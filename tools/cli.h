@@ -135,6 +135,8 @@ FILE *cli_fopen(const char *path, const char *mode);
 bool cli_exists(const char *path);
 /* True when both paths exist and name the same file (links followed). */
 bool cli_same_file(const char *a, const char *b);
+/* Whether the store's listing holds the certificate with SHA-1 `tp`. */
+bool cli_store_holds(const mgw_store_t *store, const char *tp);
 int cli_remove(const char *path);
 /* The names in a directory, sorted (strcmp), or NULL; free with cli_free_list. */
 char **cli_list_dir(const char *dir, size_t *n);

@@ -87,18 +87,6 @@ int gw_open_store(const char *name, mgw_store_t **store)
                                  : mgw_store_open_dir(name, store);
 }
 
-/* Whether the store's listing holds the certificate with SHA-1 `tp`. */
-bool gw_store_holds(const mgw_store_t *store, const char *tp)
-{
-    bool there = false;
-    for (size_t i = 0; i < mgw_store_cert_count(store) && !there; i++) {
-        char *t = NULL;
-        there = mgw_store_cert(store, i, &t, NULL, NULL) == MGW_OK && strcmp(t, tp) == 0;
-        mgw_free(t);
-    }
-    return there;
-}
-
 /* The trusted store: --store DIR, or with --live LocalMachine\Root (or the
  * issuer store). */
 static int open_trust_store(const inputs *in, bool issuer, mgw_store_t **store, char *label,

@@ -83,18 +83,6 @@ static void pool_free(chain_pool *p)
     memset(p, 0, sizeof(*p));
 }
 
-static bool store_holds(const mgw_store_t *s, const char *tp)
-{
-    for (size_t i = 0; i < mgw_store_cert_count(s); i++) {
-        char *t = NULL;
-        bool same = mgw_store_cert(s, i, &t, NULL, NULL) == MGW_OK && strcmp(t, tp) == 0;
-        mgw_free(t);
-        if (same)
-            return true;
-    }
-    return false;
-}
-
 /* A certificate is one node of the walk, wherever it was found. */
 static void pool_seen(chain_pool *p, size_t k)
 {
@@ -125,7 +113,7 @@ static int pool_add(chain_pool *p, mgw_cert_t **c, const mgw_store_t *root)
     }
     e->cert = *c;
     *c = NULL;
-    e->in_root = store_holds(root, e->tp);
+    e->in_root = cli_store_holds(root, e->tp);
     p->n++;
     return MGW_OK;
 }

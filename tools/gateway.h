@@ -54,7 +54,6 @@ inputs gw_inputs(cli_opt *o, size_t n);
 bool gw_is_system_store(const char *name);
 int gw_open_store(const char *name, mgw_store_t **store);
 /* Whether the store's listing holds the certificate with SHA-1 tp. */
-bool gw_store_holds(const mgw_store_t *store, const char *tp);
 /* The registry plan options of the inputs (--issuer-store, --binding, ...). */
 int gw_registry_options(const inputs *in, mgw_regopts_t *opts);
 /* The registry of --registry-file, or with --live the machine's. */

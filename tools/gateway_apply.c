@@ -108,7 +108,7 @@ static int do_client_cert(step_run *sr, bool undo, const gwplan_step *rec)
         const char *started = rec != NULL ? gwplan_get(rec, "started") : NULL;
         /* a step that stopped after it began: the store lacked it before */
         bool absent_before = started != NULL && strcmp(started, "absent") == 0;
-        if (r == MGW_OK && absent_before && !gw_store_holds(store, thumb)) {
+        if (r == MGW_OK && absent_before && !cli_store_holds(store, thumb)) {
             snprintf(sr->what, sizeof(sr->what), "nothing to undo (the step stopped before it "
                      "added %s)", thumb);
         } else if (r == MGW_OK && ((added != NULL && strcmp(added, "yes") == 0) || absent_before)) {
@@ -574,7 +574,7 @@ static int do_intermediates(step_run *sr, bool undo, const gwplan_step *rec)
             break;
         }
         if (undo) {
-            if (from_start && !gw_store_holds(store, tp))
+            if (from_start && !cli_store_holds(store, tp))
                 continue;
             r = mgw_store_remove_cert(store, tp);
             n_added++;
@@ -682,7 +682,7 @@ static int step_started(step_run *sr, char *value, size_t size)
         if (store_dir == NULL || thumb == NULL)
             return missing_field(sr, store_dir == NULL ? "store" : "thumbprint");
         if ((r = gw_open_store(store_dir, &store)) == MGW_OK)
-            snprintf(value, size, "%s", gw_store_holds(store, thumb) ? "present" : "absent");
+            snprintf(value, size, "%s", cli_store_holds(store, thumb) ? "present" : "absent");
     } else if (strcmp(name, "task") == 0) {
         const char *target = gwplan_get(sr->step, "target"), *task = gwplan_get(sr->step, "name");
         if (target == NULL || task == NULL)
@@ -707,7 +707,7 @@ static int step_started(step_run *sr, char *value, size_t size)
             char tp[41];
             memcpy(tp, list + at, 40);
             tp[40] = '\0';
-            if (!gw_store_holds(store, tp)) {
+            if (!cli_store_holds(store, tp)) {
                 memcpy(list + n, tp, 40);
                 list[n + 40] = '\n';
                 n += 41;

@@ -167,18 +167,6 @@ static int open_named(const char *flag, const char *name, mgw_store_t **s)
     return r == MGW_OK ? 0 : cli_fail(r, name);
 }
 
-static bool holds(const mgw_store_t *s, const char *tp)
-{
-    for (size_t i = 0; i < mgw_store_cert_count(s); i++) {
-        char *t = NULL;
-        bool same = mgw_store_cert(s, i, &t, NULL, NULL) == MGW_OK && strcmp(t, tp) == 0;
-        mgw_free(t);
-        if (same)
-            return true;
-    }
-    return false;
-}
-
 char *moves_record_path(const char *backup)
 {
     size_t n = strlen(backup) + sizeof(".moved.txt");
@@ -361,7 +349,7 @@ static int take_out(const char *flag, const char *name, char *const *tp, size_t 
     mgw_store_t *s = NULL;
     int rc = open_named(flag, name, &s);
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (!holds(s, tp[i])) {
+        if (!cli_store_holds(s, tp[i])) {
             printf("%-10s %s  not in %s (taken out before)\n", "gone", tp[i], name);
             continue;
         }
@@ -375,7 +363,7 @@ static int take_out(const char *flag, const char *name, char *const *tp, size_t 
     /* verified: a fresh listing of the store holds none of them */
     if (rc == 0 && (rc = open_named(flag, name, &s)) == 0) {
         for (size_t i = 0; i < n; i++)
-            if (holds(s, tp[i])) {
+            if (cli_store_holds(s, tp[i])) {
                 fprintf(stderr, "mgwauth: error: %s still holds %s\n", name, tp[i]);
                 rc = 1;
             }
@@ -415,7 +403,7 @@ int moves_copy(const mgw_store_t *root, const roots_moves *m, const char *flag, 
         snprintf(rec.name, sizeof(rec.name), "%s", name);
         snprintf(rec.sha, sizeof(rec.sha), "pending");
         for (size_t i = 0; i < m->n; i++)
-            if (!holds(ca, m->tp[i]))
+            if (!cli_store_holds(ca, m->tp[i]))
                 rec.tp[rec.n++] = m->tp[i];
         rc = record_write(record, &rec, 0);
         recorded = rc == 0;
@@ -472,7 +460,7 @@ int moves_undo_unremoved(const char *root_flag, const char *root_name, const cha
     int rc =
         tps == NULL ? cli_fail(MGW_ERR_NO_MEMORY, NULL) : open_named(root_flag, root_name, &root);
     for (size_t i = 0; rc == 0 && i < rec.n; i++)
-        if (!rec.done[i] && holds(root, rec.tp[i]))
+        if (!rec.done[i] && cli_store_holds(root, rec.tp[i]))
             tps[n++] = rec.tp[i];
     mgw_store_free(&root);
     if (rc == 0 && n > 0 && (rc = take_out(rec.flag, rec.name, tps, n)) == 0)
@@ -534,7 +522,7 @@ int moves_restore(const char *root_flag, const char *root_name, const char *back
         rc = open_named(root_flag, root_name, &root);
     size_t kept = 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (holds(root, tps[i]))
+        if (cli_store_holds(root, tps[i]))
             tps[kept++] = tps[i];
         else
             printf("%-10s %s  stays in %s: %s does not hold it\n", "kept", tps[i], rec.name,
