@@ -747,7 +747,10 @@ END_TEST
 /* Hostile deletions: a key's values deleted one by one ("v"=-), once a
  * memmove each and a linear lookup after it; siblings deleted from the last
  * one back ([-KEY]), once a scan of all siblings each; a key created and its
- * parent deleted again and again, once a walk past every earlier child. */
+ * parent deleted again and again, once a walk past every earlier child; a
+ * key added and deleted again and again below a parent without a key of its
+ * own, with a key outside it in front, once a scan of every earlier
+ * (deleted) child each. */
 static void deletions_reg(int kind, size_t n, mgw_dbuf *b)
 {
     mgw_dbuf_init(b);
@@ -764,9 +767,16 @@ static void deletions_reg(int kind, size_t n, mgw_dbuf *b)
             mgw_dbuf_printf(b, "\r\n[%s\\K%06zu]\r\n\"n\"=dword:%08zx\r\n", parent, i, i);
         for (size_t i = n; i > 0; i--)
             mgw_dbuf_printf(b, "\r\n[-%s\\K%06zu]\r\n", parent, i - 1);
-    } else {
+    } else if (kind == 2) {
         for (size_t i = 0; i < n; i++)
             mgw_dbuf_printf(b, "\r\n[%s\\K%06zu]\r\n\r\n[-%s]\r\n", parent, i, parent);
+    } else {
+        /* a key in front, outside P (which has no key of its own): each
+         * deletion finds P's last key gone and no key of P in front of it */
+        mgw_dbuf_puts(b, "\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\A]\r\n\"x\"=dword:00000001\r\n");
+        for (size_t i = 0; i < n; i++)
+            mgw_dbuf_printf(b, "\r\n[%s\\K%06zu]\r\n\r\n[-%s\\K%06zu]\r\n", parent, i,
+                            parent, i);
     }
     mgw_dbuf_printf(b, "\r\n[%s]\r\n\"left\"=dword:00000001\r\n", parent);
     ck_assert(!b->oom);
@@ -782,13 +792,14 @@ START_TEST(deletions_scale_like_reading_the_file)
         {0, 200000, "200,000 value deletions from one key"},
         {1, 100000, "100,000 sibling keys deleted from the last one back"},
         {2, 100000, "100,000 times a key added and its parent deleted"},
+        {3, 100000, "100,000 times a key added and deleted below a parent without a key"},
     };
     bool valgrind = getenv("MGW_UNDER_VALGRIND") != NULL;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         mgw_dbuf b;
         deletions_reg(cases[i].kind, valgrind ? cases[i].n / 20 : cases[i].n, &b);
         /* what is left: the parent with one value */
-        double ratio = import_ratio(&b, 1);
+        double ratio = import_ratio(&b, cases[i].kind == 3 ? 2 : 1);
         ck_assert_msg(ratio < 10, "%s (%zu bytes): import takes %.1f times the reading",
                       cases[i].what, b.len, ratio);
         mgw_dbuf_free(&b);

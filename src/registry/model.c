@@ -625,10 +625,14 @@ static void order_delete(order *o, const char *path)
             a->last = before;
             continue;
         }
+        /* Children without a key left are unlinked on the way (first_live),
+         * so that each is passed over once, not at every deletion below a. */
         mnode *best = a->own;
-        for (tnode *c = a->child; c != NULL; c = c->sibling)
-            if (c->last != NULL && !c->last->dead && (best == NULL || c->last->label > best->label))
+        for (tnode **l = &a->child; first_live(l) != NULL; l = &(*l)->sibling) {
+            const tnode *c = *l;
+            if (!c->last->dead && (best == NULL || c->last->label > best->label))
                 best = c->last;
+        }
         a->last = best;
     }
     for (tnode *u = top, *next; u != NULL; u = next) {
