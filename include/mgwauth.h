@@ -188,6 +188,8 @@ typedef int (*mgw_rng_cb)(void *ctx, unsigned char *out, size_t len);
  * caller calls mgw_file_sync_dir() once after many files (bulk writers). The
  * file's data is still synced before it is renamed into place. */
 #define MGW_FILE_NO_DIR_SYNC 0x4u
+/* Every function taking these flags refuses any other bit with
+ * MGW_ERR_INVALID_ARGUMENT ("unknown flags"), and writes nothing. */
 
 /** Write a file atomically: a temporary file in the same directory, written,
  * flushed to disk, then renamed over `path`, and the directory synced. Without

@@ -8,6 +8,13 @@
  * set a message, leave its outputs as they were, and leak nothing (ASan's
  * leak check and valgrind run this suite). mbedTLS and zlib allocate on
  * their own (shared libraries): their failures are not injected here.
+ * A call that works around a failure (returns MGW_OK) must give the same
+ * outputs as a run without failures (every string and byte output is
+ * hashed), and no run may leave a temporary file anywhere in the fixtures'
+ * directory (registry, IIS, roots and store cases alike). One allocation
+ * fails per run, so a restore after it never sees a failure: a
+ * MGW_ERR_REG_RESTORE or MGW_ERR_IIS_RESTORE is a failure of the test.
+ * MGW_ALLOC_ONLY=N runs only test N; MGW_ALLOC_DUMP=1 prints the outputs.
  * A plain TAP program rather than a Check suite: nothing else may allocate
  * between arming and the call.
  */
@@ -231,6 +238,7 @@ static int count_entries(const char *path)
 #define CONSTRUCTOR_FAILED 1
 
 static int str_out(int r, char **s);
+static void sig_add(const void *p, size_t n);
 
 static int c_cert_parse(void)
 {
@@ -533,7 +541,7 @@ static int c_regplan_apply_file(void)
     uint8_t *now = slurp(regfile, &n);
     if (r == MGW_OK)
         CHECK(changed > 0, "changed %d", changed);
-    else if (r != MGW_ERR_REG_RESTORE)
+    else
         CHECK(n == regfile_orig_len && memcmp(now, regfile_orig, n) == 0,
               "registry file not restored after %d (%s)", r, mgw_last_error());
     free(now);
@@ -611,9 +619,12 @@ static int c_store_and_plan(void)
                 mgw_free(text);
             else
                 CHECK(text == UNTOUCHED, "output written");
-            CHECK(mgw_rootplan_count(p, 0) == 1 && mgw_rootplan_count(p, MGW_ROOT_KEEP) == 1 &&
+            /* the gateway's certificate, in the store and in its .GroupPolicy */
+            CHECK(mgw_rootplan_count(p, 0) == 2 && mgw_rootplan_count(p, MGW_ROOT_KEEP) == 2 &&
                       mgw_rootplan_missing_count(p) == 1,
-                  "plan counts");
+                  "plan counts %zu %zu %zu %zu", mgw_rootplan_count(p, 0),
+                  mgw_rootplan_count(p, MGW_ROOT_KEEP), mgw_rootplan_count(p, MGW_ROOT_POLICY),
+                  mgw_rootplan_missing_count(p));
             if (r == MGW_OK) {
                 int action = -1;
                 char *tp = UNTOUCHED, *subject = UNTOUCHED;
@@ -631,9 +642,13 @@ static int c_store_and_plan(void)
             }
             if (r == MGW_OK) {
                 char *names = UNTOUCHED;
-                r = mgw_rootplan_entry_physical(p, 0, &names);
-                if (r == MGW_OK)
+                r = mgw_rootplan_entry_physical(p, 1, &names);
+                if (r == MGW_OK) {
+                    /* the store's own file, with a copy in .GroupPolicy */
+                    CHECK(strcmp(names, ".GroupPolicy") == 0, "physical \"%s\"", names);
+                    sig_add(names, strlen(names));
                     mgw_free(names);
+                }
                 else
                     CHECK(names == UNTOUCHED, "output written");
             }
@@ -672,9 +687,29 @@ static void resume_failures(void)
 #define PAUSE() pause_failures()
 #define RESUME() resume_failures()
 
+/* What a case's calls gave: every string and byte output of a call that
+ * worked, hashed (FNV-1a). A case that works around a failed allocation must
+ * give what it gives without failures. */
+static uint64_t out_sig;
+
+static void sig_add(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    if (getenv("MGW_ALLOC_DUMP") != NULL) /* when looking into a difference */
+        fprintf(stderr, "[%ld] %.*s\n---\n", fail_at, (int)n, (const char *)p);
+    out_sig ^= n;
+    out_sig *= 0x100000001b3ull;
+    for (size_t i = 0; i < n; i++) {
+        out_sig ^= b[i];
+        out_sig *= 0x100000001b3ull;
+    }
+}
+
 /* A string output: freed when the call worked, else still untouched. */
 static int str_out(int r, char **s)
 {
+    if (r == MGW_OK)
+        sig_add(*s, strlen(*s));
     if (r == MGW_OK)
         mgw_free(*s);
     else
@@ -685,6 +720,8 @@ static int str_out(int r, char **s)
 
 static int bytes_out(int r, uint8_t **p, size_t *n)
 {
+    if (r == MGW_OK)
+        sig_add(*p, *n);
     if (r == MGW_OK)
         mgw_free(*p);
     else
@@ -961,7 +998,7 @@ static int c_regplan_rollback_file(void)
     PAUSE();
     if (r == MGW_OK)
         CHECK(changed > 0 && file_is(regfile, regfile_orig, regfile_orig_len), "not rolled back");
-    else if (r != MGW_ERR_REG_RESTORE)
+    else
         CHECK(same_registry(regfile, regfile_applied, regfile_applied_len),
               "registry file not restored after %d (%s)", r, mgw_last_error());
     RESUME();
@@ -977,9 +1014,19 @@ static int c_rootopts(void)
     PAUSE();
     mgw_roots_protected(0, &tp, NULL);
     RESUME();
+    /* a failed call leaves the keep set as it was */
     int r = mgw_rootopts_add_keep(o, "ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01");
-    if (r == MGW_OK)
+    PAUSE();
+    size_t k = mgw_rootopts_keep_count(o);
+    RESUME();
+    CHECK(k == (r == MGW_OK ? 1u : 0u), "%zu thumbprints after add_keep gave %d", k, r);
+    if (r == MGW_OK) {
         r = mgw_rootopts_allow_protected(o, tp);
+        PAUSE();
+        size_t k2 = mgw_rootopts_keep_count(o);
+        RESUME();
+        CHECK(k2 == k, "%zu thumbprints after allow_protected gave %d", k2, r);
+    }
     if (r == MGW_OK)
         r = mgw_rootopts_set_remove_protected(o, 1);
     if (r == MGW_OK)
@@ -987,7 +1034,7 @@ static int c_rootopts(void)
     PAUSE();
     size_t n = mgw_rootopts_keep_count(o);
     RESUME();
-    CHECK(n == (r == MGW_OK ? 1u : n), "%zu thumbprints", n);
+    CHECK(n == 1u || r != MGW_OK, "%zu thumbprints", n);
     mgw_free(tp);
     mgw_rootopts_free(&o);
     return r;
@@ -1014,7 +1061,8 @@ static int c_store_accessors(void)
     RESUME();
     if (r != MGW_OK)
         return r;
-    CHECK(mgw_store_cert_count(s) == 1 && mgw_store_other_count(s) == 1, "store listing");
+    CHECK(mgw_store_cert_count(s) == 2 && mgw_store_other_count(s) == 1, "store listing %zu %zu",
+          mgw_store_cert_count(s), mgw_store_other_count(s));
     char *tp = UNTOUCHED, *subj = UNTOUCHED, *origin = UNTOUCHED;
     r = mgw_store_cert(s, 0, &tp, &subj, &origin);
     if (r == MGW_OK) {
@@ -1089,6 +1137,26 @@ static int c_store_add_remove(void)
     return r;
 }
 
+/* The backup at `path` holds the certificate `tp`: restored from it into an
+ * empty directory store (without failures). */
+static bool backup_holds(const char *path, const char *tp)
+{
+    PAUSE();
+    char scratch[300];
+    snprintf(scratch, sizeof(scratch), "%s/scratch", dir);
+    fresh_dir(scratch, false);
+    mgw_store_t *s = NULL;
+    const char *only[] = {tp};
+    bool held = mgw_store_open_dir(scratch, &s) == MGW_OK &&
+                mgw_roots_restore(s, path, only, 1, NULL, NULL) == MGW_OK;
+    mgw_store_free(&s);
+    char cmd[320];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", scratch);
+    held = system(cmd) == 0 && held;
+    RESUME();
+    return held;
+}
+
 static int c_roots_prune(void)
 {
     PAUSE();
@@ -1111,6 +1179,9 @@ static int c_roots_prune(void)
             CHECK(!exists(ca_file) && exists(prune_backup), "not pruned");
         else if (r != MGW_ERR_ROOTS_INCOMPLETE)
             CHECK(exists(ca_file) && !exists(prune_backup), "files changed by a failed prune");
+        else /* the removal failed, after the backup: the certificate is in both */
+            CHECK(exists(ca_file) && backup_holds(prune_backup, ca_tp),
+                  "an incomplete prune lost the certificate");
     }
     mgw_rootplan_free(&p);
     mgw_rootopts_free(&o);
@@ -1132,7 +1203,7 @@ static int c_roots_restore(void)
         r = mgw_roots_restore(s, restore_backup, only, 1, NULL, NULL);
         if (r == MGW_OK)
             CHECK(exists(ca_file), "not restored");
-        else if (r != MGW_ERR_ROOTS_INCOMPLETE)
+        else /* one certificate: a failed restore added nothing */
             CHECK(!exists(ca_file), "a failed restore added a file");
     }
     mgw_store_free(&s);
@@ -1187,7 +1258,14 @@ static int c_files(void)
     if (r == MGW_OK)
         r = BYTES(text, n, mgw_password_file_read(utf16_file, &text, &n));
     if (r == MGW_OK)
-        r = STR(text, mgw_password_generate(20, &text));
+    if (r == MGW_OK) { /* random: not part of the output compared */
+        text = UNTOUCHED;
+        r = mgw_password_generate(20, &text);
+        if (r == MGW_OK)
+            mgw_free(text);
+        else
+            CHECK(text == UNTOUCHED, "output written");
+    }
     if (r != MGW_OK)
         return r;
     snprintf(path, sizeof(path), "%s/set-a.pem", dir);
@@ -1268,8 +1346,17 @@ static int c_iisplan_load(void)
     mgw_iisplan_t *p = UNTOUCHED;
     int r = mgw_iisplan_load(iis_plan_json, iis_plan_json_len, iis_desired, iis_desired_len,
                              iis_config, iis_config_len, &p);
-    if (r == MGW_OK)
+    if (r == MGW_OK) {
+        PAUSE(); /* what was loaded, compared with a load without failures */
+        char *text = NULL;
+        if (mgw_iisplan_describe(p, MGW_DESCRIBE_JSON, &text) == MGW_OK)
+            sig_add(text, strlen(text));
+        else
+            CHECK(0, "describing the loaded plan: %s", mgw_last_error());
+        mgw_free(text);
+        RESUME();
         mgw_iisplan_free(&p);
+    }
     else
         CHECK(p == UNTOUCHED, "output written");
     return r;
@@ -1286,7 +1373,7 @@ static int c_iisplan_files(void)
     PAUSE();
     if (r == MGW_OK)
         CHECK(changed > 0 && file_is(iis_file, iis_desired, iis_desired_len), "not applied");
-    else if (r != MGW_ERR_IIS_RESTORE)
+    else
         CHECK(file_is(iis_file, iis_config, iis_config_len), "not restored after %d", r);
     RESUME();
     if (r != MGW_OK)
@@ -1298,7 +1385,7 @@ static int c_iisplan_files(void)
     PAUSE();
     if (r == MGW_OK)
         CHECK(file_is(iis_file, iis_config, iis_config_len), "not rolled back");
-    else if (r != MGW_ERR_IIS_RESTORE)
+    else
         CHECK(file_is(iis_file, iis_desired, iis_desired_len), "not restored after %d", r);
     RESUME();
     return r;
@@ -1413,6 +1500,14 @@ static bool make_more_fixtures(void)
     snprintf(prune_backup, sizeof(prune_backup), "%s/pruned.pem.gz", dir);
     snprintf(restore_backup, sizeof(restore_backup), "%s/restore.pem.gz", dir);
     if (mgw_file_write(path, (const uint8_t *)"not a certificate\n", 18, 0) != MGW_OK)
+        return false;
+    /* a physical store: the gateway's certificate also put there by Group
+     * Policy, so that listing recurses and the physical names propagate */
+    snprintf(path, sizeof(path), "%s/.GroupPolicy", store_dir);
+    if (mkdir(path, 0700) != 0)
+        return false;
+    snprintf(path, sizeof(path), "%s/.GroupPolicy/gateway.cer", store_dir);
+    if (mgw_file_write(path, cert_der, cert_der_len, 0) != MGW_OK)
         return false;
     fresh_dir(work_dir, true);
     mgw_store_t *s = NULL;
@@ -1546,10 +1641,12 @@ static const alloc_case cases[] = {
      "mgw_regplan_warning"},
     {"mgw_regplan_describe and mgw_regplan_reg_file", c_regplan_outputs, 0,
      "mgw_regplan_describe mgw_regplan_reg_file"},
-    {"mgw_regplan_apply_file (restores the file)", c_regplan_apply_file, MGW_ERR_REG_RESTORE,
+    /* one allocation fails, so the restore after it never sees a failure:
+     * MGW_ERR_REG_RESTORE (and MGW_ERR_IIS_RESTORE below) cannot be right */
+    {"mgw_regplan_apply_file (restores the file)", c_regplan_apply_file, 0,
      "mgw_regplan_apply_file"},
-    {"mgw_regplan_rollback_file (restores the file)", c_regplan_rollback_file,
-     MGW_ERR_REG_RESTORE, "mgw_regplan_rollback_file"},
+    {"mgw_regplan_rollback_file (restores the file)", c_regplan_rollback_file, 0,
+     "mgw_regplan_rollback_file"},
     {"mgw_rootopts_add_keep_file", c_keep_file, 0,
      "mgw_rootopts_new mgw_rootopts_free mgw_rootopts_add_keep_file mgw_rootopts_keep_count"},
     {"keep-list options", c_rootopts, 0,
@@ -1585,8 +1682,8 @@ static const alloc_case cases[] = {
      "mgw_iisplan_fingerprint mgw_iisplan_warning_count mgw_iisplan_warning "
      "mgw_iisplan_describe mgw_iisplan_output mgw_iisplan_free"},
     {"mgw_iisplan_load", c_iisplan_load, 0, "mgw_iisplan_load"},
-    {"mgw_iisplan_apply_file and mgw_iisplan_rollback_file (restore the file)", c_iisplan_files,
-     MGW_ERR_IIS_RESTORE, "mgw_iisplan_apply_file mgw_iisplan_rollback_file"},
+    {"mgw_iisplan_apply_file and mgw_iisplan_rollback_file (restore the file)", c_iisplan_files, 0,
+     "mgw_iisplan_apply_file mgw_iisplan_rollback_file"},
     {"gateway check against a closed port", c_check, 0,
      "mgw_checkopts_new mgw_checkopts_free mgw_checkopts_set_url mgw_checkopts_set_client "
      "mgw_checkopts_add_client_chain mgw_checkopts_set_cafile mgw_checkopts_set_insecure "
@@ -1662,6 +1759,32 @@ static bool exempt_not_available(void)
     return ok;
 }
 
+/* A temporary file (".NAME.PID-N.tmp", what an atomic write renames into
+ * place) anywhere below `path`: its path in `found`. */
+static bool temp_left(const char *path, char *found, size_t size)
+{
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return false;
+    bool left = false;
+    for (struct dirent *e; !left && (e = readdir(d)) != NULL;) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char sub[400];
+        snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+        size_t n = strlen(e->d_name);
+        struct stat st;
+        if (n > 4 && strcmp(e->d_name + n - 4, ".tmp") == 0) {
+            snprintf(found, size, "%s", sub);
+            left = true;
+        } else if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
+            left = temp_left(sub, found, size);
+        }
+    }
+    closedir(d);
+    return left;
+}
+
 static bool listed(const char *list, const char *name)
 {
     size_t n = strlen(name);
@@ -1729,18 +1852,35 @@ int main(void)
      * which checks the same paths again and slowly, every fifth */
     long step = getenv("MGW_UNDER_VALGRIND") != NULL ? 5 : 1;
     for (size_t i = 0; i < n; i++) {
+        /* MGW_ALLOC_ONLY=N: only the case of test N (when looking into one) */
+        if (getenv("MGW_ALLOC_ONLY") != NULL && (size_t)atol(getenv("MGW_ALLOC_ONLY")) != i + 4)
+            continue;
         int before = failures;
         long points = 0, survived = 0;
+        /* the outputs without failures, which a run that worked around one must give */
+        calls = 0;
+        fail_at = -1;
+        out_sig = 0xcbf29ce484222325ull;
+        mgw_err_clear();
+        int r0 = cases[i].run();
+        CHECK(r0 == MGW_OK, "%s without failures: %d (%s)", cases[i].name, r0, mgw_last_error());
+        uint64_t want_sig = out_sig;
         for (long at = 0;; at += step) {
             calls = 0;
             fail_at = at;
+            out_sig = 0xcbf29ce484222325ull;
             mgw_err_clear();
             int r = cases[i].run();
             long made = calls;
             fail_at = -1;
+            /* no temporary file is left anywhere in the fixtures' directory */
+            char left[400];
+            CHECK(!temp_left(dir, left, sizeof(left)), "%s, allocation %ld: %s left behind",
+                  cases[i].name, at, left);
             if (made <= at) { /* nothing failed: the call made fewer allocations */
                 CHECK(r == MGW_OK, "%s without failures: %d (%s)", cases[i].name, r,
                       mgw_last_error());
+                CHECK(out_sig == want_sig, "%s: other outputs in a second run", cases[i].name);
                 points = at;
                 break;
             }
@@ -1748,6 +1888,8 @@ int main(void)
                 continue;
             if (r == MGW_OK) {
                 survived++; /* a failure the code works around (an index it can do without) */
+                CHECK(out_sig == want_sig, "%s, allocation %ld failing: worked around, but other "
+                      "outputs than without failures", cases[i].name, at);
                 continue;
             }
             CHECK(r == MGW_ERR_NO_MEMORY || (cases[i].other != 0 && r == cases[i].other),

@@ -417,6 +417,36 @@ START_TEST(file_write_is_atomic_and_refuses_overwrite)
 }
 END_TEST
 
+/* The file flags are MGW_FILE_FORCE, _PRIVATE and _NO_DIR_SYNC: any other
+ * bit is refused, and nothing is written. Bit 0x100 was once taken for the
+ * library's own "flush later" and made mgw_file_write rename an unflushed
+ * file into place. */
+START_TEST(unknown_file_flags_are_refused)
+{
+    char *dir = test_tmpdir();
+    char path[512];
+    snprintf(path, sizeof(path), "%s/out.cer", dir);
+    static const unsigned bad[] = {0x8u, 0x100u, 0x100u | MGW_FILE_FORCE, 0x80000000u};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ck_assert_int_eq(mgw_file_write(path, (const uint8_t *)"one", 3, bad[i]),
+                         MGW_ERR_INVALID_ARGUMENT);
+        ck_assert_ptr_nonnull(strstr(mgw_last_error(), "unknown flags"));
+        mgw_fileset_t *fs = mgw_fileset_new();
+        ck_assert_int_eq(mgw_fileset_add(fs, path, (const uint8_t *)"one", 3, bad[i]),
+                         MGW_ERR_INVALID_ARGUMENT);
+        ck_assert_ptr_nonnull(strstr(mgw_last_error(), "mgw_fileset_add: unknown flags"));
+        ck_assert_int_eq(mgw_fileset_commit(fs), MGW_OK);
+        mgw_fileset_free(&fs);
+    }
+    ck_assert_int_eq(test_sh("test $(ls -A '%s' | wc -l) -eq 0", dir), 0);
+    ck_assert_int_eq(mgw_file_write(path, (const uint8_t *)"one", 3,
+                                    MGW_FILE_FORCE | MGW_FILE_PRIVATE | MGW_FILE_NO_DIR_SYNC),
+                     MGW_OK);
+    test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(fileset_writes_all_or_nothing)
 {
     char *dir = test_tmpdir();
@@ -622,6 +652,7 @@ int main(void)
     tcase_add_test(t, civil_time_conversions);
     tcase_add_test(t, times_switch_to_generalized_in_2050);
     tcase_add_test(t, file_write_is_atomic_and_refuses_overwrite);
+    tcase_add_test(t, unknown_file_flags_are_refused);
     tcase_add_test(t, fileset_writes_all_or_nothing);
     tcase_add_test(t, password_files_take_the_first_line);
     tcase_add_test(t, text_inputs_in_the_encodings_windows_writes);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static uint8_t *fixture(const char *name, size_t *len)
 {
@@ -475,6 +476,12 @@ START_TEST(apply_reapply_rollback_and_drift)
     char backup[600];
     snprintf(backup, sizeof(backup), "%s/backup1", dir);
     int changed = -1;
+    /* flags other than the file flags are refused, nothing written */
+    ck_assert_int_eq(mgw_iisplan_apply_file(p, cfg, backup, 0x100u, &changed),
+                     MGW_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(mgw_last_error(), "mgw_iisplan_apply_file: unknown flags"));
+    assert_file(cfg, p->before, p->before_len);
+    ck_assert_int_ne(access(backup, F_OK), 0);
     ck_assert_int_eq(mgw_iisplan_apply_file(p, cfg, backup, 0, &changed), MGW_OK);
     ck_assert_int_eq(changed, 2);
     assert_file(cfg, p->desired, p->desired_len);

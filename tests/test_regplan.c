@@ -714,6 +714,22 @@ START_TEST(apply_then_reapply_then_rollback)
 }
 END_TEST
 
+START_TEST(apply_refuses_unknown_flags)
+{
+    applyfix f;
+    applyfix_init(&f);
+    int changed = -1;
+    ck_assert_int_eq(mgw_regplan_apply_file(f.plan, f.state, f.backup, 0x100u, &changed),
+                     MGW_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(mgw_last_error(), "mgw_regplan_apply_file: unknown flags"));
+    ck_assert_int_eq(mgw_regplan_rollback_file(f.plan, f.state, f.backup, 0x10u, &changed),
+                     MGW_ERR_INVALID_ARGUMENT);
+    ck_assert(state_is_original(&f));
+    ck_assert_int_ne(access(f.backup, F_OK), 0);
+    applyfix_free(&f);
+}
+END_TEST
+
 START_TEST(apply_refuses_when_the_registry_drifted)
 {
     applyfix f;
@@ -890,6 +906,7 @@ int main(void)
     tcase_add_test(t, plan_json_round_trips_and_detects_tampering);
     tcase_add_test(t, plan_files_cannot_inject_reg_lines);
     tcase_add_test(t, apply_then_reapply_then_rollback);
+    tcase_add_test(t, apply_refuses_unknown_flags);
     tcase_add_test(t, apply_refuses_when_the_registry_drifted);
     tcase_add_test(t, a_failure_mid_apply_restores_the_before_state);
     tcase_add_test(t, a_write_that_does_not_take_is_caught_and_restored);

@@ -158,6 +158,8 @@ static int run(const mgw_iisplan_t *plan, const char *path, const char *backup_p
 {
     if (plan == NULL || path == NULL || backup_path == NULL)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "%s: NULL argument", fn);
+    if (mgw_file_flags_check(flags, fn) != MGW_OK)
+        return MGW_ERR_INVALID_ARGUMENT;
     /* A symbolic link is followed: the file it names is the one replaced,
      * and the link stays a link. */
     char *real = NULL;

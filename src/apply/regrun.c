@@ -5,6 +5,7 @@
  * the apply engine (regapply.c), close. */
 #include "apply/apply.h"
 #include "apply/regbackend.h"
+#include "platform/file.h"
 
 MGW_API int mgw_regstate_read_live(mgw_regstate_t *st, const char *key)
 {
@@ -33,6 +34,8 @@ static int run(const mgw_regplan_t *plan, bool live, const char *registry_file,
 {
     if (plan == NULL || backup_path == NULL || (!live && registry_file == NULL))
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "%s: NULL argument", fn);
+    if (mgw_file_flags_check(flags, fn) != MGW_OK)
+        return MGW_ERR_INVALID_ARGUMENT;
     mgw_regbackend be;
     int n = 0;
     int r = live ? mgw_backend_reglive_open(&be) : mgw_backend_regfile_open(registry_file, &be);

@@ -2,6 +2,7 @@
  * ITaskService, the root folder, RegisterTask with the task's XML as SYSTEM
  * (TASK_LOGON_SERVICE_ACCOUNT), DeleteTask, and the registered task's XML. */
 #define COBJMACROS
+#include "platform/file.h"
 #include "platform/win.h"
 
 #include <ole2.h>
@@ -111,6 +112,8 @@ MGW_API int mgw_task_install(const char *name, const uint8_t *xml, size_t xml_le
 {
     if (xml == NULL && xml_len > 0)
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_task_install: NULL XML");
+    if (mgw_file_flags_check(flags, "mgw_task_install") != MGW_OK)
+        return MGW_ERR_INVALID_ARGUMENT;
     int r = check_name(name);
     if (r != MGW_OK)
         return r;

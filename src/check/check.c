@@ -313,6 +313,11 @@ MGW_API int mgw_check_run(const mgw_checkopts_t *o, mgw_checkres_t **out)
     mgw_check_request_run(o, true, &res->with);
     if (res->with.error == MGW_OK)
         mgw_check_request_run(o, false, &res->without);
+    if (res->with.error == MGW_ERR_NO_MEMORY || res->without.error == MGW_ERR_NO_MEMORY) {
+        /* out of memory here says nothing of the gateway: no result */
+        mgw_checkres_free(&res);
+        return mgw_err(MGW_ERR_NO_MEMORY, "out of memory during the check");
+    }
     verdict(o, res);
     *out = res;
     mgw_err_clear();

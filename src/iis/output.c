@@ -193,7 +193,11 @@ static void put_flags_json(mgw_dbuf *b, int kind, bool has, uint32_t flags)
     }
     mgw_dbuf names;
     mgw_dbuf_init(&names);
-    mgw_iisflags_names(kind, flags, &names);
+    if (mgw_iisflags_names(kind, flags, &names) != MGW_OK) {
+        b->oom = true; /* not an empty name: the description fails */
+        mgw_dbuf_free(&names);
+        return;
+    }
     mgw_dbuf_printf(b, "{\"value\": %lu, \"names\": ", (unsigned long)flags);
     mgw_json_string(b, (const char *)names.p, names.len);
     mgw_dbuf_puts(b, "}");

@@ -436,12 +436,16 @@ static int global_warning(planner *pl, const char *where, uint32_t flags)
     mgw_dbuf_init(&names);
     mgw_iisflags_names(MGW_FLAGS_ACCESS, flags, &names);
     mgw_dbuf_putc(&names, 0);
+    if (names.oom) {
+        mgw_dbuf_free(&names);
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    }
     int r = mgw_iisplan_add_warning(
         pl->plan,
         "%s sets access sslFlags to \"%s\", weaker than SSL with a required client "
         "certificate: every site and location that does not set its own inherits it (the "
         "planned site sets its own, so this is not changed)",
-        where, names.oom ? "?" : (char *)names.p);
+        where, (char *)names.p);
     mgw_dbuf_free(&names);
     return r == MGW_OK ? MGW_OK : mgw_err(r, NULL);
 }

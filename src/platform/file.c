@@ -13,10 +13,20 @@ static int sync_parent(const char *path)
     return r;
 }
 
+int mgw_file_flags_check(unsigned flags, const char *fn)
+{
+    if (flags & ~MGW_FILE_PUBLIC_FLAGS)
+        return mgw_err(MGW_ERR_INVALID_ARGUMENT, "%s: unknown flags 0x%x", fn,
+                       flags & ~MGW_FILE_PUBLIC_FLAGS);
+    return MGW_OK;
+}
+
 MGW_API int mgw_file_write(const char *path, const uint8_t *data, size_t len, unsigned flags)
 {
     if (path == NULL || (data == NULL && len > 0))
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_file_write: NULL argument");
+    if (mgw_file_flags_check(flags, "mgw_file_write") != MGW_OK)
+        return MGW_ERR_INVALID_ARGUMENT;
     bool replaced = mgw_path_exists(path);
     if (!(flags & MGW_FILE_FORCE) && replaced)
         return mgw_err(MGW_ERR_EXISTS, "%s exists (use force to overwrite)", path);
@@ -192,6 +202,8 @@ MGW_API int mgw_fileset_add(mgw_fileset_t *fs, const char *path, const uint8_t *
 {
     if (fs == NULL || path == NULL || (data == NULL && len > 0))
         return mgw_err(MGW_ERR_INVALID_ARGUMENT, "mgw_fileset_add: NULL argument");
+    if (mgw_file_flags_check(flags, "mgw_fileset_add") != MGW_OK)
+        return MGW_ERR_INVALID_ARGUMENT;
     for (size_t i = 0; i < fs->n; i++)
         if (strcmp(fs->files[i].path, path) == 0)
             return mgw_err(MGW_ERR_EXISTS, "%s is written twice", path);

@@ -24,6 +24,12 @@ int mgw_path_kind(const char *path, bool follow, int *kind, uint64_t *size);
  * from a caller of the API) the flush may be left to mgw_file_sync_temp(),
  * which must then succeed before the file is placed. */
 #define MGW_FILE_SYNC_LATER 0x100u
+/* The file flags a caller of the API may pass (MGW_FILE_FORCE,
+ * MGW_FILE_PRIVATE, MGW_FILE_NO_DIR_SYNC): every public function that takes
+ * file flags refuses any other bit with MGW_ERR_INVALID_ARGUMENT, so that an
+ * internal one such as MGW_FILE_SYNC_LATER never comes in from outside. */
+#define MGW_FILE_PUBLIC_FLAGS (MGW_FILE_FORCE | MGW_FILE_PRIVATE | MGW_FILE_NO_DIR_SYNC)
+int mgw_file_flags_check(unsigned flags, const char *fn);
 int mgw_file_write_temp(const char *path, const uint8_t *data, size_t len, unsigned flags,
                         char **tmp);
 /* Flush a temporary file written with MGW_FILE_SYNC_LATER to disk. */

@@ -17,6 +17,8 @@ int mgw_net_connect(mgw_net *n, const char *host, const char *port, int64_t dead
     char msg[256];
     if (timed_out)
         return mgw_err(MGW_ERR_CHECK_TIMEOUT, "resolving %s timed out", host);
+    if (mgw_netos_out_of_memory(g)) /* this process, not the name: no verdict on the gateway */
+        return mgw_err(MGW_ERR_NO_MEMORY, "resolving %s: out of memory", host);
     if (g != 0)
         return mgw_err(MGW_ERR_CHECK_RESOLVE, "cannot resolve %s: %s", host,
                        mgw_netos_resolve_text(g, msg, sizeof(msg)));

@@ -17,7 +17,8 @@ typedef struct {
 
 int64_t mgw_net_now_ms(void);
 /* Connect to host:port before the deadline. Errors: MGW_ERR_CHECK_RESOLVE,
- * MGW_ERR_CHECK_CONNECT, MGW_ERR_CHECK_TIMEOUT, with a detail. */
+ * MGW_ERR_CHECK_CONNECT, MGW_ERR_CHECK_TIMEOUT, with a detail; MGW_ERR_NO_MEMORY
+ * when the resolver ran out of memory. */
 int mgw_net_connect(mgw_net *n, const char *host, const char *port, int64_t deadline_ms);
 /* Bytes sent or received (0 = orderly close on recv), MGW_NET_TIMEOUT when
  * the deadline passes, MGW_NET_ERROR otherwise. */
@@ -43,6 +44,8 @@ int mgw_netos_start(void);
 int mgw_netos_resolve(const mgw_net *n, const char *host, const char *port, struct addrinfo **out,
                       bool *timed_out);
 void mgw_netos_free_addresses(struct addrinfo *ai);
+/* Whether a resolver error code is the resolver running out of memory. */
+bool mgw_netos_out_of_memory(int code);
 /* Connect to each address of the list in turn before the deadline, the
  * socket non-blocking from then on: 0 at the first that answers, or -1 with
  * *err the system's error code of the last attempt (n->fd -1). */

@@ -236,3 +236,8 @@ void mgw_net_close(mgw_net *n)
         close((int)n->fd);
     n->fd = -1;
 }
+
+bool mgw_netos_out_of_memory(int code)
+{
+    return code == EAI_MEMORY;
+}

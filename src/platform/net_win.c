@@ -246,3 +246,8 @@ void mgw_net_close(mgw_net *n)
         closesocket((SOCKET)n->fd);
     n->fd = -1;
 }
+
+bool mgw_netos_out_of_memory(int code)
+{
+    return code == EAI_MEMORY;
+}

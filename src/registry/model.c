@@ -1,6 +1,7 @@
 /* Registry model: keys and values, and the state a series of .reg imports
  * leaves behind. */
 #include "registry/registry.h"
+#include "platform/entropy.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,32 @@ static uint64_t fold_hash(uint64_t h, const char *s, size_t n)
 
 #define FNV_OFFSET 0xCBF29CE484222325ull
 
+/* A seed for a hash index, from the entropy source (FNV's offset if that
+ * fails: the index is an accelerator only), and the mixing of a hash before
+ * its low bits pick a slot (FNV's low bits depend only on the low bits of
+ * the seed and the bytes). So a file cannot be made of names that collide in
+ * every process, making lookups linear and an import quadratic. */
+static uint64_t hash_seed(void)
+{
+    uint8_t b[8];
+    if (mgw_os_entropy(b, sizeof(b)) != 0)
+        return FNV_OFFSET;
+    uint64_t s = 0;
+    for (size_t i = 0; i < sizeof(b); i++)
+        s = s << 8 | b[i];
+    return s;
+}
+
+static size_t slot_of(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ull;
+    h ^= h >> 33;
+    return (size_t)h;
+}
+
 /* ---- value-name index: open addressing, slots hold index + 1 ------------------ */
 
 #define VINDEX_MIN_VALS 16
@@ -88,7 +115,7 @@ static void vindex_add(mgw_regkey *k, size_t i)
     if (k->vals[i].name == NULL)
         return; /* removed during a merge */
     size_t mask = k->n_vslots - 1;
-    size_t at = (size_t)fold_hash(FNV_OFFSET, k->vals[i].name, strlen(k->vals[i].name)) & mask;
+    size_t at = slot_of(fold_hash(k->vseed, k->vals[i].name, strlen(k->vals[i].name))) & mask;
     while (k->vslots[at] != 0)
         at = (at + 1) & mask;
     k->vslots[at] = i + 1;
@@ -107,6 +134,7 @@ static bool vindex_build(mgw_regkey *k)
     free(k->vslots);
     k->vslots = slots;
     k->n_vslots = n;
+    k->vseed = hash_seed();
     for (size_t i = 0; i < k->n_vals; i++)
         vindex_add(k, i);
     return true;
@@ -156,7 +184,7 @@ mgw_regval *mgw_regkey_find(const mgw_regkey *k, const char *name)
 {
     if (k->vslots != NULL) {
         size_t mask = k->n_vslots - 1;
-        size_t at = (size_t)fold_hash(FNV_OFFSET, name, strlen(name)) & mask;
+        size_t at = slot_of(fold_hash(k->vseed, name, strlen(name))) & mask;
         for (; k->vslots[at] != 0; at = (at + 1) & mask) {
             const mgw_regval *v = &k->vals[k->vslots[at] - 1];
             if (v->name != NULL && mgw_regname_eq(v->name, name))
@@ -362,14 +390,15 @@ typedef struct {
     size_t n_slots, n_tnodes;
     tnode **all; /* every trie node, to free them */
     size_t cap_all;
+    uint64_t seed; /* of the hash (hash_seed) */
 } order;
 
 #define LABEL_STEP (1ull << 32)
 
-static uint64_t tnode_hash(const tnode *parent, const char *part, size_t len)
+static size_t tnode_hash(const order *o, const tnode *parent, const char *part, size_t len)
 {
-    uint64_t h = FNV_OFFSET ^ ((uint64_t)(uintptr_t)parent * 0x9E3779B97F4A7C15ull);
-    return fold_hash(h, part, len);
+    uint64_t h = o->seed ^ ((uint64_t)(uintptr_t)parent * 0x9E3779B97F4A7C15ull);
+    return slot_of(fold_hash(h, part, len));
 }
 
 static bool same_part(const char *a, size_t an, const char *b, size_t bn)
@@ -385,7 +414,7 @@ static bool same_part(const char *a, size_t an, const char *b, size_t bn)
 static void slot_put(order *o, tnode *t)
 {
     size_t mask = o->n_slots - 1;
-    size_t at = (size_t)tnode_hash(t->parent, t->part, t->len) & mask;
+    size_t at = tnode_hash(o, t->parent, t->part, t->len) & mask;
     while (o->slots[at] != NULL)
         at = (at + 1) & mask;
     o->slots[at] = t;
@@ -416,7 +445,7 @@ static tnode *trie_get(order *o, const char *path, bool create, bool *oom)
         tnode *found = NULL;
         if (o->n_slots > 0) {
             size_t mask = o->n_slots - 1;
-            for (size_t at = (size_t)tnode_hash(cur, p, len) & mask; o->slots[at] != NULL;
+            for (size_t at = tnode_hash(o, cur, p, len) & mask; o->slots[at] != NULL;
                  at = (at + 1) & mask) {
                 tnode *t = o->slots[at];
                 if (t->parent == cur && same_part(t->part, t->len, p, len)) {
@@ -625,10 +654,14 @@ static void order_delete(order *o, const char *path)
             a->last = before;
             continue;
         }
+        /* Children without a key left are unlinked on the way (first_live),
+         * so that each is passed over once, not at every deletion below a. */
         mnode *best = a->own;
-        for (tnode *c = a->child; c != NULL; c = c->sibling)
-            if (c->last != NULL && !c->last->dead && (best == NULL || c->last->label > best->label))
+        for (tnode **l = &a->child; first_live(l) != NULL; l = &(*l)->sibling) {
+            const tnode *c = *l;
+            if (!c->last->dead && (best == NULL || c->last->label > best->label))
                 best = c->last;
+        }
         a->last = best;
     }
     for (tnode *u = top, *next; u != NULL; u = next) {
@@ -669,6 +702,7 @@ int mgw_regstate_merge(mgw_regdoc *st, const mgw_regdoc *reg)
     order o;
     memset(&o, 0, sizeof(o));
     o.head.next = o.head.prev = &o.head;
+    o.seed = hash_seed();
     int r = MGW_OK;
     size_t moved = 0;
     for (; moved < st->n_keys; moved++)

@@ -46,6 +46,7 @@ typedef struct {
      * other than by mgw_regkey_put). */
     size_t cap_vals;
     size_t *vslots, n_vslots;
+    uint64_t vseed; /* the index's hash seed, drawn from the entropy source */
     bool holes; /* values removed during a merge, not yet compacted */
 } mgw_regkey;
 
