@@ -431,7 +431,8 @@ static int parse_atv(dn_parser *p, mgw_dbuf *out)
 static int cmp_encoding(const void *a, const void *b)
 {
     const mgw_span *x = a, *y = b;
-    int c = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+    size_t common = x->len < y->len ? x->len : y->len;
+    int c = common > 0 ? memcmp(x->p, y->p, common) : 0;
     if (c != 0)
         return c;
     return x->len < y->len ? -1 : x->len > y->len;
@@ -686,6 +687,43 @@ static int format_atv(const mgw_der_reader *parent, mgw_span content, mgw_dbuf *
     return format_value(tag, value, whole, out);
 }
 
+/* One attribute of a multi-valued RDN as text, and the encoding its text
+ * gets when parsed again (the key that orders it in a SET OF). */
+typedef struct {
+    mgw_dbuf text;
+    mgw_dbuf name; /* the text parsed back: a Name of one RDN of this attribute */
+    mgw_span key;  /* the AttributeTypeAndValue inside `name` */
+    size_t index;
+} rdn_piece;
+
+static int cmp_piece(const void *a, const void *b)
+{
+    const rdn_piece *x = a, *y = b;
+    int c = cmp_encoding(&x->key, &y->key);
+    return c != 0 ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* The AttributeTypeAndValue of a Name of one single-valued RDN. */
+static mgw_span only_atv(const mgw_dbuf *name)
+{
+    mgw_der_reader top, seq, set;
+    mgw_span content, atv = {NULL, 0}, whole = {NULL, 0};
+    unsigned tag;
+    mgw_der_reader_init(&top, name->p, name->len);
+    if (mgw_der_expect(&top, MGW_ASN1_SEQUENCE, &content) == MGW_OK &&
+        mgw_der_reader_sub(&seq, &top, content) == MGW_OK &&
+        mgw_der_expect(&seq, MGW_ASN1_SET, &content) == MGW_OK &&
+        mgw_der_reader_sub(&set, &seq, content) == MGW_OK &&
+        mgw_der_next(&set, &tag, &atv, &whole) == MGW_OK)
+        return whole;
+    return (mgw_span){NULL, 0};
+}
+
+/* A multi-valued RDN lists its attributes in the order parsing the text back
+ * gives them: DER sorts a SET OF by the encodings, and the text of a value
+ * that was not a UTF8String (a BMPString, say) is encoded again as one, which
+ * can move it. So the text of a name is a fixed point: it parses to a name
+ * that formats to the same text. */
 static int format_rdn(const mgw_der_reader *parent, mgw_span content, mgw_dbuf *out)
 {
     mgw_der_reader set;
@@ -694,18 +732,60 @@ static int format_rdn(const mgw_der_reader *parent, mgw_span content, mgw_dbuf *
         return mgw_err_prefix(r, "Name");
     if (mgw_der_at_end(&set))
         return mgw_err(MGW_ERR_DER, "Name: empty RDN");
-    for (bool first = true; !mgw_der_at_end(&set); first = false) {
+    size_t count = 0;
+    for (mgw_der_reader it = set; !mgw_der_at_end(&it); count++) {
         mgw_span atv;
-        r = mgw_der_expect(&set, MGW_ASN1_SEQUENCE, &atv);
+        r = mgw_der_expect(&it, MGW_ASN1_SEQUENCE, &atv);
         if (r != MGW_OK)
             return mgw_err_prefix(r, "Name");
-        if (!first)
-            mgw_dbuf_putc(out, '+');
-        r = format_atv(&set, atv, out);
-        if (r != MGW_OK)
-            return r;
     }
-    return MGW_OK;
+    if (count == 1) {
+        mgw_span atv;
+        r = mgw_der_expect(&set, MGW_ASN1_SEQUENCE, &atv);
+        return r == MGW_OK ? format_atv(&set, atv, out) : mgw_err_prefix(r, "Name");
+    }
+    rdn_piece *pc = calloc(count, sizeof(*pc));
+    if (pc == NULL)
+        return mgw_err(MGW_ERR_NO_MEMORY, NULL);
+    for (size_t i = 0; i < count; i++) {
+        mgw_dbuf_init(&pc[i].text);
+        mgw_dbuf_init(&pc[i].name);
+        pc[i].index = i;
+    }
+    for (size_t i = 0; r == MGW_OK && i < count; i++) {
+        mgw_span atv;
+        r = mgw_der_expect(&set, MGW_ASN1_SEQUENCE, &atv);
+        if (r != MGW_OK) {
+            r = mgw_err_prefix(r, "Name");
+            break;
+        }
+        r = format_atv(&set, atv, &pc[i].text);
+        if (r == MGW_OK && mgw_dbuf_putc(&pc[i].text, 0) != MGW_OK)
+            r = mgw_err(MGW_ERR_NO_MEMORY, NULL);
+        if (r != MGW_OK)
+            break;
+        /* what the text parses back to; a piece that does not parse keeps
+         * its place (it sorts by no key, first, in its own order) */
+        int pr = mgw_dn_parse((const char *)pc[i].text.p, &pc[i].name);
+        if (pr == MGW_ERR_NO_MEMORY)
+            r = pr;
+        else if (pr == MGW_OK)
+            pc[i].key = only_atv(&pc[i].name);
+    }
+    if (r == MGW_OK) {
+        qsort(pc, count, sizeof(*pc), cmp_piece);
+        for (size_t i = 0; i < count; i++) {
+            if (i > 0)
+                mgw_dbuf_putc(out, '+');
+            mgw_dbuf_put(out, pc[i].text.p, pc[i].text.len - 1);
+        }
+    }
+    for (size_t i = 0; i < count; i++) {
+        mgw_dbuf_free(&pc[i].text);
+        mgw_dbuf_free(&pc[i].name);
+    }
+    free(pc);
+    return r;
 }
 
 /* The RDN SETs of a Name, in DER order, into `rdns` (an array of mgw_span). */
