@@ -77,3 +77,28 @@ class WinePrefix:
                 break
         with open(out, "rb") as f:
             return f.read()
+
+
+class WorkPrefix(WinePrefix):
+    """A prefix with a work directory in which mgwauth.exe (`exe`) runs; `exe`
+    and the other programs a test needs must have been built."""
+
+    def __init__(self, prefix, exe, *required):
+        for path in (exe, *required):
+            if not os.path.exists(path):
+                raise AssertionError(f"{path} is missing: build it first (./run windows)")
+        super().__init__(prefix)
+        self.exe = exe
+        self.work = os.path.join(self.tmp, "work")
+        os.mkdir(self.work)
+
+    def mgw(self, *args, check=True):
+        """mgwauth.exe in the work directory; stdout as UTF-8 (strict: the tool
+        writes UTF-8) and stderr as text, CRLF turned into LF."""
+        p = self.wine(self.exe, *args, check=check, cwd=self.work)
+        p.stdout = p.stdout.decode("utf-8").replace("\r\n", "\n")
+        p.stderr = p.stderr.decode("utf-8", errors="replace").replace("\r\n", "\n")
+        return p
+
+    def path(self, *parts):
+        return os.path.join(self.work, *parts)

@@ -18,7 +18,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
 import tap  # noqa: E402
-from wineprefix import WinePrefix, run  # noqa: E402
+from wineprefix import WorkPrefix, run  # noqa: E402
 from workdir import free_port, wait_port  # noqa: E402
 
 from cryptography import x509  # noqa: E402
@@ -36,26 +36,11 @@ SUBJECT = "CN=Jürgen Müller-Łukasz,O=Imago Verum"
 FLEET = "Flotte-Geräte"
 
 
-class Wine(WinePrefix):
+class Wine(WorkPrefix):
     def __init__(self):
-        for path in (EXE, READER):
-            if not os.path.exists(path):
-                raise AssertionError(f"{path} is missing: build it first (./run windows)")
-        super().__init__("mgw-cmd-")
-        self.work = os.path.join(self.tmp, "work")
-        os.mkdir(self.work)
+        super().__init__("mgw-cmd-", EXE, READER)
         with open(self.path("pw.txt"), "w", encoding="utf-8") as f:
             f.write(PASSWORD + "\n")
-
-    def mgw(self, *args, check=True):
-        """mgwauth.exe in the work directory; stdout and stderr as text (UTF-8)."""
-        p = self.wine(EXE, *args, check=check, cwd=self.work)
-        p.stdout = p.stdout.decode("utf-8").replace("\r\n", "\n")
-        p.stderr = p.stderr.decode("utf-8", errors="replace").replace("\r\n", "\n")
-        return p
-
-    def path(self, *parts):
-        return os.path.join(self.work, *parts)
 
 
 _wine = None

@@ -20,7 +20,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
 import tap  # noqa: E402
-from wineprefix import WinePrefix  # noqa: E402
+from wineprefix import WorkPrefix  # noqa: E402
 
 EXE = os.path.abspath(os.environ.get("MGWAUTH_EXE", "mgwauth.exe"))
 READER = os.path.abspath(os.environ.get("CRYPT32_READER", "crypt32_reader.exe"))
@@ -30,14 +30,9 @@ KEYS = ["HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProvide
 TASK = "mgwauth roots prune"
 
 
-class Wine(WinePrefix):
+class Wine(WorkPrefix):
     def __init__(self):
-        for p in (EXE, READER):
-            if not os.path.exists(p):
-                raise AssertionError(f"{p} is missing: build it first (./run windows)")
-        super().__init__("mgw-gw-")
-        self.work = os.path.join(self.tmp, "work")
-        os.mkdir(self.work)
+        super().__init__("mgw-gw-", EXE, READER)
         shutil.copyfile(os.path.join(ROOT, "tests", "data", "registry", "gateway-http.reg"),
                         self.drive_c("import.reg"))
         self.wine("regedit", "/s", "C:\\import.reg")
@@ -49,12 +44,6 @@ class Wine(WinePrefix):
         os.makedirs(self.drive_c("mgw"))
         with open(os.path.join(self.work, "pw.txt"), "w") as f:
             f.write("pw\n")
-
-    def mgw(self, *args, check=True):
-        p = self.wine(EXE, *args, check=check, cwd=self.work)
-        p.stdout = p.stdout.decode("utf-8").replace("\r\n", "\n")
-        p.stderr = p.stderr.decode("utf-8", errors="replace").replace("\r\n", "\n")
-        return p
 
     def roots(self):
         p = self.wine(READER, "LocalMachine", "Root", "--list")

@@ -12,7 +12,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
 import tap  # noqa: E402
-from wineprefix import WinePrefix, run  # noqa: E402
+from wineprefix import WorkPrefix, run  # noqa: E402
 
 EXE = os.path.abspath(os.environ.get("MGWAUTH_EXE", "mgwauth.exe"))
 LINUX = os.path.abspath(os.environ.get("MGWAUTH_LINUX", "build/tools/mgwauth"))
@@ -32,14 +32,9 @@ def text(p):
             p.stderr.decode(errors="replace").replace("\r\n", "\n"))
 
 
-class Wine(WinePrefix):
+class Wine(WorkPrefix):
     def __init__(self):
-        for path in (EXE, LINUX):
-            if not os.path.exists(path):
-                raise AssertionError(f"{path} is missing: build it first (./run windows)")
-        super().__init__("mgw-iis-wine-")
-        self.work = os.path.join(self.tmp, "work")
-        os.mkdir(self.work)
+        super().__init__("mgw-iis-wine-", EXE, LINUX)
         # Wine's system directory is C:\windows\system32 (any case works)
         self.config = self.drive_c(os.path.join("windows", "system32", "inetsrv", "config",
                                                 "applicationHost.config"))

@@ -12,25 +12,15 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
 import tap  # noqa: E402
-from wineprefix import WinePrefix  # noqa: E402
+from wineprefix import WorkPrefix  # noqa: E402
 
 EXE = os.path.abspath(os.environ.get("MGWAUTH_EXE", "mgwauth.exe"))
 NAME = "mgwauth roots prune"
 
 
-class Wine(WinePrefix):
+class Wine(WorkPrefix):
     def __init__(self):
-        if not os.path.exists(EXE):
-            raise AssertionError(f"{EXE} is missing: build it first (./run windows)")
-        super().__init__("mgw-task-")
-        self.work = os.path.join(self.tmp, "work")
-        os.mkdir(self.work)
-
-    def mgw(self, *args, check=True):
-        p = self.wine(EXE, *args, check=check, cwd=self.work)
-        p.stdout = p.stdout.decode("utf-8").replace("\r\n", "\n")
-        p.stderr = p.stderr.decode("utf-8", errors="replace").replace("\r\n", "\n")
-        return p
+        super().__init__("mgw-task-", EXE)
 
     def tasks_dir(self):
         return os.path.join(self.env["WINEPREFIX"], "drive_c", "windows", "system32", "tasks")

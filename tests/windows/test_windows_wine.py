@@ -23,7 +23,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
 import tap  # noqa: E402
-from wineprefix import WinePrefix, join_exports, run  # noqa: E402
+from wineprefix import WorkPrefix, join_exports, run  # noqa: E402
 
 EXE = os.path.abspath(os.environ.get("MGWAUTH_EXE", "mgwauth.exe"))
 LINUX = os.path.abspath(os.environ.get("MGWAUTH_LINUX", "build/tools/mgwauth"))
@@ -45,20 +45,11 @@ def text(p):
     return p
 
 
-class Wine(WinePrefix):
+class Wine(WorkPrefix):
     """The prefix, mgwauth.exe run in a work directory, the Linux mgwauth."""
 
     def __init__(self):
-        for path in (EXE, LINUX):
-            if not os.path.exists(path):
-                raise AssertionError(f"{path} is missing: build it first (./run windows)")
-        super().__init__("mgw-win-")
-        self.work = os.path.join(self.tmp, "work")
-        os.mkdir(self.work)
-
-    def mgw(self, *args, check=True):
-        """mgwauth.exe in the work directory (paths relative to it)."""
-        return text(self.wine(EXE, *args, check=check, cwd=self.work))
+        super().__init__("mgw-win-", EXE, LINUX)
 
     def linux(self, *args):
         return text(run([LINUX, *args], cwd=self.work))
@@ -66,8 +57,6 @@ class Wine(WinePrefix):
     def reg(self, *args, check=True):
         return text(self.wine("reg", *args, check=check))
 
-    def path(self, name):
-        return os.path.join(self.work, name)
 
 
 _wine = None
